@@ -1,0 +1,137 @@
+/**
+ * Stored events in the EventsTable. Storing is a conditional put on `projectId#eventId`, which is
+ * what makes redelivery, resends and retries store nothing twice.
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { EventsTable } from '../../resources/index.js';
+import { dayBucket } from '../core/timestamps.js';
+import type { StoredEvent } from '../core/types.js';
+
+export type PutOutcome = 'stored' | 'duplicate';
+
+export type EventFilter = {
+  readonly projectId: string;
+  readonly fromMs: number;
+  readonly toMs: number;
+  readonly event?: string;
+  readonly deviceId?: string;
+  readonly source?: string;
+  readonly limit: number;
+  readonly cursor?: EventCursor;
+};
+
+/** Where a listing stopped: the day partition and the last key read in it. */
+export type EventCursor = { readonly day: string; readonly after?: Record<string, unknown> };
+
+export interface EventStore {
+  putIfAbsent(event: StoredEvent): Promise<PutOutcome>;
+}
+
+const DAY_MS = 86_400_000;
+const INTERNAL = new Set(['pk', 'listPk', 'listSk', 'ts', 'expiresAt']);
+
+export class DynamoEventStore implements EventStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly retentionDays: number,
+  ) {}
+
+  async putIfAbsent(event: StoredEvent): Promise<PutOutcome> {
+    const timeMs = Date.parse(event.timestamp);
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...event,
+            pk: `${event.projectId}#${event.eventId}`,
+            listPk: `${event.projectId}#${dayBucket(timeMs)}`,
+            listSk: `${event.timestamp}#${event.eventId}`,
+            ts: timeMs,
+            expiresAt: Math.floor(timeMs / 1000) + this.retentionDays * 86_400,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return 'stored';
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return 'duplicate';
+      throw error;
+    }
+  }
+
+  /** Newest first, walking day partitions backwards from `toMs`; `nextCursor` is set while more may follow. */
+  async list(filter: EventFilter): Promise<{ events: StoredEvent[]; nextCursor?: EventCursor }> {
+    const keys: Record<string, unknown>[] = [];
+    let day = filter.cursor?.day ?? dayBucket(filter.toMs - 1);
+    let after = filter.cursor?.after;
+    const firstDay = dayBucket(filter.fromMs);
+    while (keys.length < filter.limit && day >= firstDay) {
+      const page = await this.#queryDay(filter, day, filter.limit - keys.length, after);
+      keys.push(...page.keys);
+      after = page.lastKey;
+      if (!after) {
+        day = dayBucket(Date.parse(`${day}T00:00:00Z`) - DAY_MS);
+      }
+    }
+    const events = await this.#fetch(keys);
+    const more = day >= firstDay;
+    return more ? { events, nextCursor: after ? { day, after } : { day } } : { events };
+  }
+
+  async #queryDay(filter: EventFilter, day: string, limit: number, after: Record<string, unknown> | undefined) {
+    const conditions: string[] = [];
+    const values: Record<string, unknown> = {
+      ':pk': `${filter.projectId}#${day}`,
+      ':from': new Date(filter.fromMs).toISOString(),
+      // `to` is exclusive; every key at an earlier millisecond sorts below this one.
+      ':to': new Date(filter.toMs - 1).toISOString() + '\uffff',
+    };
+    const names: Record<string, string> = {};
+    for (const field of ['event', 'deviceId', 'source'] as const) {
+      const wanted = filter[field];
+      if (wanted === undefined) continue;
+      conditions.push(`#${field} = :${field}`);
+      names[`#${field}`] = field;
+      values[`:${field}`] = wanted;
+    }
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: EventsTable.globalIndexes[0].indexName,
+        KeyConditionExpression: 'listPk = :pk AND listSk BETWEEN :from AND :to',
+        ...(conditions.length > 0 ? { FilterExpression: conditions.join(' AND '), ExpressionAttributeNames: names } : {}),
+        ExpressionAttributeValues: values,
+        ScanIndexForward: false,
+        Limit: conditions.length > 0 ? Math.max(limit, 100) : limit,
+        ExclusiveStartKey: after,
+      }),
+    );
+    const items = (result.Items ?? []).slice(0, limit);
+    const truncated = (result.Items ?? []).length > limit;
+    const last = items.at(-1);
+    const lastKey = truncated && last ? { pk: last.pk, listPk: last.listPk, listSk: last.listSk } : result.LastEvaluatedKey;
+    return { keys: items.map((item) => ({ pk: item.pk })), lastKey };
+  }
+
+  async #fetch(keys: Record<string, unknown>[]): Promise<StoredEvent[]> {
+    const found = new Map<string, StoredEvent>();
+    for (let i = 0; i < keys.length; i += 100) {
+      let request: Record<string, { Keys: Record<string, unknown>[] }> | undefined = {
+        [this.tableName]: { Keys: keys.slice(i, i + 100) },
+      };
+      while (request && Object.keys(request).length > 0) {
+        const result = await this.client.send(new BatchGetCommand({ RequestItems: request }));
+        for (const item of result.Responses?.[this.tableName] ?? []) found.set(String(item.pk), publicEvent(item));
+        request = result.UnprocessedKeys as typeof request;
+      }
+    }
+    return keys.map((key) => found.get(String(key.pk))).filter((event): event is StoredEvent => event !== undefined);
+  }
+}
+
+function publicEvent(item: Record<string, unknown>): StoredEvent {
+  return Object.fromEntries(Object.entries(item).filter(([key]) => !INTERNAL.has(key))) as StoredEvent;
+}

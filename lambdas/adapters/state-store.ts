@@ -1,0 +1,158 @@
+/**
+ * Per-device and short-lived state in the StateTable: session locks, live device state, rejected
+ * rows kept for audit, and per-project rate windows. Every item carries a TTL, and because DynamoDB
+ * deletes expired items only eventually, an expired item is treated as absent.
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { dayBucket } from '../core/timestamps.js';
+import type { Rejection } from '../core/types.js';
+
+export type DeviceState = { readonly deviceId: string; readonly lastSeen: string; readonly sessionId: string };
+export type RejectedRow = Rejection & { readonly receivedAt: string; readonly requestId: string; readonly row: string };
+
+const epochSeconds = (ms: number) => Math.floor(ms / 1000);
+
+export class DynamoStateStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /**
+   * Takes the lock that lets one processor emit a session's `session_start`. Returns true when this
+   * caller holds it: newly taken, or taken earlier by the same owner (a retry after a crash).
+   */
+  async acquireSessionLock(projectId: string, sessionId: string, ownerEventId: string, ttlMs: number, nowMs = Date.now()) {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk: `SESSION#${projectId}#${sessionId}`, sk: 'LOCK', owner: ownerEventId, expiresAt: epochSeconds(nowMs + ttlMs) },
+          ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now OR #owner = :owner',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: { ':now': epochSeconds(nowMs), ':owner': ownerEventId },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /** Moves the device's live state forward only: an older event never overwrites a newer one. */
+  async advanceDevice(projectId: string, state: DeviceState, ttlMs: number): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: `DEVICE#${projectId}#${state.deviceId}`, sk: 'STATE' },
+          UpdateExpression: 'SET lastSeen = :lastSeen, sessionId = :sessionId, deviceId = :deviceId, expiresAt = :expiresAt',
+          ConditionExpression: 'attribute_not_exists(lastSeen) OR lastSeen < :lastSeen',
+          ExpressionAttributeValues: {
+            ':lastSeen': state.lastSeen,
+            ':sessionId': state.sessionId,
+            ':deviceId': state.deviceId,
+            ':expiresAt': epochSeconds(Date.parse(state.lastSeen) + ttlMs),
+          },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async getDevice(projectId: string, deviceId: string): Promise<DeviceState | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk: `DEVICE#${projectId}#${deviceId}`, sk: 'STATE' } }),
+    );
+    if (!Item) return undefined;
+    return { deviceId: String(Item.deviceId), lastSeen: String(Item.lastSeen), sessionId: String(Item.sessionId) };
+  }
+
+  async putRejections(projectId: string, rows: readonly RejectedRow[], retentionDays: number): Promise<void> {
+    const items = rows.map((row) => {
+      const receivedMs = Date.parse(row.receivedAt);
+      return {
+        PutRequest: {
+          Item: {
+            pk: `REJ#${projectId}#${dayBucket(receivedMs)}`,
+            sk: `${row.receivedAt}#${row.requestId}#${String(row.index).padStart(5, '0')}`,
+            ...row,
+            expiresAt: epochSeconds(receivedMs) + retentionDays * 86_400,
+          },
+        },
+      };
+    });
+    for (let i = 0; i < items.length; i += 25) {
+      let request: Record<string, (typeof items)[number][]> | undefined = { [this.tableName]: items.slice(i, i + 25) };
+      for (let attempt = 0; request && Object.keys(request).length > 0 && attempt < 5; attempt++) {
+        const result = await this.client.send(new BatchWriteCommand({ RequestItems: request }));
+        request = result.UnprocessedItems as typeof request;
+      }
+    }
+  }
+
+  async listRejections(projectId: string, fromMs: number, toMs: number, limit: number, cursor?: { day: string; after?: Record<string, unknown> }) {
+    const rows: RejectedRow[] = [];
+    let day = cursor?.day ?? dayBucket(toMs - 1);
+    let after = cursor?.after;
+    const firstDay = dayBucket(fromMs);
+    while (rows.length < limit && day >= firstDay) {
+      const result = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+          ExpressionAttributeValues: {
+            ':pk': `REJ#${projectId}#${day}`,
+            ':from': new Date(fromMs).toISOString(),
+            ':to': new Date(toMs - 1).toISOString() + '\uffff',
+          },
+          ScanIndexForward: false,
+          Limit: limit - rows.length,
+          ExclusiveStartKey: after,
+        }),
+      );
+      for (const item of result.Items ?? []) {
+        const { pk: _pk, sk: _sk, expiresAt: _expiresAt, ...row } = item;
+        rows.push(row as RejectedRow);
+      }
+      after = result.LastEvaluatedKey;
+      if (!after) day = dayBucket(Date.parse(`${day}T00:00:00Z`) - 86_400_000);
+    }
+    const more = day >= dayBucket(fromMs);
+    return { rows, ...(more ? { nextCursor: after ? { day, after } : { day } } : {}) };
+  }
+
+  /**
+   * Counts one request in the project's current one-second window. Returns the seconds to wait
+   * when the window is full, or 0 when the request may proceed. A limit of 0 turns limiting off.
+   */
+  async takeRateToken(projectId: string, limitPerSecond: number, nowMs = Date.now()): Promise<number> {
+    if (limitPerSecond <= 0) return 0;
+    const second = epochSeconds(nowMs);
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: `RATE#${projectId}`, sk: String(second) },
+          UpdateExpression: 'ADD requests :one SET expiresAt = :expiresAt',
+          ConditionExpression: 'attribute_not_exists(requests) OR requests < :limit',
+          ExpressionAttributeValues: { ':one': 1, ':limit': limitPerSecond, ':expiresAt': second + 60 },
+        }),
+      );
+      return 0;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return 1;
+      throw error;
+    }
+  }
+}

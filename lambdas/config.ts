@@ -1,0 +1,50 @@
+/**
+ * A function's configuration, read from its environment once per container. Names a function was
+ * not given stay undefined, and the adapter that needs one fails with a clear message.
+ */
+import { EnvNames, Limits } from '../resources/index.js';
+
+export type TidemarkConfig = {
+  readonly eventsTable?: string;
+  readonly stateTable?: string;
+  readonly aggregatesTable?: string;
+  readonly keysTable?: string;
+  readonly eventsQueueUrl?: string;
+  readonly dynamodbEndpoint?: string;
+  readonly sqsEndpoint?: string;
+  readonly maxEventAgeDays: number;
+  readonly eventRetentionDays: number;
+  readonly rateLimitPerSecond: number;
+  readonly keyCacheSeconds: number;
+};
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export function configFromEnv(env: Env): TidemarkConfig {
+  const number = (name: string, fallback: number) => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number, got '${raw}'`);
+    return value;
+  };
+  return {
+    eventsTable: env[EnvNames.eventsTable],
+    stateTable: env[EnvNames.stateTable],
+    aggregatesTable: env[EnvNames.aggregatesTable],
+    keysTable: env[EnvNames.keysTable],
+    eventsQueueUrl: env[EnvNames.eventsQueueUrl],
+    dynamodbEndpoint: env[EnvNames.dynamodbEndpoint],
+    sqsEndpoint: env[EnvNames.sqsEndpoint],
+    maxEventAgeDays: number(EnvNames.maxEventAgeDays, Limits.maxEventAgeDays),
+    eventRetentionDays: number(EnvNames.eventRetentionDays, Limits.eventRetentionDays),
+    rateLimitPerSecond: number(EnvNames.rateLimitPerSecond, Limits.projectRateLimitPerSecond),
+    keyCacheSeconds: number(EnvNames.keyCacheSeconds, 30),
+  };
+}
+
+export function required<K extends keyof TidemarkConfig>(config: TidemarkConfig, name: K): NonNullable<TidemarkConfig[K]> {
+  const value = config[name];
+  if (value === undefined) throw new Error(`Configuration '${String(name)}' is missing from this function's environment.`);
+  return value as NonNullable<TidemarkConfig[K]>;
+}

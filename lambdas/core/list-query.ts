@@ -1,0 +1,44 @@
+/** Parameters of the listing endpoints (`/v1/events`, `/v1/rejections`): time range, limit, cursor. */
+import { BadRequestError } from './errors.js';
+import { parseTimestamp } from './timestamps.js';
+
+export type ListQuery<C> = { readonly fromMs: number; readonly toMs: number; readonly limit: number; readonly cursor?: C };
+
+export const DEFAULT_LIST_LIMIT = 100;
+export const MAX_LIST_LIMIT = 1000;
+const MAX_LIST_RANGE_DAYS = 31;
+
+export function parseListQuery<C>(params: Readonly<Record<string, string | undefined>>, nowMs: number): ListQuery<C> {
+  const time = (name: 'from' | 'to', fallback: number) => {
+    const raw = params[name];
+    if (!raw) return fallback;
+    const value = parseTimestamp(raw);
+    if (value === undefined) throw new BadRequestError(`\`${name}\` is not a time: '${raw.slice(0, 64)}'.`, 'invalid_parameter');
+    return value;
+  };
+  const toMs = time('to', nowMs + 1);
+  const fromMs = time('from', toMs - 86_400_000);
+  if (toMs <= fromMs) throw new BadRequestError('`to` must be after `from` (`to` is exclusive).', 'invalid_range');
+  if (toMs - fromMs > MAX_LIST_RANGE_DAYS * 86_400_000) {
+    throw new BadRequestError(`Range is wider than ${MAX_LIST_RANGE_DAYS} days; narrow it.`, 'range_too_wide');
+  }
+  const limit = params.limit === undefined ? DEFAULT_LIST_LIMIT : Number(params.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
+    throw new BadRequestError(`\`limit\` must be an integer from 1 to ${MAX_LIST_LIMIT}.`, 'invalid_parameter');
+  }
+  const cursor = params.cursor === undefined ? undefined : decodeCursor<C>(params.cursor);
+  return { fromMs, toMs, limit, ...(cursor === undefined ? {} : { cursor }) };
+}
+
+/** Cursors are opaque to clients: base64url JSON. */
+export const encodeCursor = (cursor: unknown): string => Buffer.from(JSON.stringify(cursor)).toString('base64url');
+
+function decodeCursor<C>(raw: string): C {
+  try {
+    const value = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
+    if (value === null || typeof value !== 'object' || typeof value.day !== 'string') throw new Error('shape');
+    return value as C;
+  } catch {
+    throw new BadRequestError('`cursor` is not one this API returned.', 'invalid_parameter');
+  }
+}

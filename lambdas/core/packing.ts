@@ -1,0 +1,104 @@
+/**
+ * Packs accepted rows into SQS FIFO messages: one message group per device (so a device's events
+ * are processed in order), as many rows per message as fit, and deterministic deduplication ids so
+ * a resent request within SQS's 5-minute window is dropped by SQS itself.
+ */
+import { sha256Hex } from './event-id.js';
+import type { NormalizedEvent } from './types.js';
+
+export type EventMessageBody = {
+  readonly projectId: string;
+  readonly deviceId: string;
+  readonly events: readonly NormalizedEvent[];
+};
+
+export type QueueMessage = {
+  readonly groupId: string;
+  readonly deduplicationId: string;
+  readonly body: string;
+  /** Request row indexes carried by this message, to report the right rows if it cannot be sent. */
+  readonly rowIndexes: readonly number[];
+};
+
+export type AcceptedRow = { readonly index: number; readonly event: NormalizedEvent };
+
+/** SQS allows 128 characters of alphanumerics and ASCII punctuation in a group id. */
+const GROUP_ID_SAFE = /^[\x21-\x7e]{1,128}$/;
+
+export function messageGroupId(projectId: string, deviceId: string): string {
+  const plain = `${projectId}#${deviceId}`;
+  return GROUP_ID_SAFE.test(plain) ? plain : `${projectId}#h:${sha256Hex(deviceId).slice(0, 48)}`;
+}
+
+export function packMessages(projectId: string, rows: readonly AcceptedRow[], maxMessageBytes: number): QueueMessage[] {
+  const byDevice = new Map<string, AcceptedRow[]>();
+  for (const row of rows) {
+    const list = byDevice.get(row.event.deviceId);
+    if (list) list.push(row);
+    else byDevice.set(row.event.deviceId, [row]);
+  }
+  const messages: QueueMessage[] = [];
+  for (const [deviceId, deviceRows] of byDevice) {
+    const head = `{"projectId":${JSON.stringify(projectId)},"deviceId":${JSON.stringify(deviceId)},"events":[`;
+    const overhead = Buffer.byteLength(head) + 2;
+    let parts: string[] = [];
+    let indexes: number[] = [];
+    let ids: string[] = [];
+    let size = overhead;
+    const flush = () => {
+      if (parts.length === 0) return;
+      messages.push({
+        groupId: messageGroupId(projectId, deviceId),
+        deduplicationId: sha256Hex(ids.join('\n')),
+        body: `${head}${parts.join(',')}]}`,
+        rowIndexes: indexes,
+      });
+      parts = [];
+      indexes = [];
+      ids = [];
+      size = overhead;
+    };
+    for (const row of deviceRows) {
+      const json = JSON.stringify(row.event);
+      const bytes = Buffer.byteLength(json) + 1;
+      if (size + bytes > maxMessageBytes) flush();
+      parts.push(json);
+      indexes.push(row.index);
+      ids.push(row.event.eventId);
+      size += bytes;
+    }
+    flush();
+  }
+  return messages;
+}
+
+/** Groups messages into SendMessageBatch requests within the entry count and total size limits. */
+export function batchRequests(
+  messages: readonly QueueMessage[],
+  maxEntries: number,
+  maxRequestBytes: number,
+): QueueMessage[][] {
+  const requests: QueueMessage[][] = [];
+  let current: QueueMessage[] = [];
+  let size = 0;
+  for (const message of messages) {
+    const bytes = Buffer.byteLength(message.body);
+    if (current.length > 0 && (current.length === maxEntries || size + bytes > maxRequestBytes)) {
+      requests.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(message);
+    size += bytes;
+  }
+  if (current.length > 0) requests.push(current);
+  return requests;
+}
+
+export function parseMessageBody(body: string): EventMessageBody {
+  const parsed = JSON.parse(body) as EventMessageBody;
+  if (typeof parsed?.projectId !== 'string' || !Array.isArray(parsed.events)) {
+    throw new Error('message body is not an event message');
+  }
+  return parsed;
+}

@@ -1,0 +1,81 @@
+/**
+ * Decodes an ingest request body (base64, gzip with a capped output, JSON) and finds its rows in
+ * whichever envelope the client used: native `{events}`, Segment/RudderStack `{batch}`, or a bare array.
+ */
+import { gunzipSync, inflateSync } from 'node:zlib';
+import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from './errors.js';
+import { isObject } from './normalize.js';
+import { parseTimestamp } from './timestamps.js';
+import type { IngestMode } from './types.js';
+
+export type RawBody = {
+  readonly body: string | null;
+  readonly isBase64Encoded: boolean;
+  readonly contentType?: string;
+  readonly contentEncoding?: string;
+};
+
+export type BodyLimits = { readonly maxRequestBytes: number; readonly maxEventsPerRequest: number };
+
+export type IngestBody = { readonly rows: unknown[]; readonly sentAt?: number };
+
+const JSON_TYPES = /^(application\/(json|[\w.+-]+\+json|x-ndjson-batch)|text\/plain)$/;
+
+export function decodeBody(raw: RawBody, limits: BodyLimits): Buffer {
+  const mediaType = raw.contentType?.split(';')[0]?.trim().toLowerCase();
+  if (mediaType && !JSON_TYPES.test(mediaType)) {
+    throw new UnsupportedMediaTypeError(`Content-Type '${mediaType}' is not supported; send application/json.`);
+  }
+  const bytes = Buffer.from(raw.body ?? '', raw.isBase64Encoded ? 'base64' : 'utf8');
+  const encoding = raw.contentEncoding?.trim().toLowerCase() || 'identity';
+  const tooLarge = () =>
+    new PayloadTooLargeError(
+      `Request body exceeds ${limits.maxRequestBytes} bytes after decompression (maxRequestBytes).`,
+      'maxRequestBytes',
+      limits.maxRequestBytes,
+    );
+  if (encoding === 'identity') {
+    if (bytes.length > limits.maxRequestBytes) throw tooLarge();
+    return bytes;
+  }
+  if (encoding !== 'gzip' && encoding !== 'deflate') {
+    throw new UnsupportedMediaTypeError(`Content-Encoding '${encoding}' is not supported; send gzip or none.`);
+  }
+  try {
+    // The output cap stops decompression at the limit: a gzip bomb costs at most maxRequestBytes of memory.
+    const options = { maxOutputLength: limits.maxRequestBytes };
+    return encoding === 'gzip' ? gunzipSync(bytes, options) : inflateSync(bytes, options);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge();
+    throw new BadRequestError(`Body is not valid ${encoding} data.`, 'invalid_encoding');
+  }
+}
+
+export function parseIngestBody(bytes: Buffer, mode: IngestMode, limits: BodyLimits): IngestBody {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    throw new BadRequestError('Body is not valid JSON.', 'invalid_json');
+  }
+  const { rows, sentAt } = rowsOf(parsed, mode);
+  if (rows.length === 0) throw new BadRequestError('Body holds no events.', 'no_events');
+  if (rows.length > limits.maxEventsPerRequest) {
+    throw new BadRequestError(
+      `Body holds ${rows.length} events; the limit is ${limits.maxEventsPerRequest} per request (maxEventsPerRequest).`,
+      'too_many_events',
+    );
+  }
+  return sentAt === undefined ? { rows } : { rows, sentAt };
+}
+
+function rowsOf(parsed: unknown, mode: IngestMode): { rows: unknown[]; sentAt?: number } {
+  if (Array.isArray(parsed)) return { rows: parsed };
+  if (!isObject(parsed)) throw new BadRequestError('Body must be a JSON object or array.', 'no_events');
+  const sentAt = parseTimestamp(parsed.sentAt ?? parsed.sent_at);
+  const envelope = Array.isArray(parsed.events) ? parsed.events : Array.isArray(parsed.batch) ? parsed.batch : undefined;
+  if (envelope) return { rows: envelope, sentAt };
+  // `/v1/track` takes one event as the whole body, as Segment's does.
+  if (mode === 'track') return { rows: [parsed], sentAt };
+  throw new BadRequestError('Body must hold an `events` or `batch` array, or be an array.', 'no_events');
+}

@@ -1,0 +1,55 @@
+/**
+ * Parses the timestamp formats that real fleets send. Everything without an explicit zone is read
+ * as UTC: a device's local wall-clock time is unknowable here, and UTC is what Segment assumes.
+ */
+
+/** Epoch values below this are seconds, above it milliseconds (1e11 s is the year 5138). */
+const SECONDS_CEILING = 1e11;
+
+const NUMERIC = /^-?\d+(\.\d+)?$/;
+// 2024-01-15, 2024/01/15, optionally followed by a time with `T` or a space, optionally a zone.
+const CALENDAR =
+  /^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i;
+
+/** Returns epoch milliseconds, or undefined when the value is not a timestamp we can read. */
+export function parseTimestamp(value: unknown): number | undefined {
+  if (typeof value === 'number') return fromEpoch(value);
+  if (typeof value !== 'string') return undefined;
+  const text = value.trim();
+  if (NUMERIC.test(text)) return fromEpoch(Number(text));
+  const match = CALENDAR.exec(text);
+  if (!match) return undefined;
+  const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', zone] = match;
+  const year = Number(y);
+  const month = Number(mo);
+  const day = Number(d);
+  const hour = Number(h);
+  const minute = Number(mi);
+  const second = Number(s);
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return undefined;
+  const millis = Number(frac.padEnd(3, '0').slice(0, 3));
+  let epoch = Date.UTC(year, month - 1, day, hour, minute, second, millis);
+  if (new Date(Date.UTC(year, month - 1, day)).getUTCDate() !== day) return undefined;
+  if (zone && zone.toUpperCase() !== 'Z') {
+    const sign = zone.startsWith('-') ? -1 : 1;
+    const digits = zone.slice(1).replace(':', '');
+    epoch -= sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000;
+  }
+  return validEpoch(epoch);
+}
+
+function fromEpoch(value: number): number | undefined {
+  if (!Number.isFinite(value)) return undefined;
+  return validEpoch(Math.round(Math.abs(value) < SECONDS_CEILING ? value * 1000 : value));
+}
+
+/** JavaScript dates stop at ±8.64e15 ms; anything before 1970 is a client bug, not an event. */
+function validEpoch(epoch: number): number | undefined {
+  return epoch >= 0 && epoch <= 8.64e15 ? epoch : undefined;
+}
+
+export const toIso = (epochMs: number): string => new Date(epochMs).toISOString();
+/** `2024-01-15T10` */
+export const hourBucket = (epochMs: number): string => toIso(epochMs).slice(0, 13);
+/** `2024-01-15` */
+export const dayBucket = (epochMs: number): string => toIso(epochMs).slice(0, 10);

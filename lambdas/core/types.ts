@@ -1,0 +1,45 @@
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
+
+/** Which endpoint a row came through; only `import` has no age floor and needs the secret key. */
+export type IngestMode = 'batch' | 'track' | 'import';
+
+export const RejectionReason = {
+  validation: 'validation',
+  tooOld: 'too_old',
+  tooLarge: 'too_large',
+  unsupported: 'unsupported',
+  internal: 'internal',
+} as const;
+export type RejectionReason = (typeof RejectionReason)[keyof typeof RejectionReason];
+
+export type Rejection = {
+  readonly index: number;
+  readonly reason: RejectionReason;
+  readonly error: string;
+  readonly retryable: boolean;
+};
+
+/** An event after normalization: canonical names, corrected time, ready to queue. */
+export type NormalizedEvent = {
+  eventId: string;
+  event: string;
+  deviceId: string;
+  userId?: string;
+  sessionId?: string;
+  source?: string;
+  value?: number;
+  /** Corrected event time, ISO 8601. */
+  timestamp: string;
+  /** The time the client sent, ISO 8601 (receive time when it sent none). */
+  originalTimestamp: string;
+  receivedAt: string;
+  properties: JsonObject;
+  context?: JsonObject;
+};
+
+/** An event as stored by the processor: normalized plus session and enrichment. */
+export type StoredEvent = NormalizedEvent & {
+  projectId: string;
+  sessionId: string;
+};

@@ -1,0 +1,73 @@
+/**
+ * The HTTP edge shared by the API functions: header access, JSON responses, and the one place
+ * where errors become responses. A 5xx never carries internals.
+ */
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { TidemarkError, TooManyRequestsError, PayloadTooLargeError, UnauthorizedError, ForbiddenError } from '../core/errors.js';
+import { acceptedKinds, keyFromHeaders, type Access, type ProjectKey } from '../core/keys.js';
+import type { KeyStore } from '../adapters/key-store.js';
+import { logger } from '../observability.js';
+
+export type Headers = Record<string, string | undefined>;
+
+/** Header names lower-cased; of a doubled header the first value is used. */
+export function headersOf(event: Pick<APIGatewayProxyEvent, 'headers' | 'multiValueHeaders'>): Headers {
+  const headers: Headers = {};
+  for (const [name, values] of Object.entries(event.multiValueHeaders ?? {})) {
+    if (values && values.length > 0) headers[name.toLowerCase()] = values[0];
+  }
+  for (const [name, value] of Object.entries(event.headers ?? {})) {
+    const lower = name.toLowerCase();
+    if (headers[lower] === undefined) headers[lower] = value;
+  }
+  return headers;
+}
+
+export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): APIGatewayProxyResult {
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  };
+}
+
+export function errorResponse(error: unknown, requestId: string): APIGatewayProxyResult {
+  if (error instanceof TidemarkError) {
+    const body: Record<string, unknown> = { error: error.code, message: error.message, requestId };
+    if (error instanceof PayloadTooLargeError) Object.assign(body, { limit: error.limit, max: error.max });
+    const headers: Record<string, string> =
+      error instanceof TooManyRequestsError ? { 'retry-after': String(error.retryAfterSeconds) } : {};
+    return json(error.status, body, headers);
+  }
+  logger.error('unhandled error', { error: error as Error });
+  return json(500, { error: 'internal', message: 'Internal error; retry later.', requestId });
+}
+
+export async function authenticate(headers: Headers, access: Access, keys: KeyStore): Promise<ProjectKey> {
+  const key = keyFromHeaders(headers);
+  if (!key) throw new UnauthorizedError('No key: send Authorization: Basic base64(key:), Authorization: Bearer key, or x-api-key.');
+  const project = await keys.find(key);
+  if (!project) throw new UnauthorizedError();
+  if (!(acceptedKinds[access] as readonly string[]).includes(project.kind)) {
+    throw new ForbiddenError(
+      access === 'write' ? 'This endpoint takes the project write key.' : 'This endpoint takes the project secret key.',
+    );
+  }
+  return project;
+}
+
+/** Runs an API handler body and shapes any thrown error into a response, with the request id in logs. */
+export async function handleHttp(
+  event: APIGatewayProxyEvent,
+  body: (requestId: string) => Promise<APIGatewayProxyResult>,
+): Promise<APIGatewayProxyResult> {
+  const requestId = event.requestContext?.requestId ?? 'unknown';
+  logger.appendKeys({ requestId, path: event.resource ?? event.path });
+  try {
+    return await body(requestId);
+  } catch (error) {
+    return errorResponse(error, requestId);
+  } finally {
+    logger.removeKeys(['requestId', 'path', 'projectId']);
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * POST /v1/batch, /v1/track, /v1/import: authenticate, rate-limit, decode, then `ingestRows`.
+ */
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { Limits } from '../../resources/index.js';
+import { configFromEnv, required, type TidemarkConfig } from '../config.js';
+import { createDocumentClient, createSqsClient } from '../adapters/clients.js';
+import { SqsEventQueue } from '../adapters/event-queue.js';
+import { DynamoKeyStore, type KeyStore } from '../adapters/key-store.js';
+import { DynamoStateStore } from '../adapters/state-store.js';
+import { NotFoundError, TooManyRequestsError } from '../core/errors.js';
+import { decodeBody, parseIngestBody } from '../core/request-body.js';
+import type { IngestMode } from '../core/types.js';
+import { authenticate, handleHttp, headersOf, json } from '../http/api.js';
+import { logger } from '../observability.js';
+import { ingestRows, type IngestDependencies } from './ingest.js';
+
+export type IngestHandlerDependencies = IngestDependencies & {
+  readonly keys: KeyStore;
+  /** Seconds to wait when the project is over its rate, else 0. */
+  readonly takeRateToken: (projectId: string) => Promise<number>;
+};
+
+const modes: Record<string, IngestMode> = { '/v1/batch': 'batch', '/v1/track': 'track', '/v1/import': 'import' };
+
+export function createIngestHandler(dependencies: () => IngestHandlerDependencies) {
+  return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> =>
+    handleHttp(event, async (requestId) => {
+      const receivedAt = Date.now();
+      const deps = dependencies();
+      const mode = modes[event.resource ?? event.path];
+      if (!mode) throw new NotFoundError(`No ingest route ${event.path}.`);
+      const headers = headersOf(event);
+      const project = await authenticate(headers, mode === 'import' ? 'import' : 'write', deps.keys);
+      logger.appendKeys({ projectId: project.projectId });
+      const wait = await deps.takeRateToken(project.projectId);
+      if (wait > 0) throw new TooManyRequestsError(wait);
+
+      const limits = { maxRequestBytes: Limits.maxRequestBytes, maxEventsPerRequest: Limits.maxEventsPerRequest };
+      const bytes = decodeBody(
+        {
+          body: event.body,
+          isBase64Encoded: event.isBase64Encoded,
+          ...(headers['content-type'] ? { contentType: headers['content-type'] } : {}),
+          ...(headers['content-encoding'] ? { contentEncoding: headers['content-encoding'] } : {}),
+        },
+        limits,
+      );
+      const body = parseIngestBody(bytes, mode, limits);
+      const result = await ingestRows(
+        {
+          projectId: project.projectId,
+          requestId,
+          mode,
+          rows: body.rows,
+          receivedAt,
+          validateOnly: event.queryStringParameters?.validate === 'true',
+          ...(body.sentAt === undefined ? {} : { sentAt: body.sentAt }),
+          ...(headers['user-agent'] ? { userAgent: headers['user-agent'] } : {}),
+        },
+        deps,
+      );
+      logger.info('ingested', { mode, rows: body.rows.length, accepted: result.accepted, rejected: result.rejected.length, clamped: result.clamped });
+      if (result.clamped > 0) logger.warn('future timestamps clamped to receive time', { clamped: result.clamped });
+      return json(202, { accepted: result.accepted, rejected: result.rejected });
+    });
+}
+
+export function ingestDependencies(config: TidemarkConfig): IngestHandlerDependencies {
+  const documents = createDocumentClient(config);
+  const state = new DynamoStateStore(documents, required(config, 'stateTable'));
+  return {
+    keys: new DynamoKeyStore(documents, required(config, 'keysTable'), config.keyCacheSeconds * 1000),
+    queue: new SqsEventQueue(createSqsClient(config), required(config, 'eventsQueueUrl')),
+    recordRejections: (projectId, rows) => state.putRejections(projectId, rows, Limits.rejectionRetentionDays),
+    takeRateToken: (projectId) => state.takeRateToken(projectId, config.rateLimitPerSecond),
+    maxEventAgeDays: config.maxEventAgeDays,
+  };
+}
+
+let cached: IngestHandlerDependencies | undefined;
+export const handler = createIngestHandler(() => (cached ??= ingestDependencies(configFromEnv(process.env))));

@@ -1,0 +1,84 @@
+/**
+ * The ingest use case: normalize every row, queue the accepted ones, and say per row what happened.
+ * A 202 means every row counted in `accepted` is durably in SQS.
+ */
+import { Limits } from '../../resources/index.js';
+import { normalizeRow } from '../core/normalize.js';
+import { packMessages, type AcceptedRow } from '../core/packing.js';
+import { EventsQueue } from '../../resources/index.js';
+import type { IngestMode, Rejection } from '../core/types.js';
+import { RejectionReason } from '../core/types.js';
+import type { EventQueue } from '../adapters/event-queue.js';
+import type { RejectedRow } from '../adapters/state-store.js';
+
+export type IngestRequest = {
+  readonly projectId: string;
+  readonly requestId: string;
+  readonly mode: IngestMode;
+  readonly rows: readonly unknown[];
+  readonly sentAt?: number;
+  readonly receivedAt: number;
+  readonly userAgent?: string;
+  /** `?validate=true`: answer the same shape, enqueue nothing. */
+  readonly validateOnly: boolean;
+};
+
+export type IngestResult = { readonly accepted: number; readonly rejected: Rejection[]; readonly clamped: number };
+
+export type IngestDependencies = {
+  readonly queue: EventQueue;
+  readonly recordRejections: (projectId: string, rows: RejectedRow[]) => Promise<void>;
+  readonly maxEventAgeDays: number;
+};
+
+/** How much of a rejected row is kept for audit. */
+const AUDIT_ROW_CHARS = 2048;
+
+export async function ingestRows(request: IngestRequest, deps: IngestDependencies): Promise<IngestResult> {
+  const accepted: AcceptedRow[] = [];
+  const rejected: Rejection[] = [];
+  let clamped = 0;
+  const context = {
+    mode: request.mode,
+    receivedAt: request.receivedAt,
+    maxEventAgeDays: deps.maxEventAgeDays,
+    futureToleranceMs: Limits.futureToleranceMs,
+    skewThresholdMs: Limits.skewThresholdMs,
+    maxEventBytes: Limits.maxEventBytes,
+    ...(request.sentAt === undefined ? {} : { sentAt: request.sentAt }),
+    ...(request.userAgent === undefined ? {} : { userAgent: request.userAgent }),
+  };
+  request.rows.forEach((row, index) => {
+    const result = normalizeRow(row, index, context);
+    if (result.ok) {
+      accepted.push({ index, event: result.event });
+      if (result.clamped) clamped++;
+    } else {
+      rejected.push(result.rejection);
+    }
+  });
+
+  if (!request.validateOnly && accepted.length > 0) {
+    const { unsent } = await deps.queue.send(packMessages(request.projectId, accepted, EventsQueue.maxMessageBytes));
+    const unsentRows = new Set(unsent.flatMap((message) => message.rowIndexes));
+    for (const index of unsentRows) {
+      rejected.push({ index, reason: RejectionReason.internal, error: 'could not be queued; resend this row', retryable: true });
+    }
+    if (unsentRows.size > 0) accepted.splice(0, accepted.length, ...accepted.filter((row) => !unsentRows.has(row.index)));
+  }
+
+  rejected.sort((a, b) => a.index - b.index);
+  if (!request.validateOnly && rejected.length > 0) {
+    const receivedAt = new Date(request.receivedAt).toISOString();
+    await deps.recordRejections(
+      request.projectId,
+      rejected.map((rejection) => ({
+        ...rejection,
+        receivedAt,
+        requestId: request.requestId,
+        row: (JSON.stringify(request.rows[rejection.index]) ?? 'undefined').slice(0, AUDIT_ROW_CHARS),
+      })),
+    );
+  }
+  return { accepted: accepted.length, rejected, clamped };
+}

@@ -1,0 +1,9 @@
+/**
+ * Shared Powertools instances. Logs are structured JSON; the request id and project id are added
+ * per invocation, and no key or raw IP is ever passed to them.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+
+export const logger = new Logger({ serviceName: 'tidemark' });
+export const metrics = new Metrics({ namespace: 'Tidemark', serviceName: 'tidemark' });

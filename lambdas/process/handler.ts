@@ -1,0 +1,59 @@
+/**
+ * SQS FIFO consumer. Each record is one device's message; a failure fails only the rest of its
+ * message group (`skipGroupOnError`), other devices go on, and SQS moves a message that keeps
+ * failing to the DLQ after maxReceiveCount.
+ */
+import {
+  SqsFifoPartialProcessorAsync,
+  processPartialResponse,
+} from '@aws-lambda-powertools/batch';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { Limits } from '../../resources/index.js';
+import { configFromEnv, required, type TidemarkConfig } from '../config.js';
+import { createDocumentClient } from '../adapters/clients.js';
+import { DynamoEventStore } from '../adapters/event-store.js';
+import { DynamoStateStore } from '../adapters/state-store.js';
+import { parseMessageBody } from '../core/packing.js';
+import { logger, metrics } from '../observability.js';
+import { processMessage, type ProcessDependencies } from './process.js';
+
+/** A session lock outlives the session by a day; the deterministic `session_start` id covers anything later. */
+const SESSION_LOCK_TTL_MS = Limits.sessionLengthMs + 86_400_000;
+const DEVICE_STATE_TTL_MS = 90 * 86_400_000;
+
+export function createProcessHandler(dependencies: () => ProcessDependencies) {
+  return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    const deps = dependencies();
+    const processor = new SqsFifoPartialProcessorAsync();
+    const recordHandler = async (record: SQSRecord) => {
+      const message = parseMessageBody(record.body);
+      const outcome = await processMessage(message, deps);
+      logger.info('processed message', { projectId: message.projectId, messageId: record.messageId, ...outcome });
+      metrics.addMetric('EventsStored', 'Count', outcome.stored);
+      metrics.addMetric('Duplicates', 'Count', outcome.duplicates);
+      metrics.addMetric('SessionsStarted', 'Count', outcome.sessionsStarted);
+    };
+    try {
+      return await processPartialResponse(event, recordHandler, processor, {
+        context,
+        skipGroupOnError: true,
+        throwOnFullBatchFailure: false,
+      });
+    } finally {
+      metrics.publishStoredMetrics();
+    }
+  };
+}
+
+export function processDependencies(config: TidemarkConfig): ProcessDependencies {
+  const documents = createDocumentClient(config);
+  const state = new DynamoStateStore(documents, required(config, 'stateTable'));
+  return {
+    events: new DynamoEventStore(documents, required(config, 'eventsTable'), config.eventRetentionDays),
+    acquireSessionLock: (projectId, sessionId, owner) => state.acquireSessionLock(projectId, sessionId, owner, SESSION_LOCK_TTL_MS),
+    advanceDevice: (projectId, deviceState) => state.advanceDevice(projectId, deviceState, DEVICE_STATE_TTL_MS),
+  };
+}
+
+let cached: ProcessDependencies | undefined;
+export const handler = createProcessHandler(() => (cached ??= processDependencies(configFromEnv(process.env))));

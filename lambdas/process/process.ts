@@ -1,0 +1,51 @@
+/**
+ * The processor use case for one queue message (one device's rows): assign sessions, emit each new
+ * session's `session_start`, store every event once, and move the device's live state.
+ */
+import { Limits } from '../../resources/index.js';
+import { enrichEvent } from '../core/enrich.js';
+import type { EventMessageBody } from '../core/packing.js';
+import { firstEventPerSession, isLive, sessionIdFor, sessionStartFor } from '../core/sessions.js';
+import type { StoredEvent } from '../core/types.js';
+import type { EventStore } from '../adapters/event-store.js';
+import type { DeviceState } from '../adapters/state-store.js';
+
+export type ProcessDependencies = {
+  readonly events: EventStore;
+  /** True when this caller may emit the session's `session_start`. */
+  readonly acquireSessionLock: (projectId: string, sessionId: string, ownerEventId: string) => Promise<boolean>;
+  readonly advanceDevice: (projectId: string, state: DeviceState) => Promise<void>;
+};
+
+export type ProcessOutcome = { stored: number; duplicates: number; sessionsStarted: number; live: number };
+
+export async function processMessage(message: EventMessageBody, deps: ProcessDependencies, nowMs = Date.now()): Promise<ProcessOutcome> {
+  const syncedAt = new Date(nowMs).toISOString();
+  const events: StoredEvent[] = message.events.map((event) =>
+    enrichEvent(
+      event,
+      message.projectId,
+      event.sessionId ?? sessionIdFor(message.projectId, event.deviceId, Date.parse(event.timestamp), Limits.sessionLengthMs),
+      syncedAt,
+    ),
+  );
+
+  const starts: StoredEvent[] = [];
+  for (const first of firstEventPerSession(events)) {
+    if (await deps.acquireSessionLock(message.projectId, first.sessionId, first.eventId)) {
+      const start = sessionStartFor(first);
+      starts.push({ ...start, properties: { ...start.properties, __syncedAt: syncedAt } });
+    }
+  }
+
+  const outcomes = await Promise.all([...starts, ...events].map((event) => deps.events.putIfAbsent(event)));
+  const stored = outcomes.filter((outcome) => outcome === 'stored').length;
+  const sessionsStarted = outcomes.slice(0, starts.length).filter((outcome) => outcome === 'stored').length;
+
+  const live = events.filter((event) => isLive(Date.parse(event.timestamp), nowMs, Limits.liveWindowMs));
+  const latest = live.reduce<StoredEvent | undefined>((a, b) => (!a || b.timestamp > a.timestamp ? b : a), undefined);
+  if (latest) {
+    await deps.advanceDevice(message.projectId, { deviceId: latest.deviceId, lastSeen: latest.timestamp, sessionId: latest.sessionId });
+  }
+  return { stored, duplicates: outcomes.length - stored, sessionsStarted, live: live.length };
+}

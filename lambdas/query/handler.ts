@@ -1,0 +1,99 @@
+/**
+ * The read API: GET /v1/aggregates, /v1/events, /v1/rejections, /v1/devices/{deviceId}, /health.
+ * Every read takes the project secret key and sees only its own project.
+ */
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { configFromEnv, required, type TidemarkConfig } from '../config.js';
+import { createDocumentClient } from '../adapters/clients.js';
+import { DynamoAggregateStore } from '../adapters/aggregate-store.js';
+import { DynamoEventStore, type EventCursor } from '../adapters/event-store.js';
+import { DynamoKeyStore, type KeyStore } from '../adapters/key-store.js';
+import { DynamoStateStore } from '../adapters/state-store.js';
+import { parseAggregateQuery, partitionsFor, summarize } from '../core/aggregate-query.js';
+import { NotFoundError } from '../core/errors.js';
+import { encodeCursor, parseListQuery } from '../core/list-query.js';
+import { authenticate, handleHttp, headersOf, json } from '../http/api.js';
+import { logger } from '../observability.js';
+
+export type QueryDependencies = {
+  readonly keys: KeyStore;
+  readonly aggregates: DynamoAggregateStore;
+  readonly events: DynamoEventStore;
+  readonly state: DynamoStateStore;
+  /** Resolves when the stores answer; throws when they do not. */
+  readonly ping: () => Promise<void>;
+};
+
+type Route = (event: APIGatewayProxyEvent, projectId: string, deps: QueryDependencies) => Promise<APIGatewayProxyResult>;
+
+const params = (event: APIGatewayProxyEvent) => event.queryStringParameters ?? {};
+
+const routes: Record<string, Route> = {
+  '/v1/aggregates': async (event, projectId, deps) => {
+    const query = parseAggregateQuery(projectId, params(event));
+    const rows = (await Promise.all(partitionsFor(query).map((p) => deps.aggregates.queryPartition(p.pk, p.fromSk, p.toSk)))).flat();
+    return json(200, {
+      granularity: query.granularity,
+      from: new Date(query.fromMs).toISOString(),
+      to: new Date(query.toMs).toISOString(),
+      series: summarize(rows, query),
+    });
+  },
+  '/v1/events': async (event, projectId, deps) => {
+    const list = parseListQuery<EventCursor>(params(event), Date.now());
+    const { event: name, deviceId, source } = params(event);
+    const page = await deps.events.list({
+      projectId,
+      ...list,
+      ...(name ? { event: name } : {}),
+      ...(deviceId ? { deviceId } : {}),
+      ...(source ? { source } : {}),
+    });
+    return json(200, { events: page.events, nextCursor: page.nextCursor ? encodeCursor(page.nextCursor) : null });
+  },
+  '/v1/rejections': async (event, projectId, deps) => {
+    const list = parseListQuery<EventCursor>(params(event), Date.now());
+    const page = await deps.state.listRejections(projectId, list.fromMs, list.toMs, list.limit, list.cursor);
+    return json(200, { rejections: page.rows, nextCursor: page.nextCursor ? encodeCursor(page.nextCursor) : null });
+  },
+  '/v1/devices/{deviceId}': async (event, projectId, deps) => {
+    const deviceId = event.pathParameters?.deviceId ?? '';
+    const device = await deps.state.getDevice(projectId, decodeURIComponent(deviceId));
+    if (!device) throw new NotFoundError(`No live state for device '${deviceId.slice(0, 128)}'.`);
+    return json(200, device);
+  },
+};
+
+export function createQueryHandler(dependencies: () => QueryDependencies) {
+  return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> =>
+    handleHttp(event, async () => {
+      const deps = dependencies();
+      const resource = event.resource ?? event.path;
+      if (resource === '/health') {
+        await deps.ping();
+        return json(200, { status: 'ok' });
+      }
+      const route = routes[resource];
+      if (!route) throw new NotFoundError(`No route ${event.httpMethod} ${event.path}.`);
+      const project = await authenticate(headersOf(event), 'read', deps.keys);
+      logger.appendKeys({ projectId: project.projectId });
+      return route(event, project.projectId, deps);
+    });
+}
+
+export function queryDependencies(config: TidemarkConfig): QueryDependencies {
+  const documents = createDocumentClient(config);
+  const keys = new DynamoKeyStore(documents, required(config, 'keysTable'), config.keyCacheSeconds * 1000);
+  return {
+    keys,
+    aggregates: new DynamoAggregateStore(documents, required(config, 'aggregatesTable')),
+    events: new DynamoEventStore(documents, required(config, 'eventsTable'), config.eventRetentionDays),
+    state: new DynamoStateStore(documents, required(config, 'stateTable')),
+    ping: async () => {
+      await keys.find('health-check-probe');
+    },
+  };
+}
+
+let cached: QueryDependencies | undefined;
+export const handler = createQueryHandler(() => (cached ??= queryDependencies(configFromEnv(process.env))));

@@ -1,0 +1,151 @@
+/**
+ * The local API Gateway: turns HTTP requests into REST API proxy events for the same handlers the
+ * Lambdas run, and their results back into HTTP responses. Routes come from `resources/routes.ts`.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { Routes, type RouteDefinition } from '../resources/index.js';
+import { ApiFunctions, Limits } from '../resources/index.js';
+import { invoke, type LambdaHandler } from './invoke.js';
+
+export type ApiHandlers = Record<RouteDefinition['function'], LambdaHandler<APIGatewayProxyEvent, APIGatewayProxyResult>>;
+
+type Match = { route: RouteDefinition; pathParameters: Record<string, string> | null };
+
+export function matchRoute(method: string, path: string): Match | undefined {
+  const segments = path.split('/').filter(Boolean);
+  for (const route of Routes) {
+    if (route.method !== method) continue;
+    const pattern = route.path.split('/').filter(Boolean);
+    if (pattern.length !== segments.length) continue;
+    const parameters: Record<string, string> = {};
+    const matches = pattern.every((part, i) => {
+      const segment = segments[i]!;
+      if (part.startsWith('{') && part.endsWith('}')) {
+        parameters[part.slice(1, -1)] = segment;
+        return true;
+      }
+      return part === segment;
+    });
+    if (matches) return { route, pathParameters: Object.keys(parameters).length > 0 ? parameters : null };
+  }
+  return undefined;
+}
+
+export function toProxyEvent(request: IncomingMessage, body: Buffer, match: Match): APIGatewayProxyEvent {
+  const url = new URL(request.url ?? '/', 'http://localhost');
+  const headers: Record<string, string> = {};
+  const multiValueHeaders: Record<string, string[]> = {};
+  for (let i = 0; i < request.rawHeaders.length; i += 2) {
+    const name = request.rawHeaders[i]!;
+    const value = request.rawHeaders[i + 1]!;
+    headers[name] = value;
+    (multiValueHeaders[name] ??= []).push(value);
+  }
+  const query: Record<string, string> = {};
+  const multiQuery: Record<string, string[]> = {};
+  for (const [name, value] of url.searchParams) {
+    query[name] = value;
+    (multiQuery[name] ??= []).push(value);
+  }
+  const hasQuery = Object.keys(query).length > 0;
+  const requestId = randomUUID();
+  return {
+    resource: match.route.path,
+    path: url.pathname,
+    httpMethod: request.method ?? 'GET',
+    headers,
+    multiValueHeaders,
+    queryStringParameters: hasQuery ? query : null,
+    multiValueQueryStringParameters: hasQuery ? multiQuery : null,
+    pathParameters: match.pathParameters,
+    stageVariables: null,
+    // The API is deployed with binary media type */*, so API Gateway hands every body over base64-encoded.
+    body: body.length > 0 ? body.toString('base64') : null,
+    isBase64Encoded: body.length > 0,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      authorizer: null,
+      protocol: 'HTTP/1.1',
+      httpMethod: request.method ?? 'GET',
+      identity: { sourceIp: request.socket.remoteAddress ?? '127.0.0.1', userAgent: request.headers['user-agent'] ?? null } as never,
+      path: url.pathname,
+      stage: 'local',
+      requestId,
+      requestTimeEpoch: Date.now(),
+      resourceId: 'local',
+      resourcePath: match.route.path,
+    },
+  };
+}
+
+/** API Gateway's own payload cap; beyond it the gateway answers 413 before any function runs. */
+const GATEWAY_MAX_BODY = Limits.maxRequestBytes;
+
+async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > GATEWAY_MAX_BODY) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function send(response: ServerResponse, result: APIGatewayProxyResult): void {
+  response.writeHead(result.statusCode, { ...(result.headers as Record<string, string>) });
+  response.end(result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body);
+}
+
+const jsonError = (statusCode: number, error: string, message: string): APIGatewayProxyResult => ({
+  statusCode,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ error, message }),
+});
+
+export type LocalApi = { server: Server; url: string; close(): Promise<void> };
+
+export async function startHttpServer(
+  port: number,
+  handlers: ApiHandlers,
+  intercept?: (path: string) => APIGatewayProxyResult | undefined,
+): Promise<LocalApi> {
+  const server = createServer((request, response) => {
+    void (async () => {
+      try {
+        const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+        const early = intercept?.(path);
+        if (early) return send(response, early);
+        const match = matchRoute(request.method ?? 'GET', path);
+        if (!match) return send(response, jsonError(404, 'not_found', `No route ${request.method} ${path}.`));
+        const body = await readBody(request);
+        if (!body) {
+          return send(response, jsonError(413, 'payload_too_large', `Request body exceeds ${GATEWAY_MAX_BODY} bytes (maxRequestBytes).`));
+        }
+        const fn = match.route.function;
+        const result = await invoke(fn, handlers[fn], toProxyEvent(request, body, match), ApiFunctions[fn].timeoutSeconds);
+        send(response, result);
+      } catch {
+        if (!response.headersSent) send(response, jsonError(502, 'bad_gateway', 'The function failed; retry later.'));
+      }
+    })();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  const actualPort = typeof address === 'object' && address ? address.port : port;
+  return {
+    server,
+    url: `http://127.0.0.1:${actualPort}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

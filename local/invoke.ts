@@ -1,0 +1,48 @@
+/**
+ * The one seam through which the local runtime runs a Lambda handler: a fresh context, the call
+ * raced against the function's timeout, as Lambda would.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Context } from 'aws-lambda';
+
+export type LambdaHandler<E, R> = (event: E, context: Context) => Promise<R>;
+
+export class InvocationTimeoutError extends Error {
+  constructor(functionName: string, timeoutSeconds: number) {
+    super(`${functionName} timed out after ${timeoutSeconds} s`);
+    this.name = 'InvocationTimeoutError';
+  }
+}
+
+export async function invoke<E, R>(
+  functionName: string,
+  handler: LambdaHandler<E, R>,
+  event: E,
+  timeoutSeconds: number,
+): Promise<R> {
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  const awsRequestId = randomUUID();
+  const context: Context = {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
+    memoryLimitInMB: '1024',
+    awsRequestId,
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new InvocationTimeoutError(functionName, timeoutSeconds)), timeoutSeconds * 1000);
+  });
+  try {
+    return await Promise.race([handler(event, context), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

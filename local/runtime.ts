@@ -1,0 +1,143 @@
+/**
+ * The whole pipeline on one machine: real engines, resources from the shared definitions, and the
+ * Lambda handlers driven the way API Gateway, the SQS event source mapping and the DynamoDB
+ * Streams event source mapping drive them on AWS.
+ */
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { AggregatesTable, EnvNames, EventsTable, KeysTable, StateTable } from '../resources/index.js';
+import { configFromEnv, type TidemarkConfig } from '../lambdas/config.js';
+import { createDocumentClient } from '../lambdas/adapters/clients.js';
+import { DynamoKeyStore } from '../lambdas/adapters/key-store.js';
+import { KeyKind } from '../lambdas/core/keys.js';
+import { aggregateDependencies, createAggregateHandler } from '../lambdas/aggregate/handler.js';
+import { createIngestHandler, ingestDependencies } from '../lambdas/ingest/handler.js';
+import { createProcessHandler, processDependencies } from '../lambdas/process/handler.js';
+import { createQueryHandler, queryDependencies } from '../lambdas/query/handler.js';
+import { startDynamoDbLocal, startSqs, type Engine } from './engines.js';
+import { startHttpServer, type LocalApi } from './http-server.js';
+import { createQueues, createTable, type LocalQueues } from './provision.js';
+import { SqsPoller } from './sqs-poller.js';
+import { StreamPoller } from './stream-poller.js';
+
+export const DemoProject = { projectId: 'demo', writeKey: 'demo-write-key', secretKey: 'demo-secret-key' } as const;
+
+export type RuntimeOptions = {
+  /** 0 picks a free port. */
+  readonly port?: number;
+  readonly dataDir?: string;
+  /** Extra environment for the functions (limits), as `cdk deploy` would set from stack props. */
+  readonly functionEnv?: Record<string, string>;
+  readonly sqsConcurrency?: number;
+  readonly failedVisibilitySeconds?: number;
+  readonly streamRetryDelayMs?: number;
+  readonly log?: (line: string) => void;
+};
+
+export type Runtime = {
+  readonly url: string;
+  readonly config: TidemarkConfig;
+  readonly queues: LocalQueues;
+  readonly dynamodbEndpoint: string;
+  readonly sqsEndpoint: string;
+  /** Resolves once the stream poller has caught up with everything written so far. */
+  streamIdle(): boolean;
+  stop(): Promise<void>;
+};
+
+export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
+  const dataDir = resolve(options.dataDir ?? process.env.TIDEMARK_DATA_DIR ?? '.tidemark');
+  mkdirSync(dataDir, { recursive: true });
+  const log = options.log ?? (() => undefined);
+  const engines: Engine[] = [];
+  const stoppers: (() => Promise<void>)[] = [];
+  try {
+    const [dynamo, sqs] = await Promise.all([startDynamoDbLocal(dataDir), startSqs()]);
+    engines.push(dynamo, sqs);
+    const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+    const dynamoClient = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials });
+    const sqsClient = new SQSClient({ endpoint: sqs.endpoint, region: 'us-east-1', credentials });
+    const streamsClient = new DynamoDBStreamsClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials });
+    stoppers.push(async () => {
+      dynamoClient.destroy();
+      sqsClient.destroy();
+      streamsClient.destroy();
+    });
+
+    const [events, state, aggregates, keys] = await Promise.all(
+      [EventsTable, StateTable, AggregatesTable, KeysTable].map((table) => createTable(dynamoClient, table)),
+    );
+    const queues = await createQueues(sqsClient);
+    const config = configFromEnv({
+      [EnvNames.eventsTable]: events!.name,
+      [EnvNames.stateTable]: state!.name,
+      [EnvNames.aggregatesTable]: aggregates!.name,
+      [EnvNames.keysTable]: keys!.name,
+      [EnvNames.eventsQueueUrl]: queues.queueUrl,
+      [EnvNames.dynamodbEndpoint]: dynamo.endpoint,
+      [EnvNames.sqsEndpoint]: sqs.endpoint,
+      [EnvNames.keyCacheSeconds]: '0',
+      ...options.functionEnv,
+    });
+    await seedDemoProject(config);
+
+    const onError = (where: string) => (error: unknown) => log(`${where}: ${(error as Error)?.message ?? String(error)}`);
+    const sqsPoller = new SqsPoller({
+      client: sqsClient,
+      queueUrl: queues.queueUrl,
+      queueArn: queues.queueArn,
+      handler: createProcessHandler(() => processDependencies(config)),
+      concurrency: options.sqsConcurrency ?? 4,
+      failedVisibilitySeconds: options.failedVisibilitySeconds ?? 1,
+      onError: onError('process'),
+    });
+    const streamPoller = new StreamPoller({
+      client: streamsClient,
+      streamArn: events!.streamArn!,
+      handler: createAggregateHandler(() => aggregateDependencies(config)),
+      positionsFile: join(dataDir, 'stream-positions.json'),
+      retryDelayMs: options.streamRetryDelayMs ?? 200,
+      onError: onError('aggregate'),
+      onDiscard: (records) => log(`aggregate: discarded a batch of ${records.length} records after all retries`),
+    });
+    sqsPoller.start();
+    streamPoller.start();
+    stoppers.push(() => sqsPoller.stop(), () => streamPoller.stop());
+
+    const ingest = createIngestHandler(() => ingestDependencies(config));
+    const query = createQueryHandler(() => queryDependencies(config));
+    const api: LocalApi = await startHttpServer(options.port ?? 3000, { ingest, query }, (path) =>
+      path === '/health' && !(sqsPoller.running && streamPoller.running)
+        ? { statusCode: 503, headers: { 'content-type': 'application/json' }, body: '{"status":"starting"}' }
+        : undefined,
+    );
+    stoppers.push(() => api.close());
+
+    return {
+      url: api.url,
+      config,
+      queues,
+      dynamodbEndpoint: dynamo.endpoint,
+      sqsEndpoint: sqs.endpoint,
+      streamIdle: () => streamPoller.idle,
+      stop: () => stopAll(stoppers, engines),
+    };
+  } catch (error) {
+    await stopAll(stoppers, engines);
+    throw error;
+  }
+}
+
+async function stopAll(stoppers: (() => Promise<void>)[], engines: Engine[]): Promise<void> {
+  for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
+  await Promise.all(engines.map((engine) => engine.stop().catch(() => undefined)));
+}
+
+async function seedDemoProject(config: TidemarkConfig): Promise<void> {
+  const keys = new DynamoKeyStore(createDocumentClient(config), config.keysTable!, 0);
+  await keys.create(DemoProject.writeKey, DemoProject.projectId, KeyKind.write);
+  await keys.create(DemoProject.secretKey, DemoProject.projectId, KeyKind.secret);
+}

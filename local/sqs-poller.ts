@@ -1,0 +1,138 @@
+/**
+ * What Lambda's SQS FIFO event source mapping does, locally: receive up to `batchSize` messages,
+ * invoke the handler, delete the successes, and make the reported failures visible again (or
+ * all of them when the handler throws). fauxqs keeps the FIFO group locks and moves a message
+ * to the DLQ after maxReceiveCount. The loop never lets an error escape.
+ */
+import {
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageBatchCommand,
+  ReceiveMessageCommand,
+  type Message,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { EventsQueue, ProcessFunction } from '../resources/index.js';
+import { invoke, type LambdaHandler } from './invoke.js';
+
+export type SqsPollerOptions = {
+  readonly client: SQSClient;
+  readonly queueUrl: string;
+  readonly queueArn: string;
+  readonly handler: LambdaHandler<SQSEvent, SQSBatchResponse | void>;
+  /** Parallel pollers, like Lambda's concurrent invocations over different message groups. */
+  readonly concurrency: number;
+  /**
+   * Seconds before a failed message is received again. Lambda leaves it invisible for the rest of
+   * the visibility timeout; locally a shorter wait keeps retries and DLQ moves observable.
+   */
+  readonly failedVisibilitySeconds: number;
+  readonly onError: (error: unknown) => void;
+};
+
+export function toSqsRecord(message: Message, queueArn: string): SQSRecord {
+  const attributes = message.Attributes ?? {};
+  return {
+    messageId: message.MessageId!,
+    receiptHandle: message.ReceiptHandle!,
+    body: message.Body ?? '',
+    attributes: {
+      ApproximateReceiveCount: attributes.ApproximateReceiveCount ?? '1',
+      SentTimestamp: attributes.SentTimestamp ?? String(Date.now()),
+      SenderId: attributes.SenderId ?? 'local',
+      ApproximateFirstReceiveTimestamp: attributes.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+      ...(attributes.MessageGroupId ? { MessageGroupId: attributes.MessageGroupId } : {}),
+      ...(attributes.MessageDeduplicationId ? { MessageDeduplicationId: attributes.MessageDeduplicationId } : {}),
+      ...(attributes.SequenceNumber ? { SequenceNumber: attributes.SequenceNumber } : {}),
+    },
+    messageAttributes: {},
+    md5OfBody: message.MD5OfBody ?? '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: queueArn,
+    awsRegion: 'us-east-1',
+  };
+}
+
+/** Which receipt handles to delete after an invocation: only the successes, none when it threw. */
+export function settle(records: readonly SQSRecord[], response: SQSBatchResponse | void | Error) {
+  if (response instanceof Error) return { succeeded: [], failed: [...records] };
+  const failedIds = new Set((response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
+  return {
+    succeeded: records.filter((record) => !failedIds.has(record.messageId)),
+    failed: records.filter((record) => failedIds.has(record.messageId)),
+  };
+}
+
+export class SqsPoller {
+  #running = false;
+  readonly #loops: Promise<void>[] = [];
+
+  constructor(private readonly options: SqsPollerOptions) {}
+
+  get running(): boolean {
+    return this.#running;
+  }
+
+  start(): void {
+    this.#running = true;
+    for (let i = 0; i < this.options.concurrency; i++) this.#loops.push(this.#loop());
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    await Promise.all(this.#loops);
+  }
+
+  async #loop(): Promise<void> {
+    while (this.#running) {
+      try {
+        await this.#pollOnce();
+      } catch (error) {
+        this.options.onError(error);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
+  }
+
+  async #pollOnce(): Promise<void> {
+    const { client, queueUrl, queueArn } = this.options;
+    const { Messages = [] } = await client.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: EventsQueue.batchSize,
+        WaitTimeSeconds: 1,
+        VisibilityTimeout: EventsQueue.visibilityTimeoutSeconds,
+        MessageSystemAttributeNames: ['All'],
+      }),
+    );
+    if (Messages.length === 0) return;
+    const records = Messages.map((message) => toSqsRecord(message, queueArn));
+    const response = await invoke('process', this.options.handler, { Records: records }, ProcessFunction.timeoutSeconds).catch(
+      (error: unknown) => {
+        this.options.onError(error);
+        return error instanceof Error ? error : new Error(String(error));
+      },
+    );
+    const { succeeded, failed } = settle(records, response);
+    if (succeeded.length > 0) {
+      await client.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: succeeded.map((record, i) => ({ Id: String(i), ReceiptHandle: record.receiptHandle })),
+        }),
+      );
+    }
+    if (failed.length > 0) {
+      await client.send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: failed.map((record, i) => ({
+            Id: String(i),
+            ReceiptHandle: record.receiptHandle,
+            VisibilityTimeout: this.options.failedVisibilitySeconds,
+          })),
+        }),
+      );
+    }
+  }
+}

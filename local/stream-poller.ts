@@ -1,0 +1,188 @@
+/**
+ * What Lambda's DynamoDB Streams event source mapping does, locally: one reader per shard,
+ * parents before children, only the event names the mapping's filter lets through, a failed
+ * batch retried as the same batch up to `retryAttempts`, and the shard position saved only after
+ * the handler resolves (in a file under the data directory, so a restart resumes where it stopped).
+ */
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  DescribeStreamCommand,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type DynamoDBStreamsClient,
+  type Shard,
+  type _Record,
+} from '@aws-sdk/client-dynamodb-streams';
+import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { AggregateFunction, EventsStreamMapping } from '../resources/index.js';
+import { invoke, type LambdaHandler } from './invoke.js';
+
+export type StreamPollerOptions = {
+  readonly client: DynamoDBStreamsClient;
+  readonly streamArn: string;
+  readonly handler: LambdaHandler<DynamoDBStreamEvent, unknown>;
+  /** JSON file holding the last sequence number delivered per shard. */
+  readonly positionsFile: string;
+  readonly retryDelayMs: number;
+  readonly onError: (error: unknown) => void;
+  /** Called with a batch that exhausted its retries: Lambda's on-failure destination. */
+  readonly onDiscard: (records: readonly DynamoDBRecord[]) => void;
+};
+
+const RENEWABLE_ITERATOR_ERRORS = new Set(['TrimmedDataAccessException', 'ExpiredIteratorException']);
+
+type ShardState = { iterator?: string; finished: boolean };
+
+export function toDynamoDbRecord(record: _Record, streamArn: string): DynamoDBRecord {
+  const { ApproximateCreationDateTime, ...rest } = record.dynamodb ?? {};
+  return {
+    eventID: record.eventID!,
+    eventName: record.eventName as DynamoDBRecord['eventName'],
+    eventVersion: record.eventVersion ?? '1.1',
+    eventSource: 'aws:dynamodb',
+    awsRegion: record.awsRegion ?? 'us-east-1',
+    eventSourceARN: streamArn,
+    dynamodb: {
+      ...(rest as DynamoDBRecord['dynamodb']),
+      ...(ApproximateCreationDateTime ? { ApproximateCreationDateTime: Math.floor(ApproximateCreationDateTime.getTime() / 1000) } : {}),
+    },
+  };
+}
+
+export class StreamPoller {
+  #running = false;
+  #loop: Promise<void> | undefined;
+  readonly #shards = new Map<string, ShardState>();
+  readonly #positions: Record<string, string>;
+  #idle = true;
+
+  constructor(private readonly options: StreamPollerOptions) {
+    this.#positions = existsSync(options.positionsFile) ? JSON.parse(readFileSync(options.positionsFile, 'utf8')) : {};
+  }
+
+  get running(): boolean {
+    return this.#running;
+  }
+
+  /** True when the last pass over every shard found nothing new. */
+  get idle(): boolean {
+    return this.#idle;
+  }
+
+  start(): void {
+    this.#running = true;
+    this.#loop = this.#run();
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    await this.#loop;
+  }
+
+  async #run(): Promise<void> {
+    while (this.#running) {
+      let delivered = 0;
+      try {
+        delivered = await this.#pass();
+      } catch (error) {
+        this.options.onError(error);
+      }
+      this.#idle = delivered === 0;
+      if (delivered === 0) await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+
+  /** One read of every open shard whose parent is done; returns how many records were read. */
+  async #pass(): Promise<number> {
+    const shards = await this.#describeShards();
+    let read = 0;
+    for (const shard of shards) {
+      const id = shard.ShardId!;
+      const state = this.#shards.get(id) ?? { finished: false };
+      this.#shards.set(id, state);
+      const parent = shard.ParentShardId ? this.#shards.get(shard.ParentShardId) : undefined;
+      if (state.finished || (parent && !parent.finished)) continue;
+      read += await this.#readShard(id, state);
+    }
+    return read;
+  }
+
+  async #describeShards(): Promise<Shard[]> {
+    const shards: Shard[] = [];
+    let start: string | undefined;
+    do {
+      const { StreamDescription } = await this.options.client.send(
+        new DescribeStreamCommand({ StreamArn: this.options.streamArn, ExclusiveStartShardId: start }),
+      );
+      shards.push(...(StreamDescription?.Shards ?? []));
+      start = StreamDescription?.LastEvaluatedShardId;
+    } while (start);
+    return shards;
+  }
+
+  async #readShard(shardId: string, state: ShardState): Promise<number> {
+    if (!state.iterator) {
+      const position = this.#positions[shardId];
+      const { ShardIterator } = await this.options.client.send(
+        new GetShardIteratorCommand({
+          StreamArn: this.options.streamArn,
+          ShardId: shardId,
+          ...(position
+            ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: position }
+            : { ShardIteratorType: EventsStreamMapping.startingPosition }),
+        }),
+      );
+      state.iterator = ShardIterator;
+    }
+    if (!state.iterator) {
+      state.finished = true;
+      return 0;
+    }
+    let page;
+    try {
+      page = await this.options.client.send(
+        new GetRecordsCommand({ ShardIterator: state.iterator, Limit: EventsStreamMapping.batchSize }),
+      );
+    } catch (error) {
+      // DynamoDB Local invalidates an iterator taken on a then-empty shard once records arrive;
+      // like an expired iterator, it is taken again from the saved position.
+      if (!RENEWABLE_ITERATOR_ERRORS.has((error as Error).name)) throw error;
+      state.iterator = undefined;
+      return 0;
+    }
+    const { Records = [], NextShardIterator } = page;
+    if (Records.length > 0) {
+      const wanted = new Set<string>(EventsStreamMapping.eventNames);
+      const records = Records.filter((record) => wanted.has(record.eventName ?? '')).map((record) =>
+        toDynamoDbRecord(record, this.options.streamArn),
+      );
+      if (records.length > 0) await this.#deliver(records);
+      this.#savePosition(shardId, Records.at(-1)!.dynamodb!.SequenceNumber!);
+    }
+    state.iterator = NextShardIterator;
+    if (!NextShardIterator) state.finished = true;
+    return Records.length;
+  }
+
+  /** Invokes until the handler resolves, retrying the very same batch, as Lambda does with bisect off. */
+  async #deliver(records: DynamoDBRecord[]): Promise<void> {
+    for (let attempt = 0; attempt <= EventsStreamMapping.retryAttempts; attempt++) {
+      try {
+        await invoke('aggregate', this.options.handler, { Records: records }, AggregateFunction.timeoutSeconds);
+        return;
+      } catch (error) {
+        this.options.onError(error);
+        if (!this.#running) throw error;
+        await new Promise((resolve) => setTimeout(resolve, this.options.retryDelayMs * Math.min(2 ** attempt, 16)));
+      }
+    }
+    this.options.onDiscard(records);
+  }
+
+  #savePosition(shardId: string, sequenceNumber: string): void {
+    this.#positions[shardId] = sequenceNumber;
+    const temporary = `${this.options.positionsFile}.tmp`;
+    writeFileSync(temporary, JSON.stringify(this.#positions));
+    renameSync(temporary, this.options.positionsFile);
+  }
+}

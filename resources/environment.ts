@@ -1,0 +1,18 @@
+/**
+ * The environment variables through which a function learns its resources and limits. The CDK
+ * constructs set them from real resources; the local runtime sets them from what it created.
+ */
+export const EnvNames = {
+  eventsTable: 'TIDEMARK_EVENTS_TABLE',
+  stateTable: 'TIDEMARK_STATE_TABLE',
+  aggregatesTable: 'TIDEMARK_AGGREGATES_TABLE',
+  keysTable: 'TIDEMARK_KEYS_TABLE',
+  eventsQueueUrl: 'TIDEMARK_EVENTS_QUEUE_URL',
+  maxEventAgeDays: 'TIDEMARK_MAX_EVENT_AGE_DAYS',
+  eventRetentionDays: 'TIDEMARK_EVENT_RETENTION_DAYS',
+  rateLimitPerSecond: 'TIDEMARK_RATE_LIMIT_PER_SECOND',
+  keyCacheSeconds: 'TIDEMARK_KEY_CACHE_SECONDS',
+  /** Local runtime only: where DynamoDB Local and fauxqs listen. */
+  dynamodbEndpoint: 'TIDEMARK_DYNAMODB_ENDPOINT',
+  sqsEndpoint: 'TIDEMARK_SQS_ENDPOINT',
+} as const;

@@ -1,0 +1,5 @@
+export * from './tables.js';
+export * from './pipeline.js';
+export * from './limits.js';
+export * from './environment.js';
+export * from './routes.js';

@@ -1,0 +1,19 @@
+/** Product limits and defaults of DESIGN.md section 2 and 3; overridable through stack props and env. */
+export const Limits = {
+  maxEventsPerRequest: 2000,
+  maxRequestBytes: 10 * 1024 * 1024,
+  maxEventBytes: 64 * 1024,
+  maxEventAgeDays: 5,
+  /** Timestamps further than this in the future are clamped to receive time. */
+  futureToleranceMs: 10 * 60 * 1000,
+  /** Clock skew between `sentAt` and receive time above which timestamps are corrected. */
+  skewThresholdMs: 60 * 1000,
+  sessionLengthMs: 30 * 60 * 1000,
+  liveWindowMs: 30 * 60 * 1000,
+  eventRetentionDays: 400,
+  rejectionRetentionDays: 30,
+  /** Ingest requests per second per project, counted in one-second windows. */
+  projectRateLimitPerSecond: 100,
+} as const;
+
+export type LimitName = keyof typeof Limits;
