@@ -4,6 +4,8 @@
 // Metrics go to CloudWatch as EMF on AWS; on a laptop they would only flood the terminal.
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+// The SDK warns that releases after January 2027 need Node 22; the pinned versions here run on Node 20.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const { startRuntime, DemoProject } = await import('./runtime.js');
 

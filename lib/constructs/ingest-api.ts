@@ -1,0 +1,115 @@
+/**
+ * The HTTP front door: a REST API with stage throttling and access logs, the ingest and query
+ * functions behind the routes of `resources/routes.ts`, and the keys table that maps a key to its
+ * project (keys are checked by the functions, so the same check runs on AWS and locally).
+ */
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as apigateway from 'aws-cdk-lib/aws-apigateway';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { ApiFunctions, EnvNames, EventsTable, KeysTable, Routes } from '../../resources/index.js';
+import { TidemarkFunction } from './function.js';
+import { grantTable } from './grants.js';
+import { tableFromDefinition } from './table.js';
+
+export type IngestApiProps = {
+  readonly stageName: string;
+  readonly queue: sqs.IQueue;
+  readonly eventsTable: dynamodb.ITable;
+  readonly stateTable: dynamodb.ITable;
+  readonly aggregatesTable: dynamodb.ITable;
+  readonly maxEventAgeDays: number;
+  readonly eventRetentionDays: number;
+  /** Ingest requests per second per project; 0 turns the per-project limit off. */
+  readonly projectRateLimitPerSecond: number;
+  /** Stage-wide steady-state requests per second and burst. */
+  readonly throttlingRateLimit: number;
+  readonly throttlingBurstLimit: number;
+  readonly logRetention: logs.RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
+};
+
+export class IngestApi extends Construct {
+  readonly api: apigateway.RestApi;
+  readonly keysTable: dynamodb.Table;
+  readonly ingestFunction: TidemarkFunction;
+  readonly queryFunction: TidemarkFunction;
+
+  constructor(scope: Construct, id: string, props: IngestApiProps) {
+    super(scope, id);
+    this.keysTable = tableFromDefinition(this, KeysTable, props.removalPolicy);
+
+    this.ingestFunction = new TidemarkFunction(this, 'Ingest', {
+      name: 'ingest',
+      ...ApiFunctions.ingest,
+      logRetention: props.logRetention,
+      environment: {
+        [EnvNames.keysTable]: this.keysTable.tableName,
+        [EnvNames.stateTable]: props.stateTable.tableName,
+        [EnvNames.eventsQueueUrl]: props.queue.queueUrl,
+        [EnvNames.maxEventAgeDays]: String(props.maxEventAgeDays),
+        [EnvNames.rateLimitPerSecond]: String(props.projectRateLimitPerSecond),
+      },
+    });
+    const ingest = this.ingestFunction.function;
+    grantTable(ingest, this.keysTable, ['GetItem']);
+    grantTable(ingest, props.stateTable, ['BatchWriteItem', 'UpdateItem']);
+    props.queue.grantSendMessages(ingest);
+
+    this.queryFunction = new TidemarkFunction(this, 'Query', {
+      name: 'query',
+      ...ApiFunctions.query,
+      logRetention: props.logRetention,
+      environment: {
+        [EnvNames.keysTable]: this.keysTable.tableName,
+        [EnvNames.eventsTable]: props.eventsTable.tableName,
+        [EnvNames.stateTable]: props.stateTable.tableName,
+        [EnvNames.aggregatesTable]: props.aggregatesTable.tableName,
+        [EnvNames.eventRetentionDays]: String(props.eventRetentionDays),
+      },
+    });
+    const query = this.queryFunction.function;
+    grantTable(query, this.keysTable, ['GetItem']);
+    grantTable(query, props.eventsTable, ['Query', 'BatchGetItem'], [EventsTable.globalIndexes[0].indexName]);
+    grantTable(query, props.stateTable, ['GetItem', 'Query']);
+    grantTable(query, props.aggregatesTable, ['Query']);
+
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    this.api = new apigateway.RestApi(this, 'Api', {
+      description: 'Tidemark event ingestion and read API',
+      // Bodies reach the functions base64-encoded whatever their type, so gzip arrives intact.
+      binaryMediaTypes: ['*/*'],
+      cloudWatchRole: true,
+      cloudWatchRoleRemovalPolicy: RemovalPolicy.DESTROY,
+      deployOptions: {
+        stageName: props.stageName,
+        throttlingRateLimit: props.throttlingRateLimit,
+        throttlingBurstLimit: props.throttlingBurstLimit,
+        accessLogDestination: new apigateway.LogGroupLogDestination(accessLogs),
+        accessLogFormat: apigateway.AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: apigateway.AccessLogField.contextRequestId(),
+            time: apigateway.AccessLogField.contextRequestTime(),
+            method: apigateway.AccessLogField.contextHttpMethod(),
+            path: apigateway.AccessLogField.contextResourcePath(),
+            status: apigateway.AccessLogField.contextStatus(),
+            latencyMs: apigateway.AccessLogField.contextResponseLatency(),
+            responseLength: apigateway.AccessLogField.contextResponseLength(),
+          }),
+        ),
+        loggingLevel: apigateway.MethodLoggingLevel.ERROR,
+        metricsEnabled: true,
+        tracingEnabled: true,
+      },
+    });
+    const integrations = {
+      ingest: new apigateway.LambdaIntegration(ingest),
+      query: new apigateway.LambdaIntegration(query),
+    };
+    for (const route of Routes) {
+      this.api.root.resourceForPath(route.path).addMethod(route.method, integrations[route.function]);
+    }
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * The Tidemark stack: the ingest API, the event pipeline, the aggregates and operations, wired
+ * together. Every prop has a default that suits a first deployment.
+ */
+import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { Limits } from '../resources/index.js';
+import { Aggregates } from './constructs/aggregates.js';
+import { EventPipeline } from './constructs/event-pipeline.js';
+import { IngestApi } from './constructs/ingest-api.js';
+import { Operations } from './constructs/operations.js';
+import { addNagSuppressions } from './nag-suppressions.js';
+
+export type TidemarkStackProps = StackProps & {
+  /** API Gateway stage. @default 'v1' */
+  readonly stageName?: string;
+  /** Rows older than this are rejected on /v1/batch and /v1/track. @default 5 */
+  readonly maxEventAgeDays?: number;
+  /** Days a stored event is kept. @default 400 */
+  readonly eventRetentionDays?: number;
+  /** Ingest requests per second per project; 0 turns it off. @default 100 */
+  readonly projectRateLimitPerSecond?: number;
+  /** API stage throttling, requests per second and burst. @default 1000 and 2000 */
+  readonly throttlingRateLimit?: number;
+  readonly throttlingBurstLimit?: number;
+  /** CloudWatch Logs retention of functions and access logs. @default one month */
+  readonly logRetention?: logs.RetentionDays;
+  /** Where alarms are e-mailed; none when unset. */
+  readonly alarmEmail?: string;
+  /** RETAIN keeps tables when the stack is deleted. @default RemovalPolicy.RETAIN */
+  readonly dataRemovalPolicy?: RemovalPolicy;
+};
+
+export class TidemarkStack extends Stack {
+  readonly ingestApi: IngestApi;
+  readonly pipeline: EventPipeline;
+  readonly aggregates: Aggregates;
+  readonly operations: Operations;
+
+  constructor(scope: Construct, id: string, props: TidemarkStackProps = {}) {
+    super(scope, id, props);
+    const maxEventAgeDays = props.maxEventAgeDays ?? Limits.maxEventAgeDays;
+    const eventRetentionDays = props.eventRetentionDays ?? Limits.eventRetentionDays;
+    if (maxEventAgeDays <= 0 || eventRetentionDays <= 0) throw new Error('maxEventAgeDays and eventRetentionDays must be positive');
+    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+    const removalPolicy = props.dataRemovalPolicy ?? RemovalPolicy.RETAIN;
+
+    this.pipeline = new EventPipeline(this, 'Pipeline', { eventRetentionDays, logRetention, removalPolicy });
+    this.aggregates = new Aggregates(this, 'Aggregates', { eventsTable: this.pipeline.eventsTable, logRetention, removalPolicy });
+    this.ingestApi = new IngestApi(this, 'IngestApi', {
+      stageName: props.stageName ?? 'v1',
+      queue: this.pipeline.queue,
+      eventsTable: this.pipeline.eventsTable,
+      stateTable: this.pipeline.stateTable,
+      aggregatesTable: this.aggregates.table,
+      maxEventAgeDays,
+      eventRetentionDays,
+      projectRateLimitPerSecond: props.projectRateLimitPerSecond ?? Limits.projectRateLimitPerSecond,
+      throttlingRateLimit: props.throttlingRateLimit ?? 1000,
+      throttlingBurstLimit: props.throttlingBurstLimit ?? 2000,
+      logRetention,
+      removalPolicy,
+    });
+    this.operations = new Operations(this, 'Operations', {
+      ...(props.alarmEmail ? { alarmEmail: props.alarmEmail } : {}),
+      deadLetterQueue: this.pipeline.deadLetterQueue,
+      failedStreamBatches: this.aggregates.failedBatches,
+      functions: {
+        Ingest: this.ingestApi.ingestFunction.function,
+        Process: this.pipeline.processFunction.function,
+        Aggregate: this.aggregates.aggregateFunction.function,
+        Query: this.ingestApi.queryFunction.function,
+      },
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.ingestApi.api.url, description: 'Base URL of the Tidemark API' });
+    new CfnOutput(this, 'KeysTableName', { value: this.ingestApi.keysTable.tableName });
+    new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.pipeline.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'EventsQueueUrl', { value: this.pipeline.queue.queueUrl });
+    addNagSuppressions(this);
+  }
+}
