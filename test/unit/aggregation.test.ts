@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { compareSequenceNumbers, groupForTransactions, planCounters, type CountedEvent } from '../../lambdas/core/aggregation.js';
+
+let seq = 100;
+const counted = (overrides: Partial<CountedEvent> = {}): CountedEvent => ({
+  sequenceNumber: String(seq++),
+  projectId: 'p',
+  eventId: `e${seq}`,
+  event: 'purchase',
+  deviceId: 'd1',
+  timeMs: Date.parse('2024-01-15T10:15:00Z'),
+  source: 'ios',
+  value: 10,
+  ...overrides,
+});
+
+describe('planCounters', () => {
+  it('pre-aggregates count and sum per hour and per day and source', () => {
+    const plan = planCounters([counted(), counted({ value: 5 }), counted({ source: 'web' }), counted({ timeMs: Date.parse('2024-01-15T11:00:00Z') })]);
+    const counts = plan.counters.filter((c) => c.kind === 'count');
+    const find = (bucket: string, source: string) => counts.find((c) => c.bucket === bucket && c.source === source);
+    expect(find('2024-01-15T10', 'ios')).toMatchObject({ count: 2, sum: 15, pk: 'C#p#H#2024-01-15' });
+    expect(find('2024-01-15T10', 'web')).toMatchObject({ count: 1, sum: 10 });
+    expect(find('2024-01-15T11', 'ios')).toMatchObject({ count: 1, sum: 10 });
+    expect(find('2024-01-15', 'ios')).toMatchObject({ count: 3, sum: 25, pk: 'C#p#D#2024-01' });
+    expect(counts).toHaveLength(5);
+  });
+
+  it('proposes one unique-device marker per device, day and event, and per device and day', () => {
+    const plan = planCounters([counted(), counted(), counted({ event: 'view' }), counted({ deviceId: 'd2' })]);
+    expect(plan.markers).toHaveLength(5);
+    const owners = plan.markers.map((m) => m.ownerEventId);
+    expect(new Set(owners).size).toBe(3);
+    for (const marker of plan.markers) expect(marker.counter.kind).toBe('unique');
+  });
+
+  it('counts events without source or value', () => {
+    const plan = planCounters([counted({ source: undefined, value: undefined })]);
+    expect(plan.counters.find((c) => c.kind === 'count')).toMatchObject({ source: '', count: 1, sum: 0 });
+  });
+
+  it('keeps event names containing separators apart', () => {
+    const plan = planCounters([counted({ event: 'a#S#b', source: '' }), counted({ event: 'a', source: 'b#S#' })]);
+    expect(new Set(plan.counters.map((c) => `${c.pk}|${c.sk}`)).size).toBe(plan.counters.length);
+    expect(plan.counters.filter((c) => c.kind === 'count')).toHaveLength(4);
+  });
+});
+
+describe('groupForTransactions', () => {
+  it('splits a batch in order so that no group moves more counters than fit', () => {
+    const events = Array.from({ length: 200 }, (_, i) => counted({ event: `e${i % 60}`, deviceId: `d${i}` }));
+    const groups = groupForTransactions(events, 99);
+    expect(groups.flat()).toEqual(events);
+    for (const group of groups) expect(planCounters(group).counters.length).toBeLessThanOrEqual(99);
+    expect(groups.length).toBeGreaterThan(1);
+  });
+
+  it('keeps a batch of few counters in one group', () => {
+    const events = Array.from({ length: 500 }, () => counted());
+    expect(groupForTransactions(events, 99)).toHaveLength(1);
+  });
+});
+
+describe('compareSequenceNumbers', () => {
+  it('compares long decimal strings numerically', () => {
+    expect(compareSequenceNumbers('9', '10')).toBe(-1);
+    expect(compareSequenceNumbers('000000000000000000021', '20')).toBe(1);
+    expect(compareSequenceNumbers('4421584500000000017450439091', '4421584500000000017450439091')).toBe(0);
+  });
+});

@@ -1,0 +1,217 @@
+import { describe, expect, it } from 'vitest';
+import { FieldAliases, normalizeRow } from '../../lambdas/core/normalize.js';
+import { normalizeContext, RECEIVED_AT } from '../helpers/factories.js';
+
+const ok = (row: unknown, ctx = normalizeContext()) => {
+  const result = normalizeRow(row, 0, ctx);
+  if (!result.ok) throw new Error(`rejected: ${result.rejection.error}`);
+  return result.event;
+};
+const rejected = (row: unknown, ctx = normalizeContext()) => {
+  const result = normalizeRow(row, 3, ctx);
+  if (result.ok) throw new Error('accepted');
+  return result.rejection;
+};
+const base = { event: 'e', deviceId: 'd', timestamp: '2024-01-20T11:00:00Z' };
+
+describe('seed payloads', () => {
+  const clientA = { source: 'client_A', payload: { metric: 'purchase', amount: '1200', timestamp: '2024/01/01' } };
+  const clientB = { client_id: 'client_B', event_type: 'click', value: 500, date: '2024-01-15T10:30:00Z' };
+
+  it('accepts client_A on /v1/import with nested payload, coerced amount and slash date', () => {
+    const event = ok(clientA, normalizeContext({ mode: 'import' }));
+    expect(event).toMatchObject({
+      event: 'purchase',
+      source: 'client_A',
+      deviceId: 'client_A',
+      value: 1200,
+      timestamp: '2024-01-01T00:00:00.000Z',
+      originalTimestamp: '2024-01-01T00:00:00.000Z',
+      properties: {},
+    });
+  });
+
+  it('rejects client_A on /v1/batch as too_old, naming the limit', () => {
+    const rejection = rejected(clientA);
+    expect(rejection).toMatchObject({ index: 3, reason: 'too_old', retryable: false });
+    expect(rejection.error).toContain('maxEventAgeDays');
+  });
+
+  it('accepts client_B with its aliases', () => {
+    const event = ok(clientB, normalizeContext({ receivedAt: Date.parse('2024-01-16T00:00:00Z') }));
+    expect(event).toMatchObject({ event: 'click', source: 'client_B', deviceId: 'client_B', value: 500, timestamp: '2024-01-15T10:30:00.000Z' });
+  });
+});
+
+describe('aliases', () => {
+  const values: Record<string, [unknown, unknown]> = {
+    event: ['signup', 'signup'],
+    deviceId: ['dev-9', 'dev-9'],
+    userId: ['user-1', 'user-1'],
+    source: ['android', 'android'],
+    value: ['7.5', 7.5],
+    eventId: ['evt-1', 'evt-1'],
+    sessionId: ['sess-1', 'sess-1'],
+  };
+  for (const [field, [sent, expected]] of Object.entries(values)) {
+    for (const alias of FieldAliases[field as keyof typeof FieldAliases]) {
+      it(`reads ${field} from '${alias}', at the top level and inside payload`, () => {
+        const row = { event: 'e', deviceId: 'd' } as Record<string, unknown>;
+        delete row[field];
+        const withAlias = alias.includes('.') ? { context: { device: { id: sent } } } : { [alias]: sent };
+        expect((ok({ ...row, ...withAlias }) as Record<string, unknown>)[field]).toEqual(expected);
+        if (!alias.includes('.')) expect((ok({ ...row, payload: withAlias }) as Record<string, unknown>)[field]).toEqual(expected);
+      });
+    }
+  }
+
+  for (const alias of FieldAliases.timestamp) {
+    it(`reads the timestamp from '${alias}'`, () => {
+      expect(ok({ event: 'e', deviceId: 'd', [alias]: '2024-01-19T08:00:00Z' }).timestamp).toBe('2024-01-19T08:00:00.000Z');
+    });
+  }
+
+  for (const alias of FieldAliases.properties) {
+    it(`reads properties from '${alias}'`, () => {
+      expect(ok({ ...base, [alias]: { plan: 'pro' } }).properties).toEqual({ plan: 'pro' });
+    });
+  }
+
+  it('falls back from deviceId to userId, then to source', () => {
+    expect(ok({ event: 'e', userId: 'u1', source: 's' }).deviceId).toBe('u1');
+    expect(ok({ event: 'e', source: 's' }).deviceId).toBe('s');
+  });
+
+  it('keeps unknown keys and the rest of payload as properties', () => {
+    const event = ok({ ...base, color: 'red', payload: { size: 3, metric: 'ignored-because-event-is-set' } });
+    expect(event.event).toBe('e');
+    expect(event.properties).toEqual({ color: 'red', size: 3 });
+  });
+
+  it('uses type as the event name when it is not a Segment message type', () => {
+    expect(ok({ type: 'level_up', deviceId: 'd' }).event).toBe('level_up');
+  });
+});
+
+describe('Segment and RudderStack messages', () => {
+  const message = { anonymousId: 'anon-1', messageId: 'm-1', timestamp: '2024-01-20T10:00:00Z', context: { ip: '203.0.113.9', library: { name: 'analytics.js', version: '1' } } };
+
+  it('maps track with value from properties and drops the IP', () => {
+    const event = ok({ ...message, type: 'track', event: 'Order Completed', userId: 'u1', properties: { revenue: '19.99', sku: 'a' } });
+    expect(event).toMatchObject({ event: 'Order Completed', deviceId: 'anon-1', userId: 'u1', eventId: 'm-1', value: 19.99, properties: { revenue: '19.99', sku: 'a' } });
+    expect(event.context).toEqual({ library: { name: 'analytics.js', version: '1' } });
+  });
+
+  it('maps screen, page and identify to events of that name', () => {
+    expect(ok({ ...message, type: 'screen', name: 'Home' })).toMatchObject({ event: 'screen', properties: { name: 'Home' } });
+    expect(ok({ ...message, type: 'page', name: 'Pricing', category: 'Docs' })).toMatchObject({ event: 'page', properties: { name: 'Pricing', category: 'Docs' } });
+    expect(ok({ ...message, type: 'identify', traits: { plan: 'pro' } })).toMatchObject({ event: 'identify', properties: { traits: { plan: 'pro' } } });
+  });
+
+  it('rejects alias and group as unsupported', () => {
+    expect(rejected({ ...message, type: 'alias', previousId: 'x' }).reason).toBe('unsupported');
+    expect(rejected({ ...message, type: 'group', groupId: 'g' }).reason).toBe('unsupported');
+  });
+
+  it('uses context.device.id when there is no anonymousId', () => {
+    expect(ok({ type: 'track', event: 'x', context: { device: { id: 'hw-1' } } }).deviceId).toBe('hw-1');
+  });
+});
+
+describe('validation', () => {
+  it.each([
+    [null, 'row must be a JSON object'],
+    [[1, 2], 'row must be a JSON object'],
+    ['text', 'row must be a JSON object'],
+    [{ deviceId: 'd' }, 'event'],
+    [{ event: 'e' }, 'deviceId'],
+    [{ event: '', deviceId: 'd' }, 'event'],
+    [{ event: 'e', deviceId: 'd', value: 'abc' }, 'value'],
+    [{ event: 'e', deviceId: 'd', value: true }, 'value'],
+    [{ event: 'e', deviceId: 'd', properties: 'x' }, 'properties'],
+    [{ event: { nested: 1 }, deviceId: 'd' }, 'event'],
+    [{ event: 'e', deviceId: 'd', timestamp: 'yesterday' }, 'timestamp'],
+    [{ event: 'e'.repeat(300), deviceId: 'd' }, 'event'],
+  ])('rejects %j with a validation error naming the field', (row, field) => {
+    const rejection = rejected(row);
+    expect(rejection.reason).toBe('validation');
+    expect(rejection.error).toContain(field);
+    expect(rejection.retryable).toBe(false);
+  });
+
+  it('rejects a row over the per-event limit as too_large', () => {
+    const rejection = rejected({ ...base, blob: 'x'.repeat(70 * 1024) });
+    expect(rejection.reason).toBe('too_large');
+    expect(rejection.error).toContain('maxEventBytes');
+  });
+
+  it('coerces numeric strings and numbers used as names', () => {
+    expect(ok({ event: 404, deviceId: 17, value: ' 3e2 ' })).toMatchObject({ event: '404', deviceId: '17', value: 300 });
+  });
+
+  it('never lets a __proto__ key reach an object prototype', () => {
+    const row = JSON.parse('{"event":"e","deviceId":"d","__proto__":{"polluted":1},"properties":{"__proto__":{"polluted":2}}}');
+    const event = ok(row);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.getPrototypeOf(event.properties)).toBe(Object.prototype);
+  });
+});
+
+describe('time', () => {
+  it('uses the receive time when no timestamp is sent', () => {
+    expect(ok({ event: 'e', deviceId: 'd' }).timestamp).toBe(new Date(RECEIVED_AT).toISOString());
+  });
+
+  it('corrects clock skew from sentAt beyond 60 s and keeps the original', () => {
+    // The device clock is 2 hours behind: it says it sent at 10:00 what arrived at 12:00.
+    const ctx = normalizeContext({ sentAt: Date.parse('2024-01-20T10:00:00Z') });
+    const event = ok({ ...base, timestamp: '2024-01-20T09:30:00Z' }, ctx);
+    expect(event.timestamp).toBe('2024-01-20T11:30:00.000Z');
+    expect(event.originalTimestamp).toBe('2024-01-20T09:30:00.000Z');
+  });
+
+  it('leaves skew of 60 s or less alone', () => {
+    const ctx = normalizeContext({ sentAt: RECEIVED_AT - 30_000 });
+    expect(ok(base, ctx).timestamp).toBe('2024-01-20T11:00:00.000Z');
+  });
+
+  it('prefers a row-level sentAt over the batch sentAt', () => {
+    const ctx = normalizeContext({ sentAt: RECEIVED_AT });
+    const event = ok({ ...base, sentAt: '2024-01-20T11:00:00Z' }, ctx);
+    expect(event.timestamp).toBe('2024-01-20T12:00:00.000Z');
+  });
+
+  it('clamps timestamps over 10 minutes in the future to receive time', () => {
+    const result = normalizeRow({ ...base, timestamp: '2024-01-21T12:00:00Z' }, 0, normalizeContext());
+    expect(result.ok && result.event.timestamp).toBe(new Date(RECEIVED_AT).toISOString());
+    expect(result.ok && result.clamped).toBe(true);
+    expect(ok({ ...base, timestamp: '2024-01-20T12:05:00Z' }).timestamp).toBe('2024-01-20T12:05:00.000Z');
+  });
+
+  it('applies the age floor to batch and track but not import', () => {
+    const old = { ...base, timestamp: '2024-01-10T00:00:00Z' };
+    expect(rejected(old, normalizeContext({ mode: 'track' })).reason).toBe('too_old');
+    expect(ok(old, normalizeContext({ mode: 'import' })).timestamp).toBe('2024-01-10T00:00:00.000Z');
+    expect(ok(old, normalizeContext({ maxEventAgeDays: 30 })).timestamp).toBe('2024-01-10T00:00:00.000Z');
+  });
+});
+
+describe('event identity', () => {
+  it('keeps a client event id', () => {
+    expect(ok({ ...base, messageId: 'abc' }).eventId).toBe('abc');
+  });
+
+  it('derives the same id for a resend with a new sentAt', () => {
+    const first = ok(base, normalizeContext({ sentAt: RECEIVED_AT - 3_600_000 }));
+    const resend = ok(base, normalizeContext({ sentAt: RECEIVED_AT, receivedAt: RECEIVED_AT + 600_000 }));
+    expect(resend.eventId).toBe(first.eventId);
+    expect(resend.timestamp).not.toBe(first.timestamp);
+  });
+
+  it('derives different ids for different events and the same id regardless of key order', () => {
+    const a = ok({ ...base, properties: { x: 1, y: 2 } }).eventId;
+    expect(ok({ ...base, properties: { y: 2, x: 1 } }).eventId).toBe(a);
+    expect(ok({ ...base, properties: { x: 1, y: 3 } }).eventId).not.toBe(a);
+    expect(ok({ ...base, timestamp: '2024-01-20T11:00:01Z' }).eventId).not.toBe(a);
+  });
+});

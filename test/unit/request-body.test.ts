@@ -1,0 +1,77 @@
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../../lambdas/core/errors.js';
+import { decodeBody, parseIngestBody } from '../../lambdas/core/request-body.js';
+
+const limits = { maxRequestBytes: 10 * 1024 * 1024, maxEventsPerRequest: 2000 };
+const raw = (body: Buffer | string, extra: { contentType?: string; contentEncoding?: string } = {}) => ({
+  body: Buffer.from(body).toString('base64'),
+  isBase64Encoded: true,
+  contentType: 'application/json',
+  ...extra,
+});
+
+describe('decodeBody', () => {
+  it('decodes base64 and gzip', () => {
+    const json = '{"events":[{"event":"e"}]}';
+    expect(decodeBody(raw(json), limits).toString()).toBe(json);
+    expect(decodeBody(raw(gzipSync(json), { contentEncoding: 'gzip' }), limits).toString()).toBe(json);
+    expect(decodeBody({ body: json, isBase64Encoded: false }, limits).toString()).toBe(json);
+  });
+
+  it('stops a gzip bomb at the limit with 413 naming it', () => {
+    const bomb = gzipSync(Buffer.alloc(11 * 1024 * 1024, 0x20));
+    expect(bomb.length).toBeLessThan(64 * 1024);
+    const error = (() => {
+      try {
+        decodeBody(raw(bomb, { contentEncoding: 'gzip' }), limits);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(PayloadTooLargeError);
+    expect((error as PayloadTooLargeError).limit).toBe('maxRequestBytes');
+  });
+
+  it('answers 413 for a plain body over 10 MB', () => {
+    expect(() => decodeBody(raw(Buffer.alloc(limits.maxRequestBytes + 1, 0x20)), limits)).toThrow(PayloadTooLargeError);
+  });
+
+  it('answers 415 for other content types and encodings, 400 for corrupt gzip', () => {
+    expect(() => decodeBody(raw('x', { contentType: 'text/csv' }), limits)).toThrow(UnsupportedMediaTypeError);
+    expect(() => decodeBody(raw('x', { contentEncoding: 'br' }), limits)).toThrow(UnsupportedMediaTypeError);
+    expect(() => decodeBody(raw('not gzip', { contentEncoding: 'gzip' }), limits)).toThrow(BadRequestError);
+    expect(decodeBody(raw('{}', { contentType: 'application/json; charset=utf-8' }), limits).toString()).toBe('{}');
+    expect(decodeBody(raw('{}', { contentType: 'text/plain' }), limits).toString()).toBe('{}');
+  });
+});
+
+describe('parseIngestBody', () => {
+  const parse = (body: unknown, mode: 'batch' | 'track' | 'import' = 'batch') =>
+    parseIngestBody(Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)), mode, limits);
+
+  it('finds rows in native, Segment and bare-array bodies, with sentAt', () => {
+    expect(parse({ events: [{ a: 1 }], sentAt: '2024-01-01T00:00:00Z' })).toEqual({ rows: [{ a: 1 }], sentAt: Date.parse('2024-01-01T00:00:00Z') });
+    expect(parse({ batch: [{ b: 1 }] }).rows).toEqual([{ b: 1 }]);
+    expect(parse([{ c: 1 }]).rows).toEqual([{ c: 1 }]);
+    expect(parse({ event: 'one' }, 'track').rows).toEqual([{ event: 'one' }]);
+  });
+
+  it.each([
+    ['not json', 'invalid_json'],
+    ['{"events":[]}', 'no_events'],
+    ['[]', 'no_events'],
+    ['{"event":"one"}', 'no_events'],
+    ['"string"', 'no_events'],
+    ['null', 'no_events'],
+  ])('answers 400 for %s', (body, code) => {
+    expect(() => parse(body)).toThrow(expect.objectContaining({ status: 400, code }));
+  });
+
+  it('answers 400 naming the limit for 2001 events', () => {
+    expect(() => parse({ events: Array.from({ length: 2001 }, () => ({})) })).toThrow(
+      expect.objectContaining({ status: 400, code: 'too_many_events', message: expect.stringContaining('2000') }),
+    );
+    expect(parse({ events: Array.from({ length: 2000 }, () => ({})) }).rows).toHaveLength(2000);
+  });
+});
