@@ -84,15 +84,15 @@ export function toProxyEvent(request: IncomingMessage, body: Buffer, match: Matc
 /** API Gateway's own payload cap; beyond it the gateway answers 413 before any function runs. */
 const GATEWAY_MAX_BODY = Limits.maxRequestBytes;
 
+/** The body, or undefined when it is over the cap; an oversized body is still drained so the connection stays usable. */
 async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
     size += (chunk as Buffer).length;
-    if (size > GATEWAY_MAX_BODY) return undefined;
-    chunks.push(chunk as Buffer);
+    if (size <= GATEWAY_MAX_BODY) chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks);
+  return size > GATEWAY_MAX_BODY ? undefined : Buffer.concat(chunks);
 }
 
 function send(response: ServerResponse, result: APIGatewayProxyResult): void {

@@ -10,14 +10,16 @@ import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { AggregatesTable, EnvNames, EventsTable, KeysTable, StateTable } from '../resources/index.js';
 import { configFromEnv, type TidemarkConfig } from '../lambdas/config.js';
-import { createDocumentClient } from '../lambdas/adapters/clients.js';
+import { createClients, createDocumentClient } from '../lambdas/adapters/clients.js';
 import { DynamoKeyStore } from '../lambdas/adapters/key-store.js';
 import { KeyKind } from '../lambdas/core/keys.js';
 import { aggregateDependencies, createAggregateHandler } from '../lambdas/aggregate/handler.js';
 import { createIngestHandler, ingestDependencies } from '../lambdas/ingest/handler.js';
 import { createProcessHandler, processDependencies } from '../lambdas/process/handler.js';
 import { createQueryHandler, queryDependencies } from '../lambdas/query/handler.js';
+import { AwsCallCounter, type CallCounts } from './aws-calls.js';
 import { startDynamoDbLocal, startSqs, type Engine } from './engines.js';
+import { FaultInjector, type FaultPlan } from './faults.js';
 import { startHttpServer, type LocalApi } from './http-server.js';
 import { createQueues, createTable, type LocalQueues } from './provision.js';
 import { SqsPoller } from './sqs-poller.js';
@@ -35,6 +37,8 @@ export type RuntimeOptions = {
   readonly failedVisibilitySeconds?: number;
   readonly streamRetryDelayMs?: number;
   readonly log?: (line: string) => void;
+  /** Seeded fault injection (chaos runs and reliability tests). */
+  readonly faults?: FaultPlan;
 };
 
 export type Runtime = {
@@ -43,8 +47,11 @@ export type Runtime = {
   readonly queues: LocalQueues;
   readonly dynamodbEndpoint: string;
   readonly sqsEndpoint: string;
-  /** Resolves once the stream poller has caught up with everything written so far. */
+  /** True when the last stream pass found nothing new. */
   streamIdle(): boolean;
+  /** AWS requests the handlers made so far. */
+  readonly calls: CallCounts;
+  readonly faults: FaultInjector;
   stop(): Promise<void>;
 };
 
@@ -84,12 +91,27 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     });
     await seedDemoProject(config);
 
+    // One set of clients per function, as each Lambda has its own; counted, and faulty when asked.
+    const calls = new AwsCallCounter();
+    const faults = new FaultInjector(options.faults ?? {});
+    const clientsFor = () => {
+      const clients = createClients(config);
+      calls.attach(clients.documents, 'dynamodb');
+      calls.attach(clients.sqs, 'sqs');
+      faults.attachToSqs(clients.sqs);
+      return clients;
+    };
+    const ingestDeps = ingestDependencies(config, clientsFor());
+    const processDeps = faults.wrapProcess(processDependencies(config, clientsFor()));
+    const counterStore = faults.wrapCounters(aggregateDependencies(config, clientsFor()));
+    const queryDeps = queryDependencies(config, clientsFor());
+
     const onError = (where: string) => (error: unknown) => log(`${where}: ${(error as Error)?.message ?? String(error)}`);
     const sqsPoller = new SqsPoller({
       client: sqsClient,
       queueUrl: queues.queueUrl,
       queueArn: queues.queueArn,
-      handler: createProcessHandler(() => processDependencies(config)),
+      handler: createProcessHandler(() => processDeps),
       concurrency: options.sqsConcurrency ?? 4,
       failedVisibilitySeconds: options.failedVisibilitySeconds ?? 1,
       onError: onError('process'),
@@ -97,7 +119,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     const streamPoller = new StreamPoller({
       client: streamsClient,
       streamArn: events!.streamArn!,
-      handler: createAggregateHandler(() => aggregateDependencies(config)),
+      handler: createAggregateHandler(() => counterStore),
+      duplicateDelivery: () => faults.duplicateStreamDelivery(),
       positionsFile: join(dataDir, 'stream-positions.json'),
       retryDelayMs: options.streamRetryDelayMs ?? 200,
       onError: onError('aggregate'),
@@ -107,8 +130,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     streamPoller.start();
     stoppers.push(() => sqsPoller.stop(), () => streamPoller.stop());
 
-    const ingest = createIngestHandler(() => ingestDependencies(config));
-    const query = createQueryHandler(() => queryDependencies(config));
+    const ingest = createIngestHandler(() => ingestDeps);
+    const query = createQueryHandler(() => queryDeps);
     const api: LocalApi = await startHttpServer(options.port ?? 3000, { ingest, query }, (path) =>
       path === '/health' && !(sqsPoller.running && streamPoller.running)
         ? { statusCode: 503, headers: { 'content-type': 'application/json' }, body: '{"status":"starting"}' }
@@ -123,6 +146,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       dynamodbEndpoint: dynamo.endpoint,
       sqsEndpoint: sqs.endpoint,
       streamIdle: () => streamPoller.idle,
+      calls: calls.counts,
+      faults,
       stop: () => stopAll(stoppers, engines),
     };
   } catch (error) {

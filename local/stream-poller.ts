@@ -25,6 +25,8 @@ export type StreamPollerOptions = {
   readonly positionsFile: string;
   readonly retryDelayMs: number;
   readonly onError: (error: unknown) => void;
+  /** Fault injection: true to deliver a batch that succeeded once more, as a duplicate delivery would. */
+  readonly duplicateDelivery?: () => boolean;
   /** Called with a batch that exhausted its retries: Lambda's on-failure destination. */
   readonly onDiscard: (records: readonly DynamoDBRecord[]) => void;
 };
@@ -156,7 +158,10 @@ export class StreamPoller {
       const records = Records.filter((record) => wanted.has(record.eventName ?? '')).map((record) =>
         toDynamoDbRecord(record, this.options.streamArn),
       );
-      if (records.length > 0) await this.#deliver(records);
+      if (records.length > 0) {
+        await this.#deliver(records);
+        if (this.options.duplicateDelivery?.()) await this.#deliver(records);
+      }
       this.#savePosition(shardId, Records.at(-1)!.dynamodb!.SequenceNumber!);
     }
     state.iterator = NextShardIterator;

@@ -20,3 +20,11 @@ export function createSqsClient(config: TidemarkConfig): SQSClient {
     config.sqsEndpoint ? { endpoint: config.sqsEndpoint, region: 'us-east-1', credentials: localCredentials } : {},
   );
 }
+
+export type AwsClients = { readonly documents: DynamoDBDocumentClient; readonly sqs: SQSClient };
+
+/** The clients a function uses; the local runtime passes its own, instrumented ones. */
+export const createClients = (config: TidemarkConfig): AwsClients => ({
+  documents: createDocumentClient(config),
+  sqs: createSqsClient(config),
+});

@@ -6,7 +6,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { configFromEnv, required, type TidemarkConfig } from '../config.js';
-import { createDocumentClient } from '../adapters/clients.js';
+import { createClients, type AwsClients } from '../adapters/clients.js';
 import { DynamoAggregateStore } from '../adapters/aggregate-store.js';
 import type { CountedEvent } from '../core/aggregation.js';
 import { logger, metrics } from '../observability.js';
@@ -45,8 +45,8 @@ export function createAggregateHandler(dependencies: () => CounterStore) {
   };
 }
 
-export function aggregateDependencies(config: TidemarkConfig): CounterStore {
-  return new DynamoAggregateStore(createDocumentClient(config), required(config, 'aggregatesTable'));
+export function aggregateDependencies(config: TidemarkConfig, clients: AwsClients = createClients(config)): CounterStore {
+  return new DynamoAggregateStore(clients.documents, required(config, 'aggregatesTable'));
 }
 
 let cached: CounterStore | undefined;

@@ -4,7 +4,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { Limits } from '../../resources/index.js';
 import { configFromEnv, required, type TidemarkConfig } from '../config.js';
-import { createDocumentClient, createSqsClient } from '../adapters/clients.js';
+import { createClients, type AwsClients } from '../adapters/clients.js';
 import { SqsEventQueue } from '../adapters/event-queue.js';
 import { DynamoKeyStore, type KeyStore } from '../adapters/key-store.js';
 import { DynamoStateStore } from '../adapters/state-store.js';
@@ -66,12 +66,12 @@ export function createIngestHandler(dependencies: () => IngestHandlerDependencie
     });
 }
 
-export function ingestDependencies(config: TidemarkConfig): IngestHandlerDependencies {
-  const documents = createDocumentClient(config);
+export function ingestDependencies(config: TidemarkConfig, clients: AwsClients = createClients(config)): IngestHandlerDependencies {
+  const { documents } = clients;
   const state = new DynamoStateStore(documents, required(config, 'stateTable'));
   return {
     keys: new DynamoKeyStore(documents, required(config, 'keysTable'), config.keyCacheSeconds * 1000),
-    queue: new SqsEventQueue(createSqsClient(config), required(config, 'eventsQueueUrl')),
+    queue: new SqsEventQueue(clients.sqs, required(config, 'eventsQueueUrl')),
     recordRejections: (projectId, rows) => state.putRejections(projectId, rows, Limits.rejectionRetentionDays),
     takeRateToken: (projectId) => state.takeRateToken(projectId, config.rateLimitPerSecond),
     maxEventAgeDays: config.maxEventAgeDays,

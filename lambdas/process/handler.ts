@@ -10,7 +10,7 @@ import {
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { Limits } from '../../resources/index.js';
 import { configFromEnv, required, type TidemarkConfig } from '../config.js';
-import { createDocumentClient } from '../adapters/clients.js';
+import { createClients, type AwsClients } from '../adapters/clients.js';
 import { DynamoEventStore } from '../adapters/event-store.js';
 import { DynamoStateStore } from '../adapters/state-store.js';
 import { parseMessageBody } from '../core/packing.js';
@@ -45,8 +45,8 @@ export function createProcessHandler(dependencies: () => ProcessDependencies) {
   };
 }
 
-export function processDependencies(config: TidemarkConfig): ProcessDependencies {
-  const documents = createDocumentClient(config);
+export function processDependencies(config: TidemarkConfig, clients: AwsClients = createClients(config)): ProcessDependencies {
+  const { documents } = clients;
   const state = new DynamoStateStore(documents, required(config, 'stateTable'));
   return {
     events: new DynamoEventStore(documents, required(config, 'eventsTable'), config.eventRetentionDays),

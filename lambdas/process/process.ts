@@ -30,13 +30,14 @@ export async function processMessage(message: EventMessageBody, deps: ProcessDep
     ),
   );
 
-  const starts: StoredEvent[] = [];
-  for (const first of firstEventPerSession(events)) {
-    if (await deps.acquireSessionLock(message.projectId, first.sessionId, first.eventId)) {
+  const firsts = firstEventPerSession(events);
+  const held = await Promise.all(firsts.map((first) => deps.acquireSessionLock(message.projectId, first.sessionId, first.eventId)));
+  const starts = firsts
+    .filter((_, i) => held[i])
+    .map((first) => {
       const start = sessionStartFor(first);
-      starts.push({ ...start, properties: { ...start.properties, __syncedAt: syncedAt } });
-    }
-  }
+      return { ...start, properties: { ...start.properties, __syncedAt: syncedAt } };
+    });
 
   const outcomes = await Promise.all([...starts, ...events].map((event) => deps.events.putIfAbsent(event)));
   const stored = outcomes.filter((outcome) => outcome === 'stored').length;

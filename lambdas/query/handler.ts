@@ -4,7 +4,7 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { configFromEnv, required, type TidemarkConfig } from '../config.js';
-import { createDocumentClient } from '../adapters/clients.js';
+import { createClients, type AwsClients } from '../adapters/clients.js';
 import { DynamoAggregateStore } from '../adapters/aggregate-store.js';
 import { DynamoEventStore, type EventCursor } from '../adapters/event-store.js';
 import { DynamoKeyStore, type KeyStore } from '../adapters/key-store.js';
@@ -81,8 +81,8 @@ export function createQueryHandler(dependencies: () => QueryDependencies) {
     });
 }
 
-export function queryDependencies(config: TidemarkConfig): QueryDependencies {
-  const documents = createDocumentClient(config);
+export function queryDependencies(config: TidemarkConfig, clients: AwsClients = createClients(config)): QueryDependencies {
+  const { documents } = clients;
   const keys = new DynamoKeyStore(documents, required(config, 'keysTable'), config.keyCacheSeconds * 1000);
   return {
     keys,

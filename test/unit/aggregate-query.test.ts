@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { parseAggregateQuery, partitionsFor, summarize, type CounterRow } from '../../lambdas/core/aggregate-query.js';
+
+const q = (params: Record<string, string>) =>
+  parseAggregateQuery('p', { from: '2024-01-15T00:00:00Z', to: '2024-01-17T00:00:00Z', ...params });
+
+describe('parseAggregateQuery', () => {
+  it('defaults to daily, ungrouped, every event', () => {
+    expect(q({})).toEqual({ projectId: 'p', fromMs: Date.parse('2024-01-15T00:00:00Z'), toMs: Date.parse('2024-01-17T00:00:00Z'), granularity: 'day', groupBy: 'none' });
+    expect(q({ event: 'a, b' }).events).toEqual(['a', 'b']);
+  });
+
+  it.each([
+    [{ from: '' }, 'invalid_parameter'],
+    [{ from: 'soon' }, 'invalid_parameter'],
+    [{ to: '2024-01-14T00:00:00Z' }, 'invalid_range'],
+    [{ granularity: 'week' }, 'invalid_parameter'],
+    [{ groupBy: 'device' }, 'invalid_parameter'],
+    [{ granularity: 'hour', to: '2024-03-01T00:00:00Z' }, 'range_too_wide'],
+    [{ to: '2026-01-01T00:00:00Z' }, 'range_too_wide'],
+  ])('answers 400 for %j', (params, code) => {
+    expect(() => q(params as Record<string, string>)).toThrow(expect.objectContaining({ status: 400, code }));
+  });
+});
+
+describe('partitionsFor', () => {
+  it('reads one partition per day for hours and per month for days', () => {
+    expect(partitionsFor(q({ granularity: 'hour' })).map((p) => p.pk)).toEqual(['C#p#H#2024-01-15', 'C#p#H#2024-01-16']);
+    expect(partitionsFor(q({ to: '2024-03-02T00:00:00Z' })).map((p) => p.pk)).toEqual(['C#p#D#2024-01', 'C#p#D#2024-02', 'C#p#D#2024-03']);
+    const [first] = partitionsFor(q({ granularity: 'hour', from: '2024-01-15T10:30:00Z' }));
+    expect(first).toMatchObject({ fromSk: '2024-01-15T10#', toSk: '2024-01-16T23#\uffff' });
+  });
+});
+
+describe('summarize', () => {
+  const rows: CounterRow[] = [
+    { kind: 'count', bucket: '2024-01-15', event: 'buy', source: 'ios', count: 2, sum: 30 },
+    { kind: 'count', bucket: '2024-01-15', event: 'buy', source: 'web', count: 1, sum: 5 },
+    { kind: 'count', bucket: '2024-01-15', event: 'view', source: '', count: 4, sum: 0 },
+    { kind: 'count', bucket: '2024-01-16', event: 'view', source: 'ios', count: 1, sum: 0 },
+    { kind: 'unique', bucket: '2024-01-15', event: 'buy', count: 2, sum: 0 },
+    { kind: 'unique', bucket: '2024-01-15', event: 'view', count: 3, sum: 0 },
+    { kind: 'unique', bucket: '2024-01-15', count: 4, sum: 0 },
+    { kind: 'unique', bucket: '2024-01-16', count: 1, sum: 0 },
+  ];
+
+  it('sums everything per bucket with the day’s unique devices', () => {
+    expect(summarize(rows, q({}))).toEqual([
+      { bucket: '2024-01-15T00:00:00.000Z', count: 7, sum: 35, uniqueDevices: 4 },
+      { bucket: '2024-01-16T00:00:00.000Z', count: 1, sum: 0, uniqueDevices: 1 },
+    ]);
+  });
+
+  it('groups by event with per-event unique devices', () => {
+    expect(summarize(rows, q({ groupBy: 'event', event: 'buy,view' }))).toEqual([
+      { bucket: '2024-01-15T00:00:00.000Z', event: 'buy', count: 3, sum: 35, uniqueDevices: 2 },
+      { bucket: '2024-01-15T00:00:00.000Z', event: 'view', count: 4, sum: 0, uniqueDevices: 3 },
+      { bucket: '2024-01-16T00:00:00.000Z', event: 'view', count: 1, sum: 0 },
+    ]);
+  });
+
+  it('groups by source, the missing source as null, without unique devices', () => {
+    expect(summarize(rows, q({ groupBy: 'source', event: 'buy' }))).toEqual([
+      { bucket: '2024-01-15T00:00:00.000Z', source: 'ios', count: 2, sum: 30 },
+      { bucket: '2024-01-15T00:00:00.000Z', source: 'web', count: 1, sum: 5 },
+    ]);
+    expect(summarize(rows, q({ groupBy: 'source', event: 'view' }))[0]).toEqual({ bucket: '2024-01-15T00:00:00.000Z', source: null, count: 4, sum: 0 });
+  });
+
+  it('filters one event and gives its unique devices; several events have no summable uniques', () => {
+    expect(summarize(rows, q({ event: 'buy' }))).toEqual([{ bucket: '2024-01-15T00:00:00.000Z', count: 3, sum: 35, uniqueDevices: 2 }]);
+    expect(summarize(rows, q({ event: 'buy,view' }))[0]).not.toHaveProperty('uniqueDevices');
+  });
+});
