@@ -1,0 +1,155 @@
+/** The processor through the local runtime: exactly-once storage, sessions, live state, FIFO and the DLQ. */
+import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDocumentClient } from '../../lambdas/adapters/clients.js';
+import { DynamoKeyStore } from '../../lambdas/adapters/key-store.js';
+import { DemoProject, eventually, request, startLocal, type LocalHarness } from '../helpers/local.js';
+
+let local: LocalHarness;
+beforeAll(async () => {
+  local = await startLocal();
+});
+afterAll(async () => {
+  await local?.close();
+});
+
+const HALF_HOUR = 30 * 60_000;
+type Stored = { eventId: string; event: string; deviceId: string; sessionId: string; timestamp: string; properties: Record<string, unknown> };
+
+async function listAll(query: string, key: string = DemoProject.secretKey, limit = 1000): Promise<Stored[]> {
+  const events: Stored[] = [];
+  let cursor: string | null = null;
+  do {
+    const reply = await request(`${local.url}/v1/events?${query}&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`, { key });
+    expect(reply.status).toBe(200);
+    events.push(...reply.body.events);
+    cursor = reply.body.nextCursor;
+  } while (cursor);
+  return events;
+}
+
+const range = (fromMs: number, toMs: number) => `from=${new Date(fromMs).toISOString()}&to=${new Date(toMs).toISOString()}`;
+const send = (path: string, body: unknown, key: string = DemoProject.writeKey) => request(`${local.url}${path}`, { key, body });
+
+describe('exactly-once storage', () => {
+  it('stores each event of a batch sent three times once, whatever its sentAt', async () => {
+    const now = Date.now();
+    const events = Array.from({ length: 50 }, (_, i) => ({ event: 'thrice', deviceId: 'thrice-device', timestamp: new Date(now - i * 1000).toISOString(), properties: { i } }));
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const reply = await send('/v1/batch', { events, sentAt: new Date(now + attempt * 120_000).toISOString() });
+      expect(reply.body.accepted).toBe(50);
+    }
+    const stored = await eventually(
+      () => listAll(`deviceId=thrice-device&${range(now - 3_600_000, now + 3_600_000)}`),
+      (list) => list.filter((e) => e.event === 'thrice').length >= 50,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const again = await listAll(`deviceId=thrice-device&${range(now - 3_600_000, now + 3_600_000)}`);
+    expect(again.filter((e) => e.event === 'thrice')).toHaveLength(50);
+    expect(new Set(again.map((e) => e.eventId)).size).toBe(again.length);
+    expect(again.filter((e) => e.event === 'session_start')).toHaveLength(1);
+    for (const event of again) expect(event.properties.__syncedAt).toEqual(expect.stringMatching(/^\d{4}-\d\d-\d\dT/));
+    expect(stored.length).toBeGreaterThan(0);
+  });
+});
+
+describe('sessions', () => {
+  it('gives one device 240 sessions over 5 days of 30-minute buckets, each with one session_start just before its first event', async () => {
+    const start = Math.floor((Date.now() - 6 * 86_400_000) / HALF_HOUR) * HALF_HOUR;
+    const rows = Array.from({ length: 240 }, (_, bucket) => [7, 19].map((minute) => ({ event: 'tick', deviceId: 'week-device', timestamp: new Date(start + bucket * HALF_HOUR + minute * 60_000).toISOString() }))).flat();
+    const reply = await send('/v1/import', rows, DemoProject.secretKey);
+    expect(reply.body).toEqual({ accepted: 480, rejected: [] });
+    const window = range(start, start + 240 * HALF_HOUR);
+    const ticks = await eventually(() => listAll(`deviceId=week-device&event=tick&${window}`), (list) => list.length >= 480, 60_000);
+    expect(ticks).toHaveLength(480);
+    const starts = await listAll(`deviceId=week-device&event=session_start&${window}`);
+    expect(starts).toHaveLength(240);
+    const firstBySession = new Map<string, number>();
+    for (const tick of ticks) firstBySession.set(tick.sessionId, Math.min(firstBySession.get(tick.sessionId) ?? Infinity, Date.parse(tick.timestamp)));
+    expect(firstBySession.size).toBe(240);
+    for (const s of starts) expect(Date.parse(s.timestamp)).toBe(firstBySession.get(s.sessionId)! - 1);
+  });
+
+  it('emits one session_start when two devices race for the same client session', async () => {
+    const now = Date.now();
+    const batchFor = (deviceId: string) => ({
+      events: Array.from({ length: 30 }, (_, i) => ({ event: 'race', deviceId, sessionId: 'shared-session', timestamp: new Date(now - i * 10).toISOString() })),
+    });
+    await Promise.all(['racer-a', 'racer-b', 'racer-c', 'racer-d'].map((device) => send('/v1/batch', batchFor(device))));
+    const window = range(now - 60_000, now + 60_000);
+    await eventually(() => listAll(`event=race&${window}`), (list) => list.length === 120);
+    const starts = (await listAll(`event=session_start&${window}`)).filter((e) => e.sessionId === 'shared-session');
+    expect(starts).toHaveLength(1);
+  });
+});
+
+describe('live versus historical', () => {
+  it('moves the device state on live events only', async () => {
+    const device = (id: string) => request(`${local.url}/v1/devices/${id}`, { key: DemoProject.secretKey });
+    expect((await device('live-device')).status).toBe(404);
+    const live = new Date(Date.now() - 60_000).toISOString();
+    await send('/v1/track', { event: 'open', deviceId: 'live-device', timestamp: live });
+    const first = await eventually(() => device('live-device'), (r) => r.status === 200);
+    expect(first.body).toEqual({ deviceId: 'live-device', lastSeen: live, sessionId: expect.any(String) });
+
+    const old = Date.now() - 2 * 86_400_000;
+    await send('/v1/import', Array.from({ length: 20 }, (_, i) => ({ event: 'old', deviceId: 'live-device', timestamp: new Date(old + i * 60_000).toISOString() })), DemoProject.secretKey);
+    await eventually(() => listAll(`deviceId=live-device&event=old&${range(old - 1, old + 86_400_000)}`), (l) => l.length === 20);
+    expect((await device('live-device')).body).toEqual(first.body);
+
+    const later = new Date().toISOString();
+    await send('/v1/track', { event: 'open', deviceId: 'live-device', timestamp: later });
+    const moved = await eventually(() => device('live-device'), (r) => r.body.lastSeen === later);
+    expect(moved.body.sessionId).toEqual(expect.any(String));
+  });
+});
+
+describe('FIFO and the DLQ', () => {
+  it('moves a message that keeps failing to the DLQ after maxReceiveCount while other devices go on', async () => {
+    const sqs = new SQSClient({ endpoint: local.sqsEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } });
+    await sqs.send(new SendMessageCommand({ QueueUrl: local.queues.queueUrl, MessageBody: '{"poison":true}', MessageGroupId: 'demo#poison-device', MessageDeduplicationId: 'poison-1' }));
+    const now = Date.now();
+    await send('/v1/batch', { events: Array.from({ length: 10 }, (_, i) => ({ event: 'healthy', deviceId: `healthy-${i}`, timestamp: new Date(now).toISOString() })) });
+    await eventually(() => listAll(`event=healthy&${range(now - 1, now + 60_000)}`), (l) => l.length === 10);
+    const dead = await eventually(
+      () => sqs.send(new ReceiveMessageCommand({ QueueUrl: local.queues.dlqUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 })),
+      (r) => (r.Messages ?? []).length > 0,
+      30_000,
+    );
+    expect(dead.Messages![0]!.Body).toBe('{"poison":true}');
+    sqs.destroy();
+  });
+});
+
+describe('GET /v1/events', () => {
+  it('pages newest first with filters, never repeating an event', async () => {
+    const now = Date.now();
+    const events = Array.from({ length: 25 }, (_, i) => ({ event: i % 2 ? 'odd' : 'even', deviceId: 'pager', source: i % 5 ? 'app' : 'web', timestamp: new Date(now - i * 1000).toISOString() }));
+    await send('/v1/batch', { events });
+    const window = range(now - 60_000, now + 1);
+    await eventually(() => listAll(`deviceId=pager&${window}`), (l) => l.filter((e) => e.event !== 'session_start').length === 25);
+    const paged = await listAll(`deviceId=pager&${window}`, DemoProject.secretKey, 7);
+    expect(paged.map((e) => e.timestamp)).toEqual([...paged.map((e) => e.timestamp)].sort().reverse());
+    expect(new Set(paged.map((e) => e.eventId)).size).toBe(paged.length);
+    expect((await listAll(`deviceId=pager&event=odd&${window}`, DemoProject.secretKey, 4)).length).toBe(12);
+    expect((await listAll(`deviceId=pager&source=web&${window}`)).filter((e) => e.event !== 'session_start').length).toBe(5);
+    expect((await listAll(`deviceId=pager&source=web&event=even&${window}`)).length).toBe(3);
+  });
+
+  it('answers 400 for bad parameters and shows a project only its own events', async () => {
+    expect((await request(`${local.url}/v1/events?limit=0`, { key: DemoProject.secretKey })).status).toBe(400);
+    expect((await request(`${local.url}/v1/events?from=never`, { key: DemoProject.secretKey })).status).toBe(400);
+    expect((await request(`${local.url}/v1/events?cursor=garbage`, { key: DemoProject.secretKey })).status).toBe(400);
+
+    const keys = new DynamoKeyStore(createDocumentClient(local.config), local.config.keysTable!, 0);
+    await keys.create('other-write', 'other', 'write');
+    await keys.create('other-secret', 'other', 'secret');
+    const now = Date.now();
+    await send('/v1/track', { event: 'mine', deviceId: 'shared-device-id', timestamp: new Date(now).toISOString() }, 'other-write');
+    const window = range(now - 60_000, now + 60_000);
+    await eventually(() => listAll(`event=mine&${window}`, 'other-secret'), (l) => l.length === 1);
+    expect(await listAll(`event=mine&${window}`)).toHaveLength(0);
+    expect((await request(`${local.url}/v1/devices/shared-device-id`, { key: DemoProject.secretKey })).status).toBe(404);
+    expect((await request(`${local.url}/v1/devices/shared-device-id`, { key: 'other-secret' })).status).toBe(200);
+  });
+});
