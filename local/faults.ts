@@ -102,7 +102,7 @@ export class FaultInjector {
     };
   }
 
-  /** Crashes the aggregator before its reads, between marker claims and the counter transaction, and after commit. */
+  /** Crashes the aggregator before its reads, between its marker writes and the counter transaction, and after commit. */
   wrapCounters(store: CounterStore): CounterStore {
     if (!this.plan.aggregateCrash) return store;
     const crash = (where: string) => {
@@ -113,11 +113,7 @@ export class FaultInjector {
         crash('before checkpoint read');
         return store.readCheckpoint(id);
       },
-      claimMarker: async (marker) => {
-        const claimed = await store.claimMarker(marker);
-        crash('after marker');
-        return claimed;
-      },
+      claimMarker: (marker) => store.claimMarker(marker),
       applyCounters: async (...args) => {
         crash('before counters');
         await store.applyCounters(...args);

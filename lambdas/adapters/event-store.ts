@@ -50,7 +50,10 @@ export class DynamoEventStore implements EventStore {
             listPk: `${event.projectId}#${dayBucket(timeMs)}`,
             listSk: `${event.timestamp}#${event.eventId}`,
             ts: timeMs,
-            expiresAt: Math.floor(timeMs / 1000) + this.retentionDays * 86_400,
+            // Retention runs from when the event was received, not when it happened: a backfill of
+            // events older than the retention must not arrive already expired, or TTL would delete
+            // it and a resend would store (and count) it again.
+            expiresAt: Math.floor(Date.parse(event.receivedAt) / 1000) + this.retentionDays * 86_400,
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),

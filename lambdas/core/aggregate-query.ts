@@ -91,6 +91,7 @@ export function summarize(rows: readonly CounterRow[], query: AggregateQuery): S
     point.sum += row.sum;
   }
   if (query.granularity === 'day' && query.groupBy !== 'source') addUniqueDevices(points, rows, query);
+  for (const point of points.values()) point.sum = roundSum(point.sum);
   return [...points.values()].sort(
     (a, b) => a.bucket.localeCompare(b.bucket) || (a.event ?? '').localeCompare(b.event ?? '') || String(a.source).localeCompare(String(b.source)),
   );
@@ -114,6 +115,9 @@ function addUniqueDevices(points: Map<string, SeriesPoint>, rows: readonly Count
     if (point) point.uniqueDevices = row.count;
   }
 }
+
+/** Counters hold exact decimals; adding them up here in binary floating point needs a last rounding. */
+export const roundSum = (sum: number): number => Math.round(sum * 1e9) / 1e9;
 
 const bucketStart = (bucket: string) => (bucket.length === 13 ? `${bucket}:00:00.000Z` : `${bucket}T00:00:00.000Z`);
 
