@@ -11,19 +11,10 @@ import {
   TransactWriteCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
+import type { CounterRow } from '../core/aggregate-query.js';
 import type { CounterDelta, UniqueMarker } from '../core/aggregation.js';
 
 const CHECKPOINT_TTL_SECONDS = 3 * 86_400;
-
-export type CounterItem = {
-  readonly sk: string;
-  readonly kind: 'count' | 'unique';
-  readonly bucket: string;
-  readonly event?: string;
-  readonly source?: string;
-  readonly count: number;
-  readonly sum: number;
-};
 
 export class DynamoAggregateStore {
   constructor(
@@ -108,8 +99,8 @@ export class DynamoAggregateStore {
   }
 
   /** Every counter item of one partition whose sort key falls in [fromSk, toSk]. */
-  async queryPartition(pk: string, fromSk: string, toSk: string): Promise<CounterItem[]> {
-    const items: CounterItem[] = [];
+  async queryPartition(pk: string, fromSk: string, toSk: string): Promise<CounterRow[]> {
+    const items: CounterRow[] = [];
     let after: Record<string, unknown> | undefined;
     do {
       const result = await this.client.send(
@@ -122,7 +113,6 @@ export class DynamoAggregateStore {
       );
       for (const item of result.Items ?? []) {
         items.push({
-          sk: String(item.sk),
           kind: item.kind === 'unique' ? 'unique' : 'count',
           bucket: String(item.bucket),
           ...(typeof item.event === 'string' ? { event: item.event } : {}),

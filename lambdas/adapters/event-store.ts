@@ -6,6 +6,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { EventsTable } from '../../resources/index.js';
 import { dayBucket } from '../core/timestamps.js';
+import { readDaysNewestFirst, sortKeyBounds, type DayCursor } from './day-pages.js';
 import type { StoredEvent } from '../core/types.js';
 
 export type PutOutcome = 'stored' | 'duplicate';
@@ -18,17 +19,14 @@ export type EventFilter = {
   readonly deviceId?: string;
   readonly source?: string;
   readonly limit: number;
-  readonly cursor?: EventCursor;
+  readonly cursor?: DayCursor;
 };
 
-/** Where a listing stopped: the day partition and the last key read in it. */
-export type EventCursor = { readonly day: string; readonly after?: Record<string, unknown> };
 
 export interface EventStore {
   putIfAbsent(event: StoredEvent): Promise<PutOutcome>;
 }
 
-const DAY_MS = 86_400_000;
 const INTERNAL = new Set(['pk', 'listPk', 'listSk', 'ts', 'expiresAt']);
 
 export class DynamoEventStore implements EventStore {
@@ -66,32 +64,16 @@ export class DynamoEventStore implements EventStore {
   }
 
   /** Newest first, walking day partitions backwards from `toMs`; `nextCursor` is set while more may follow. */
-  async list(filter: EventFilter): Promise<{ events: StoredEvent[]; nextCursor?: EventCursor }> {
-    const keys: Record<string, unknown>[] = [];
-    let day = filter.cursor?.day ?? dayBucket(filter.toMs - 1);
-    let after = filter.cursor?.after;
-    const firstDay = dayBucket(filter.fromMs);
-    while (keys.length < filter.limit && day >= firstDay) {
-      const page = await this.#queryDay(filter, day, filter.limit - keys.length, after);
-      keys.push(...page.keys);
-      after = page.lastKey;
-      if (!after) {
-        day = dayBucket(Date.parse(`${day}T00:00:00Z`) - DAY_MS);
-      }
-    }
-    const events = await this.#fetch(keys);
-    const more = day >= firstDay;
-    return more ? { events, nextCursor: after ? { day, after } : { day } } : { events };
+  async list(filter: EventFilter): Promise<{ events: StoredEvent[]; nextCursor?: DayCursor }> {
+    const { items, nextCursor } = await readDaysNewestFirst(filter, (day, remaining, after) => this.#queryDay(filter, day, remaining, after));
+    const events = await this.#fetch(items);
+    return nextCursor ? { events, nextCursor } : { events };
   }
 
   async #queryDay(filter: EventFilter, day: string, limit: number, after: Record<string, unknown> | undefined) {
+    const bounds = sortKeyBounds(filter);
     const conditions: string[] = [];
-    const values: Record<string, unknown> = {
-      ':pk': `${filter.projectId}#${day}`,
-      ':from': new Date(filter.fromMs).toISOString(),
-      // `to` is exclusive; every key at an earlier millisecond sorts below this one.
-      ':to': new Date(filter.toMs - 1).toISOString() + '\uffff',
-    };
+    const values: Record<string, unknown> = { ':pk': `${filter.projectId}#${day}`, ':from': bounds.from, ':to': bounds.to };
     const names: Record<string, string> = {};
     for (const field of ['event', 'deviceId', 'source'] as const) {
       const wanted = filter[field];
@@ -108,6 +90,7 @@ export class DynamoEventStore implements EventStore {
         ...(conditions.length > 0 ? { FilterExpression: conditions.join(' AND '), ExpressionAttributeNames: names } : {}),
         ExpressionAttributeValues: values,
         ScanIndexForward: false,
+        // A filter applies after the limit; read more per page so a sparse filter needs fewer round trips.
         Limit: conditions.length > 0 ? Math.max(limit, 100) : limit,
         ExclusiveStartKey: after,
       }),
@@ -116,7 +99,7 @@ export class DynamoEventStore implements EventStore {
     const truncated = (result.Items ?? []).length > limit;
     const last = items.at(-1);
     const lastKey = truncated && last ? { pk: last.pk, listPk: last.listPk, listSk: last.listSk } : result.LastEvaluatedKey;
-    return { keys: items.map((item) => ({ pk: item.pk })), lastKey };
+    return { items: items.map((item) => ({ pk: item.pk })), ...(lastKey ? { lastKey } : {}) };
   }
 
   async #fetch(keys: Record<string, unknown>[]): Promise<StoredEvent[]> {

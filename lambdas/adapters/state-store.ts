@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { dayBucket } from '../core/timestamps.js';
 import type { Rejection } from '../core/types.js';
+import { readDaysNewestFirst, sortKeyBounds, type DayCursor, type DayRange } from './day-pages.js';
 
 export type DeviceState = { readonly deviceId: string; readonly lastSeen: string; readonly sessionId: string };
 export type RejectedRow = Rejection & { readonly receivedAt: string; readonly requestId: string; readonly row: string };
@@ -101,35 +102,23 @@ export class DynamoStateStore {
     }
   }
 
-  async listRejections(projectId: string, fromMs: number, toMs: number, limit: number, cursor?: { day: string; after?: Record<string, unknown> }) {
-    const rows: RejectedRow[] = [];
-    let day = cursor?.day ?? dayBucket(toMs - 1);
-    let after = cursor?.after;
-    const firstDay = dayBucket(fromMs);
-    while (rows.length < limit && day >= firstDay) {
+  async listRejections(projectId: string, range: DayRange): Promise<{ rows: RejectedRow[]; nextCursor?: DayCursor }> {
+    const bounds = sortKeyBounds(range);
+    const { items, nextCursor } = await readDaysNewestFirst(range, async (day, remaining, after) => {
       const result = await this.client.send(
         new QueryCommand({
           TableName: this.tableName,
           KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-          ExpressionAttributeValues: {
-            ':pk': `REJ#${projectId}#${day}`,
-            ':from': new Date(fromMs).toISOString(),
-            ':to': new Date(toMs - 1).toISOString() + '\uffff',
-          },
+          ExpressionAttributeValues: { ':pk': `REJ#${projectId}#${day}`, ':from': bounds.from, ':to': bounds.to },
           ScanIndexForward: false,
-          Limit: limit - rows.length,
+          Limit: remaining,
           ExclusiveStartKey: after,
         }),
       );
-      for (const item of result.Items ?? []) {
-        const { pk: _pk, sk: _sk, expiresAt: _expiresAt, ...row } = item;
-        rows.push(row as RejectedRow);
-      }
-      after = result.LastEvaluatedKey;
-      if (!after) day = dayBucket(Date.parse(`${day}T00:00:00Z`) - 86_400_000);
-    }
-    const more = day >= dayBucket(fromMs);
-    return { rows, ...(more ? { nextCursor: after ? { day, after } : { day } } : {}) };
+      const rows = (result.Items ?? []).map(({ pk: _pk, sk: _sk, expiresAt: _expiresAt, ...row }) => row as RejectedRow);
+      return { items: rows, ...(result.LastEvaluatedKey ? { lastKey: result.LastEvaluatedKey } : {}) };
+    });
+    return nextCursor ? { rows: items, nextCursor } : { rows: items };
   }
 
   /**

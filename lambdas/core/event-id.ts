@@ -1,13 +1,8 @@
 import { createHash } from 'node:crypto';
 import { stableStringify } from './stable-json.js';
+import type { NormalizedEvent } from './types.js';
 
-export type EventIdentityFields = {
-  event: string;
-  deviceId: string;
-  userId?: string;
-  sessionId?: string;
-  source?: string;
-  value?: number;
+export type EventIdentityFields = Pick<NormalizedEvent, 'event' | 'deviceId' | 'userId' | 'sessionId' | 'source' | 'value'> & {
   /** The client's own timestamp (epoch ms), never the corrected one: a resend with a new `sentAt` keeps its id. */
   originalTimestampMs: number;
   properties: unknown;

@@ -6,7 +6,8 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { configFromEnv, required, type TidemarkConfig } from '../config.js';
 import { createClients, type AwsClients } from '../adapters/clients.js';
 import { DynamoAggregateStore } from '../adapters/aggregate-store.js';
-import { DynamoEventStore, type EventCursor } from '../adapters/event-store.js';
+import type { DayCursor } from '../adapters/day-pages.js';
+import { DynamoEventStore } from '../adapters/event-store.js';
 import { DynamoKeyStore, type KeyStore } from '../adapters/key-store.js';
 import { DynamoStateStore } from '../adapters/state-store.js';
 import { parseAggregateQuery, partitionsFor, summarize } from '../core/aggregate-query.js';
@@ -40,7 +41,7 @@ const routes: Record<string, Route> = {
     });
   },
   '/v1/events': async (event, projectId, deps) => {
-    const list = parseListQuery<EventCursor>(params(event), Date.now());
+    const list = parseListQuery<DayCursor>(params(event), Date.now());
     const { event: name, deviceId, source } = params(event);
     const page = await deps.events.list({
       projectId,
@@ -52,8 +53,8 @@ const routes: Record<string, Route> = {
     return json(200, { events: page.events, nextCursor: page.nextCursor ? encodeCursor(page.nextCursor) : null });
   },
   '/v1/rejections': async (event, projectId, deps) => {
-    const list = parseListQuery<EventCursor>(params(event), Date.now());
-    const page = await deps.state.listRejections(projectId, list.fromMs, list.toMs, list.limit, list.cursor);
+    const list = parseListQuery<DayCursor>(params(event), Date.now());
+    const page = await deps.state.listRejections(projectId, list);
     return json(200, { rejections: page.rows, nextCursor: page.nextCursor ? encodeCursor(page.nextCursor) : null });
   },
   '/v1/devices/{deviceId}': async (event, projectId, deps) => {
@@ -89,8 +90,9 @@ export function queryDependencies(config: TidemarkConfig, clients: AwsClients = 
     aggregates: new DynamoAggregateStore(documents, required(config, 'aggregatesTable')),
     events: new DynamoEventStore(documents, required(config, 'eventsTable'), config.eventRetentionDays),
     state: new DynamoStateStore(documents, required(config, 'stateTable')),
+    // An uncached lookup, so /health really reaches DynamoDB.
     ping: async () => {
-      await keys.find('health-check-probe');
+      await new DynamoKeyStore(documents, required(config, 'keysTable'), 0).find('health-check-probe');
     },
   };
 }
