@@ -1,4 +1,5 @@
 /** The batch ingestion API through the local runtime, against fauxqs and DynamoDB Local. */
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DemoProject, dayRange, eventually, request, startLocal, type LocalHarness } from '../helpers/local.js';
 
@@ -129,5 +130,30 @@ describe('POST /v1/import', () => {
     );
     expect(counted.body.series[0]).toMatchObject({ count: 1, sum: 1200 });
     expect((await batch([row])).body.rejected[0].reason).toBe('too_old');
+  });
+});
+
+describe('hostile bodies over HTTP', () => {
+  it('never answers 5xx, and a valid row beside garbage always lands', { timeout: 120_000 }, async () => {
+    const garbage = fc.oneof(
+      fc.jsonValue({ maxDepth: 4 }),
+      fc.dictionary(
+        fc.constantFrom('event', 'deviceId', 'value', 'timestamp', 'payload', '__proto__', 'constructor', 'type', 'context', 'properties'),
+        fc.jsonValue({ maxDepth: 3 }),
+      ),
+    );
+    let sent = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(garbage, { maxLength: 8 }), fc.string({ maxLength: 40 }), async (rows, raw) => {
+        const valid = { event: 'fuzz_ok', deviceId: 'fuzz-device', eventId: `fuzz-${sent++}` };
+        const reply = await batch({ events: [...rows, valid] });
+        expect(reply.status).toBe(202);
+        expect(reply.body.rejected.find((r: { index: number }) => r.index === rows.length)).toBeUndefined();
+        expect((await batch(raw)).status).toBeLessThan(500);
+      }),
+      { numRuns: 60 },
+    );
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    await eventually(() => countOf('fuzz_ok'), (count) => count === sent);
   });
 });
