@@ -48,7 +48,7 @@ export function measureIngestCpu(iterations: number): IngestCpuResult {
     const accepted: AcceptedRow[] = [];
     body.rows.forEach((row, index) => {
       const result = normalizeRow(row, index, context);
-      if (result.ok) accepted.push({ index, event: result.event });
+      if (result.ok) accepted.push({ index, event: result.event, json: result.json, bytes: result.bytes });
     });
     return packMessages('bench', accepted, EventsQueue.maxMessageBytes).length;
   };

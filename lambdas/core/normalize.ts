@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { deriveEventId } from './event-id.js';
-import { parseTimestamp, toIso } from './timestamps.js';
+import { isCanonicalIso, parseTimestamp, toIso } from './timestamps.js';
 import type { IngestMode, Json, JsonObject, NormalizedEvent, Rejection } from './types.js';
 import { RejectionReason } from './types.js';
 
@@ -23,7 +23,7 @@ export type NormalizeContext = {
 };
 
 export type NormalizeResult =
-  | { readonly ok: true; readonly event: NormalizedEvent; readonly bytes: number; readonly clamped: boolean }
+  | { readonly ok: true; readonly event: NormalizedEvent; readonly json: string; readonly bytes: number; readonly clamped: boolean }
   | { readonly ok: false; readonly rejection: Rejection };
 
 /** Each canonical field and the names clients send it under, in order of preference. */
@@ -55,29 +55,35 @@ const UnsupportedSegmentTypes = new Set(['alias', 'group']);
 
 /** Envelope keys that are neither canonical fields nor properties. */
 const EnvelopeKeys = new Set(['payload', 'context', 'sentAt', 'sent_at', 'integrations', 'receivedAt', 'writeKey']);
-const AliasKeys = new Set<string>(Object.values(FieldAliases).flat());
 
 const MAX_NAME = 256;
-const text = (max: number) =>
-  z
-    .union([z.string(), z.number().finite()])
-    .transform((v) => String(v).trim())
-    .pipe(z.string().min(1, 'must not be empty').max(max, `must be at most ${max} characters`));
+const NUMERIC = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+const text = z.string().min(1, 'must not be empty').max(MAX_NAME, `must be at most ${MAX_NAME} characters`);
 
+/** The canonical shape, checked after `coerce` has turned numbers into names and numeric strings into numbers. */
 const CanonicalRow = z.object({
-  event: text(MAX_NAME),
-  deviceId: text(MAX_NAME),
-  userId: text(MAX_NAME).optional(),
-  sessionId: text(MAX_NAME).optional(),
-  source: text(MAX_NAME).optional(),
-  eventId: text(MAX_NAME).optional(),
-  value: z
-    .union([z.number(), z.string().trim().regex(/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/, 'must be a number')])
-    .transform(Number)
-    .pipe(z.number().finite('must be a finite number'))
-    .optional(),
-  properties: z.record(z.string(), z.unknown(), 'must be an object'),
+  event: text,
+  deviceId: text,
+  userId: text.optional(),
+  sessionId: text.optional(),
+  source: text.optional(),
+  eventId: text.optional(),
+  value: z.number('must be a number').finite('must be a finite number').optional(),
+  properties: z.custom<JsonObject>(isObject, 'must be an object'),
 });
+
+const TEXT_FIELDS = ['event', 'deviceId', 'userId', 'sessionId', 'source', 'eventId'] as const;
+
+/** What clients send loosely and mean plainly: `404` as an event name, `"12.50"` as a value. */
+function coerce(fields: Record<string, unknown>): Record<string, unknown> {
+  for (const field of TEXT_FIELDS) {
+    const value = fields[field];
+    if (typeof value === 'number' && Number.isFinite(value)) fields[field] = String(value);
+    else if (typeof value === 'string') fields[field] = value.trim();
+  }
+  if (typeof fields.value === 'string' && NUMERIC.test(fields.value.trim())) fields.value = Number(fields.value);
+  return fields;
+}
 
 export function normalizeRow(row: unknown, index: number, ctx: NormalizeContext): NormalizeResult {
   const reject = (reason: RejectionReason, error: string): NormalizeResult => ({
@@ -86,10 +92,6 @@ export function normalizeRow(row: unknown, index: number, ctx: NormalizeContext)
   });
 
   if (!isObject(row)) return reject(RejectionReason.validation, 'row must be a JSON object');
-  const bytes = Buffer.byteLength(JSON.stringify(row));
-  if (bytes > ctx.maxEventBytes) {
-    return reject(RejectionReason.tooLarge, `row is ${bytes} bytes; the limit is ${ctx.maxEventBytes} (maxEventBytes)`);
-  }
 
   const messageType = typeof row.type === 'string' && SegmentTypes.has(row.type) ? row.type : undefined;
   if (messageType && UnsupportedSegmentTypes.has(messageType)) {
@@ -97,7 +99,7 @@ export function normalizeRow(row: unknown, index: number, ctx: NormalizeContext)
   }
 
   const candidate = messageType ? fromSegmentMessage(row, messageType) : fromNativeRow(row);
-  const parsed = CanonicalRow.safeParse(candidate.fields);
+  const parsed = CanonicalRow.safeParse(coerce(candidate.fields));
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     return reject(RejectionReason.validation, issue ? `${issue.path.join('.') || 'row'}: ${issue.message}` : 'invalid row');
@@ -118,15 +120,17 @@ export function normalizeRow(row: unknown, index: number, ctx: NormalizeContext)
 
   const fields = parsed.data;
   const properties = fields.properties as JsonObject;
+  // Most SDKs already send the canonical form; reuse it rather than format it again.
+  const originalIso = typeof candidate.timestamp === 'string' && isCanonicalIso(candidate.timestamp) ? candidate.timestamp : toIso(originalMs);
   const event: NormalizedEvent = {
     eventId:
       fields.eventId ??
       deriveEventId({ ...fields, properties, originalTimestampMs: originalMs }),
     event: fields.event,
     deviceId: fields.deviceId,
-    timestamp: toIso(time.correctedMs),
-    originalTimestamp: toIso(originalMs),
-    receivedAt: toIso(ctx.receivedAt),
+    timestamp: time.correctedMs === originalMs ? originalIso : toIso(time.correctedMs),
+    originalTimestamp: originalIso,
+    receivedAt: receivedIso(ctx.receivedAt),
     properties,
   };
   if (fields.userId !== undefined) event.userId = fields.userId;
@@ -135,7 +139,13 @@ export function normalizeRow(row: unknown, index: number, ctx: NormalizeContext)
   if (fields.value !== undefined) event.value = fields.value;
   const context = contextOf(row, ctx.userAgent);
   if (context) event.context = context;
-  return { ok: true, event, bytes, clamped: time.clamped };
+  // The size limit applies to the event as stored and queued; its JSON is reused for packing.
+  const json = JSON.stringify(event);
+  const bytes = Buffer.byteLength(json);
+  if (bytes > ctx.maxEventBytes) {
+    return reject(RejectionReason.tooLarge, `event is ${bytes} bytes; the limit is ${ctx.maxEventBytes} (maxEventBytes)`);
+  }
+  return { ok: true, event, json, bytes, clamped: time.clamped };
 }
 
 /** Segment's clock-skew correction, then the clamp of far-future times to receive time. */
@@ -150,13 +160,48 @@ function correctTime(originalMs: number, sentAtMs: number | undefined, ctx: Norm
 }
 
 type Candidate = { fields: Record<string, unknown>; timestamp: unknown };
+type Resolved = Partial<Record<CanonicalField, Json>>;
+
+/** alias → [canonical field, preference]; one pass over a row's keys finds every field. */
+const AliasIndex = new Map<string, [CanonicalField, number]>();
+for (const [field, aliases] of Object.entries(FieldAliases) as [CanonicalField, readonly string[]][]) {
+  aliases.forEach((alias, rank) => {
+    if (!alias.includes('.')) AliasIndex.set(alias, [field, rank]);
+  });
+}
+const DEVICE_ID_PATH_RANK = FieldAliases.deviceId.indexOf('context.device.id');
+
+/** The value of each canonical field in `object`, by its most preferred alias present (not null or ''). */
+function resolveAliases(object: JsonObject): Resolved {
+  const resolved: Resolved = {};
+  const ranks: Partial<Record<CanonicalField, number>> = {};
+  for (const key in object) {
+    if (!Object.hasOwn(object, key)) continue;
+    const alias = AliasIndex.get(key);
+    if (!alias) continue;
+    const value = object[key];
+    if (value === undefined || value === null || value === '') continue;
+    const [field, rank] = alias;
+    if (ranks[field] === undefined || rank < ranks[field]!) {
+      ranks[field] = rank;
+      resolved[field] = value;
+    }
+  }
+  const deviceId = dig(object, ['context', 'device', 'id']);
+  if (deviceId !== undefined && deviceId !== null && deviceId !== '' && (ranks.deviceId === undefined || DEVICE_ID_PATH_RANK < ranks.deviceId)) {
+    resolved.deviceId = deviceId;
+  }
+  return resolved;
+}
 
 function fromNativeRow(row: JsonObject): Candidate {
   const payload = isObject(row.payload) ? row.payload : undefined;
-  const look = (field: CanonicalField) => lookup(row, field) ?? (payload ? lookup(payload, field) : undefined);
+  const top = resolveAliases(row);
+  const nested = payload ? resolveAliases(payload) : {};
+  const look = (field: CanonicalField) => top[field] ?? nested[field];
   const userId = look('userId');
   const source = look('source');
-  const fields: Record<string, unknown> = {
+  const fields = definedOnly({
     event: look('event'),
     deviceId: look('deviceId') ?? userId ?? source,
     userId,
@@ -165,8 +210,8 @@ function fromNativeRow(row: JsonObject): Candidate {
     eventId: look('eventId'),
     value: look('value'),
     properties: propertiesOf(row, payload, look('properties')),
-  };
-  return { fields: withoutNulls(fields), timestamp: nullToUndefined(look('timestamp')) };
+  });
+  return { fields, timestamp: nullToUndefined(look('timestamp')) };
 }
 
 function fromSegmentMessage(row: JsonObject, type: string): Candidate {
@@ -175,18 +220,19 @@ function fromSegmentMessage(row: JsonObject, type: string): Candidate {
   if (type === 'identify' && isObject(row.traits)) properties.traits = row.traits;
   if ((type === 'screen' || type === 'page') && row.name !== undefined) properties.name = row.name;
   if (type === 'page' && row.category !== undefined) properties.category = row.category;
-  const userId = lookup(row, 'userId');
-  const fields: Record<string, unknown> = {
+  const top = resolveAliases(row);
+  const inProperties = resolveAliases(declared);
+  const fields = definedOnly({
     event: type === 'track' ? row.event : type,
-    deviceId: lookup(row, 'deviceId') ?? userId,
-    userId,
-    sessionId: lookup(row, 'sessionId') ?? lookup(declared, 'sessionId'),
-    source: lookup(row, 'source'),
-    eventId: lookup(row, 'eventId'),
-    value: lookup(declared, 'value'),
+    deviceId: top.deviceId ?? top.userId,
+    userId: top.userId,
+    sessionId: top.sessionId ?? inProperties.sessionId,
+    source: top.source,
+    eventId: top.eventId,
+    value: inProperties.value,
     properties,
-  };
-  return { fields: withoutNulls(fields), timestamp: nullToUndefined(row.timestamp ?? row.originalTimestamp) };
+  });
+  return { fields, timestamp: nullToUndefined(row.timestamp ?? row.originalTimestamp) };
 }
 
 /**
@@ -195,8 +241,22 @@ function fromSegmentMessage(row: JsonObject, type: string): Candidate {
  */
 function propertiesOf(row: JsonObject, payload: JsonObject | undefined, declared: Json | undefined): unknown {
   if (declared !== undefined && declared !== null && !isObject(declared)) return declared;
-  const rest = (object: JsonObject) => Object.entries(object).filter(([key]) => !AliasKeys.has(key) && !EnvelopeKeys.has(key));
-  return Object.fromEntries([...rest(row), ...(payload ? rest(payload) : []), ...Object.entries(declared ?? {})]);
+  const properties: JsonObject = {};
+  const copyRest = (object: JsonObject) => {
+    for (const key in object) {
+      if (Object.hasOwn(object, key) && !AliasIndex.has(key) && !EnvelopeKeys.has(key)) define(properties, key, object[key]!);
+    }
+  };
+  copyRest(row);
+  if (payload) copyRest(payload);
+  if (declared) for (const key in declared) if (Object.hasOwn(declared, key)) define(properties, key, declared[key]!);
+  return properties;
+}
+
+/** A `__proto__` key arrives from JSON.parse as an own property and must stay one, never become the prototype. */
+function define(object: JsonObject, key: string, value: Json): void {
+  if (key === '__proto__') Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+  else object[key] = value;
 }
 
 function contextOf(row: JsonObject, userAgent: string | undefined): JsonObject | undefined {
@@ -204,15 +264,6 @@ function contextOf(row: JsonObject, userAgent: string | undefined): JsonObject |
   const { ip: _ip, ...rest } = isObject(row.context) ? row.context : {};
   if (userAgent && typeof rest.userAgent !== 'string') rest.userAgent = userAgent;
   return Object.keys(rest).length > 0 ? rest : undefined;
-}
-
-/** The first alias of `field` present in `object`; dotted aliases walk nested objects. */
-function lookup(object: JsonObject, field: CanonicalField): Json | undefined {
-  for (const alias of FieldAliases[field]) {
-    const value = alias.includes('.') ? dig(object, alias.split('.')) : Object.hasOwn(object, alias) ? object[alias] : undefined;
-    if (value !== undefined && value !== null && value !== '') return value;
-  }
-  return undefined;
 }
 
 function dig(object: JsonObject, path: string[]): Json | undefined {
@@ -224,9 +275,21 @@ function dig(object: JsonObject, path: string[]): Json | undefined {
   return current;
 }
 
-const withoutNulls = (fields: Record<string, unknown>) =>
-  Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined && value !== null));
+/** Every row of a request shares its receive time: format it once. */
+let lastReceived: { ms: number; iso: string } = { ms: Number.NaN, iso: '' };
+function receivedIso(ms: number): string {
+  if (lastReceived.ms !== ms) lastReceived = { ms, iso: toIso(ms) };
+  return lastReceived.iso;
+}
+
+/** A copy without null or undefined fields (built anew: `delete` would make the object slow). */
+function definedOnly(fields: Record<string, unknown>): Record<string, unknown> {
+  const defined: Record<string, unknown> = {};
+  for (const key in fields) if (fields[key] !== undefined && fields[key] !== null) defined[key] = fields[key];
+  return defined;
+}
 const nullToUndefined = (value: unknown) => (value === null || value === '' ? undefined : value);
 
-export const isObject = (value: unknown): value is JsonObject =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+export function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

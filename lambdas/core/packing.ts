@@ -20,7 +20,8 @@ export type QueueMessage = {
   readonly rowIndexes: readonly number[];
 };
 
-export type AcceptedRow = { readonly index: number; readonly event: NormalizedEvent };
+/** An accepted row; `json` is the event's JSON when the caller has it already, and `bytes` its UTF-8 length. */
+export type AcceptedRow = { readonly index: number; readonly event: NormalizedEvent; readonly json?: string; readonly bytes?: number };
 
 /** SQS allows 128 characters of alphanumerics and ASCII punctuation in a group id. */
 const GROUP_ID_SAFE = /^[\x21-\x7e]{1,128}$/;
@@ -59,8 +60,8 @@ export function packMessages(projectId: string, rows: readonly AcceptedRow[], ma
       size = overhead;
     };
     for (const row of deviceRows) {
-      const json = JSON.stringify(row.event);
-      const bytes = Buffer.byteLength(json) + 1;
+      const json = row.json ?? JSON.stringify(row.event);
+      const bytes = (row.bytes ?? Buffer.byteLength(json)) + 1;
       if (size + bytes > maxMessageBytes) flush();
       parts.push(json);
       indexes.push(row.index);

@@ -7,15 +7,22 @@
 const SECONDS_CEILING = 1e11;
 
 const NUMERIC = /^-?\d+(\.\d+)?$/;
+const CANONICAL_ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 // 2024-01-15, 2024/01/15, optionally followed by a time with `T` or a space, optionally a zone.
 const CALENDAR =
   /^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i;
+
+/** `2024-01-15T10:30:00.000Z`, exactly as `toISOString` writes it. */
+export const isCanonicalIso = (text: string): boolean =>
+  text.length === 24 && text[10] === 'T' && text[23] === 'Z' && CANONICAL_ISO.test(text);
 
 /** Returns epoch milliseconds, or undefined when the value is not a timestamp we can read. */
 export function parseTimestamp(value: unknown): number | undefined {
   if (typeof value === 'number') return fromEpoch(value);
   if (typeof value !== 'string') return undefined;
   const text = value.trim();
+  // Fast path for what most SDKs send: `2024-01-15T10:30:00.000Z`.
+  if (isCanonicalIso(text)) return validEpoch(Date.parse(text));
   if (NUMERIC.test(text)) return fromEpoch(Number(text));
   const match = CALENDAR.exec(text);
   if (!match) return undefined;
@@ -45,7 +52,7 @@ function fromEpoch(value: number): number | undefined {
 
 /** JavaScript dates stop at ±8.64e15 ms; anything before 1970 is a client bug, not an event. */
 function validEpoch(epoch: number): number | undefined {
-  return epoch >= 0 && epoch <= 8.64e15 ? epoch : undefined;
+  return Number.isFinite(epoch) && epoch >= 0 && epoch <= 8.64e15 ? epoch : undefined;
 }
 
 export const toIso = (epochMs: number): string => new Date(epochMs).toISOString();

@@ -51,7 +51,7 @@ export async function ingestRows(request: IngestRequest, deps: IngestDependencie
   request.rows.forEach((row, index) => {
     const result = normalizeRow(row, index, context);
     if (result.ok) {
-      accepted.push({ index, event: result.event });
+      accepted.push({ index, event: result.event, json: result.json, bytes: result.bytes });
       if (result.clamped) clamped++;
     } else {
       rejected.push(result.rejection);
