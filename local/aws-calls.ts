@@ -9,11 +9,15 @@ import type { MiddlewareStack } from '@smithy/types';
 
 export type CallCounts = {
   readonly requests: Record<string, number>;
-  /** SQS bills each 64 KB chunk of a request's payload as one request. */
+  /** SQS bills each 64 KB chunk of a request's payload as one request; receives that found nothing are counted apart. */
   sqsBilledRequests: number;
+  /** Empty long-poll receives: a fixed cost of having a poller at all (Lambda's pollers make them too), not a cost per event. */
+  sqsIdleReceives: number;
   /** Write request units, table and indexes; transactional writes at AWS's double rate. */
   dynamoWriteUnits: number;
   dynamoReadUnits: number;
+  /** Write units per operation and table, to see where the units go. */
+  readonly writeUnitsBy: Record<string, number>;
 };
 
 const SQS_CHUNK = 64 * 1024;
@@ -21,7 +25,7 @@ const DYNAMO_WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWrit
 type Capacity = { CapacityUnits?: number; WriteCapacityUnits?: number; ReadCapacityUnits?: number };
 
 export class AwsCallCounter {
-  readonly counts: CallCounts = { requests: {}, sqsBilledRequests: 0, dynamoWriteUnits: 0, dynamoReadUnits: 0 };
+  readonly counts: CallCounts = { requests: {}, sqsBilledRequests: 0, sqsIdleReceives: 0, dynamoWriteUnits: 0, dynamoReadUnits: 0, writeUnitsBy: {} };
 
   attach(client: DynamoDBDocumentClient | SQSClient, service: 'dynamodb' | 'sqs'): void {
     (client.middlewareStack as MiddlewareStack<object, object>).add(
@@ -31,16 +35,23 @@ export class AwsCallCounter {
         this.counts.requests[operation] = (this.counts.requests[operation] ?? 0) + 1;
         const input = (args as { input?: Record<string, unknown> }).input ?? {};
         if (service === 'sqs') {
-          this.counts.sqsBilledRequests += Math.max(1, Math.ceil(Buffer.byteLength(JSON.stringify(input)) / SQS_CHUNK));
-          return next(args);
+          const result = await next(args);
+          if (command === 'ReceiveMessage' && ((result.output as { Messages?: unknown[] }).Messages ?? []).length === 0) {
+            this.counts.sqsIdleReceives++;
+          } else {
+            // A send is billed by what it carries in, a receive by what it carries out.
+            const payload = command === 'ReceiveMessage' ? result.output : input;
+            this.counts.sqsBilledRequests += Math.max(1, Math.ceil(Buffer.byteLength(JSON.stringify(payload)) / SQS_CHUNK));
+          }
+          return result;
         }
         try {
           const result = await next({ ...args, input: { ...input, ReturnConsumedCapacity: 'INDEXES' } });
-          this.#add(command, (result.output as { ConsumedCapacity?: Capacity | Capacity[] }).ConsumedCapacity);
+          this.#add(command, (result.output as { ConsumedCapacity?: Capacity | Capacity[] }).ConsumedCapacity, input.TableName ?? input.TransactItems);
           return result;
         } catch (error) {
           // A failed conditional write is billed at least one unit, and its response carries no capacity.
-          if ((error as Error).name === 'ConditionalCheckFailedException') this.#add(command, { CapacityUnits: 1 });
+          if ((error as Error).name === 'ConditionalCheckFailedException') this.#add(command, { CapacityUnits: 1 }, input.TableName);
           throw error;
         }
       },
@@ -48,13 +59,16 @@ export class AwsCallCounter {
     );
   }
 
-  #add(command: string, consumed: Capacity | Capacity[] | undefined): void {
+  #add(command: string, consumed: Capacity | Capacity[] | undefined, table: unknown): void {
     const units = (Array.isArray(consumed) ? consumed : consumed ? [consumed] : []).reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
     if (!DYNAMO_WRITES.has(command)) {
       this.counts.dynamoReadUnits += units;
       return;
     }
     // DynamoDB Local reports transactional writes at the standard rate; AWS bills them double.
-    this.counts.dynamoWriteUnits += command === 'TransactWriteItems' ? 2 * units : units;
+    const billed = command === 'TransactWriteItems' ? 2 * units : units;
+    this.counts.dynamoWriteUnits += billed;
+    const where = `${command} ${typeof table === 'string' ? table.replace(/^tidemark-/, '') : 'transaction'}`;
+    this.counts.writeUnitsBy[where] = (this.counts.writeUnitsBy[where] ?? 0) + billed;
   }
 }

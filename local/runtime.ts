@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { AggregatesTable, EnvNames, EventsTable, KeysTable, StateTable } from '../resources/index.js';
+import { AggregatesTable, EnvNames, EventsStreamMapping, EventsTable, KeysTable, StateTable } from '../resources/index.js';
 import { configFromEnv, type TidemarkConfig } from '../lambdas/config.js';
 import { createClients, createDocumentClient } from '../lambdas/adapters/clients.js';
 import { DynamoKeyStore } from '../lambdas/adapters/key-store.js';
@@ -20,6 +20,7 @@ import { createQueryHandler, queryDependencies } from '../lambdas/query/handler.
 import { AwsCallCounter, type CallCounts } from './aws-calls.js';
 import { startDynamoDbLocal, startSqs, type Engine } from './engines.js';
 import { FaultInjector, type FaultPlan } from './faults.js';
+import { InvocationStats } from './invocation-stats.js';
 import { startHttpServer, type LocalApi } from './http-server.js';
 import { createQueues, createTable, type LocalQueues } from './provision.js';
 import { SqsPoller } from './sqs-poller.js';
@@ -36,6 +37,8 @@ export type RuntimeOptions = {
   readonly sqsConcurrency?: number;
   readonly failedVisibilitySeconds?: number;
   readonly streamRetryDelayMs?: number;
+  /** Overrides the stream mapping's batching window (tests that want counts fast set it low). */
+  readonly streamBatchingWindowMs?: number;
   readonly log?: (line: string) => void;
   /** Seeded fault injection (chaos runs and reliability tests). */
   readonly faults?: FaultPlan;
@@ -51,6 +54,7 @@ export type Runtime = {
   streamIdle(): boolean;
   /** AWS requests the handlers made so far. */
   readonly calls: CallCounts;
+  readonly invocations: InvocationStats['byFunction'];
   readonly faults: FaultInjector;
   stop(): Promise<void>;
 };
@@ -93,6 +97,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
 
     // One set of clients per function, as each Lambda has its own; counted, and faulty when asked.
     const calls = new AwsCallCounter();
+    const invocations = new InvocationStats();
     const faults = new FaultInjector(options.faults ?? {});
     const clientsFor = () => {
       const clients = createClients(config);
@@ -107,11 +112,13 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     const queryDeps = queryDependencies(config, clientsFor());
 
     const onError = (where: string) => (error: unknown) => log(`${where}: ${(error as Error)?.message ?? String(error)}`);
+    // Lambda's SQS poller is billed like any client: count its receives and deletes too.
+    calls.attach(sqsClient, 'sqs');
     const sqsPoller = new SqsPoller({
       client: sqsClient,
       queueUrl: queues.queueUrl,
       queueArn: queues.queueArn,
-      handler: createProcessHandler(() => processDeps),
+      handler: invocations.wrap('process', createProcessHandler(() => processDeps)),
       concurrency: options.sqsConcurrency ?? 4,
       failedVisibilitySeconds: options.failedVisibilitySeconds ?? 1,
       onError: onError('process'),
@@ -119,10 +126,11 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     const streamPoller = new StreamPoller({
       client: streamsClient,
       streamArn: events!.streamArn!,
-      handler: createAggregateHandler(() => counterStore),
+      handler: invocations.wrap('aggregate', createAggregateHandler(() => counterStore)),
       duplicateDelivery: () => faults.duplicateStreamDelivery(),
       positionsFile: join(dataDir, 'stream-positions.json'),
       retryDelayMs: options.streamRetryDelayMs ?? 200,
+      batchingWindowMs: options.streamBatchingWindowMs ?? EventsStreamMapping.maxBatchingWindowSeconds * 1000,
       onError: onError('aggregate'),
       onDiscard: (records) => log(`aggregate: discarded a batch of ${records.length} records after all retries`),
     });
@@ -130,8 +138,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     streamPoller.start();
     stoppers.push(() => sqsPoller.stop(), () => streamPoller.stop());
 
-    const ingest = createIngestHandler(() => ingestDeps);
-    const query = createQueryHandler(() => queryDeps);
+    const ingest = invocations.wrap('ingest', createIngestHandler(() => ingestDeps));
+    const query = invocations.wrap('query', createQueryHandler(() => queryDeps));
     const api: LocalApi = await startHttpServer(options.port ?? 3000, { ingest, query }, (path) =>
       path === '/health' && !(sqsPoller.running && streamPoller.running)
         ? { statusCode: 503, headers: { 'content-type': 'application/json' }, body: '{"status":"starting"}' }
@@ -147,6 +155,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       sqsEndpoint: sqs.endpoint,
       streamIdle: () => streamPoller.idle,
       calls: calls.counts,
+      invocations: invocations.byFunction,
       faults,
       stop: () => stopAll(stoppers, engines),
     };

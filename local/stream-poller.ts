@@ -24,6 +24,8 @@ export type StreamPollerOptions = {
   /** JSON file holding the last sequence number delivered per shard. */
   readonly positionsFile: string;
   readonly retryDelayMs: number;
+  /** How long to wait for a fuller batch once records arrive; the mapping's batching window. */
+  readonly batchingWindowMs: number;
   readonly onError: (error: unknown) => void;
   /** Fault injection: true to deliver a batch that succeeded once more, as a duplicate delivery would. */
   readonly duplicateDelivery?: () => boolean;
@@ -140,33 +142,48 @@ export class StreamPoller {
       state.finished = true;
       return 0;
     }
-    let page;
-    try {
-      page = await this.options.client.send(
-        new GetRecordsCommand({ ShardIterator: state.iterator, Limit: EventsStreamMapping.batchSize }),
-      );
-    } catch (error) {
-      // DynamoDB Local invalidates an iterator taken on a then-empty shard once records arrive;
-      // like an expired iterator, it is taken again from the saved position.
-      if (!RENEWABLE_ITERATOR_ERRORS.has((error as Error).name)) throw error;
-      state.iterator = undefined;
-      return 0;
-    }
-    const { Records = [], NextShardIterator } = page;
-    if (Records.length > 0) {
+    const { records: read, iteratorLost } = await this.#collect(state);
+    if (read.length > 0) {
       const wanted = new Set<string>(EventsStreamMapping.eventNames);
-      const records = Records.filter((record) => wanted.has(record.eventName ?? '')).map((record) =>
-        toDynamoDbRecord(record, this.options.streamArn),
-      );
+      const records = read.filter((record) => wanted.has(record.eventName ?? '')).map((record) => toDynamoDbRecord(record, this.options.streamArn));
       if (records.length > 0) {
         await this.#deliver(records);
         if (this.options.duplicateDelivery?.()) await this.#deliver(records);
       }
-      this.#savePosition(shardId, Records.at(-1)!.dynamodb!.SequenceNumber!);
+      this.#savePosition(shardId, read.at(-1)!.dynamodb!.SequenceNumber!);
     }
-    state.iterator = NextShardIterator;
-    if (!NextShardIterator) state.finished = true;
-    return Records.length;
+    if (iteratorLost) state.iterator = undefined;
+    else if (!state.iterator) state.finished = true;
+    return read.length;
+  }
+
+  /**
+   * Reads up to `batchSize` records, waiting up to the batching window once the first arrive, as
+   * the event source mapping's MaximumBatchingWindowInSeconds does.
+   */
+  async #collect(state: ShardState): Promise<{ records: _Record[]; iteratorLost: boolean }> {
+    const records: _Record[] = [];
+    let windowEnds = Number.POSITIVE_INFINITY;
+    while (state.iterator && records.length < EventsStreamMapping.batchSize) {
+      let page;
+      try {
+        page = await this.options.client.send(
+          new GetRecordsCommand({ ShardIterator: state.iterator, Limit: EventsStreamMapping.batchSize - records.length }),
+        );
+      } catch (error) {
+        // DynamoDB Local invalidates an iterator taken on a then-empty shard once records arrive;
+        // like an expired iterator, it is taken again from the saved position.
+        if (!RENEWABLE_ITERATOR_ERRORS.has((error as Error).name)) throw error;
+        return { records, iteratorLost: true };
+      }
+      state.iterator = page.NextShardIterator;
+      records.push(...(page.Records ?? []));
+      if (records.length === 0) break;
+      if (windowEnds === Number.POSITIVE_INFINITY) windowEnds = Date.now() + this.options.batchingWindowMs;
+      if (Date.now() >= windowEnds || !this.#running) break;
+      if ((page.Records ?? []).length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return { records, iteratorLost: false };
   }
 
   /** Invokes until the handler resolves, retrying the very same batch, as Lambda does with bisect off. */

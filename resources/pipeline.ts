@@ -36,6 +36,8 @@ export const AggregateFunction = {
 
 export const EventsStreamMapping = {
   batchSize: 500,
+  /** Waiting up to this long for a fuller batch means fewer counter transactions per event. */
+  maxBatchingWindowSeconds: 2,
   /** Retries before a batch goes to the on-failure destination; counting is idempotent, so retries are safe. */
   retryAttempts: 20,
   bisectBatchOnError: false,

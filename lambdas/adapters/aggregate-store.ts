@@ -16,7 +16,12 @@ import type { CounterDelta, UniqueMarker } from '../core/aggregation.js';
 
 const CHECKPOINT_TTL_SECONDS = 3 * 86_400;
 
+/** Markers this container has seen, by key: a later claim by another event needs no request. */
+const KNOWN_MARKERS_MAX = 200_000;
+
 export class DynamoAggregateStore {
+  readonly #knownMarkers = new Map<string, string>();
+
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -34,6 +39,17 @@ export class DynamoAggregateStore {
    * or created by the same event in an attempt whose counter transaction never committed.
    */
   async claimMarker(marker: UniqueMarker): Promise<boolean> {
+    const key = `${marker.pk}\u0000${marker.sk}`;
+    const knownOwner = this.#knownMarkers.get(key);
+    // A marker known to exist answers for itself: only its own owner (a retry) may still count it.
+    if (knownOwner !== undefined && knownOwner !== marker.ownerEventId) return false;
+    const claimed = await this.#putMarker(marker);
+    if (this.#knownMarkers.size >= KNOWN_MARKERS_MAX) this.#knownMarkers.clear();
+    this.#knownMarkers.set(key, claimed ? marker.ownerEventId : '');
+    return claimed;
+  }
+
+  async #putMarker(marker: UniqueMarker): Promise<boolean> {
     try {
       await this.client.send(
         new PutCommand({

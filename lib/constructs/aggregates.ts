@@ -48,6 +48,7 @@ export class Aggregates extends Construct {
       new DynamoEventSource(props.eventsTable, {
         startingPosition: lambda.StartingPosition.TRIM_HORIZON,
         batchSize: EventsStreamMapping.batchSize,
+        maxBatchingWindow: Duration.seconds(EventsStreamMapping.maxBatchingWindowSeconds),
         bisectBatchOnError: EventsStreamMapping.bisectBatchOnError,
         retryAttempts: EventsStreamMapping.retryAttempts,
         onFailure: new SqsDlq(this.failedBatches),

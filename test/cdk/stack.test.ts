@@ -87,6 +87,7 @@ describe('tables', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       StartingPosition: 'TRIM_HORIZON',
       BatchSize: EventsStreamMapping.batchSize,
+      MaximumBatchingWindowInSeconds: EventsStreamMapping.maxBatchingWindowSeconds,
       BisectBatchOnFunctionError: false,
       MaximumRetryAttempts: EventsStreamMapping.retryAttempts,
       DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },

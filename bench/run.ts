@@ -1,0 +1,75 @@
+/**
+ * `npm run bench [-- --quick] [--events N] [--concurrency C]`: ingest CPU, local end to end, and
+ * the cost model, side by side in one run. Prints a table and writes bench-results/latest.json.
+ */
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const { mkdirSync, writeFileSync } = await import('node:fs');
+const { parseArgs } = await import('node:util');
+const { measureIngestCpu } = await import('./ingest-cpu.js');
+const { measureEndToEnd } = await import('./end-to-end.js');
+const { costModel } = await import('./cost-model.js');
+const { PriceTable } = await import('./prices.js');
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    events: { type: 'string' },
+    concurrency: { type: 'string', default: '8' },
+    out: { type: 'string', default: 'bench-results/latest.json' },
+  },
+});
+const quick = values.quick ?? false;
+const events = Number(values.events ?? (quick ? 2_000 : 100_000));
+const concurrency = Number(values.concurrency);
+if (!Number.isInteger(events) || events < 50 || events % 50 !== 0) throw new Error('--events must be a multiple of 50');
+
+const cpu = measureIngestCpu(quick ? 2 : 20);
+const e2e = await measureEndToEnd({ events, concurrency, batchSize: 50, eventsPerSession: 10, eventBytes: 500 });
+const cost = costModel(e2e);
+
+const targets = {
+  dynamoWriteUnitsPerEvent: { value: cost.dynamoWriteUnitsPerEvent, target: '<= 2.5', met: cost.dynamoWriteUnitsPerEvent <= 2.5 },
+  sqsRequestsPerEvent: { value: cost.sqsRequestsPerEvent, target: '< 0.1', met: cost.sqsRequestsPerEvent < 0.1 },
+  ingestCpuRatioToJsonParse: { value: cpu.ratioToJsonParse, target: '<= 4', met: cpu.ratioToJsonParse <= 4 },
+};
+const result = {
+  date: new Date().toISOString(),
+  mode: quick ? 'quick' : 'full',
+  workload: { events, concurrency, batchSize: 50, eventsPerSession: 10, eventBytes: 500 },
+  ingestCpu: cpu,
+  endToEnd: { ...e2e, runtime: undefined },
+  requests: e2e.runtime.calls.requests,
+  writeUnitsBy: e2e.runtime.calls.writeUnitsBy,
+  invocations: e2e.runtime.invocations,
+  cost,
+  prices: PriceTable,
+  targets,
+};
+mkdirSync(new URL('../bench-results/', import.meta.url), { recursive: true });
+writeFileSync(values.out!, JSON.stringify(result, null, 2));
+
+const rows: [string, string | number][] = [
+  ['ingest events/s/core (parse+normalize+validate+pack)', cpu.eventsPerSecondPerCore],
+  ['JSON.parse events/s (same bytes)', cpu.jsonParseEventsPerSecond],
+  ['ingest CPU / JSON.parse (target <= 4)', cpu.ratioToJsonParse],
+  ['events sent (batches of 50, 10/session)', events],
+  ['accepted events/s over HTTP', e2e.acceptedPerSecond],
+  ['seconds until all counted', e2e.secondsUntilCounted],
+  ['freshness p50 / p99 ms (accepted -> counted)', `${e2e.freshnessP50Ms} / ${e2e.freshnessP99Ms}`],
+  ['DynamoDB Local raw write ceiling, items/s', e2e.rawWriteCeilingItemsPerSecond],
+  ['pipeline writes/s as share of that ceiling', e2e.shareOfRawCeiling],
+  ['DynamoDB write units per event (target <= 2.5)', cost.dynamoWriteUnitsPerEvent],
+  ['DynamoDB read units per event', cost.dynamoReadUnitsPerEvent],
+  ['SQS requests per event (64 KB units)', cost.sqsRequestsPerEvent],
+  ['Lambda invocations per event', cost.lambdaInvocationsPerEvent],
+  [`$ per million events (${PriceTable.region}, prices of ${PriceTable.checkedOn})`, cost.dollarsPerMillionEvents.total],
+  ['  of which DynamoDB / SQS / API Gateway / Lambda', `${cost.dollarsPerMillionEvents.dynamodb} / ${cost.dollarsPerMillionEvents.sqs} / ${cost.dollarsPerMillionEvents.apiGateway} / ${cost.dollarsPerMillionEvents.lambda}`],
+];
+const width = Math.max(...rows.map(([name]) => name.length));
+console.log(`Tidemark bench (${result.mode})`);
+for (const [name, value] of rows) console.log(`${name.padEnd(width)}  ${value}`);
+console.log(`targets: ${Object.entries(targets).map(([name, t]) => `${name} ${t.met ? 'met' : 'NOT met'}`).join(', ')}`);
+console.log(`written to ${values.out}`);
