@@ -64,17 +64,28 @@ export class TidemarkStack extends Stack {
     });
     this.operations = new Operations(this, 'Operations', {
       ...(props.alarmEmail ? { alarmEmail: props.alarmEmail } : {}),
+      api: this.ingestApi.api,
+      queue: this.pipeline.queue,
       deadLetterQueue: this.pipeline.deadLetterQueue,
       failedStreamBatches: this.aggregates.failedBatches,
+      aggregateFunction: this.aggregates.aggregateFunction.function,
       functions: {
         Ingest: this.ingestApi.ingestFunction.function,
         Process: this.pipeline.processFunction.function,
         Aggregate: this.aggregates.aggregateFunction.function,
         Query: this.ingestApi.queryFunction.function,
       },
+      tables: {
+        Events: this.pipeline.eventsTable,
+        State: this.pipeline.stateTable,
+        Aggregates: this.aggregates.table,
+        Keys: this.ingestApi.keysTable,
+      },
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.ingestApi.api.url, description: 'Base URL of the Tidemark API' });
+    new CfnOutput(this, 'DashboardUrl', { value: this.operations.dashboardUrl, description: 'CloudWatch dashboard of the pipeline' });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.operations.alarmTopic.topicArn });
     new CfnOutput(this, 'KeysTableName', { value: this.ingestApi.keysTable.tableName });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.pipeline.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'EventsQueueUrl', { value: this.pipeline.queue.queueUrl });

@@ -9,6 +9,7 @@ import { configFromEnv, required, type TidemarkConfig } from '../config.js';
 import { createClients, type AwsClients } from '../adapters/clients.js';
 import { DynamoAggregateStore } from '../adapters/aggregate-store.js';
 import type { CountedEvent } from '../core/aggregation.js';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logger, metrics } from '../observability.js';
 import { applyBatch, type CounterStore } from './aggregate.js';
 
@@ -20,6 +21,7 @@ export function countedEventOf(image: Record<string, unknown>, sequenceNumber: s
     event: String(image.event),
     deviceId: String(image.deviceId),
     timeMs: Number(image.ts),
+    ...(typeof image.receivedAt === 'string' ? { receivedMs: Date.parse(image.receivedAt) } : {}),
     ...(typeof image.source === 'string' ? { source: image.source } : {}),
     ...(typeof image.value === 'number' ? { value: image.value } : {}),
   };
@@ -40,7 +42,12 @@ export function createAggregateHandler(dependencies: () => CounterStore) {
     const checkpointId = `${first.eventSourceARN ?? 'stream'}#${first.eventID ?? first.dynamodb?.SequenceNumber}`;
     const outcome = await applyBatch(checkpointId, events, dependencies());
     logger.info('applied stream batch', { records: event.Records.length, ...outcome });
-    metrics.addMetric('EventsCounted', 'Count', outcome.applied);
+    metrics.addMetric('EventsCounted', MetricUnit.Count, outcome.applied);
+    const received = events.flatMap((e) => (e.receivedMs === undefined ? [] : [e.receivedMs]));
+    if (received.length > 0) {
+      const now = Date.now();
+      metrics.addMetric('Freshness', MetricUnit.Milliseconds, received.reduce((sum, t) => sum + (now - t), 0) / received.length);
+    }
     metrics.publishStoredMetrics();
   };
 }

@@ -20,6 +20,8 @@ export type CountedEvent = {
   readonly value?: number;
   readonly deviceId: string;
   readonly timeMs: number;
+  /** When the API accepted it, epoch ms: the start of end-to-end freshness. */
+  readonly receivedMs?: number;
 };
 
 export type CounterKey = { readonly pk: string; readonly sk: string };

@@ -10,9 +10,10 @@ import { DynamoKeyStore, type KeyStore } from '../adapters/key-store.js';
 import { DynamoStateStore } from '../adapters/state-store.js';
 import { NotFoundError, TooManyRequestsError } from '../core/errors.js';
 import { decodeBody, parseIngestBody } from '../core/request-body.js';
-import type { IngestMode } from '../core/types.js';
+import type { IngestMode, Rejection } from '../core/types.js';
 import { authenticate, handleHttp, headersOf, json } from '../http/api.js';
-import { logger } from '../observability.js';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logger, metrics } from '../observability.js';
 import { ingestRows, type IngestDependencies } from './ingest.js';
 
 export type IngestHandlerDependencies = IngestDependencies & {
@@ -61,9 +62,22 @@ export function createIngestHandler(dependencies: () => IngestHandlerDependencie
         deps,
       );
       logger.info('ingested', { mode, rows: body.rows.length, accepted: result.accepted, rejected: result.rejected.length, clamped: result.clamped });
+      publishIngestMetrics(result.accepted, result.rejected);
       if (result.clamped > 0) logger.warn('future timestamps clamped to receive time', { clamped: result.clamped });
       return json(202, { accepted: result.accepted, rejected: result.rejected });
     });
+}
+
+function publishIngestMetrics(accepted: number, rejected: readonly Rejection[]): void {
+  metrics.addMetric('EventsAccepted', MetricUnit.Count, accepted);
+  const byReason = new Map<string, number>();
+  for (const rejection of rejected) byReason.set(rejection.reason, (byReason.get(rejection.reason) ?? 0) + 1);
+  for (const [reason, count] of byReason) {
+    const single = metrics.singleMetric();
+    single.addDimension('Reason', reason);
+    single.addMetric('EventsRejected', MetricUnit.Count, count);
+  }
+  metrics.publishStoredMetrics();
 }
 
 export function ingestDependencies(config: TidemarkConfig, clients: AwsClients = createClients(config)): IngestHandlerDependencies {

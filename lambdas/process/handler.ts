@@ -14,6 +14,7 @@ import { createClients, type AwsClients } from '../adapters/clients.js';
 import { DynamoEventStore } from '../adapters/event-store.js';
 import { DynamoStateStore } from '../adapters/state-store.js';
 import { parseMessageBody } from '../core/packing.js';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logger, metrics } from '../observability.js';
 import { processMessage, type ProcessDependencies } from './process.js';
 
@@ -27,11 +28,13 @@ export function createProcessHandler(dependencies: () => ProcessDependencies) {
     const processor = new SqsFifoPartialProcessorAsync();
     const recordHandler = async (record: SQSRecord) => {
       const message = parseMessageBody(record.body);
-      const outcome = await processMessage(message, deps);
+      const { ingestLagMs, ...outcome } = await processMessage(message, deps);
       logger.info('processed message', { projectId: message.projectId, messageId: record.messageId, ...outcome });
-      metrics.addMetric('EventsStored', 'Count', outcome.stored);
-      metrics.addMetric('Duplicates', 'Count', outcome.duplicates);
-      metrics.addMetric('SessionsStarted', 'Count', outcome.sessionsStarted);
+      metrics.addMetric('EventsStored', MetricUnit.Count, outcome.stored);
+      metrics.addMetric('Duplicates', MetricUnit.Count, outcome.duplicates);
+      metrics.addMetric('SessionsStarted', MetricUnit.Count, outcome.sessionsStarted);
+      // EMF takes up to 100 values per metric; the mean per message keeps the distribution readable.
+      metrics.addMetric('IngestLag', MetricUnit.Milliseconds, ingestLagMs.reduce((a, b) => a + b, 0) / Math.max(1, ingestLagMs.length));
     };
     try {
       return await processPartialResponse(event, recordHandler, processor, {

@@ -17,7 +17,8 @@ export type ProcessDependencies = {
   readonly advanceDevice: (projectId: string, state: DeviceState) => Promise<void>;
 };
 
-export type ProcessOutcome = { stored: number; duplicates: number; sessionsStarted: number; live: number };
+/** `ingestLagMs`: processing time minus event time, per event (what offline buffering costs in delay). */
+export type ProcessOutcome = { stored: number; duplicates: number; sessionsStarted: number; live: number; ingestLagMs: number[] };
 
 export async function processMessage(message: EventMessageBody, deps: ProcessDependencies, nowMs = Date.now()): Promise<ProcessOutcome> {
   const syncedAt = new Date(nowMs).toISOString();
@@ -48,5 +49,6 @@ export async function processMessage(message: EventMessageBody, deps: ProcessDep
   if (latest) {
     await deps.advanceDevice(message.projectId, { deviceId: latest.deviceId, lastSeen: latest.timestamp, sessionId: latest.sessionId });
   }
-  return { stored, duplicates: outcomes.length - stored, sessionsStarted, live: live.length };
+  const ingestLagMs = events.map((event) => nowMs - Date.parse(event.timestamp));
+  return { stored, duplicates: outcomes.length - stored, sessionsStarted, live: live.length, ingestLagMs };
 }

@@ -1,43 +1,141 @@
 /**
- * What ops watch: an alarm topic (with an optional e-mail subscription) and the alarms that mean
- * events are at risk: anything in the DLQ or the failed-stream-batch queue, and function errors.
+ * What ops watch: a CloudWatch dashboard of the whole pipeline, and alarms, sent to an SNS topic
+ * (with an optional e-mail subscription), for every condition that puts events at risk.
  */
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
+import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { RejectionReason } from '../../lambdas/core/types.js';
 
 export type OperationsProps = {
   readonly alarmEmail?: string;
+  readonly api: apigateway.RestApi;
+  readonly queue: sqs.IQueue;
   readonly deadLetterQueue: sqs.IQueue;
   readonly failedStreamBatches: sqs.IQueue;
+  /** The stream consumer, whose iterator age says how far counting lags behind storage. */
+  readonly aggregateFunction: lambda.IFunction;
   readonly functions: Record<string, lambda.IFunction>;
+  readonly tables: Record<string, dynamodb.ITable>;
+  /** Alarm thresholds. */
+  readonly thresholds?: Partial<AlarmThresholds>;
 };
+
+export type AlarmThresholds = {
+  /** Seconds the oldest queued message may wait. @default 300 */
+  readonly oldestMessageAgeSeconds: number;
+  /** Milliseconds the stream consumer may lag. @default 60000 */
+  readonly iteratorAgeMs: number;
+  /** Percent of API requests answered 5xx over 5 minutes. @default 1 */
+  readonly api5xxPercent: number;
+};
+
+const DEFAULT_THRESHOLDS: AlarmThresholds = { oldestMessageAgeSeconds: 300, iteratorAgeMs: 60_000, api5xxPercent: 1 };
+const FIVE_MINUTES = Duration.minutes(5);
+
+/** A custom metric the functions publish as EMF through Powertools (namespace Tidemark, dimension service). */
+const tidemarkMetric = (metricName: string, statistic = 'Sum', extra: Record<string, string> = {}) =>
+  new cloudwatch.Metric({ namespace: 'Tidemark', metricName, statistic, period: FIVE_MINUTES, dimensionsMap: { service: 'tidemark', ...extra } });
 
 export class Operations extends Construct {
   readonly alarmTopic: sns.Topic;
+  readonly dashboard: cloudwatch.Dashboard;
   readonly alarms: cloudwatch.Alarm[] = [];
 
   constructor(scope: Construct, id: string, props: OperationsProps) {
     super(scope, id);
+    const thresholds = { ...DEFAULT_THRESHOLDS, ...props.thresholds };
     this.alarmTopic = new sns.Topic(this, 'AlarmTopic', {
       enforceSSL: true,
       masterKey: kms.Alias.fromAliasName(this, 'SnsKey', 'alias/aws/sns'),
     });
     if (props.alarmEmail) this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
 
-    const notEmpty = (name: string, queue: sqs.IQueue, what: string) =>
-      this.#alarm(name, queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }), 0, what);
-    notEmpty('DeadLetterQueueNotEmpty', props.deadLetterQueue, 'Messages reached the events DLQ; inspect and redrive them.');
-    notEmpty('FailedStreamBatches', props.failedStreamBatches, 'Stream batches exhausted their retries and were not counted.');
+    const api5xxRate = new cloudwatch.MathExpression({
+      expression: '100 * errors / MAX([requests, 1])',
+      usingMetrics: {
+        errors: props.api.metricServerError({ period: FIVE_MINUTES, statistic: 'Sum' }),
+        requests: props.api.metricCount({ period: FIVE_MINUTES, statistic: 'Sum' }),
+      },
+      label: 'API 5xx %',
+      period: FIVE_MINUTES,
+    });
+    const oldestAge = props.queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1), statistic: 'Maximum' });
+    const iteratorAge = props.aggregateFunction.metric('IteratorAge', { period: Duration.minutes(1), statistic: 'Maximum' });
+    const visible = (queue: sqs.IQueue) => queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' });
+    const throttles = Object.entries(props.tables).flatMap(([name, table]) => [
+      table.metric('WriteThrottleEvents', { period: FIVE_MINUTES, statistic: 'Sum', label: `${name} write throttles` }),
+      table.metric('ReadThrottleEvents', { period: FIVE_MINUTES, statistic: 'Sum', label: `${name} read throttles` }),
+    ]);
+
+    this.#alarm('DeadLetterQueueNotEmpty', visible(props.deadLetterQueue), 0, 'Messages reached the events DLQ; inspect and redrive them (tidemark dlq).');
+    this.#alarm('FailedStreamBatches', visible(props.failedStreamBatches), 0, 'Stream batches exhausted their retries and were not counted.');
+    this.#alarm('OldestMessageAge', oldestAge, thresholds.oldestMessageAgeSeconds, 'Events wait too long in the queue: the processor is failing or throttled.');
+    this.#alarm('IteratorAge', iteratorAge, thresholds.iteratorAgeMs, 'Counting lags behind storage: the aggregate function is failing or slow.');
+    this.#alarm('Api5xxRate', api5xxRate, thresholds.api5xxPercent, 'The API answers 5xx to more than the threshold share of requests.');
+    this.#alarm(
+      'DynamoDbThrottling',
+      new cloudwatch.MathExpression({
+        expression: throttles.map((_, i) => `t${i}`).join(' + '),
+        usingMetrics: Object.fromEntries(throttles.map((metric, i) => [`t${i}`, metric])),
+        label: 'DynamoDB throttled requests',
+        period: FIVE_MINUTES,
+      }),
+      0,
+      'DynamoDB throttled requests; on-demand tables are past their burst or a partition is hot.',
+    );
     for (const [name, fn] of Object.entries(props.functions)) {
-      this.#alarm(`${name}Errors`, fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }), 0, `The ${name} function is failing.`);
+      this.#alarm(`${name}Errors`, fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }), 0, `The ${name} function is failing.`);
     }
+
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: `${Stack.of(this).stackName}-pipeline`,
+      defaultInterval: Duration.hours(3),
+    });
+    const graph = (title: string, left: cloudwatch.IMetric[], right: cloudwatch.IMetric[] = []) =>
+      new cloudwatch.GraphWidget({ title, left, right, width: 8, height: 6 });
+    const fns = Object.entries(props.functions);
+    this.dashboard.addWidgets(
+      graph('API requests and errors', [props.api.metricCount({ period: FIVE_MINUTES }), props.api.metricClientError({ period: FIVE_MINUTES }), props.api.metricServerError({ period: FIVE_MINUTES })]),
+      graph('API latency', [props.api.metricLatency({ period: FIVE_MINUTES, statistic: 'p50' }), props.api.metricLatency({ period: FIVE_MINUTES, statistic: 'p99' })]),
+      graph('Ingest rows', [tidemarkMetric('EventsAccepted'), ...Object.values(RejectionReason).map((reason) => tidemarkMetric('EventsRejected', 'Sum', { Reason: reason }))]),
+    );
+    this.dashboard.addWidgets(
+      graph('Queue', [visible(props.queue)], [oldestAge]),
+      graph('Dead letters', [visible(props.deadLetterQueue), visible(props.failedStreamBatches)]),
+      graph('Stream iterator age (ms)', [iteratorAge]),
+    );
+    this.dashboard.addWidgets(
+      graph('Function errors', fns.map(([, fn]) => fn.metricErrors({ period: FIVE_MINUTES, label: fn.node.scope?.node.id }))),
+      graph('Function throttles', fns.map(([, fn]) => fn.metricThrottles({ period: FIVE_MINUTES }))),
+      graph('Function duration p99', fns.map(([, fn]) => fn.metricDuration({ period: FIVE_MINUTES, statistic: 'p99' }))),
+    );
+    this.dashboard.addWidgets(
+      graph('DynamoDB throttles', throttles),
+      graph('DynamoDB consumed capacity', Object.entries(props.tables).flatMap(([name, table]) => [
+        table.metricConsumedWriteCapacityUnits({ period: FIVE_MINUTES, label: `${name} WCU` }),
+        table.metricConsumedReadCapacityUnits({ period: FIVE_MINUTES, label: `${name} RCU` }),
+      ])),
+      graph('Pipeline', [tidemarkMetric('EventsStored'), tidemarkMetric('Duplicates'), tidemarkMetric('SessionsStarted'), tidemarkMetric('EventsCounted')]),
+    );
+    this.dashboard.addWidgets(
+      graph('Ingest lag and freshness (ms)', [tidemarkMetric('IngestLag', 'p50'), tidemarkMetric('IngestLag', 'p99')], [tidemarkMetric('Freshness', 'p50'), tidemarkMetric('Freshness', 'p99')]),
+      new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 16, height: 6 }),
+    );
+  }
+
+  /** The console URL of the dashboard. */
+  get dashboardUrl(): string {
+    const region = Stack.of(this).region;
+    return `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#dashboards:name=${this.dashboard.dashboardName}`;
   }
 
   #alarm(id: string, metric: cloudwatch.IMetric, threshold: number, description: string): cloudwatch.Alarm {

@@ -157,15 +157,69 @@ describe('least privilege', () => {
 });
 
 describe('operations', () => {
-  it('alarms on the DLQ and the failed stream batches to a topic with the e-mail subscription', () => {
+  const alarms = () => Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
+  const alarmFor = (description: string) => alarms().find((a) => String(a.AlarmDescription).includes(description))!;
+
+  it('sends every alarm to the topic that has the e-mail subscription', () => {
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: 'ApproximateNumberOfMessagesVisible',
-      Threshold: 0,
-      ComparisonOperator: 'GreaterThanThreshold',
-      AlarmActions: [Match.anyValue()],
-    });
-    template.hasOutput('ApiUrl', {});
+    const topic = Object.keys(template.findResources('AWS::SNS::Topic'))[0]!;
+    expect(alarms().length).toBe(6 + 4);
+    for (const alarm of alarms()) expect(alarm.AlarmActions).toEqual([{ Ref: topic }]);
+  });
+
+  it.each([
+    ['events DLQ', 'ApproximateNumberOfMessagesVisible', 0],
+    ['exhausted their retries', 'ApproximateNumberOfMessagesVisible', 0],
+    ['wait too long in the queue', 'ApproximateAgeOfOldestMessage', 300],
+    ['Counting lags', 'IteratorAge', 60_000],
+  ])('alarms when %s: %s above %d', (description, metricName, threshold) => {
+    expect(alarmFor(description)).toMatchObject({ MetricName: metricName, Threshold: threshold, ComparisonOperator: 'GreaterThanThreshold' });
+  });
+
+  it('alarms on the API 5xx rate above 1% and on any DynamoDB throttling', () => {
+    const api = alarmFor('5xx');
+    expect(api.Threshold).toBe(1);
+    expect(JSON.stringify(api.Metrics)).toContain('100 * errors / MAX([requests, 1])');
+    expect(JSON.stringify(api.Metrics)).toContain('5XXError');
+    const throttling = alarmFor('DynamoDB throttled');
+    expect(throttling.Threshold).toBe(0);
+    expect(JSON.stringify(throttling.Metrics).match(/WriteThrottleEvents/g)).toHaveLength(4);
+  });
+
+  it('alarms on errors of each of the four functions', () => {
+    expect(alarms().filter((a) => a.MetricName === 'Errors' && a.Threshold === 0)).toHaveLength(4);
+  });
+
+  it('builds a dashboard with every widget ops need', () => {
+    const dashboards = template.findResources('AWS::CloudWatch::Dashboard');
+    expect(Object.keys(dashboards)).toHaveLength(1);
+    const body = JSON.stringify(Object.values(dashboards)[0]!.Properties.DashboardBody);
+    for (const title of [
+      'API requests and errors',
+      'API latency',
+      'Ingest rows',
+      'Queue',
+      'Dead letters',
+      'Stream iterator age',
+      'Function errors',
+      'Function throttles',
+      'Function duration p99',
+      'DynamoDB throttles',
+      'DynamoDB consumed capacity',
+      'Pipeline',
+      'Ingest lag and freshness',
+      'Alarms',
+    ]) {
+      expect(body).toContain(`\\"title\\":\\"${title}`);
+    }
+    for (const metric of ['5XXError', '4XXError', 'Latency', 'EventsAccepted', 'EventsRejected', 'ApproximateAgeOfOldestMessage', 'IteratorAge', 'Throttles', 'Duration', 'ConsumedWriteCapacityUnits', 'Duplicates', 'SessionsStarted', 'IngestLag', 'Freshness']) {
+      expect(body).toContain(metric);
+    }
+  });
+
+  it('outputs the API URL, the dashboard URL and what the ops CLI reads', () => {
+    for (const output of ['ApiUrl', 'DashboardUrl', 'KeysTableName', 'DeadLetterQueueUrl', 'EventsQueueUrl', 'AlarmTopicArn']) template.hasOutput(output, {});
+    expect(JSON.stringify(template.findOutputs('DashboardUrl'))).toContain('#dashboards:name=');
   });
 });
 
