@@ -3,7 +3,7 @@
  * Lambda handlers driven the way API Gateway, the SQS event source mapping and the DynamoDB
  * Streams event source mapping drive them on AWS.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
@@ -25,6 +25,17 @@ import { startHttpServer, type LocalApi } from './http-server.js';
 import { createQueues, createTable, type LocalQueues } from './provision.js';
 import { SqsPoller } from './sqs-poller.js';
 import { StreamPoller } from './stream-poller.js';
+
+/** Written to the data directory while the runtime runs; the local twin of the stack outputs. */
+export const RUNTIME_FILE = 'runtime.json';
+export type RuntimeOutputs = {
+  readonly apiUrl: string;
+  readonly dynamodbEndpoint?: string;
+  readonly sqsEndpoint?: string;
+  readonly keysTableName: string;
+  readonly eventsQueueUrl: string;
+  readonly deadLetterQueueUrl: string;
+};
 
 export const DemoProject = { projectId: 'demo', writeKey: 'demo-write-key', secretKey: 'demo-secret-key' } as const;
 
@@ -146,6 +157,19 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         : undefined,
     );
     stoppers.push(() => api.close());
+
+    // What the ops CLI reads to find this runtime, the way it reads a deployed stack's outputs.
+    const descriptor = join(dataDir, RUNTIME_FILE);
+    const outputs: RuntimeOutputs = {
+      apiUrl: api.url,
+      dynamodbEndpoint: dynamo.endpoint,
+      sqsEndpoint: sqs.endpoint,
+      keysTableName: config.keysTable!,
+      eventsQueueUrl: queues.queueUrl,
+      deadLetterQueueUrl: queues.dlqUrl,
+    };
+    writeFileSync(descriptor, JSON.stringify(outputs, null, 2));
+    stoppers.push(async () => rmSync(descriptor, { force: true }));
 
     return {
       url: api.url,

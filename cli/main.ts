@@ -1,0 +1,120 @@
+/**
+ * The Tidemark ops CLI: `npm run tidemark -- <command>`. Acts on the local runtime by default and
+ * on a deployed stack with `--stack NAME` (read from its CloudFormation outputs).
+ *
+ *   keys create --project P --kind write|secret    prints the new key once; only its hash is stored
+ *   keys list --project P
+ *   keys revoke <key>
+ *   dlq inspect                                    how many messages, and a look at the first ten
+ *   dlq redrive                                    back to the events queue, to be processed again
+ *   import <file.ndjson|file.csv> --key SECRET     through /v1/import, resumable, with a progress bar
+ */
+import { parseArgs } from 'node:util';
+import { createKey, isKeyKind, listKeys, revokeKey } from './commands/keys.js';
+import { inspectDlq, redriveDlq } from './commands/dlq.js';
+import { importFile } from './commands/import.js';
+import { resolveTarget } from './target.js';
+
+export type Output = { out: (line: string) => void; err: (text: string) => void; isTTY: boolean };
+
+const USAGE = `usage: tidemark [--stack NAME] [--data-dir DIR] <keys create|keys list|keys revoke|dlq inspect|dlq redrive|import> ...`;
+
+export async function runCli(argv: string[], io: Output): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      stack: { type: 'string' },
+      'data-dir': { type: 'string' },
+      project: { type: 'string' },
+      kind: { type: 'string' },
+      key: { type: 'string' },
+      format: { type: 'string' },
+      'batch-size': { type: 'string' },
+    },
+  });
+  const [command, sub, arg] = positionals;
+  if (!command) {
+    io.err(`${USAGE}\n`);
+    return 2;
+  }
+  const target = await resolveTarget({
+    ...(values.stack ? { stack: values.stack } : {}),
+    ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
+  });
+  try {
+    if (command === 'keys' && sub === 'create') {
+      if (!values.project || !values.kind || !isKeyKind(values.kind)) throw new UsageError('keys create --project P --kind write|secret');
+      const key = await createKey(target, values.project, values.kind);
+      io.out(`${values.kind} key for project ${values.project} (shown once; only its hash is stored):`);
+      io.out(key);
+    } else if (command === 'keys' && sub === 'list') {
+      if (!values.project) throw new UsageError('keys list --project P');
+      for (const record of await listKeys(target, values.project)) {
+        io.out(`${record.keyPrefix}…  ${record.kind.padEnd(6)}  created ${record.createdAt}${record.revokedAt ? `  revoked ${record.revokedAt}` : ''}`);
+      }
+    } else if (command === 'keys' && sub === 'revoke') {
+      if (!arg) throw new UsageError('keys revoke <key>');
+      await revokeKey(target, arg);
+      io.out('revoked');
+    } else if (command === 'dlq' && sub === 'inspect') {
+      const { approximateCount, messages } = await inspectDlq(target);
+      io.out(`${approximateCount} messages in the DLQ`);
+      for (const m of messages) io.out(`${m.messageId}  group ${m.groupId ?? '-'}  receives ${m.receiveCount ?? '-'}  ${m.body}`);
+    } else if (command === 'dlq' && sub === 'redrive') {
+      const moved = await redriveDlq(target);
+      io.out(`${moved} messages sent back to the events queue`);
+    } else if (command === 'import') {
+      const file = sub;
+      if (!file || !values.key) throw new UsageError('import <file> --key SECRET_KEY [--format ndjson|csv] [--batch-size N]');
+      const report = await importFile({
+        apiUrl: target.apiUrl,
+        secretKey: values.key,
+        file,
+        ...(values.format === 'csv' || values.format === 'ndjson' ? { format: values.format } : {}),
+        ...(values['batch-size'] ? { batchSize: Number(values['batch-size']) } : {}),
+        onProgress: progressBar(io),
+      });
+      if (io.isTTY) io.err('\n');
+      io.out(
+        `${report.accepted} rows accepted, ${report.rejected} rejected of ${report.total}` +
+          (report.resumedFrom > 0 ? ` (resumed after row ${report.resumedFrom})` : '') +
+          (report.rejectedFile ? `; rejected rows in ${report.rejectedFile}` : ''),
+      );
+    } else {
+      throw new UsageError(USAGE);
+    }
+    return 0;
+  } catch (error) {
+    io.err(`${error instanceof UsageError ? `usage: tidemark ${error.message}` : `error: ${(error as Error).message}`}\n`);
+    return error instanceof UsageError ? 2 : 1;
+  } finally {
+    target.close();
+  }
+}
+
+class UsageError extends Error {}
+
+function progressBar(io: Output) {
+  let lastTenth = -1;
+  return (settled: number, total: number) => {
+    const share = total === 0 ? 1 : settled / total;
+    if (io.isTTY) {
+      const filled = Math.round(share * 30);
+      io.err(`\r[${'#'.repeat(filled)}${' '.repeat(30 - filled)}] ${(share * 100).toFixed(0).padStart(3)}%  ${settled}/${total}`);
+    } else if (Math.floor(share * 10) > lastTenth) {
+      lastTenth = Math.floor(share * 10);
+      io.err(`${settled}/${total} rows\n`);
+    }
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const code = await runCli(process.argv.slice(2), {
+    out: (line) => console.log(line),
+    err: (text) => process.stderr.write(text),
+    isTTY: Boolean(process.stderr.isTTY),
+  });
+  process.exit(code);
+}

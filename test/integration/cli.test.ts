@@ -1,0 +1,125 @@
+/** The ops CLI against the local runtime: key lifecycle, DLQ inspect and redrive, a resumable 50,000-row import. */
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../cli/main.js';
+import { importFile } from '../../cli/commands/import.js';
+import { DemoProject, eventually, request, startLocal, type LocalHarness } from '../helpers/local.js';
+
+let local: LocalHarness;
+beforeAll(async () => {
+  local = await startLocal({ streamBatchingWindowMs: 200 });
+});
+afterAll(async () => {
+  await local?.close();
+});
+
+async function cli(...args: string[]) {
+  const out: string[] = [];
+  let err = '';
+  const code = await runCli([...args, '--data-dir', local.dataDir], { out: (l) => out.push(l), err: (t) => (err += t), isTTY: false });
+  return { code, out, err };
+}
+
+describe('keys', () => {
+  it('creates a key shown once, lists it by prefix, and a revoked key gets 401', async () => {
+    const created = await cli('keys', 'create', '--project', 'cli-project', '--kind', 'write');
+    expect(created.code).toBe(0);
+    const key = created.out[1]!;
+    expect(key).toMatch(/^tmw_/);
+    expect((await request(`${local.url}/v1/track`, { key, body: { event: 'cli', deviceId: 'd' } })).status).toBe(202);
+
+    const listed = await cli('keys', 'list', '--project', 'cli-project');
+    expect(listed.out).toHaveLength(1);
+    expect(listed.out[0]).toContain(key.slice(0, 8));
+    expect(listed.out.join('\n')).not.toContain(key);
+
+    expect((await cli('keys', 'revoke', key)).code).toBe(0);
+    expect((await request(`${local.url}/v1/track`, { key, body: { event: 'cli', deviceId: 'd' } })).status).toBe(401);
+    expect((await cli('keys', 'list', '--project', 'cli-project')).out[0]).toContain('revoked');
+  });
+
+  it('answers usage errors with exit code 2', async () => {
+    expect((await cli('keys', 'create', '--project', 'p', '--kind', 'admin')).code).toBe(2);
+    expect((await cli('nonsense')).code).toBe(2);
+  });
+});
+
+describe('dlq', () => {
+  it('shows what is in the DLQ and redrives it back to processing', async () => {
+    const sqs = new SQSClient({ endpoint: local.sqsEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } });
+    const now = new Date().toISOString();
+    const body = JSON.stringify({
+      projectId: 'demo',
+      deviceId: 'dlq-device',
+      events: [{ eventId: 'from-the-dlq', event: 'redriven', deviceId: 'dlq-device', timestamp: now, originalTimestamp: now, receivedAt: now, properties: {} }],
+    });
+    await sqs.send(new SendMessageCommand({ QueueUrl: local.queues.dlqUrl, MessageBody: body, MessageGroupId: 'demo#dlq-device', MessageDeduplicationId: 'dlq-1' }));
+    sqs.destroy();
+
+    const inspected = await cli('dlq', 'inspect');
+    expect(inspected.out[0]).toBe('1 messages in the DLQ');
+    expect(inspected.out[1]).toContain('demo#dlq-device');
+    const redriven = await cli('dlq', 'redrive');
+    expect(redriven.out[0]).toBe('1 messages sent back to the events queue');
+    const stored = await eventually(
+      () => request(`${local.url}/v1/events?event=redriven`, { key: DemoProject.secretKey }),
+      (r) => r.body.events?.length === 1,
+    );
+    expect(stored.body.events[0].eventId).toBe('from-the-dlq');
+    expect((await cli('dlq', 'inspect')).out[0]).toBe('0 messages in the DLQ');
+  });
+});
+
+describe('import', () => {
+  it('lands every good row of a 50,000-row file once, across a crash and a resume, and reports the bad rows', { timeout: 600_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tidemark-import-'));
+    const file = join(dir, 'events.ndjson');
+    const lines: string[] = [];
+    let good = 0;
+    for (let i = 0; i < 50_000; i++) {
+      if (i % 5000 === 17) {
+        lines.push('{"event": "broken json');
+        continue;
+      }
+      const row = { event: i % 997 === 3 ? '' : 'imported', deviceId: `importer-${i % 50}`, value: i % 10, timestamp: new Date(Date.parse('2024-05-01T00:00:00Z') + (i % 1500) * 1000).toISOString() };
+      if (row.event) good++;
+      lines.push(JSON.stringify(row));
+    }
+    writeFileSync(file, `${lines.join('\n')}\n`);
+
+    const crash = new Error('simulated crash');
+    await expect(
+      importFile({
+        apiUrl: local.url,
+        secretKey: DemoProject.secretKey,
+        file,
+        onProgress: (settled) => {
+          if (settled >= 20_000) throw crash;
+        },
+      }),
+    ).rejects.toBe(crash);
+    expect(existsSync(`${file}.import-state.json`)).toBe(true);
+
+    const resumed = await cli('import', file, '--key', DemoProject.secretKey);
+    expect(resumed.code).toBe(0);
+    expect(resumed.out[0]).toContain(`${good} rows accepted, ${50_000 - good} rejected of 50000 (resumed after row 20000)`);
+    expect(resumed.err).toContain('50000/50000 rows');
+    const rejected = readFileSync(`${file}.rejected.ndjson`, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(rejected).toHaveLength(50_000 - good);
+    expect(rejected.filter((r) => r.error.includes('not valid JSON'))).toHaveLength(10);
+    expect(rejected.find((r) => r.line === 4)).toMatchObject({ reason: 'validation' });
+
+    const counted = await eventually(
+      async () => {
+        const r = await request(`${local.url}/v1/aggregates?event=imported&from=2024-05-01T00:00:00Z&to=2024-05-02T00:00:00Z`, { key: DemoProject.secretKey });
+        return (r.body.series as { count: number }[]).reduce((sum, p) => sum + p.count, 0);
+      },
+      (count) => count >= good,
+      540_000,
+    );
+    expect(counted).toBe(good);
+  });
+});
