@@ -123,3 +123,26 @@ describe('import', () => {
     expect(counted).toBe(good);
   });
 });
+
+describe('import of CSV', () => {
+  it('reads a header, quoted fields with commas, quotes and newlines, and lands each row', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tidemark-csv-'));
+    const file = join(dir, 'events.csv');
+    writeFileSync(
+      file,
+      'event,deviceId,amount,timestamp,note\r\n' +
+        'csv_row,csv-1,12.5,2024-06-01T10:00:00Z,"plain, with comma"\r\n' +
+        'csv_row,csv-2,3,2024-06-01T10:05:00Z,"says ""hi""\nover two lines"\r\n' +
+        ',csv-3,1,2024-06-01T10:06:00Z,no event\r\n',
+    );
+    const result = await cli('import', file, '--key', DemoProject.secretKey);
+    expect(result.out[0]).toContain('2 rows accepted, 1 rejected of 3');
+    const stored = await eventually(
+      () => request(`${local.url}/v1/events?event=csv_row&from=2024-06-01T00:00:00Z&to=2024-06-02T00:00:00Z`, { key: DemoProject.secretKey }),
+      (r) => r.body.events?.length === 2,
+    );
+    const notes = stored.body.events.map((e: { properties: { note: string } }) => e.properties.note).sort();
+    expect(notes).toEqual(['plain, with comma', 'says "hi"\nover two lines']);
+    expect(stored.body.events.find((e: { deviceId: string }) => e.deviceId === 'csv-1').value).toBe(12.5);
+  });
+});
