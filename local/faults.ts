@@ -1,10 +1,14 @@
 /**
  * Fault injection for the local runtime, seeded so a failing run can be replayed. Faults are
  * injected at the seams the real engines cannot break on demand: a SendMessageBatch entry that SQS
- * reports as failed, a processor or aggregator that crashes before, between or after its writes,
- * and a stream batch delivered twice.
+ * reports as failed, DynamoDB throttling, a processor or aggregator invocation that crashes
+ * before, between or after its writes, a visibility timeout that expires while a batch is being
+ * processed, and a stream batch delivered twice.
  */
-import type { SQSClient, SendMessageBatchCommandInput, SendMessageBatchCommandOutput } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityBatchCommand, type SQSClient, type SendMessageBatchCommandInput, type SendMessageBatchCommandOutput } from '@aws-sdk/client-sqs';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { MiddlewareStack } from '@smithy/types';
+import type { SQSRecord } from 'aws-lambda';
 import type { CounterStore } from '../lambdas/aggregate/aggregate.js';
 import type { ProcessDependencies } from '../lambdas/process/process.js';
 
@@ -12,15 +16,31 @@ export type FaultPlan = {
   readonly seed?: number;
   /** Probability that SQS reports one SendMessageBatch entry as failed (it is then not sent). */
   readonly sqsSendFailure?: number;
-  /** Probability that the processor crashes at each of its write points. */
+  /** Probability that one DynamoDB request is throttled (the SDK retries it, as on AWS). */
+  readonly dynamoThrottle?: number;
+  /** Probability that a process invocation crashes, before, between or after its writes. */
   readonly processCrash?: number;
-  /** Probability that the aggregator crashes at each of its write points. */
+  /** Probability that an aggregate invocation crashes, before, between or after its writes. */
   readonly aggregateCrash?: number;
+  /** Probability that a received batch's visibility timeout runs out while it is being processed. */
+  readonly visibilityExpiry?: number;
   /** Deliver every stream batch a second time after it succeeded. */
   readonly duplicateStreamDelivery?: boolean;
 };
 
-export type FaultCounts = Record<'sqsSendFailure' | 'processCrash' | 'aggregateCrash' | 'duplicateStreamDelivery', number>;
+export const FaultKinds = [
+  'sqsSendFailure',
+  'dynamoThrottle',
+  'processCrashBefore',
+  'processCrashBetween',
+  'processCrashAfter',
+  'aggregateCrashBefore',
+  'aggregateCrashBetween',
+  'aggregateCrashAfter',
+  'visibilityExpiry',
+  'duplicateStreamDelivery',
+] as const;
+export type FaultCounts = Record<(typeof FaultKinds)[number], number>;
 
 export class InjectedFault extends Error {
   constructor(where: string) {
@@ -28,6 +48,8 @@ export class InjectedFault extends Error {
     this.name = 'InjectedFault';
   }
 }
+
+type CrashPoint = 'Before' | 'Between' | 'After';
 
 /** mulberry32: small, fast, and the same sequence for the same seed. */
 function seededRandom(seed: number): () => number {
@@ -42,28 +64,32 @@ function seededRandom(seed: number): () => number {
 }
 
 export class FaultInjector {
-  readonly counts: FaultCounts = { sqsSendFailure: 0, processCrash: 0, aggregateCrash: 0, duplicateStreamDelivery: 0 };
+  readonly counts = Object.fromEntries(FaultKinds.map((kind) => [kind, 0])) as FaultCounts;
   readonly #random: () => number;
 
   constructor(readonly plan: FaultPlan) {
     this.#random = seededRandom(plan.seed ?? 1);
   }
 
-  #fires(kind: keyof FaultCounts, probability: number | undefined): boolean {
-    if (!probability || this.#random() >= probability) return false;
-    this.counts[kind]++;
-    return true;
+  #fires(probability: number | undefined): boolean {
+    return Boolean(probability) && this.#random() < probability!;
+  }
+
+  #crashPoint(probability: number | undefined): CrashPoint | undefined {
+    if (!this.#fires(probability)) return undefined;
+    return (['Before', 'Between', 'After'] as const)[Math.floor(this.#random() * 3)];
   }
 
   /** Makes SendMessageBatch report entries as failed, as SQS does under throttling or internal errors. */
   attachToSqs(client: SQSClient): void {
     if (!this.plan.sqsSendFailure) return;
-    client.middlewareStack.add(
+    (client.middlewareStack as MiddlewareStack<object, object>).add(
       (next, context) => async (args) => {
         if (context.commandName !== 'SendMessageBatchCommand') return next(args);
-        const input = args.input as SendMessageBatchCommandInput;
+        const input = (args as { input: SendMessageBatchCommandInput }).input;
         const entries = input.Entries ?? [];
-        const failing = entries.filter(() => this.#fires('sqsSendFailure', this.plan.sqsSendFailure));
+        const failing = entries.filter(() => this.#fires(this.plan.sqsSendFailure));
+        this.counts.sqsSendFailure += failing.length;
         const failed = failing.map((entry) => ({ Id: entry.Id!, Code: 'InjectedFault', SenderFault: false, Message: 'injected' }));
         const sending = entries.filter((entry) => !failing.includes(entry));
         if (sending.length === 0) {
@@ -77,54 +103,109 @@ export class FaultInjector {
     );
   }
 
-  /** Crashes the processor before a write, or after it (the write landed but the invocation fails). */
-  wrapProcess(deps: ProcessDependencies): ProcessDependencies {
-    if (!this.plan.processCrash) return deps;
-    const crash = (where: string) => {
-      if (this.#fires('processCrash', this.plan.processCrash)) throw new InjectedFault(`process ${where}`);
+  /** Throttles DynamoDB requests below the SDK's retry middleware, so the SDK retries them as it would on AWS. */
+  attachToDynamo(client: DynamoDBDocumentClient): void {
+    if (!this.plan.dynamoThrottle) return;
+    (client.middlewareStack as MiddlewareStack<object, object>).add(
+      (next) => async (args) => {
+        if (this.#fires(this.plan.dynamoThrottle)) {
+          this.counts.dynamoThrottle++;
+          throw Object.assign(new Error('injected throttling'), {
+            name: 'ProvisionedThroughputExceededException',
+            $fault: 'client',
+            $metadata: { httpStatusCode: 400 },
+          });
+        }
+        return next(args);
+      },
+      { step: 'deserialize', name: 'tidemarkDynamoFaults' },
+    );
+  }
+
+  /** The processor's dependencies for one invocation, which may crash before, between or after its writes. */
+  processInvocation(deps: ProcessDependencies): ProcessDependencies {
+    const point = this.#crashPoint(this.plan.processCrash);
+    if (!point) return deps;
+    const crash = () => {
+      this.counts[`processCrash${point}`]++;
+      throw new InjectedFault(`process crash ${point.toLowerCase()} writes`);
     };
+    let writesLeft = point === 'Between' ? 1 + Math.floor(this.#random() * 20) : Number.POSITIVE_INFINITY;
+    // A message's event puts all start together; the one that completes last ends its writes.
+    let inflight = 0;
     return {
       ...deps,
+      acquireSessionLock: async (...args) => {
+        if (point === 'Before') crash();
+        return deps.acquireSessionLock(...args);
+      },
       events: {
         putIfAbsent: async (event) => {
-          crash('before put');
-          const outcome = await deps.events.putIfAbsent(event);
-          crash('after put');
+          if (point === 'Before') crash();
+          if (writesLeft-- <= 0) crash();
+          inflight++;
+          const outcome = await deps.events.putIfAbsent(event).finally(() => inflight--);
+          if (point === 'After' && inflight === 0) crash();
           return outcome;
         },
-      },
-      acquireSessionLock: async (...args) => {
-        crash('before lock');
-        const held = await deps.acquireSessionLock(...args);
-        crash('after lock');
-        return held;
       },
     };
   }
 
-  /** Crashes the aggregator before its reads, between its marker writes and the counter transaction, and after commit. */
-  wrapCounters(store: CounterStore): CounterStore {
-    if (!this.plan.aggregateCrash) return store;
-    const crash = (where: string) => {
-      if (this.#fires('aggregateCrash', this.plan.aggregateCrash)) throw new InjectedFault(`aggregate ${where}`);
+  /** The aggregator's store for one invocation, which may crash before its reads, between its writes, or after commit. */
+  aggregateInvocation(store: CounterStore): CounterStore {
+    const point = this.#crashPoint(this.plan.aggregateCrash);
+    if (!point) return store;
+    const crash = () => {
+      this.counts[`aggregateCrash${point}`]++;
+      throw new InjectedFault(`aggregate crash ${point.toLowerCase()} writes`);
     };
     return {
       readCheckpoint: async (id) => {
-        crash('before checkpoint read');
+        if (point === 'Before') crash();
         return store.readCheckpoint(id);
       },
       claimMarker: (marker) => store.claimMarker(marker),
       applyCounters: async (...args) => {
-        crash('before counters');
+        if (point === 'Between') crash();
         await store.applyCounters(...args);
-        crash('after counters');
+        if (point === 'After') crash();
       },
     };
+  }
+
+  /** Lets a received batch's visibility lapse before the handler runs, so another poller may take it too. */
+  async expireVisibility(client: SQSClient, queueUrl: string, records: readonly SQSRecord[]): Promise<void> {
+    if (!this.#fires(this.plan.visibilityExpiry)) return;
+    this.counts.visibilityExpiry++;
+    await client.send(
+      new ChangeMessageVisibilityBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: records.map((record, i) => ({ Id: String(i), ReceiptHandle: record.receiptHandle, VisibilityTimeout: 0 })),
+      }),
+    );
   }
 
   duplicateStreamDelivery(): boolean {
     if (!this.plan.duplicateStreamDelivery) return false;
     this.counts.duplicateStreamDelivery++;
     return true;
+  }
+
+  /** Every kind of fault that was configured but never fired: a chaos run must show them all firing. */
+  silentKinds(): string[] {
+    const configured: Record<string, boolean> = {
+      sqsSendFailure: Boolean(this.plan.sqsSendFailure),
+      dynamoThrottle: Boolean(this.plan.dynamoThrottle),
+      processCrashBefore: Boolean(this.plan.processCrash),
+      processCrashBetween: Boolean(this.plan.processCrash),
+      processCrashAfter: Boolean(this.plan.processCrash),
+      aggregateCrashBefore: Boolean(this.plan.aggregateCrash),
+      aggregateCrashBetween: Boolean(this.plan.aggregateCrash),
+      aggregateCrashAfter: Boolean(this.plan.aggregateCrash),
+      visibilityExpiry: Boolean(this.plan.visibilityExpiry),
+      duplicateStreamDelivery: Boolean(this.plan.duplicateStreamDelivery),
+    };
+    return FaultKinds.filter((kind) => configured[kind] && this.counts[kind] === 0);
   }
 }

@@ -115,11 +115,12 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       calls.attach(clients.documents, 'dynamodb');
       calls.attach(clients.sqs, 'sqs');
       faults.attachToSqs(clients.sqs);
+      faults.attachToDynamo(clients.documents);
       return clients;
     };
     const ingestDeps = ingestDependencies(config, clientsFor());
-    const processDeps = faults.wrapProcess(processDependencies(config, clientsFor()));
-    const counterStore = faults.wrapCounters(aggregateDependencies(config, clientsFor()));
+    const processDeps = processDependencies(config, clientsFor());
+    const counterStore = aggregateDependencies(config, clientsFor());
     const queryDeps = queryDependencies(config, clientsFor());
 
     const onError = (where: string) => (error: unknown) => log(`${where}: ${(error as Error)?.message ?? String(error)}`);
@@ -129,7 +130,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       client: sqsClient,
       queueUrl: queues.queueUrl,
       queueArn: queues.queueArn,
-      handler: invocations.wrap('process', createProcessHandler(() => processDeps)),
+      handler: invocations.wrap('process', createProcessHandler(() => faults.processInvocation(processDeps))),
+      beforeInvoke: (records) => faults.expireVisibility(sqsClient, queues.queueUrl, records),
       concurrency: options.sqsConcurrency ?? 4,
       failedVisibilitySeconds: options.failedVisibilitySeconds ?? 1,
       onError: onError('process'),
@@ -137,7 +139,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     const streamPoller = new StreamPoller({
       client: streamsClient,
       streamArn: events!.streamArn!,
-      handler: invocations.wrap('aggregate', createAggregateHandler(() => counterStore)),
+      handler: invocations.wrap('aggregate', createAggregateHandler(() => faults.aggregateInvocation(counterStore))),
       duplicateDelivery: () => faults.duplicateStreamDelivery(),
       positionsFile: join(dataDir, 'stream-positions.json'),
       retryDelayMs: options.streamRetryDelayMs ?? 200,

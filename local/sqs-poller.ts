@@ -28,6 +28,8 @@ export type SqsPollerOptions = {
    */
   readonly failedVisibilitySeconds: number;
   readonly onError: (error: unknown) => void;
+  /** Fault injection: runs between receive and invoke. */
+  readonly beforeInvoke?: (records: readonly SQSRecord[]) => Promise<void>;
 };
 
 export function toSqsRecord(message: Message, queueArn: string): SQSRecord {
@@ -107,6 +109,7 @@ export class SqsPoller {
     );
     if (Messages.length === 0) return;
     const records = Messages.map((message) => toSqsRecord(message, queueArn));
+    await this.options.beforeInvoke?.(records);
     const response = await invoke('process', this.options.handler, { Records: records }, ProcessFunction.timeoutSeconds).catch(
       (error: unknown) => {
         this.options.onError(error);

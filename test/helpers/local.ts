@@ -11,7 +11,8 @@ export type LocalHarness = Runtime & { dataDir: string; close(): Promise<void> }
 
 export async function startLocal(options: RuntimeOptions = {}): Promise<LocalHarness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tidemark-test-'));
-  const runtime = await startRuntime({ port: 0, dataDir, ...options });
+  // A short batching window: tests wait for counts, and the 2 s of production buys nothing here.
+  const runtime = await startRuntime({ port: 0, dataDir, streamBatchingWindowMs: 200, ...options });
   return {
     ...runtime,
     dataDir,

@@ -1,5 +1,5 @@
 /** Counters computed independently of Tidemark, from the rows a test sent. */
-import { roundSum } from '../../lambdas/core/aggregate-query.js';
+import { roundSum } from '../lambdas/core/aggregate-query.js';
 export type SentRow = { event: string; deviceId: string; source?: string; value?: number; timestamp: string };
 
 const HALF_HOUR = 30 * 60_000;

@@ -1,0 +1,30 @@
+/**
+ * The chaos scenario in small: every fault kind fires while a client sends, resends and retries,
+ * and nothing accepted is lost, nothing is stored or counted twice, and only poison reaches the DLQ.
+ * `npm run chaos` runs the same scenario at full size.
+ */
+import { expect, it } from 'vitest';
+import { runChaos } from '../../chaos/scenario.js';
+
+it('loses nothing and counts nothing twice under every fault at once', { timeout: 600_000 }, async () => {
+  const report = await runChaos({
+    events: 1500,
+    devices: 30,
+    batchSize: 100,
+    concurrency: 4,
+    faultRate: 0.15,
+    resendRate: 0.3,
+    poisonMessages: 3,
+    seed: 11,
+    timeoutMs: 480_000,
+  });
+  expect(report.silentFaultKinds).toEqual([]);
+  expect(report.accepted).toBe(1500);
+  expect(report.missing).toBe(0);
+  expect(report.unexpected).toBe(0);
+  expect(report.storedEvents).toBe(1500);
+  expect(report.counterMismatches).toEqual([]);
+  expect(report.deadLetters).toEqual({ poison: 3, other: 0 });
+  expect(report.sent.wholeBatchResends).toBeGreaterThan(0);
+  expect(report.ok).toBe(true);
+});
