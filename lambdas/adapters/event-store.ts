@@ -44,6 +44,10 @@ export class DynamoEventStore implements EventStore {
           TableName: this.tableName,
           Item: {
             ...event,
+            // Properties and context are stored as JSON text: whatever a client nests, or however large or
+            // small its numbers, DynamoDB's own limits (32 levels, ±1e125) can never reject an accepted event.
+            properties: JSON.stringify(event.properties),
+            ...(event.context ? { context: JSON.stringify(event.context) } : {}),
             pk: `${event.projectId}#${event.eventId}`,
             listPk: `${event.projectId}#${dayBucket(timeMs)}`,
             listSk: `${event.timestamp}#${event.eventId}`,
@@ -119,5 +123,8 @@ export class DynamoEventStore implements EventStore {
 }
 
 function publicEvent(item: Record<string, unknown>): StoredEvent {
-  return Object.fromEntries(Object.entries(item).filter(([key]) => !INTERNAL.has(key))) as StoredEvent;
+  const event = Object.fromEntries(Object.entries(item).filter(([key]) => !INTERNAL.has(key))) as StoredEvent;
+  if (typeof item.properties === 'string') event.properties = JSON.parse(item.properties);
+  if (typeof item.context === 'string') event.context = JSON.parse(item.context);
+  return event;
 }

@@ -68,7 +68,12 @@ const CanonicalRow = z.object({
   sessionId: text.optional(),
   source: text.optional(),
   eventId: text.optional(),
-  value: z.number('must be a number').finite('must be a finite number').optional(),
+  // DynamoDB numbers span ±1e125 with 38 significant digits; a value outside could never be stored.
+  value: z
+    .number('must be a number')
+    .finite('must be a finite number')
+    .refine((n) => n === 0 || (Math.abs(n) < 1e125 && Math.abs(n) > 1e-125), 'must be 0 or between 1e-125 and 1e125 in magnitude')
+    .optional(),
   properties: z.custom<JsonObject>(isObject, 'must be an object'),
 });
 
@@ -86,6 +91,16 @@ function coerce(fields: Record<string, unknown>): Record<string, unknown> {
 }
 
 export function normalizeRow(row: unknown, index: number, ctx: NormalizeContext): NormalizeResult {
+  try {
+    return normalizeObject(row, index, ctx);
+  } catch (error) {
+    // Only nesting deep enough to exhaust the stack gets here: a row, not the batch, is at fault.
+    if (!(error instanceof RangeError)) throw error;
+    return { ok: false, rejection: { index, reason: RejectionReason.validation, error: 'row is nested too deeply', retryable: false } };
+  }
+}
+
+function normalizeObject(row: unknown, index: number, ctx: NormalizeContext): NormalizeResult {
   const reject = (reason: RejectionReason, error: string): NormalizeResult => ({
     ok: false,
     rejection: { index, reason, error, retryable: false },

@@ -55,7 +55,8 @@ export function parseIngestBody(bytes: Buffer, mode: IngestMode, limits: BodyLim
   let parsed: unknown;
   try {
     parsed = JSON.parse(bytes.toString('utf8'));
-  } catch {
+  } catch (error) {
+    if (error instanceof RangeError) throw new BadRequestError('Body nests JSON too deeply to read.', 'invalid_json');
     throw new BadRequestError('Body is not valid JSON.', 'invalid_json');
   }
   const { rows, sentAt } = rowsOf(parsed, mode);

@@ -76,9 +76,18 @@ export async function ingestRows(request: IngestRequest, deps: IngestDependencie
         ...rejection,
         receivedAt,
         requestId: request.requestId,
-        row: (JSON.stringify(request.rows[rejection.index]) ?? 'undefined').slice(0, AUDIT_ROW_CHARS),
+        row: auditText(request.rows[rejection.index]),
       })),
     );
   }
   return { accepted: accepted.length, rejected, clamped };
+}
+
+/** The rejected row as kept for audit: truncated, and never a reason to fail the request. */
+function auditText(row: unknown): string {
+  try {
+    return (JSON.stringify(row) ?? 'undefined').slice(0, AUDIT_ROW_CHARS);
+  } catch {
+    return '(not kept: nested too deeply to serialize)';
+  }
 }

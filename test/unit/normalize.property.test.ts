@@ -9,7 +9,7 @@ import { normalizeContext, RECEIVED_AT } from '../helpers/factories.js';
 const validRow = fc.record({
   event: fc.string({ minLength: 1, maxLength: 40 }).filter((s) => s.trim().length > 0),
   deviceId: fc.string({ minLength: 1, maxLength: 40 }).filter((s) => s.trim().length > 0),
-  value: fc.option(fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e9, max: 1e9 }), { nil: undefined }),
+  value: fc.option(fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e9, max: 1e9 }).filter((v) => v === 0 || Math.abs(v) > 1e-100), { nil: undefined }),
   timestamp: fc.integer({ min: RECEIVED_AT - 4 * 86_400_000, max: RECEIVED_AT }).map((t) => new Date(t).toISOString()),
   properties: fc.dictionary(fc.string({ maxLength: 10 }), fc.jsonValue({ maxDepth: 2 })),
 });

@@ -215,3 +215,23 @@ describe('event identity', () => {
     expect(ok({ ...base, timestamp: '2024-01-20T11:00:01Z' }).eventId).not.toBe(a);
   });
 });
+
+describe('what DynamoDB could never store', () => {
+  it('rejects values outside the range DynamoDB numbers hold', () => {
+    expect(rejected({ ...base, value: 1e200 }).error).toContain('value');
+    expect(rejected({ ...base, value: 1e-200 }).error).toContain('value');
+    expect(ok({ ...base, value: 0 }).value).toBe(0);
+  });
+
+  it('rejects a row nested deeply enough to exhaust the stack, as a row and not a crash', () => {
+    let deep: Record<string, unknown> = { leaf: 1 };
+    for (let i = 0; i < 20_000; i++) deep = { a: deep };
+    expect(rejected({ ...base, properties: deep })).toMatchObject({ reason: 'validation', error: 'row is nested too deeply' });
+  });
+
+  it('accepts properties nested past DynamoDB’s 32 levels (they are stored as JSON text)', () => {
+    let deep: Record<string, unknown> = { leaf: 1 };
+    for (let i = 0; i < 100; i++) deep = { a: deep };
+    expect(ok({ ...base, properties: deep }).properties).toEqual(deep);
+  });
+});
