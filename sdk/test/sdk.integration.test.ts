@@ -1,0 +1,77 @@
+/**
+ * The SDK against the local runtime: 10,000 events buffered offline across a restart (file
+ * storage), then online: every event lands exactly once, in the session in which it happened.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { sessionIdFor } from '../../lambdas/core/sessions.js';
+import { Limits } from '../../resources/index.js';
+import { DemoProject, eventually, request, startLocal, type LocalHarness } from '../../test/helpers/local.js';
+import { Tidemark } from '../src/client.js';
+import { fileStorage } from '../src/storage.js';
+
+let local: LocalHarness;
+let dir: string;
+beforeAll(async () => {
+  local = await startLocal();
+  dir = mkdtempSync(join(tmpdir(), 'tidemark-sdk-'));
+});
+afterAll(async () => {
+  await local?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+it('delivers 10,000 offline events exactly once, each in its own session, after a restart', { timeout: 600_000 }, async () => {
+  const start = Date.now() - 2 * 86_400_000;
+  const timeOf = (i: number) => new Date(start + i * 17_000);
+  const make = async (online: boolean) =>
+    new Tidemark({ endpoint: local.url, writeKey: DemoProject.writeKey, storage: await fileStorage(dir), deviceId: 'sdk-phone', isOnline: () => online, maxQueueEvents: 20_000, batchSize: 500, flushAt: 1_000_000 });
+
+  const ids: string[] = [];
+  const before = await make(false);
+  for (let chunk = 0; chunk < 5; chunk++) {
+    ids.push(...(await Promise.all(Array.from({ length: 1000 }, (_, j) => before.track('sdk_event', { n: chunk * 1000 + j }, { timestamp: timeOf(chunk * 1000 + j) })))));
+  }
+  await before.shutdown();
+
+  const after = await make(false);
+  await after.ready();
+  expect(after.queued).toBe(5000);
+  for (let chunk = 5; chunk < 10; chunk++) {
+    ids.push(...(await Promise.all(Array.from({ length: 1000 }, (_, j) => after.track('sdk_event', { n: chunk * 1000 + j }, { timestamp: timeOf(chunk * 1000 + j) })))));
+  }
+  await after.shutdown();
+
+  const online = await make(true);
+  await online.flush();
+  expect(online.queued).toBe(0);
+  await online.shutdown();
+
+  const from = new Date(start - 60_000).toISOString();
+  const to = new Date(Date.now() + 60_000).toISOString();
+  await eventually(
+    async () => {
+      const r = await request(`${local.url}/v1/aggregates?event=sdk_event&from=${from}&to=${to}`, { key: DemoProject.secretKey });
+      return (r.body.series as { count: number }[]).reduce((sum, p) => sum + p.count, 0);
+    },
+    (count) => count >= 10_000,
+    500_000,
+  );
+  const stored: { eventId: string; timestamp: string; sessionId: string }[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: { body: { events: typeof stored; nextCursor: string | null } } = await request(
+      `${local.url}/v1/events?deviceId=sdk-phone&event=sdk_event&from=${from}&to=${to}&limit=1000${cursor ? `&cursor=${cursor}` : ''}`,
+      { key: DemoProject.secretKey },
+    );
+    stored.push(...page.body.events);
+    cursor = page.body.nextCursor;
+  } while (cursor);
+  expect(stored).toHaveLength(10_000);
+  expect(new Set(stored.map((e) => e.eventId))).toEqual(new Set(ids));
+  for (const event of stored) {
+    expect(event.sessionId).toBe(sessionIdFor(DemoProject.projectId, 'sdk-phone', Date.parse(event.timestamp), Limits.sessionLengthMs));
+  }
+});
