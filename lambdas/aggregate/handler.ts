@@ -48,7 +48,7 @@ export function createAggregateHandler(dependencies: () => CounterStore) {
       const now = Date.now();
       metrics.addMetric('Freshness', MetricUnit.Milliseconds, received.reduce((sum, t) => sum + (now - t), 0) / received.length);
     }
-    metrics.publishStoredMetrics();
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
   };
 }
 

@@ -77,7 +77,7 @@ function publishIngestMetrics(accepted: number, rejected: readonly Rejection[]):
     single.addDimension('Reason', reason);
     single.addMetric('EventsRejected', MetricUnit.Count, count);
   }
-  metrics.publishStoredMetrics();
+  if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
 }
 
 export function ingestDependencies(config: TidemarkConfig, clients: AwsClients = createClients(config)): IngestHandlerDependencies {

@@ -43,7 +43,7 @@ export function createProcessHandler(dependencies: () => ProcessDependencies) {
         throwOnFullBatchFailure: false,
       });
     } finally {
-      metrics.publishStoredMetrics();
+      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
     }
   };
 }

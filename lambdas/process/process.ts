@@ -3,12 +3,16 @@
  * session's `session_start`, store every event once, and move the device's live state.
  */
 import { Limits } from '../../resources/index.js';
+import { mapWithConcurrency } from '../core/concurrency.js';
 import { enrichEvent } from '../core/enrich.js';
 import type { EventMessageBody } from '../core/packing.js';
 import { firstEventPerSession, isLive, sessionIdFor, sessionStartFor } from '../core/sessions.js';
 import type { StoredEvent } from '../core/types.js';
 import type { EventStore } from '../adapters/event-store.js';
 import type { DeviceState } from '../adapters/state-store.js';
+
+/** Writes in flight per message; the SDK's default agent keeps 50 sockets. */
+const WRITE_CONCURRENCY = 32;
 
 export type ProcessDependencies = {
   readonly events: EventStore;
@@ -32,7 +36,7 @@ export async function processMessage(message: EventMessageBody, deps: ProcessDep
   );
 
   const firsts = firstEventPerSession(events);
-  const held = await Promise.all(firsts.map((first) => deps.acquireSessionLock(message.projectId, first.sessionId, first.eventId)));
+  const held = await mapWithConcurrency(firsts, WRITE_CONCURRENCY, (first) => deps.acquireSessionLock(message.projectId, first.sessionId, first.eventId));
   const starts = firsts
     .filter((_, i) => held[i])
     .map((first) => {
@@ -40,7 +44,7 @@ export async function processMessage(message: EventMessageBody, deps: ProcessDep
       return { ...start, properties: { ...start.properties, __syncedAt: syncedAt } };
     });
 
-  const outcomes = await Promise.all([...starts, ...events].map((event) => deps.events.putIfAbsent(event)));
+  const outcomes = await mapWithConcurrency([...starts, ...events], WRITE_CONCURRENCY, (event) => deps.events.putIfAbsent(event));
   const stored = outcomes.filter((outcome) => outcome === 'stored').length;
   const sessionsStarted = outcomes.slice(0, starts.length).filter((outcome) => outcome === 'stored').length;
 
