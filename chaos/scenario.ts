@@ -121,8 +121,13 @@ function workload(options: ChaosOptions): Row[] {
 }
 
 async function sendLikeAGoodClient(url: string, rows: Row[], options: ChaosOptions, truth: GroundTruth, log: (line: string) => void) {
+  // Each batch is one device's rows in time order, as an SDK on that device uploads them.
+  const byDevice = new Map<string, Row[]>();
+  for (const row of rows) byDevice.set(row.deviceId, [...(byDevice.get(row.deviceId) ?? []), row]);
   const queue: Row[][] = [];
-  for (let i = 0; i < rows.length; i += options.batchSize) queue.push(rows.slice(i, i + options.batchSize));
+  for (const deviceRows of byDevice.values()) {
+    for (let i = 0; i < deviceRows.length; i += options.batchSize) queue.push(deviceRows.slice(i, i + options.batchSize));
+  }
   const stats = { rows: rows.length, requests: 0, wholeBatchResends: 0, retryableRowsResent: 0, acceptedIds: [] as string[] };
   let random = options.seed;
   const next = () => ((random = (random * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
