@@ -52,6 +52,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const runtime = await startRuntime({
     port: 0,
     dataDir,
+    log,
     faults: { seed: options.seed, sqsSendFailure: rate, dynamoThrottle: rate, processCrash: rate, aggregateCrash: rate, visibilityExpiry: rate, duplicateStreamDelivery: true },
     failedVisibilitySeconds: 1,
     streamRetryDelayMs: 20,

@@ -7,8 +7,16 @@ import type { Context } from 'aws-lambda';
 
 export type LambdaHandler<E, R> = (event: E, context: Context) => Promise<R>;
 
+/**
+ * Lambda would kill a timed-out invocation; here the handler cannot be stopped, so the error
+ * carries its still-running promise (`settled`) for callers that must not act before it ends.
+ */
 export class InvocationTimeoutError extends Error {
-  constructor(functionName: string, timeoutSeconds: number) {
+  constructor(
+    functionName: string,
+    timeoutSeconds: number,
+    readonly settled: Promise<unknown>,
+  ) {
     super(`${functionName} timed out after ${timeoutSeconds} s`);
     this.name = 'InvocationTimeoutError';
   }
@@ -37,11 +45,16 @@ export async function invoke<E, R>(
     succeed: () => undefined,
   };
   let timer: NodeJS.Timeout | undefined;
+  const running = handler(event, context);
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new InvocationTimeoutError(functionName, timeoutSeconds)), timeoutSeconds * 1000);
+    const settled = running.then(
+      () => undefined,
+      () => undefined,
+    );
+    timer = setTimeout(() => reject(new InvocationTimeoutError(functionName, timeoutSeconds, settled)), timeoutSeconds * 1000);
   });
   try {
-    return await Promise.race([handler(event, context), timeout]);
+    return await Promise.race([running, timeout]);
   } finally {
     clearTimeout(timer);
   }

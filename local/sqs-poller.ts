@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { EventsQueue, ProcessFunction } from '../resources/index.js';
-import { invoke, type LambdaHandler } from './invoke.js';
+import { invoke, InvocationTimeoutError, type LambdaHandler } from './invoke.js';
 
 export type SqsPollerOptions = {
   readonly client: SQSClient;
@@ -111,8 +111,11 @@ export class SqsPoller {
     const records = Messages.map((message) => toSqsRecord(message, queueArn));
     await this.options.beforeInvoke?.(records);
     const response = await invoke('process', this.options.handler, { Records: records }, ProcessFunction.timeoutSeconds).catch(
-      (error: unknown) => {
+      async (error: unknown) => {
         this.options.onError(error);
+        // A timed-out handler is still writing here (Lambda would have killed it): its messages must not
+        // be handed to another poller until it has stopped, or the same message runs twice at once.
+        if (error instanceof InvocationTimeoutError) await error.settled;
         return error instanceof Error ? error : new Error(String(error));
       },
     );
