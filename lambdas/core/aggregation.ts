@@ -136,14 +136,14 @@ export function groupForTransactions(events: readonly CountedEvent[], maxCounter
   let current: CountedEvent[] = [];
   let counterIds = new Set<string>();
   for (const event of events) {
-    const ids = counterIdsOf(event).filter((id) => !counterIds.has(id));
-    if (current.length > 0 && counterIds.size + ids.length > maxCounterItems) {
+    const ids = counterIdsOf(event);
+    if (current.length > 0 && counterIds.size + ids.filter((id) => !counterIds.has(id)).length > maxCounterItems) {
       groups.push(current);
       current = [];
       counterIds = new Set();
     }
     current.push(event);
-    for (const id of counterIdsOf(event)) counterIds.add(id);
+    for (const id of ids) counterIds.add(id);
   }
   if (current.length > 0) groups.push(current);
   return groups;

@@ -30,18 +30,20 @@ it('delivers 10,000 offline events exactly once, each in its own session, after 
     new Tidemark({ endpoint: local.url, writeKey: DemoProject.writeKey, storage: await fileStorage(dir), deviceId: 'sdk-phone', isOnline: () => online, maxQueueEvents: 20_000, batchSize: 500, flushAt: 1_000_000 });
 
   const ids: string[] = [];
+  /** Tracks events `from`..`to` a thousand at a time, as an app fires them without awaiting each. */
+  const trackRange = async (client: Tidemark, from: number, to: number) => {
+    for (let n = from; n < to; n += 1000) {
+      ids.push(...(await Promise.all(Array.from({ length: 1000 }, (_, j) => client.track('sdk_event', { n: n + j }, { timestamp: timeOf(n + j) })))));
+    }
+  };
   const before = await make(false);
-  for (let chunk = 0; chunk < 5; chunk++) {
-    ids.push(...(await Promise.all(Array.from({ length: 1000 }, (_, j) => before.track('sdk_event', { n: chunk * 1000 + j }, { timestamp: timeOf(chunk * 1000 + j) })))));
-  }
+  await trackRange(before, 0, 5000);
   await before.shutdown();
 
   const after = await make(false);
   await after.ready();
   expect(after.queued).toBe(5000);
-  for (let chunk = 5; chunk < 10; chunk++) {
-    ids.push(...(await Promise.all(Array.from({ length: 1000 }, (_, j) => after.track('sdk_event', { n: chunk * 1000 + j }, { timestamp: timeOf(chunk * 1000 + j) })))));
-  }
+  await trackRange(after, 5000, 10_000);
   await after.shutdown();
 
   const online = await make(true);
