@@ -75,9 +75,15 @@ export class FaultInjector {
     return Boolean(probability) && this.#random() < probability!;
   }
 
-  #crashPoint(probability: number | undefined): CrashPoint | undefined {
+  /** Draws whether (and where) one invocation of `fn` crashes, and the function that does the crashing. */
+  #crashPlan(fn: 'process' | 'aggregate', probability: number | undefined): { point: CrashPoint; crash: () => never } | undefined {
     if (!this.#fires(probability)) return undefined;
-    return (['Before', 'Between', 'After'] as const)[Math.floor(this.#random() * 3)];
+    const point = (['Before', 'Between', 'After'] as const)[Math.floor(this.#random() * 3)]!;
+    const crash = (): never => {
+      this.counts[`${fn}Crash${point}`]++;
+      throw new InjectedFault(`${fn} crash ${point.toLowerCase()} writes`);
+    };
+    return { point, crash };
   }
 
   /** Makes SendMessageBatch report entries as failed, as SQS does under throttling or internal errors. */
@@ -124,12 +130,9 @@ export class FaultInjector {
 
   /** The processor's dependencies for one invocation, which may crash before, between or after its writes. */
   processInvocation(deps: ProcessDependencies): ProcessDependencies {
-    const point = this.#crashPoint(this.plan.processCrash);
-    if (!point) return deps;
-    const crash = () => {
-      this.counts[`processCrash${point}`]++;
-      throw new InjectedFault(`process crash ${point.toLowerCase()} writes`);
-    };
+    const plan = this.#crashPlan('process', this.plan.processCrash);
+    if (!plan) return deps;
+    const { point, crash } = plan;
     let writesLeft = point === 'Between' ? 1 + Math.floor(this.#random() * 20) : Number.POSITIVE_INFINITY;
     // A message's event puts all start together; the one that completes last ends its writes.
     let inflight = 0;
@@ -154,12 +157,9 @@ export class FaultInjector {
 
   /** The aggregator's store for one invocation, which may crash before its reads, between its writes, or after commit. */
   aggregateInvocation(store: CounterStore): CounterStore {
-    const point = this.#crashPoint(this.plan.aggregateCrash);
-    if (!point) return store;
-    const crash = () => {
-      this.counts[`aggregateCrash${point}`]++;
-      throw new InjectedFault(`aggregate crash ${point.toLowerCase()} writes`);
-    };
+    const plan = this.#crashPlan('aggregate', this.plan.aggregateCrash);
+    if (!plan) return store;
+    const { point, crash } = plan;
     return {
       readCheckpoint: async (id) => {
         if (point === 'Before') crash();

@@ -197,7 +197,12 @@ async function stopAll(stoppers: (() => Promise<void>)[], engines: Engine[]): Pr
 }
 
 async function seedDemoProject(config: TidemarkConfig): Promise<void> {
-  const keys = new DynamoKeyStore(createDocumentClient(config), config.keysTable!, 0);
-  await keys.create(DemoProject.writeKey, DemoProject.projectId, KeyKind.write);
-  await keys.create(DemoProject.secretKey, DemoProject.projectId, KeyKind.secret);
+  const documents = createDocumentClient(config);
+  try {
+    const keys = new DynamoKeyStore(documents, config.keysTable!, 0);
+    await keys.create(DemoProject.writeKey, DemoProject.projectId, KeyKind.write);
+    await keys.create(DemoProject.secretKey, DemoProject.projectId, KeyKind.secret);
+  } finally {
+    documents.destroy();
+  }
 }

@@ -33,6 +33,8 @@ export type StreamPollerOptions = {
   readonly onDiscard: (records: readonly DynamoDBRecord[]) => void;
 };
 
+/** The mapping's filter: only these stream events reach the handler. */
+const WANTED_EVENT_NAMES = new Set<string>(EventsStreamMapping.eventNames);
 const RENEWABLE_ITERATOR_ERRORS = new Set(['TrimmedDataAccessException', 'ExpiredIteratorException']);
 
 type ShardState = { iterator?: string; finished: boolean };
@@ -144,8 +146,7 @@ export class StreamPoller {
     }
     const { records: read, iteratorLost } = await this.#collect(state);
     if (read.length > 0) {
-      const wanted = new Set<string>(EventsStreamMapping.eventNames);
-      const records = read.filter((record) => wanted.has(record.eventName ?? '')).map((record) => toDynamoDbRecord(record, this.options.streamArn));
+      const records = read.filter((record) => WANTED_EVENT_NAMES.has(record.eventName ?? '')).map((record) => toDynamoDbRecord(record, this.options.streamArn));
       if (records.length > 0) {
         await this.#deliver(records);
         if (this.options.duplicateDelivery?.()) await this.#deliver(records);
