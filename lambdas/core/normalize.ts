@@ -3,7 +3,8 @@
  * says why. Never throws: a bad row must not fail the rows beside it.
  */
 import { z } from 'zod';
-import { deriveEventId } from './event-id.js';
+import { deriveEventId, identityMembers } from './event-id.js';
+import { jsonString, stableJson } from './stable-json.js';
 import { isCanonicalIso, parseTimestamp, toIso } from './timestamps.js';
 import type { IngestMode, Json, JsonObject, NormalizedEvent, Rejection } from './types.js';
 import { RejectionReason } from './types.js';
@@ -100,65 +101,68 @@ export function normalizeRow(row: unknown, index: number, ctx: NormalizeContext)
   }
 }
 
-function normalizeObject(row: unknown, index: number, ctx: NormalizeContext): NormalizeResult {
-  const reject = (reason: RejectionReason, error: string): NormalizeResult => ({
-    ok: false,
-    rejection: { index, reason, error, retryable: false },
-  });
+function reject(index: number, reason: RejectionReason, error: string): NormalizeResult {
+  return { ok: false, rejection: { index, reason, error, retryable: false } };
+}
 
-  if (!isObject(row)) return reject(RejectionReason.validation, 'row must be a JSON object');
+function normalizeObject(row: unknown, index: number, ctx: NormalizeContext): NormalizeResult {
+  if (!isObject(row)) return reject(index, RejectionReason.validation, 'row must be a JSON object');
 
   const messageType = typeof row.type === 'string' && SegmentTypes.has(row.type) ? row.type : undefined;
   if (messageType && UnsupportedSegmentTypes.has(messageType)) {
-    return reject(RejectionReason.unsupported, `message type '${messageType}' is not supported; send track, screen, page or identify`);
+    return reject(index, RejectionReason.unsupported, `message type '${messageType}' is not supported; send track, screen, page or identify`);
   }
 
   const candidate = messageType ? fromSegmentMessage(row, messageType) : fromNativeRow(row);
   const parsed = CanonicalRow.safeParse(coerce(candidate.fields));
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    return reject(RejectionReason.validation, issue ? `${issue.path.join('.') || 'row'}: ${issue.message}` : 'invalid row');
+    return reject(index, RejectionReason.validation, issue ? `${issue.path.join('.') || 'row'}: ${issue.message}` : 'invalid row');
   }
 
   const originalMs = candidate.timestamp === undefined ? ctx.receivedAt : parseTimestamp(candidate.timestamp);
   if (originalMs === undefined) {
-    return reject(RejectionReason.validation, `timestamp: cannot read ${JSON.stringify(candidate.timestamp).slice(0, 64)} as a time`);
+    return reject(index, RejectionReason.validation, `timestamp: cannot read ${JSON.stringify(candidate.timestamp).slice(0, 64)} as a time`);
   }
   const sentAt = parseTimestamp(row.sentAt) ?? ctx.sentAt;
   const time = correctTime(originalMs, candidate.timestamp !== undefined ? sentAt : undefined, ctx);
   if (ctx.mode !== 'import' && time.correctedMs < ctx.receivedAt - ctx.maxEventAgeDays * 86_400_000) {
     return reject(
+      index,
       RejectionReason.tooOld,
       `event time ${toIso(time.correctedMs)} is older than ${ctx.maxEventAgeDays} days (maxEventAgeDays); use /v1/import for backfills`,
     );
   }
 
   const fields = parsed.data;
-  const properties = fields.properties as JsonObject;
   // Most SDKs already send the canonical form; reuse it rather than format it again.
   const originalIso = typeof candidate.timestamp === 'string' && isCanonicalIso(candidate.timestamp) ? candidate.timestamp : toIso(originalMs);
-  const event: NormalizedEvent = {
-    eventId:
-      fields.eventId ??
-      deriveEventId({ ...fields, properties, originalTimestampMs: originalMs }),
+  const event = {
+    eventId: '',
     event: fields.event,
     deviceId: fields.deviceId,
     timestamp: time.correctedMs === originalMs ? originalIso : toIso(time.correctedMs),
     originalTimestamp: originalIso,
     receivedAt: receivedIso(ctx.receivedAt),
-    properties,
-  };
+    properties: fields.properties as JsonObject,
+  } as NormalizedEvent;
   if (fields.userId !== undefined) event.userId = fields.userId;
   if (fields.sessionId !== undefined) event.sessionId = fields.sessionId;
   if (fields.source !== undefined) event.source = fields.source;
   if (fields.value !== undefined) event.value = fields.value;
   const context = contextOf(row, ctx.userAgent);
   if (context) event.context = context;
-  // The size limit applies to the event as stored and queued; its JSON is reused for packing.
-  const json = JSON.stringify(event);
+  // Each piece is serialized once and serves both a derived id's hash and the event's own JSON,
+  // which is what gets measured against the size limit and reused for packing.
+  const identity = identityMembers(event);
+  const propertiesJson = stableJson(event.properties);
+  event.eventId = fields.eventId ?? deriveEventId(identity, propertiesJson);
+  const json =
+    `{"eventId":${jsonString(event.eventId)},${identity},"timestamp":"${event.timestamp}","receivedAt":"${event.receivedAt}",` +
+    `${context ? `"context":${stableJson(context)},` : ''}"properties":${propertiesJson}}`;
   const bytes = Buffer.byteLength(json);
   if (bytes > ctx.maxEventBytes) {
-    return reject(RejectionReason.tooLarge, `event is ${bytes} bytes; the limit is ${ctx.maxEventBytes} (maxEventBytes)`);
+    return reject(index, RejectionReason.tooLarge, `event is ${bytes} bytes; the limit is ${ctx.maxEventBytes} (maxEventBytes)`);
   }
   return { ok: true, event, json, bytes, clamped: time.clamped };
 }
@@ -177,64 +181,68 @@ function correctTime(originalMs: number, sentAtMs: number | undefined, ctx: Norm
 type Candidate = { fields: Record<string, unknown>; timestamp: unknown };
 type Resolved = Partial<Record<CanonicalField, Json>>;
 
-/** alias → [canonical field, preference]; one pass over a row's keys finds every field. */
-const AliasIndex = new Map<string, [CanonicalField, number]>();
+/** alias → canonical field; one pass over a row's keys finds every field. */
+const AliasIndex = new Map<string, CanonicalField>();
 for (const [field, aliases] of Object.entries(FieldAliases) as [CanonicalField, readonly string[]][]) {
-  aliases.forEach((alias, rank) => {
-    if (!alias.includes('.')) AliasIndex.set(alias, [field, rank]);
-  });
+  for (const alias of aliases) if (!alias.includes('.')) AliasIndex.set(alias, field);
 }
 const DEVICE_ID_PATH_RANK = FieldAliases.deviceId.indexOf('context.device.id');
 
 /** The value of each canonical field in `object`, by its most preferred alias present (not null or ''). */
 function resolveAliases(object: JsonObject): Resolved {
   const resolved: Resolved = {};
-  const ranks: Partial<Record<CanonicalField, number>> = {};
   for (const key in object) {
     if (!Object.hasOwn(object, key)) continue;
-    const alias = AliasIndex.get(key);
-    if (!alias) continue;
-    const value = object[key];
-    if (value === undefined || value === null || value === '') continue;
-    const [field, rank] = alias;
-    if (ranks[field] === undefined || rank < ranks[field]!) {
-      ranks[field] = rank;
-      resolved[field] = value;
-    }
+    const field = AliasIndex.get(key);
+    if (field === undefined || !present(object[key])) continue;
+    // Most rows use one alias per field; preference is only looked up when a field shows up twice.
+    resolved[field] = resolved[field] === undefined ? object[key] : object[FieldAliases[field][bestRank(object, field)]!];
   }
   const deviceId = dig(object, ['context', 'device', 'id']);
-  if (deviceId !== undefined && deviceId !== null && deviceId !== '' && (ranks.deviceId === undefined || DEVICE_ID_PATH_RANK < ranks.deviceId)) {
+  if (present(deviceId) && (resolved.deviceId === undefined || DEVICE_ID_PATH_RANK < bestRank(object, 'deviceId'))) {
     resolved.deviceId = deviceId;
   }
   return resolved;
 }
 
+const present = (value: Json | undefined): value is Json => value !== undefined && value !== null && value !== '';
+
+/** The rank of the most preferred alias of `field` present in `object`. */
+function bestRank(object: JsonObject, field: CanonicalField): number {
+  const aliases: readonly string[] = FieldAliases[field];
+  return aliases.findIndex((alias) => Object.hasOwn(object, alias) && present(object[alias]));
+}
+
+/** Each field from `first` where it has one, else from `second`: top-level names win over `payload`'s. */
+function preferFirst(first: Resolved, second: Resolved): Resolved {
+  for (const field in second) if (first[field as CanonicalField] === undefined) first[field as CanonicalField] = second[field as CanonicalField];
+  return first;
+}
+
 function fromNativeRow(row: JsonObject): Candidate {
   const payload = isObject(row.payload) ? row.payload : undefined;
   const top = resolveAliases(row);
-  const nested = payload ? resolveAliases(payload) : {};
-  const look = (field: CanonicalField) => top[field] ?? nested[field];
-  const userId = look('userId');
-  const source = look('source');
+  const found = payload ? preferFirst(top, resolveAliases(payload)) : top;
   const fields = definedOnly({
-    event: look('event'),
-    deviceId: look('deviceId') ?? userId ?? source,
-    userId,
-    sessionId: look('sessionId'),
-    source,
-    eventId: look('eventId'),
-    value: look('value'),
-    properties: propertiesOf(row, payload, look('properties')),
+    event: found.event,
+    deviceId: found.deviceId ?? found.userId ?? found.source,
+    userId: found.userId,
+    sessionId: found.sessionId,
+    source: found.source,
+    eventId: found.eventId,
+    value: found.value,
+    properties: propertiesOf(row, payload, found.properties),
   });
-  return { fields, timestamp: nullToUndefined(look('timestamp')) };
+  return { fields, timestamp: nullToUndefined(found.timestamp) };
 }
 
 function fromSegmentMessage(row: JsonObject, type: string): Candidate {
   const declared = isObject(row.properties) ? row.properties : {};
-  const properties: JsonObject = { ...declared };
-  if (type === 'identify' && isObject(row.traits)) properties.traits = row.traits;
-  if ((type === 'screen' || type === 'page') && row.name !== undefined) properties.name = row.name;
-  if (type === 'page' && row.category !== undefined) properties.category = row.category;
+  const extra: JsonObject = {};
+  if (type === 'identify' && isObject(row.traits)) extra.traits = row.traits;
+  if ((type === 'screen' || type === 'page') && row.name !== undefined) extra.name = row.name;
+  if (type === 'page' && row.category !== undefined) extra.category = row.category;
+  const properties = hasKeys(extra) ? { ...declared, ...extra } : declared;
   const top = resolveAliases(row);
   const inProperties = resolveAliases(declared);
   const fields = definedOnly({
@@ -257,15 +265,23 @@ function fromSegmentMessage(row: JsonObject, type: string): Candidate {
 function propertiesOf(row: JsonObject, payload: JsonObject | undefined, declared: Json | undefined): unknown {
   if (declared !== undefined && declared !== null && !isObject(declared)) return declared;
   const properties: JsonObject = {};
-  const copyRest = (object: JsonObject) => {
-    for (const key in object) {
-      if (Object.hasOwn(object, key) && !AliasIndex.has(key) && !EnvelopeKeys.has(key)) define(properties, key, object[key]!);
-    }
-  };
-  copyRest(row);
-  if (payload) copyRest(payload);
+  const extraKeys = copyExtraKeys(row, properties) + (payload ? copyExtraKeys(payload, properties) : 0);
+  // The common case has nothing to merge: keep the declared object rather than copy it.
+  if (extraKeys === 0 && declared) return declared;
   if (declared) for (const key in declared) if (Object.hasOwn(declared, key)) define(properties, key, declared[key]!);
   return properties;
+}
+
+/** Copies the keys of `object` that are neither canonical fields nor envelope keys; returns how many. */
+function copyExtraKeys(object: JsonObject, into: JsonObject): number {
+  let copied = 0;
+  for (const key in object) {
+    if (Object.hasOwn(object, key) && !AliasIndex.has(key) && !EnvelopeKeys.has(key)) {
+      define(into, key, object[key]!);
+      copied++;
+    }
+  }
+  return copied;
 }
 
 /** A `__proto__` key arrives from JSON.parse as an own property and must stay one, never become the prototype. */
@@ -275,10 +291,18 @@ function define(object: JsonObject, key: string, value: Json): void {
 }
 
 function contextOf(row: JsonObject, userAgent: string | undefined): JsonObject | undefined {
+  const sent = isObject(row.context) ? row.context : undefined;
+  const addAgent = userAgent !== undefined && userAgent !== '' && typeof sent?.userAgent !== 'string';
   // No raw IP is ever stored: drop it here, before the event is queued.
-  const { ip: _ip, ...rest } = isObject(row.context) ? row.context : {};
-  if (userAgent && typeof rest.userAgent !== 'string') rest.userAgent = userAgent;
-  return Object.keys(rest).length > 0 ? rest : undefined;
+  if (sent && !addAgent && !Object.hasOwn(sent, 'ip')) return hasKeys(sent) ? sent : undefined;
+  const { ip: _ip, ...rest } = sent ?? {};
+  if (addAgent) rest.userAgent = userAgent;
+  return hasKeys(rest) ? rest : undefined;
+}
+
+function hasKeys(object: JsonObject): boolean {
+  for (const key in object) if (Object.hasOwn(object, key)) return true;
+  return false;
 }
 
 function dig(object: JsonObject, path: string[]): Json | undefined {

