@@ -66,9 +66,21 @@ function seededRandom(seed: number): () => number {
 export class FaultInjector {
   readonly counts = Object.fromEntries(FaultKinds.map((kind) => [kind, 0])) as FaultCounts;
   readonly #random: () => number;
+  #plan: FaultPlan;
 
-  constructor(readonly plan: FaultPlan) {
+  constructor(plan: FaultPlan) {
+    this.#plan = plan;
     this.#random = seededRandom(plan.seed ?? 1);
+  }
+
+  get plan(): FaultPlan {
+    return this.#plan;
+  }
+
+  /** Changes the plan while the pipeline runs (the console's failure switches); counts carry on. */
+  configure(changes: Omit<FaultPlan, 'seed'>): FaultPlan {
+    this.#plan = { ...this.#plan, ...changes };
+    return this.#plan;
   }
 
   #fires(probability: number | undefined): boolean {
@@ -88,10 +100,9 @@ export class FaultInjector {
 
   /** Makes SendMessageBatch report entries as failed, as SQS does under throttling or internal errors. */
   attachToSqs(client: SQSClient): void {
-    if (!this.plan.sqsSendFailure) return;
     (client.middlewareStack as MiddlewareStack<object, object>).add(
       (next, context) => async (args) => {
-        if (context.commandName !== 'SendMessageBatchCommand') return next(args);
+        if (context.commandName !== 'SendMessageBatchCommand' || !this.plan.sqsSendFailure) return next(args);
         const input = (args as { input: SendMessageBatchCommandInput }).input;
         const entries = input.Entries ?? [];
         const failing = entries.filter(() => this.#fires(this.plan.sqsSendFailure));
@@ -111,7 +122,6 @@ export class FaultInjector {
 
   /** Throttles DynamoDB requests below the SDK's retry middleware, so the SDK retries them as it would on AWS. */
   attachToDynamo(client: DynamoDBDocumentClient): void {
-    if (!this.plan.dynamoThrottle) return;
     (client.middlewareStack as MiddlewareStack<object, object>).add(
       (next) => async (args) => {
         if (this.#fires(this.plan.dynamoThrottle)) {

@@ -108,20 +108,23 @@ const jsonError = (statusCode: number, error: string, message: string): APIGatew
 
 export type LocalApi = { server: Server; url: string; close(): Promise<void> };
 
-export async function startHttpServer(
-  port: number,
-  handlers: ApiHandlers,
-  intercept?: (path: string) => APIGatewayProxyResult | undefined,
-): Promise<LocalApi> {
+/** A request the runtime may answer itself (health while starting, the console, `/local/*`) before routing. */
+export type LocalRequest = { readonly method: string; readonly url: URL; readonly body: () => Promise<Buffer | undefined> };
+export type Intercept = (request: LocalRequest) => Promise<APIGatewayProxyResult | undefined>;
+
+export async function startHttpServer(port: number, handlers: ApiHandlers, intercept?: Intercept): Promise<LocalApi> {
   const server = createServer((request, response) => {
     void (async () => {
       try {
-        const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-        const early = intercept?.(path);
+        const url = new URL(request.url ?? '/', 'http://localhost');
+        const path = url.pathname;
+        let reading: Promise<Buffer | undefined> | undefined;
+        const readOnce = () => (reading ??= readBody(request));
+        const early = await intercept?.({ method: request.method ?? 'GET', url, body: readOnce });
         if (early) return send(response, early);
         const match = matchRoute(request.method ?? 'GET', path);
         if (!match) return send(response, jsonError(404, 'not_found', `No route ${request.method} ${path}.`));
-        const body = await readBody(request);
+        const body = await readOnce();
         if (!body) {
           return send(response, jsonError(413, 'payload_too_large', `Request body exceeds ${GATEWAY_MAX_BODY} bytes (maxRequestBytes).`));
         }

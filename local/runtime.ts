@@ -21,7 +21,9 @@ import { AwsCallCounter, type CallCounts } from './aws-calls.js';
 import { startDynamoDbLocal, startSqs, type Engine } from './engines.js';
 import { FaultInjector, type FaultPlan } from './faults.js';
 import { InvocationStats } from './invocation-stats.js';
+import { consoleRoutes } from './console-routes.js';
 import { startHttpServer, type LocalApi } from './http-server.js';
+import { PipelineStats } from './pipeline-stats.js';
 import { createQueues, createTable, type LocalQueues } from './provision.js';
 import { SqsPoller } from './sqs-poller.js';
 import { StreamPoller } from './stream-poller.js';
@@ -118,12 +120,18 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       faults.attachToDynamo(clients.documents);
       return clients;
     };
+    const stats = new PipelineStats();
     const ingestDeps = ingestDependencies(config, clientsFor());
-    const processDeps = processDependencies(config, clientsFor());
+    const processClients = processDependencies(config, clientsFor());
+    const processDeps = { ...processClients, events: stats.observeStore(processClients.events) };
     const counterStore = aggregateDependencies(config, clientsFor());
     const queryDeps = queryDependencies(config, clientsFor());
 
-    const onError = (where: string) => (error: unknown) => log(`${where}: ${(error as Error)?.message ?? String(error)}`);
+    const onError = (where: string) => (error: unknown) => {
+      const message = (error as Error)?.message ?? String(error);
+      stats.recordError(where, message);
+      log(`${where}: ${message}`);
+    };
     // Lambda's SQS poller is billed like any client: count its receives and deletes too.
     calls.attach(sqsClient, 'sqs');
     const sqsPoller = new SqsPoller({
@@ -139,7 +147,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     const streamPoller = new StreamPoller({
       client: streamsClient,
       streamArn: events!.streamArn!,
-      handler: invocations.wrap('aggregate', createAggregateHandler(() => faults.aggregateInvocation(counterStore))),
+      handler: stats.observeAggregate(invocations.wrap('aggregate', createAggregateHandler(() => faults.aggregateInvocation(counterStore)))),
       duplicateDelivery: () => faults.duplicateStreamDelivery(),
       positionsFile: join(dataDir, 'stream-positions.json'),
       retryDelayMs: options.streamRetryDelayMs ?? 200,
@@ -151,12 +159,19 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     streamPoller.start();
     stoppers.push(() => sqsPoller.stop(), () => streamPoller.stop());
 
-    const ingest = invocations.wrap('ingest', createIngestHandler(() => ingestDeps));
+    const ingest = stats.observeIngest(invocations.wrap('ingest', createIngestHandler(() => ingestDeps)));
     const query = invocations.wrap('query', createQueryHandler(() => queryDeps));
-    const api: LocalApi = await startHttpServer(options.port ?? 3000, { ingest, query }, (path) =>
-      path === '/health' && !(sqsPoller.running && streamPoller.running)
+    const localRoutes = consoleRoutes({
+      config: { apiUrl: '', local: true, writeKey: DemoProject.writeKey, secretKey: DemoProject.secretKey },
+      stats,
+      faults,
+      sqs: sqsClient,
+      queues,
+    });
+    const api: LocalApi = await startHttpServer(options.port ?? 3000, { ingest, query }, async (request) =>
+      request.url.pathname === '/health' && !(sqsPoller.running && streamPoller.running)
         ? { statusCode: 503, headers: { 'content-type': 'application/json' }, body: '{"status":"starting"}' }
-        : undefined,
+        : localRoutes(request),
     );
     stoppers.push(() => api.close());
 
