@@ -14,7 +14,7 @@ const runtime = await startRuntime({
   log: (line) => console.error(line),
 });
 console.log(
-  `Tidemark is ready at ${runtime.url} (project '${DemoProject.projectId}', write key '${DemoProject.writeKey}', secret key '${DemoProject.secretKey}')`,
+  `Tidemark is ready at ${runtime.url} (project '${DemoProject.projectId}', write key '${DemoProject.writeKey}', secret key '${DemoProject.secretKey}'); console at ${runtime.url}/console/`,
 );
 
 let stopping = false;

@@ -1,0 +1,119 @@
+/**
+ * The console's only door to Tidemark: the public HTTP API (the same one SDKs and the CLI use)
+ * and, against a local runtime, `/local/*`. Errors carry the API's own `error` code and message.
+ */
+import type { Settings } from './config';
+
+export type Granularity = 'hour' | 'day';
+export type GroupBy = 'none' | 'event' | 'source';
+export type SeriesPoint = { bucket: string; event?: string; source?: string | null; count: number; sum: number; uniqueDevices?: number };
+export type AggregatesAnswer = { granularity: Granularity; from: string; to: string; series: SeriesPoint[] };
+
+export type StoredEvent = {
+  eventId: string;
+  event: string;
+  deviceId: string;
+  sessionId: string;
+  timestamp: string;
+  receivedAt: string;
+  userId?: string;
+  source?: string;
+  value?: number;
+  properties: Record<string, unknown>;
+  context?: Record<string, unknown>;
+  [more: string]: unknown;
+};
+export type Page<K extends string, T> = { [key in K]: T[] } & { nextCursor: string | null };
+
+export type Rejection = { index: number; reason: string; error: string; retryable: boolean };
+export type RejectedRow = Rejection & { receivedAt: string; requestId: string; row: string };
+export type IngestAnswer = { accepted: number; rejected: Rejection[] };
+export type DeviceState = { deviceId: string; lastSeen: string; sessionId: string };
+
+export type FaultPlan = { processCrash?: number; aggregateCrash?: number; sqsSendFailure?: number; dynamoThrottle?: number };
+export type LocalStats = {
+  at: string;
+  queue: { visible: number; inFlight: number };
+  deadLetters: { visible: number; inFlight: number };
+  minutes: { minute: string; accepted: number; rejected: number; stored: number; duplicates: number; counted: number }[];
+  totals: { accepted: number; rejected: number; stored: number; duplicates: number; counted: number };
+  freshness: { p50Ms: number | null; p99Ms: number | null; samples: number };
+  recentErrors: { at: string; where: string; message: string }[];
+  faults: { plan: FaultPlan; fired: Record<string, number> };
+};
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+type Query = Record<string, string | number | undefined | null>;
+
+export class TidemarkApi {
+  constructor(private readonly settings: Settings) {}
+
+  aggregates(query: { from: string; to: string; event?: string; granularity: Granularity; groupBy: GroupBy }): Promise<AggregatesAnswer> {
+    return this.#get('/v1/aggregates', query, this.settings.secretKey);
+  }
+
+  events(query: { from?: string; to?: string; event?: string; deviceId?: string; source?: string; cursor?: string | null; limit?: number }) {
+    return this.#get<Page<'events', StoredEvent>>('/v1/events', query, this.settings.secretKey);
+  }
+
+  rejections(query: { from?: string; to?: string; cursor?: string | null; limit?: number }) {
+    return this.#get<Page<'rejections', RejectedRow>>('/v1/rejections', query, this.settings.secretKey);
+  }
+
+  device(deviceId: string): Promise<DeviceState> {
+    return this.#get(`/v1/devices/${encodeURIComponent(deviceId)}`, {}, this.settings.secretKey);
+  }
+
+  /** Sends a batch body as it is: the console shows exactly what the API answers per row. */
+  send(body: string): Promise<IngestAnswer> {
+    return this.#request('POST', '/v1/batch', {}, this.settings.writeKey, body);
+  }
+
+  localStats(): Promise<LocalStats> {
+    return this.#request('GET', '/local/stats', {});
+  }
+
+  setFaults(plan: FaultPlan): Promise<LocalStats['faults']> {
+    return this.#request('PUT', '/local/faults', {}, undefined, JSON.stringify(plan));
+  }
+
+  #get<T>(path: string, query: Query, key: string): Promise<T> {
+    return this.#request('GET', path, query, key);
+  }
+
+  async #request<T>(method: string, path: string, query: Query, key?: string, body?: string): Promise<T> {
+    const search = new URLSearchParams();
+    for (const [name, value] of Object.entries(query)) if (value !== undefined && value !== null && value !== '') search.set(name, String(value));
+    const url = `${this.settings.apiUrl.replace(/\/$/, '')}${path}${search.size > 0 ? `?${search}` : ''}`;
+    const headers: Record<string, string> = {};
+    if (key) headers.authorization = `Bearer ${key}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    let response: Response;
+    try {
+      response = await fetch(url, { method, headers, body });
+    } catch (error) {
+      throw new ApiError(0, 'network', `Cannot reach ${url}: ${(error as Error).message}`);
+    }
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : {};
+    } catch {
+      throw new ApiError(response.status, 'invalid_response', `HTTP ${response.status}: the answer is not JSON.`);
+    }
+    if (!response.ok) {
+      const { error, message } = (parsed ?? {}) as { error?: string; message?: string };
+      throw new ApiError(response.status, error ?? 'http_error', message ?? `HTTP ${response.status}`);
+    }
+    return parsed as T;
+  }
+}

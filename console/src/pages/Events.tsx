@@ -1,0 +1,114 @@
+/** Stored events, newest first, with filters and pagination; one event in full beside the list. */
+import { useEffect, useState } from 'react';
+import type { StoredEvent, TidemarkApi } from '../api';
+import { ErrorBox, Field, JsonBlock } from '../components/Common';
+import { usePageParams } from '../router';
+import { DAY, formatTime, fromLocalInput, lastRange, toLocalInput } from '../time';
+
+type Listing = { events: StoredEvent[]; nextCursor: string | null; loading: boolean; error?: unknown };
+
+export function Events({ api, params }: { api: TidemarkApi; params: URLSearchParams }) {
+  const [get, set] = usePageParams('events', params);
+  const fallback = lastRange(DAY);
+  const filter = {
+    from: get('from') ?? fallback.from,
+    to: get('to') ?? fallback.to,
+    event: get('event'),
+    deviceId: get('deviceId'),
+    source: get('source'),
+  };
+  const key = JSON.stringify(filter);
+  const [listing, setListing] = useState<Listing>({ events: [], nextCursor: null, loading: true });
+  const [selected, setSelected] = useState<StoredEvent | undefined>();
+
+  const load = (cursor: string | null) => {
+    setListing((previous) => ({ ...previous, loading: true, error: undefined }));
+    api.events({ ...filter, cursor, limit: 50 }).then(
+      (page) => setListing((previous) => ({ events: cursor ? [...previous.events, ...page.events] : page.events, nextCursor: page.nextCursor, loading: false })),
+      (error: unknown) => setListing((previous) => ({ ...previous, loading: false, error })),
+    );
+  };
+  useEffect(() => {
+    setSelected(undefined);
+    load(null);
+    // The filter's JSON is its identity: reload when any part of it changes.
+  }, [api, key]);
+
+  const textFilter = (name: 'event' | 'deviceId' | 'source', label: string) => (
+    <Field label={label}>
+      <input
+        name={name}
+        defaultValue={filter[name] ?? ''}
+        onBlur={(e) => set({ [name]: e.currentTarget.value.trim() })}
+        onKeyDown={(e) => e.key === 'Enter' && set({ [name]: e.currentTarget.value.trim() })}
+      />
+    </Field>
+  );
+  return (
+    <section>
+      <h1>Events</h1>
+      <form className="filters" onSubmit={(e) => e.preventDefault()}>
+        {textFilter('event', 'event')}
+        {textFilter('deviceId', 'device')}
+        {textFilter('source', 'source')}
+        <Field label="from">
+          <input type="datetime-local" name="from" value={toLocalInput(filter.from)} onChange={(e) => set({ from: fromLocalInput(e.currentTarget.value) })} />
+        </Field>
+        <Field label="to">
+          <input type="datetime-local" name="to" value={toLocalInput(filter.to)} onChange={(e) => set({ to: fromLocalInput(e.currentTarget.value) })} />
+        </Field>
+        <button type="button" onClick={() => load(null)}>
+          Refresh
+        </button>
+      </form>
+      <ErrorBox error={listing.error} />
+      <div className="split">
+        <table data-testid="events-table" className="clickable">
+          <thead>
+            <tr>
+              <th>time</th>
+              <th>event</th>
+              <th>device</th>
+              <th>source</th>
+              <th className="num">value</th>
+            </tr>
+          </thead>
+          <tbody>
+            {listing.events.length === 0 && !listing.loading && (
+              <tr>
+                <td colSpan={5} className="muted">
+                  No events match.
+                </td>
+              </tr>
+            )}
+            {listing.events.map((event) => (
+              <tr key={event.eventId} onClick={() => setSelected(event)} className={selected?.eventId === event.eventId ? 'selected' : undefined}>
+                <td>{formatTime(event.timestamp)}</td>
+                <td>{event.event}</td>
+                <td>
+                  <a href={`#/devices?deviceId=${encodeURIComponent(event.deviceId)}`} onClick={(e) => e.stopPropagation()}>
+                    {event.deviceId}
+                  </a>
+                </td>
+                <td>{event.source ?? ''}</td>
+                <td className="num">{event.value ?? ''}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {selected && (
+          <aside className="detail" data-testid="event-detail">
+            <h2>{selected.event}</h2>
+            <JsonBlock value={selected} />
+          </aside>
+        )}
+      </div>
+      {listing.nextCursor && (
+        <button type="button" disabled={listing.loading} onClick={() => load(listing.nextCursor)}>
+          Load more
+        </button>
+      )}
+      {listing.loading && <p className="muted">Loading…</p>}
+    </section>
+  );
+}

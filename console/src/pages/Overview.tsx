@@ -1,0 +1,106 @@
+/**
+ * The pipeline at a glance. Against a local runtime: accepted, rejected and duplicate events per
+ * minute, queue and DLQ depth, freshness and the last errors, polled every two seconds. Against a
+ * deployed stack those live in the CloudWatch dashboard; the console shows the last day's counts.
+ */
+import type { LocalStats, TidemarkApi } from '../api';
+import { Chart } from '../components/Chart';
+import { ErrorBox, Stat } from '../components/Common';
+import { useLoad } from '../hooks';
+import { DAY, formatDuration, formatTime, lastRange } from '../time';
+
+export function Overview({ api, local }: { api: TidemarkApi; local: boolean }) {
+  return local ? <LocalOverview api={api} /> : <DeployedOverview api={api} />;
+}
+
+function LocalOverview({ api }: { api: TidemarkApi }) {
+  const stats = useLoad(() => api.localStats(), [api], 2000);
+  const s = stats.data;
+  if (!s) return stats.error ? <ErrorBox error={stats.error} /> : <p className="muted">Loading…</p>;
+  const minutes = lastMinutes(s.minutes, s.at);
+  const last = minutes.at(-1);
+  const faultsOn = Object.entries(s.faults.plan).filter(([, p]) => typeof p === 'number' && p > 0);
+  return (
+    <section>
+      <h1>Overview</h1>
+      {faultsOn.length > 0 && (
+        <div className="warning" data-testid="faults-on">
+          Simulated failures on: {faultsOn.map(([kind, p]) => `${kind} ${Math.round(Number(p) * 100)}%`).join(', ')} (turn them off on the Send page).
+        </div>
+      )}
+      <div className="stats">
+        <Stat label="accepted" value={s.totals.accepted} hint={`${last?.accepted ?? 0} in the last minute`} testId="stat-accepted" />
+        <Stat label="rejected" value={s.totals.rejected} hint={`${last?.rejected ?? 0} in the last minute`} testId="stat-rejected" />
+        <Stat label="duplicates dropped" value={s.totals.duplicates} hint={`${s.totals.stored} stored`} testId="stat-duplicates" />
+        <Stat label="counted" value={s.totals.counted} testId="stat-counted" />
+        <Stat label="queue depth" value={s.queue.visible + s.queue.inFlight} hint={`${s.queue.inFlight} in flight`} testId="stat-queue" />
+        <Stat label="dead letters" value={s.deadLetters.visible} hint="inspect with npm run tidemark -- dlq inspect" testId="stat-dlq" />
+        <Stat label="freshness p50 / p99" value={`${formatDuration(s.freshness.p50Ms)} / ${formatDuration(s.freshness.p99Ms)}`} hint="accepted → counted, last 5 min" />
+      </div>
+      <h2>Events per minute</h2>
+      <Chart
+        label="Events per minute"
+        labels={minutes.map((m) => m.minute.slice(11))}
+        series={[
+          { name: 'accepted', values: minutes.map((m) => m.accepted) },
+          { name: 'rejected', values: minutes.map((m) => m.rejected) },
+          { name: 'duplicates', values: minutes.map((m) => m.duplicates) },
+          { name: 'counted', values: minutes.map((m) => m.counted) },
+        ]}
+      />
+      <h2>Last errors</h2>
+      {s.recentErrors.length === 0 ? (
+        <p className="muted">No errors since the runtime started.</p>
+      ) : (
+        <table data-testid="recent-errors">
+          <thead>
+            <tr>
+              <th>when</th>
+              <th>where</th>
+              <th>message</th>
+            </tr>
+          </thead>
+          <tbody>
+            {s.recentErrors.map((e, i) => (
+              <tr key={i}>
+                <td>{formatTime(e.at)}</td>
+                <td>{e.where}</td>
+                <td>{e.message}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+type Minute = LocalStats['minutes'][number];
+const CHART_MINUTES = 30;
+
+/** The last half hour minute by minute, quiet minutes as zeros (the runtime only keeps minutes that saw something). */
+function lastMinutes(seen: Minute[], at: string): Minute[] {
+  const byMinute = new Map(seen.map((m) => [m.minute, m]));
+  const end = Math.floor(Date.parse(at) / 60_000) * 60_000;
+  return Array.from({ length: CHART_MINUTES }, (_, i) => {
+    const minute = new Date(end - (CHART_MINUTES - 1 - i) * 60_000).toISOString().slice(0, 16);
+    return byMinute.get(minute) ?? { minute, accepted: 0, rejected: 0, stored: 0, duplicates: 0, counted: 0 };
+  });
+}
+
+function DeployedOverview({ api }: { api: TidemarkApi }) {
+  const range = lastRange(DAY);
+  const answer = useLoad(() => api.aggregates({ ...range, granularity: 'hour', groupBy: 'none' }), [api], 60_000);
+  const series = answer.data?.series ?? [];
+  return (
+    <section>
+      <h1>Overview</h1>
+      <p className="muted">Queue depth, dead letters, freshness and errors are on the stack's CloudWatch dashboard (output DashboardUrl).</p>
+      <ErrorBox error={answer.error} />
+      <div className="stats">
+        <Stat label="events counted, last 24 h" value={series.reduce((n, p) => n + p.count, 0)} />
+      </div>
+      <Chart label="Events per hour" labels={series.map((p) => p.bucket.slice(5))} series={[{ name: 'events', values: series.map((p) => p.count) }]} />
+    </section>
+  );
+}

@@ -1,0 +1,130 @@
+/**
+ * The console in a real browser (Debian's chromium driven by playwright-core) against the local
+ * runtime: send a batch from the Send page, see it in Explore's chart and in Events, see the bad
+ * rows in Rejections, flip a failure switch. Screenshots go to test-artifacts/console/.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocal, type LocalHarness } from '../helpers/local.js';
+
+const ARTIFACTS = 'test-artifacts/console';
+const CHROMIUM_CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter((p): p is string => Boolean(p));
+
+function chromiumPath(): string {
+  const found = CHROMIUM_CANDIDATES.find((path) => existsSync(path));
+  if (!found) throw new Error(`No chromium at ${CHROMIUM_CANDIDATES.join(', ')}: install Debian's (apt-get install chromium; .ci/run does) or set CHROMIUM_PATH.`);
+  return found;
+}
+
+describe('the console', () => {
+  let local: LocalHarness;
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+  const shoot = (name: string) => page.screenshot({ path: `${ARTIFACTS}/${name}.png`, fullPage: true });
+  const open = async (hash: string) => {
+    await page.goto(`${local.url}/console/${hash}`);
+    await page.waitForSelector('main h1');
+  };
+  /** Clicks Refresh until `probe` holds: the pipeline is asynchronous, the page shows what is there now. */
+  const refreshUntil = async (probe: () => Promise<boolean>, timeoutMs = 30_000) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await probe())) {
+      if (Date.now() > deadline) throw new Error('the page never showed what was expected');
+      await page.getByRole('button', { name: 'Refresh' }).click();
+      await page.waitForTimeout(500);
+    }
+  };
+
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await build({ configFile: 'console/vite.config.ts', logLevel: 'error' });
+    local = await startLocal();
+    browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await local?.close();
+  });
+
+  it('sends a batch from the Send page and shows each row’s outcome', async () => {
+    await open('#/send');
+    await page.selectOption('select[name=preset]', 'mixed');
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    await page.waitForSelector('[data-testid=send-result]');
+    expect(await page.textContent('[data-testid=accepted-count]')).toBe('2');
+    expect(await page.textContent('[data-testid=rejected-count]')).toBe('3');
+    const reasons = await page.locator('[data-testid=row-rejections] tbody tr').allTextContents();
+    expect(reasons).toHaveLength(3);
+    expect(reasons.join('\n')).toContain('too_old');
+    expect(reasons.join('\n')).toContain('row must be a JSON object');
+    await shoot('send');
+  });
+
+  it('shows the batch in Explore’s chart and table, grouped by event, from a shareable URL', async () => {
+    await open('#/explore?event=purchase,app_open&groupBy=event');
+    const table = page.locator('[data-testid=aggregates-table] tbody');
+    await refreshUntil(async () => {
+      const text = (await table.allTextContents()).join(' ');
+      return text.includes('purchase') && text.includes('app_open');
+    });
+    const rows = await table.locator('tr').allTextContents();
+    expect(rows.find((row) => row.includes('purchase'))).toMatch(/purchase\s*1\s*9\.99/);
+    expect(await page.locator('[data-testid=chart] [data-series=purchase] circle').count()).toBeGreaterThan(0);
+    expect(await page.locator('[data-testid=chart] [data-series=app_open]').count()).toBe(1);
+    expect(await page.inputValue('select[name=groupBy]')).toBe('event');
+    await shoot('explore');
+  });
+
+  it('lists the stored events with filters and shows one in full', async () => {
+    await open('#/events?deviceId=phone-linus');
+    const rows = page.locator('[data-testid=events-table] tbody tr');
+    await refreshUntil(async () => (await rows.allTextContents()).filter((row) => row.includes('phone-linus')).length === 3);
+    const names = (await rows.allTextContents()).map((row) => row.match(/(purchase|app_open|session_start)/)?.[0]);
+    expect(names.sort()).toEqual(['app_open', 'purchase', 'session_start']);
+    await rows.filter({ hasText: 'purchase' }).click();
+    const detail = await page.textContent('[data-testid=event-detail]');
+    expect(detail).toContain('"sku": "mug-02"');
+    expect(detail).toContain('"sessionId"');
+    await shoot('events');
+  });
+
+  it('shows the bad rows in Rejections with their reasons', async () => {
+    await open('#/rejections');
+    const rows = page.locator('[data-testid=rejections-table] tbody tr');
+    await refreshUntil(async () => (await rows.count()) === 3 && !(await rows.first().textContent())?.includes('No rejected'));
+    const text = (await rows.allTextContents()).join('\n');
+    expect(text).toContain('too_old');
+    expect(text).toContain('validation');
+    expect(text).toContain('"note":"no event name"');
+    await shoot('rejections');
+  });
+
+  it('shows the device’s live state and its session', async () => {
+    await open('#/devices?deviceId=phone-linus');
+    await page.waitForSelector('[data-testid=device-state]');
+    const sessions = await page.locator('[data-testid=sessions-table] tbody tr').allTextContents();
+    expect(sessions).toHaveLength(1);
+    expect(sessions[0]).toMatch(/s-[0-9a-f]+.*3$/);
+    await shoot('devices');
+  });
+
+  it('turns a failure switch on and off, and the Overview says so', async () => {
+    await open('#/send');
+    await page.check('input[name=processCrash]');
+    await expect.poll(() => local.faults.plan.processCrash).toBe(0.3);
+    await open('#/overview');
+    await page.waitForSelector('[data-testid=faults-on]');
+    expect(await page.textContent('[data-testid=stat-accepted]')).toContain('2');
+    await shoot('overview');
+    await open('#/send');
+    await page.uncheck('input[name=processCrash]');
+    await expect.poll(() => local.faults.plan.processCrash).toBe(0);
+    expect(pageErrors).toEqual([]);
+  });
+});
