@@ -3,13 +3,15 @@
  * concerns and with the reason it is acceptable. Anything not listed here fails synthesis.
  */
 import { Validations, type Stack } from 'aws-cdk-lib';
+import type { ConsoleSite } from './constructs/console-site.js';
 import type { IConstruct } from 'constructs';
 import type { TidemarkStack } from './tidemark-stack.js';
 
 const acknowledge = (scope: IConstruct, id: string, reason: string) =>
   Validations.of(scope).acknowledge({ id: `AwsSolutions::AwsSolutions-${id}`, reason });
 
-export function addNagSuppressions(stack: Stack & Pick<TidemarkStack, 'ingestApi' | 'pipeline' | 'aggregates'>): void {
+export function addNagSuppressions(stack: Stack & Pick<TidemarkStack, 'ingestApi' | 'pipeline' | 'aggregates' | 'consoleSite'>): void {
+  if (stack.consoleSite) acknowledgeConsoleSite(stack, stack.consoleSite);
   const functions = [
     stack.ingestApi.ingestFunction,
     stack.ingestApi.queryFunction,
@@ -52,4 +54,25 @@ export function addNagSuppressions(stack: Stack & Pick<TidemarkStack, 'ingestApi
     'SQS3',
     'This queue is itself the on-failure destination of the stream mapping; it keeps failed batch pointers 14 days.',
   );
+}
+
+function acknowledgeConsoleSite(stack: Stack, site: ConsoleSite): void {
+  acknowledge(site.bucket, 'S1', 'The bucket holds only the console build, readable solely by this distribution (origin access control).');
+  const distribution = site.distribution;
+  acknowledge(distribution, 'CFR1', 'The console is for the deploying team wherever it works; the API behind it checks keys.');
+  acknowledge(distribution, 'CFR2', 'WAF is left to the deploying team, as for the API (it has a per-request cost).');
+  acknowledge(distribution, 'CFR3', 'Static files only; API calls through it are logged by the API stage access logs (without IPs).');
+  acknowledge(distribution, 'CFR4', 'No custom domain: the default *.cloudfront.net certificate fixes the TLS policy. Add a domain and certificate to require TLS 1.2.');
+  // BucketDeployment's function is a singleton the CDK creates at stack level and manages itself.
+  const deployer = stack.node.children.find((child) => child.node.id.startsWith('Custom::CDKBucketDeployment'));
+  if (!deployer) throw new Error('the console deployment function was not found: its acknowledgements would apply to nothing');
+  acknowledge(deployer, 'IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', 'It only writes its own logs.');
+  acknowledge(deployer, 'L1', 'The CDK chooses and updates the runtime of its BucketDeployment function.');
+  const copies = 'The CDK-managed deployment function copies the build from the CDK asset bucket into the console bucket and replaces what was there.';
+  for (const finding of ['Action::s3:Abort*', 'Action::s3:DeleteObject*', 'Action::s3:GetBucket*', 'Action::s3:GetObject*', 'Action::s3:List*']) {
+    acknowledge(deployer, `IAM5[${finding}]`, copies);
+  }
+  acknowledge(deployer, `IAM5[Resource::<${stack.getLogicalId(site.bucket.node.defaultChild as never)}.Arn>/*]`, copies);
+  acknowledge(deployer, 'IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*]', copies);
+  acknowledge(deployer, 'IAM5[Resource::*]', 'cloudfront:CreateInvalidation and GetInvalidation, granted by the CDK to invalidate the console after a deploy.');
 }

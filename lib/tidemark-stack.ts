@@ -7,6 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { Limits } from '../resources/index.js';
 import { Aggregates } from './constructs/aggregates.js';
+import { ConsoleSite } from './constructs/console-site.js';
 import { EventPipeline } from './constructs/event-pipeline.js';
 import { IngestApi } from './constructs/ingest-api.js';
 import { Operations } from './constructs/operations.js';
@@ -30,6 +31,11 @@ export type TidemarkStackProps = StackProps & {
   readonly alarmEmail?: string;
   /** RETAIN keeps tables when the stack is deleted. @default RemovalPolicy.RETAIN */
   readonly dataRemovalPolicy?: RemovalPolicy;
+  /**
+   * Deploys the console (S3 + CloudFront, `/v1/*` routed to the API) from this directory, the
+   * output of `npm run build:console`; no console when unset.
+   */
+  readonly consoleDistDir?: string;
 };
 
 export class TidemarkStack extends Stack {
@@ -37,6 +43,7 @@ export class TidemarkStack extends Stack {
   readonly pipeline: EventPipeline;
   readonly aggregates: Aggregates;
   readonly operations: Operations;
+  readonly consoleSite?: ConsoleSite;
 
   constructor(scope: Construct, id: string, props: TidemarkStackProps = {}) {
     super(scope, id, props);
@@ -89,6 +96,10 @@ export class TidemarkStack extends Stack {
     new CfnOutput(this, 'KeysTableName', { value: this.ingestApi.keysTable.tableName });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.pipeline.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'EventsQueueUrl', { value: this.pipeline.queue.queueUrl });
+    if (props.consoleDistDir) {
+      this.consoleSite = new ConsoleSite(this, 'Console', { api: this.ingestApi.api, distDir: props.consoleDistDir });
+      new CfnOutput(this, 'ConsoleUrl', { value: this.consoleSite.url, description: 'The Tidemark console (enter a secret key in Settings)' });
+    }
     addNagSuppressions(this);
   }
 }
