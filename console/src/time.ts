@@ -19,6 +19,10 @@ export function lastRange(spanMs: number, now = Date.now()): { from: string; to:
   return { from: new Date(to - spanMs).toISOString(), to: new Date(to).toISOString() };
 }
 
+/** A time from the URL, or the fallback when it is missing or not a time (a hand-edited link must not break the page). */
+export const isoOr = (value: string | undefined, fallback: string): string =>
+  value !== undefined && !Number.isNaN(Date.parse(value)) ? new Date(value).toISOString() : fallback;
+
 export const formatTime = (iso: string): string => new Date(iso).toLocaleString();
 
 export function formatDuration(ms: number | null): string {

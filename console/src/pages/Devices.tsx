@@ -9,11 +9,12 @@ import { DAY, formatTime, lastRange } from '../time';
 type Session = { sessionId: string; first: string; last: string; events: StoredEvent[] };
 /** Sessions are read from up to this many of the device's newest events in the range. */
 const MAX_EVENTS = 1000;
+const DayChoices = [1, 7, 31] as const;
 
 export function Devices({ api, params }: { api: TidemarkApi; params: URLSearchParams }) {
   const [get, set] = usePageParams('devices', params);
   const deviceId = get('deviceId') ?? '';
-  const days = Number(get('days') ?? 7);
+  const days = DayChoices.find((d) => String(d) === get('days')) ?? 7;
   const [state, setState] = useState<{ device?: DeviceState | null; sessions?: Session[]; truncated?: boolean; error?: unknown; loading: boolean }>({ loading: false });
   const [open, setOpen] = useState<string | undefined>();
 
@@ -46,7 +47,7 @@ export function Devices({ api, params }: { api: TidemarkApi; params: URLSearchPa
         </Field>
         <Field label="sessions over">
           <select name="days" value={days} onChange={(e) => set({ days: e.currentTarget.value })}>
-            {[1, 7, 31].map((d) => (
+            {DayChoices.map((d) => (
               <option key={d} value={d}>
                 {d === 1 ? 'the last day' : `the last ${d} days`}
               </option>

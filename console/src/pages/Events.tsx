@@ -3,7 +3,7 @@ import { useEffect, useState } from 'react';
 import type { StoredEvent, TidemarkApi } from '../api';
 import { ErrorBox, Field, JsonBlock } from '../components/Common';
 import { usePageParams } from '../router';
-import { DAY, formatTime, fromLocalInput, lastRange, toLocalInput } from '../time';
+import { DAY, formatTime, fromLocalInput, isoOr, lastRange, toLocalInput } from '../time';
 
 type Listing = { events: StoredEvent[]; nextCursor: string | null; loading: boolean; error?: unknown };
 
@@ -11,8 +11,8 @@ export function Events({ api, params }: { api: TidemarkApi; params: URLSearchPar
   const [get, set] = usePageParams('events', params);
   const fallback = lastRange(DAY);
   const filter = {
-    from: get('from') ?? fallback.from,
-    to: get('to') ?? fallback.to,
+    from: isoOr(get('from'), fallback.from),
+    to: isoOr(get('to'), fallback.to),
     event: get('event'),
     deviceId: get('deviceId'),
     source: get('source'),
@@ -38,6 +38,7 @@ export function Events({ api, params }: { api: TidemarkApi; params: URLSearchPar
     <Field label={label}>
       <input
         name={name}
+        key={filter[name] ?? ''}
         defaultValue={filter[name] ?? ''}
         onBlur={(e) => set({ [name]: e.currentTarget.value.trim() })}
         onKeyDown={(e) => e.key === 'Enter' && set({ [name]: e.currentTarget.value.trim() })}

@@ -7,15 +7,15 @@ import { Chart } from '../components/Chart';
 import { ErrorBox, Field } from '../components/Common';
 import { useLoad } from '../hooks';
 import { usePageParams } from '../router';
-import { DAY, HOUR, fromLocalInput, lastRange, toLocalInput } from '../time';
+import { DAY, HOUR, fromLocalInput, isoOr, lastRange, toLocalInput } from '../time';
 
 export function Explore({ api, params }: { api: TidemarkApi; params: URLSearchParams }) {
   const [get, set] = usePageParams('explore', params);
   const granularity = (get('granularity') === 'day' ? 'day' : 'hour') satisfies Granularity;
   const groupBy = (['event', 'source'].includes(get('groupBy') ?? '') ? get('groupBy') : 'none') as GroupBy;
   const fallback = lastRange(granularity === 'hour' ? DAY : 30 * DAY);
-  const from = get('from') ?? fallback.from;
-  const to = get('to') ?? fallback.to;
+  const from = isoOr(get('from'), fallback.from);
+  const to = isoOr(get('to'), fallback.to);
   const event = get('event') ?? '';
   const answer = useLoad(() => api.aggregates({ from, to, event, granularity, groupBy }), [api, from, to, event, granularity, groupBy]);
   const series = answer.data?.series ?? [];
@@ -26,7 +26,7 @@ export function Explore({ api, params }: { api: TidemarkApi; params: URLSearchPa
       <h1>Explore</h1>
       <form className="filters" onSubmit={(e) => e.preventDefault()}>
         <Field label="events (comma-separated, empty = all)">
-          <input name="event" defaultValue={event} placeholder="purchase, session_start" onBlur={(e) => set({ event: e.currentTarget.value.trim() })} onKeyDown={(e) => e.key === 'Enter' && set({ event: e.currentTarget.value.trim() })} />
+          <input name="event" key={event} defaultValue={event} placeholder="purchase, session_start" onBlur={(e) => set({ event: e.currentTarget.value.trim() })} onKeyDown={(e) => e.key === 'Enter' && set({ event: e.currentTarget.value.trim() })} />
         </Field>
         <Field label="from">
           <input type="datetime-local" name="from" value={toLocalInput(from)} onChange={(e) => set({ from: fromLocalInput(e.currentTarget.value) })} />
