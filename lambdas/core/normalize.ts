@@ -2,7 +2,6 @@
  * Turns one row of whatever schema a client sent into a `NormalizedEvent`, or a rejection that
  * says why. Never throws: a bad row must not fail the rows beside it.
  */
-import { z } from 'zod';
 import { deriveEventId, identityMembers } from './event-id.js';
 import { jsonString, stableJson } from './stable-json.js';
 import { isCanonicalIso, parseTimestamp, toIso } from './timestamps.js';
@@ -59,36 +58,45 @@ const EnvelopeKeys = new Set(['payload', 'context', 'sentAt', 'sent_at', 'integr
 
 const MAX_NAME = 256;
 const NUMERIC = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
-const text = z.string().min(1, 'must not be empty').max(MAX_NAME, `must be at most ${MAX_NAME} characters`);
-
-/** The canonical shape, checked after `coerce` has turned numbers into names and numeric strings into numbers. */
-const CanonicalRow = z.object({
-  event: text,
-  deviceId: text,
-  userId: text.optional(),
-  sessionId: text.optional(),
-  source: text.optional(),
-  eventId: text.optional(),
-  // DynamoDB numbers span ±1e125 with 38 significant digits; a value outside could never be stored.
-  value: z
-    .number('must be a number')
-    .finite('must be a finite number')
-    .refine((n) => n === 0 || (Math.abs(n) < 1e125 && Math.abs(n) > 1e-125), 'must be 0 or between 1e-125 and 1e125 in magnitude')
-    .optional(),
-  properties: z.custom<JsonObject>(isObject, 'must be an object'),
-});
-
 const TEXT_FIELDS = ['event', 'deviceId', 'userId', 'sessionId', 'source', 'eventId'] as const;
+const REQUIRED_FIELDS: ReadonlySet<string> = new Set(['event', 'deviceId']);
 
-/** What clients send loosely and mean plainly: `404` as an event name, `"12.50"` as a value. */
-function coerce(fields: Record<string, unknown>): Record<string, unknown> {
+type CanonicalFields = Pick<NormalizedEvent, 'event' | 'deviceId' | 'userId' | 'sessionId' | 'source' | 'value' | 'properties'> & { eventId?: string };
+type Checked = { readonly ok: true; readonly fields: CanonicalFields } | { readonly ok: false; readonly error: string };
+
+/**
+ * Takes what clients send loosely and mean plainly (`404` as an event name, `"12.50"` as a value,
+ * names with stray spaces, null for absent), then checks the canonical shape. The first broken
+ * rule comes back with its field's name. Written out rather than declared with zod: it runs for
+ * every row, and a schema library's generality costs more here than the whole rest of the checks.
+ */
+function canonicalFields(candidate: Record<string, unknown>): Checked {
+  const fail = (field: string, problem: string): Checked => ({ ok: false, error: `${field}: ${problem}` });
   for (const field of TEXT_FIELDS) {
-    const value = fields[field];
-    if (typeof value === 'number' && Number.isFinite(value)) fields[field] = String(value);
-    else if (typeof value === 'string') fields[field] = value.trim();
+    let value = candidate[field];
+    if (value === undefined || value === null) {
+      if (REQUIRED_FIELDS.has(field)) return fail(field, 'is required');
+      candidate[field] = undefined;
+      continue;
+    }
+    if (typeof value === 'number' && Number.isFinite(value)) value = String(value);
+    if (typeof value !== 'string') return fail(field, 'must be a string');
+    const name = value.trim();
+    if (name === '') return fail(field, 'must not be empty');
+    if (name.length > MAX_NAME) return fail(field, `must be at most ${MAX_NAME} characters`);
+    candidate[field] = name;
   }
-  if (typeof fields.value === 'string' && NUMERIC.test(fields.value.trim())) fields.value = Number(fields.value);
-  return fields;
+  let value: unknown = candidate.value ?? undefined;
+  if (typeof value === 'string' && NUMERIC.test(value.trim())) value = Number(value);
+  if (value !== undefined) {
+    if (typeof value !== 'number') return fail('value', 'must be a number');
+    if (!Number.isFinite(value)) return fail('value', 'must be a finite number');
+    // DynamoDB numbers span ±1e125 with 38 significant digits; a value outside could never be stored.
+    if (value !== 0 && !(Math.abs(value) < 1e125 && Math.abs(value) > 1e-125)) return fail('value', 'must be 0 or between 1e-125 and 1e125 in magnitude');
+  }
+  candidate.value = value;
+  if (!isObject(candidate.properties)) return fail('properties', 'must be an object');
+  return { ok: true, fields: candidate as CanonicalFields };
 }
 
 export function normalizeRow(row: unknown, index: number, ctx: NormalizeContext): NormalizeResult {
@@ -114,11 +122,8 @@ function normalizeObject(row: unknown, index: number, ctx: NormalizeContext): No
   }
 
   const candidate = messageType ? fromSegmentMessage(row, messageType) : fromNativeRow(row);
-  const parsed = CanonicalRow.safeParse(coerce(candidate.fields));
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return reject(index, RejectionReason.validation, issue ? `${issue.path.join('.') || 'row'}: ${issue.message}` : 'invalid row');
-  }
+  const checked = canonicalFields(candidate.fields);
+  if (!checked.ok) return reject(index, RejectionReason.validation, checked.error);
 
   const originalMs = candidate.timestamp === undefined ? ctx.receivedAt : parseTimestamp(candidate.timestamp);
   if (originalMs === undefined) {
@@ -134,7 +139,7 @@ function normalizeObject(row: unknown, index: number, ctx: NormalizeContext): No
     );
   }
 
-  const fields = parsed.data;
+  const fields = checked.fields;
   // Most SDKs already send the canonical form; reuse it rather than format it again.
   const originalIso = typeof candidate.timestamp === 'string' && isCanonicalIso(candidate.timestamp) ? candidate.timestamp : toIso(originalMs);
   const event = {
@@ -144,7 +149,7 @@ function normalizeObject(row: unknown, index: number, ctx: NormalizeContext): No
     timestamp: time.correctedMs === originalMs ? originalIso : toIso(time.correctedMs),
     originalTimestamp: originalIso,
     receivedAt: receivedIso(ctx.receivedAt),
-    properties: fields.properties as JsonObject,
+    properties: fields.properties,
   } as NormalizedEvent;
   if (fields.userId !== undefined) event.userId = fields.userId;
   if (fields.sessionId !== undefined) event.sessionId = fields.sessionId;
@@ -223,7 +228,7 @@ function fromNativeRow(row: JsonObject): Candidate {
   const payload = isObject(row.payload) ? row.payload : undefined;
   const top = resolveAliases(row);
   const found = payload ? preferFirst(top, resolveAliases(payload)) : top;
-  const fields = definedOnly({
+  const fields = {
     event: found.event,
     deviceId: found.deviceId ?? found.userId ?? found.source,
     userId: found.userId,
@@ -232,7 +237,7 @@ function fromNativeRow(row: JsonObject): Candidate {
     eventId: found.eventId,
     value: found.value,
     properties: propertiesOf(row, payload, found.properties),
-  });
+  };
   return { fields, timestamp: nullToUndefined(found.timestamp) };
 }
 
@@ -245,7 +250,7 @@ function fromSegmentMessage(row: JsonObject, type: string): Candidate {
   const properties = hasKeys(extra) ? { ...declared, ...extra } : declared;
   const top = resolveAliases(row);
   const inProperties = resolveAliases(declared);
-  const fields = definedOnly({
+  const fields = {
     event: type === 'track' ? row.event : type,
     deviceId: top.deviceId ?? top.userId,
     userId: top.userId,
@@ -254,7 +259,7 @@ function fromSegmentMessage(row: JsonObject, type: string): Candidate {
     eventId: top.eventId,
     value: inProperties.value,
     properties,
-  });
+  };
   return { fields, timestamp: nullToUndefined(row.timestamp ?? row.originalTimestamp) };
 }
 
@@ -321,12 +326,6 @@ function receivedIso(ms: number): string {
   return lastReceived.iso;
 }
 
-/** A copy without null or undefined fields (built anew: `delete` would make the object slow). */
-function definedOnly(fields: Record<string, unknown>): Record<string, unknown> {
-  const defined: Record<string, unknown> = {};
-  for (const key in fields) if (fields[key] !== undefined && fields[key] !== null) defined[key] = fields[key];
-  return defined;
-}
 const nullToUndefined = (value: unknown) => (value === null || value === '' ? undefined : value);
 
 export function isObject(value: unknown): value is JsonObject {
