@@ -3,7 +3,8 @@
  * runtime: send a batch from the Send page, see it in Explore's chart and in Events, see the bad
  * rows in Rejections, flip a failure switch. Screenshots go to test-artifacts/console/.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,7 +41,15 @@ describe('the console', () => {
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    await build({ configFile: 'console/vite.config.ts', logLevel: 'error' });
+    // The production build, as `npm start` serves it: Vite takes NODE_ENV from the environment, and
+    // vitest's NODE_ENV=test would build React's development bundle instead.
+    const nodeEnv = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'production';
+    try {
+      await build({ configFile: 'console/vite.config.ts', logLevel: 'error' });
+    } finally {
+      process.env.NODE_ENV = nodeEnv;
+    }
     local = await startLocal();
     browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -50,6 +59,14 @@ describe('the console', () => {
   afterAll(async () => {
     await browser?.close();
     await local?.close();
+  });
+
+  it('stays small: one script and one stylesheet, under 100 KB gzipped together', () => {
+    const assets = readdirSync('console/dist/assets');
+    expect(assets.filter((name) => name.endsWith('.js'))).toHaveLength(1);
+    expect(assets.filter((name) => name.endsWith('.css'))).toHaveLength(1);
+    const gzipped = assets.reduce((sum, name) => sum + gzipSync(readFileSync(`console/dist/assets/${name}`)).length, 0);
+    expect(gzipped).toBeLessThan(100_000);
   });
 
   it('sends a batch from the Send page and shows each row’s outcome', async () => {
