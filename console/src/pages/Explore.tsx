@@ -64,7 +64,7 @@ export function Explore({ api, params }: { api: TidemarkApi; params: URLSearchPa
             {groupBy !== 'none' && <th>{groupBy}</th>}
             <th className="num">count</th>
             <th className="num">sum</th>
-            <th className="num">unique devices</th>
+            <th className="num">unique devices (by day)</th>
           </tr>
         </thead>
         <tbody>
