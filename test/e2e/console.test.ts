@@ -3,6 +3,7 @@
  * runtime: send a batch from the Send page, see it in Explore's chart and in Events, see the bad
  * rows in Rejections, flip a failure switch. Screenshots go to test-artifacts/console/.
  */
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -72,6 +73,24 @@ describe('the console', () => {
   it('sends a batch from the Send page and shows each row’s outcome', async () => {
     await open('#/send');
     await page.selectOption('select[name=preset]', 'mixed');
+    expect(await page.inputValue('textarea[name=body]')).toContain('no event name');
+    // The preset's rows, composed in the editor as a user would, at times inside one 30-minute
+    // session bucket (the preset's own, relative to now, can straddle two and open a second session)
+    // and recent enough to move the device's live state.
+    const now = Date.now();
+    const bucket = Math.floor(now / 1_800_000) * 1_800_000;
+    const start = now - bucket >= 180_000 ? bucket : bucket - 240_000;
+    const at = (minutes: number) => new Date(start + minutes * 60_000).toISOString();
+    const body = {
+      events: [
+        { event: 'purchase', deviceId: 'phone-linus', eventId: randomUUID(), timestamp: at(2), value: 9.99, properties: { sku: 'mug-02' } },
+        { deviceId: 'phone-linus', timestamp: at(2), properties: { note: 'no event name' } },
+        { event: 'app_open', deviceId: 'phone-linus', timestamp: '2020-01-01T00:00:00.000Z' },
+        { event: 'app_open', deviceId: 'phone-linus', eventId: randomUUID(), timestamp: at(1) },
+        'not an object',
+      ],
+    };
+    await page.fill('textarea[name=body]', JSON.stringify(body, null, 2));
     await page.getByRole('button', { name: 'Send', exact: true }).click();
     await page.waitForSelector('[data-testid=send-result]');
     expect(await page.textContent('[data-testid=accepted-count]')).toBe('2');
