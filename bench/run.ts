@@ -55,6 +55,7 @@ const rows: [string, string | number][] = [
   ['ingest events/s/core (parse+normalize+validate+pack)', cpu.eventsPerSecondPerCore],
   ['JSON.parse events/s (same bytes)', cpu.jsonParseEventsPerSecond],
   ['ingest CPU / JSON.parse (target <= 4)', cpu.ratioToJsonParse],
+  ['  native / Segment (client ids) / bare array', `${cpu.ratioByFormat.native} / ${cpu.ratioByFormat.segment} / ${cpu.ratioByFormat.array}`],
   ['events sent (batches of 50, 10/session)', events],
   ['accepted events/s over HTTP', e2e.acceptedPerSecond],
   ['seconds until all counted', e2e.secondsUntilCounted],

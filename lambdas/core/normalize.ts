@@ -3,7 +3,7 @@
  * says why. Never throws: a bad row must not fail the rows beside it.
  */
 import { deriveEventId, identityMembers } from './event-id.js';
-import { jsonString, stableJson } from './stable-json.js';
+import { jsonString, plainJson, stableJson } from './stable-json.js';
 import { isCanonicalIso, parseTimestamp, toIso } from './timestamps.js';
 import type { IngestMode, Json, JsonObject, NormalizedEvent, Rejection } from './types.js';
 import { RejectionReason } from './types.js';
@@ -160,11 +160,12 @@ function normalizeObject(row: unknown, index: number, ctx: NormalizeContext): No
   // Each piece is serialized once and serves both a derived id's hash and the event's own JSON,
   // which is what gets measured against the size limit and reused for packing.
   const identity = identityMembers(event);
-  const propertiesJson = stableJson(event.properties);
+  // Only a derived id needs the properties' keys in canonical order.
+  const propertiesJson = fields.eventId === undefined ? stableJson(event.properties) : plainJson(event.properties);
   event.eventId = fields.eventId ?? deriveEventId(identity, propertiesJson);
   const json =
     `{"eventId":${jsonString(event.eventId)},${identity},"timestamp":"${event.timestamp}","receivedAt":"${event.receivedAt}",` +
-    `${context ? `"context":${stableJson(context)},` : ''}"properties":${propertiesJson}}`;
+    `${context ? `"context":${plainJson(context)},` : ''}"properties":${propertiesJson}}`;
   const bytes = Buffer.byteLength(json);
   if (bytes > ctx.maxEventBytes) {
     return reject(index, RejectionReason.tooLarge, `event is ${bytes} bytes; the limit is ${ctx.maxEventBytes} (maxEventBytes)`);

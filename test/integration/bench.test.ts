@@ -18,6 +18,7 @@ it('writes a complete report in quick mode', { timeout: 240_000 }, async () => {
     expect(report.mode).toBe('quick');
     expect(report.workload).toMatchObject({ events: 500, batchSize: 50, eventsPerSession: 10 });
     for (const figure of ['eventsPerSecondPerCore', 'jsonParseEventsPerSecond', 'ratioToJsonParse']) expect(report.ingestCpu[figure]).toBeGreaterThan(0);
+    for (const format of ['native', 'segment', 'array']) expect(report.ingestCpu.ratioByFormat[format]).toBeGreaterThan(0);
     for (const figure of ['acceptedPerSecond', 'secondsUntilCounted', 'rawWriteCeilingItemsPerSecond', 'shareOfRawCeiling']) expect(report.endToEnd[figure]).toBeGreaterThan(0);
     expect(report.endToEnd.freshnessP99Ms).toBeGreaterThanOrEqual(report.endToEnd.freshnessP50Ms);
     expect(report.endToEnd.sessions).toBe(50);

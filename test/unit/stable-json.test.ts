@@ -1,7 +1,7 @@
 /** The hand-written serializers on the ingest hot path must agree with the built-ins they replace. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { jsonString, stableJson } from '../../lambdas/core/stable-json.js';
+import { jsonString, plainJson, stableJson } from '../../lambdas/core/stable-json.js';
 import { toIso } from '../../lambdas/core/timestamps.js';
 
 /** The same value with every object's keys in reverse insertion order. */
@@ -43,6 +43,19 @@ describe('stableJson', () => {
   it('keeps an own __proto__ key as data', () => {
     const value = JSON.parse('{"__proto__":{"polluted":true},"a":1}') as unknown;
     expect(stableJson(value)).toBe('{"__proto__":{"polluted":true},"a":1}');
+  });
+});
+
+describe('plainJson', () => {
+  it('writes exactly what JSON.stringify writes, key order included', () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 4 }), (value) => {
+        expect(plainJson(value)).toBe(JSON.stringify(value));
+      }),
+      { numRuns: 1000 },
+    );
+    const awkward = JSON.parse('{"b":"\\ud800","__proto__":{"x":1},"a":[1,"\\u0007",null]}') as unknown;
+    expect(plainJson(awkward)).toBe(JSON.stringify(awkward));
   });
 });
 
