@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { AggregatesTable, EnvNames, EventsStreamMapping, EventsTable, KeysTable, StateTable } from '../resources/index.js';
+import { AggregatesTable, EnvNames, EventsQueue, EventsStreamMapping, EventsTable, KeysTable, StateTable } from '../resources/index.js';
 import { configFromEnv, type TidemarkConfig } from '../lambdas/config.js';
 import { createClients, createDocumentClient } from '../lambdas/adapters/clients.js';
 import { DynamoKeyStore } from '../lambdas/adapters/key-store.js';
@@ -143,6 +143,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       concurrency: options.sqsConcurrency ?? 4,
       failedVisibilitySeconds: options.failedVisibilitySeconds ?? 1,
       onError: onError('process'),
+      onFailedMessages: (failed, received) =>
+        stats.recordError('process', `${failed} of ${received} messages failed; SQS delivers them again (the DLQ takes a message after ${EventsQueue.maxReceiveCount} receives)`),
     });
     const streamPoller = new StreamPoller({
       client: streamsClient,

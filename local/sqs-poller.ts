@@ -28,6 +28,8 @@ export type SqsPollerOptions = {
    */
   readonly failedVisibilitySeconds: number;
   readonly onError: (error: unknown) => void;
+  /** Messages the handler reported as failed (partial batch response); SQS delivers them again. */
+  readonly onFailedMessages?: (failed: number, received: number) => void;
   /** Fault injection: runs between receive and invoke. */
   readonly beforeInvoke?: (records: readonly SQSRecord[]) => Promise<void>;
 };
@@ -129,6 +131,7 @@ export class SqsPoller {
       );
     }
     if (failed.length > 0) {
+      if (!(response instanceof Error)) this.options.onFailedMessages?.(failed.length, records.length);
       await client.send(
         new ChangeMessageVisibilityBatchCommand({
           QueueUrl: queueUrl,

@@ -45,6 +45,26 @@ describe('local routes', () => {
     expect(stats.deadLetters.visible).toBe(0);
   });
 
+  it('shows a crashing processor in the last errors, and the event stored once the switch is off', async () => {
+    await request(`${local.url}/local/faults`, { method: 'PUT', body: { processCrash: 0.9 } });
+    const sent = await request(`${local.url}/v1/batch`, {
+      key: DemoProject.writeKey,
+      body: { events: [{ event: 'recovers', deviceId: 'stats-2', eventId: 'recovers-1' }] },
+    });
+    expect(sent.body.accepted).toBe(1);
+    const failing = await eventually(
+      async () => (await request(`${local.url}/local/stats`)).body,
+      (body) => body.recentErrors.some((e: { where: string; message: string }) => e.where === 'process' && e.message.includes('SQS delivers them again')),
+    );
+    await request(`${local.url}/local/faults`, { method: 'PUT', body: { processCrash: 0 } });
+    expect(failing.faults.fired.processCrashBefore + failing.faults.fired.processCrashBetween + failing.faults.fired.processCrashAfter).toBeGreaterThan(0);
+    const recovered = await eventually(
+      async () => (await request(`${local.url}/v1/events?event=recovers`, { key: DemoProject.secretKey })).body,
+      (body) => body.events?.length === 1,
+    );
+    expect(recovered.events[0].eventId).toBe('recovers-1');
+  });
+
   it('turns failure switches on and off, and refuses what is not a switch', async () => {
     const on = await request(`${local.url}/local/faults`, { method: 'PUT', body: { sqsSendFailure: 0.5 } });
     expect(on.status).toBe(200);

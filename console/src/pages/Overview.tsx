@@ -29,8 +29,8 @@ function LocalOverview({ api }: { api: TidemarkApi }) {
         </div>
       )}
       <div className="stats">
-        <Stat label="accepted" value={s.totals.accepted} hint={`${last?.accepted ?? 0} in the last minute`} testId="stat-accepted" />
-        <Stat label="rejected" value={s.totals.rejected} hint={`${last?.rejected ?? 0} in the last minute`} testId="stat-rejected" />
+        <Stat label="accepted" value={s.totals.accepted} hint={`${last?.accepted ?? 0} this minute`} testId="stat-accepted" />
+        <Stat label="rejected" value={s.totals.rejected} hint={`${last?.rejected ?? 0} this minute`} testId="stat-rejected" />
         <Stat label="duplicates dropped" value={s.totals.duplicates} hint={`${s.totals.stored} stored`} testId="stat-duplicates" />
         <Stat label="counted" value={s.totals.counted} testId="stat-counted" />
         <Stat label="queue depth" value={s.queue.visible + s.queue.inFlight} hint={`${s.queue.inFlight} in flight`} testId="stat-queue" />
