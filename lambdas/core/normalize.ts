@@ -63,6 +63,7 @@ const REQUIRED_FIELDS: ReadonlySet<string> = new Set(['event', 'deviceId']);
 
 type CanonicalFields = Pick<NormalizedEvent, 'event' | 'deviceId' | 'userId' | 'sessionId' | 'source' | 'value' | 'properties'> & { eventId?: string };
 type Checked = { readonly ok: true; readonly fields: CanonicalFields } | { readonly ok: false; readonly error: string };
+const fail = (field: string, problem: string): Checked => ({ ok: false, error: `${field}: ${problem}` });
 
 /**
  * Takes what clients send loosely and mean plainly (`404` as an event name, `"12.50"` as a value,
@@ -71,7 +72,6 @@ type Checked = { readonly ok: true; readonly fields: CanonicalFields } | { reado
  * every row, and a schema library's generality costs more here than the whole rest of the checks.
  */
 function canonicalFields(candidate: Record<string, unknown>): Checked {
-  const fail = (field: string, problem: string): Checked => ({ ok: false, error: `${field}: ${problem}` });
   for (const field of TEXT_FIELDS) {
     let value = candidate[field];
     if (value === undefined || value === null) {
