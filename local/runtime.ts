@@ -143,8 +143,13 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       concurrency: options.sqsConcurrency ?? 4,
       failedVisibilitySeconds: options.failedVisibilitySeconds ?? 1,
       onError: onError('process'),
-      onFailedMessages: (failed, received) =>
-        stats.recordError('process', `${failed} of ${received} messages failed; SQS delivers them again (the DLQ takes a message after ${EventsQueue.maxReceiveCount} receives)`),
+      onFailedMessages: (failed, received) => {
+        stats.recordError('process', `${failed.length} of ${received} messages failed; SQS delivers them again (the DLQ takes a message after ${EventsQueue.maxReceiveCount} receives)`);
+        // The receive before the DLQ is worth a line of its own: it says which device's events are about to park there.
+        for (const record of failed.filter((r) => Number(r.attributes.ApproximateReceiveCount) >= EventsQueue.maxReceiveCount - 1)) {
+          onError('process')(new Error(`message ${record.messageId} (group ${record.attributes.MessageGroupId}) failed on receive ${record.attributes.ApproximateReceiveCount} of ${EventsQueue.maxReceiveCount}`));
+        }
+      },
     });
     const streamPoller = new StreamPoller({
       client: streamsClient,

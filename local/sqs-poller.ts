@@ -23,13 +23,15 @@ export type SqsPollerOptions = {
   /** Parallel pollers, like Lambda's concurrent invocations over different message groups. */
   readonly concurrency: number;
   /**
-   * Seconds before a failed message is received again. Lambda leaves it invisible for the rest of
-   * the visibility timeout; locally a shorter wait keeps retries and DLQ moves observable.
+   * Seconds before a failed message is received again the first time, doubling with each receive.
+   * Lambda leaves it invisible for the rest of the visibility timeout; locally a shorter wait keeps
+   * retries and DLQ moves observable. It grows because a flat 1 s spent a message's 5 receives in
+   * 5 s: a few seconds of throttling (the SDK's retry quota drained) sent healthy messages to the DLQ.
    */
   readonly failedVisibilitySeconds: number;
   readonly onError: (error: unknown) => void;
-  /** Messages the handler reported as failed (partial batch response); SQS delivers them again. */
-  readonly onFailedMessages?: (failed: number, received: number) => void;
+  /** Messages that failed, reported by the handler or with a failed invocation; SQS delivers them again. */
+  readonly onFailedMessages?: (failed: readonly SQSRecord[], received: number) => void;
   /** Fault injection: runs between receive and invoke. */
   readonly beforeInvoke?: (records: readonly SQSRecord[]) => Promise<void>;
 };
@@ -131,14 +133,17 @@ export class SqsPoller {
       );
     }
     if (failed.length > 0) {
-      if (!(response instanceof Error)) this.options.onFailedMessages?.(failed.length, records.length);
+      this.options.onFailedMessages?.(failed, records.length);
       await client.send(
         new ChangeMessageVisibilityBatchCommand({
           QueueUrl: queueUrl,
           Entries: failed.map((record, i) => ({
             Id: String(i),
             ReceiptHandle: record.receiptHandle,
-            VisibilityTimeout: this.options.failedVisibilitySeconds,
+            VisibilityTimeout: Math.min(
+              this.options.failedVisibilitySeconds * 2 ** ((Number(record.attributes.ApproximateReceiveCount) || 1) - 1),
+              EventsQueue.visibilityTimeoutSeconds,
+            ),
           })),
         }),
       );
