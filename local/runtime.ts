@@ -127,11 +127,11 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     const counterStore = aggregateDependencies(config, clientsFor());
     const queryDeps = queryDependencies(config, clientsFor());
 
-    const onError = (where: string) => (error: unknown) => {
-      const message = (error as Error)?.message ?? String(error);
+    const report = (where: string, message: string) => {
       stats.recordError(where, message);
       log(`${where}: ${message}`);
     };
+    const onError = (where: string) => (error: unknown) => report(where, (error as Error)?.message ?? String(error));
     // Lambda's SQS poller is billed like any client: count its receives and deletes too.
     calls.attach(sqsClient, 'sqs');
     const sqsPoller = new SqsPoller({
@@ -147,7 +147,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         stats.recordError('process', `${failed.length} of ${received} messages failed; SQS delivers them again (the DLQ takes a message after ${EventsQueue.maxReceiveCount} receives)`);
         // The receive before the DLQ is worth a line of its own: it says which device's events are about to park there.
         for (const record of failed.filter((r) => Number(r.attributes.ApproximateReceiveCount) >= EventsQueue.maxReceiveCount - 1)) {
-          onError('process')(new Error(`message ${record.messageId} (group ${record.attributes.MessageGroupId}) failed on receive ${record.attributes.ApproximateReceiveCount} of ${EventsQueue.maxReceiveCount}`));
+          report('process', `message ${record.messageId} (group ${record.attributes.MessageGroupId}) failed on receive ${record.attributes.ApproximateReceiveCount} of ${EventsQueue.maxReceiveCount}`);
         }
       },
     });

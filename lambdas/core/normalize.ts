@@ -327,7 +327,7 @@ function receivedIso(ms: number): string {
   return lastReceived.iso;
 }
 
-const nullToUndefined = (value: unknown) => (value === null || value === '' ? undefined : value);
+const nullToUndefined = (value: Json | undefined) => (present(value) ? value : undefined);
 
 export function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
