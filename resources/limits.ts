@@ -4,6 +4,12 @@ export const Limits = {
   maxRequestBytes: 10 * 1024 * 1024,
   maxEventBytes: 64 * 1024,
   maxEventAgeDays: 5,
+  /**
+   * The numeric contract of `value` (docs/reliability.md): |value| at most 1e12, kept to 6 decimal
+   * places; counters carry sums as integer micro-units, exact in DynamoDB's 38 digits.
+   */
+  maxAbsValue: 1e12,
+  valueFractionDigits: 6,
   /** Timestamps further than this in the future are clamped to receive time. */
   futureToleranceMs: 10 * 60 * 1000,
   /** Clock skew between `sentAt` and receive time above which timestamps are corrected. */

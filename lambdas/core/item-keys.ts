@@ -1,0 +1,59 @@
+/**
+ * The layout of every DynamoDB item key, in one place: one builder per item kind, with the access
+ * pattern it serves. Every user-supplied part goes through `keyPart`, so no input can form another
+ * project's key (the separator is encoded) and no key can pass DynamoDB's limits (long parts are
+ * hashed; the raw value is kept as an attribute of the item).
+ *
+ * DynamoDB limits (Developer Guide, "Service, account, and table quotas": partition key value
+ * 1 to 2,048 bytes, sort key value 1 to 1,024 bytes, both UTF-8).
+ */
+import { sha256Hex } from './event-id.js';
+
+export const SEPARATOR = '#';
+
+/** UTF-8 bytes a user-supplied part may take in a key before it is replaced by its hash. */
+export const MAX_KEY_PART_BYTES = 200;
+
+/** Project ids: chosen by operators at creation, never user input on the write path. */
+export const PROJECT_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+export function isValidProjectId(projectId: string): boolean {
+  return PROJECT_ID_PATTERN.test(projectId);
+}
+
+/**
+ * A user-supplied string as a key part: `%`, `#` and `~` are percent-encoded (so a part never
+ * contains the separator, and a plain part never starts with `~`); a part longer than
+ * `MAX_KEY_PART_BYTES` once encoded becomes `~` and 40 hex digits of its SHA-256.
+ */
+export function keyPart(value: string): string {
+  const encoded = /[%#~]/.test(value) ? value.replace(/[%#~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`) : value;
+  return Buffer.byteLength(encoded, 'utf8') <= MAX_KEY_PART_BYTES ? encoded : `~${sha256Hex(value).slice(0, 40)}`;
+}
+
+/** Joins key parts that are already safe (constants, project ids, ISO times, `keyPart` results). */
+export const joinKey = (...parts: readonly string[]): string => parts.join(SEPARATOR);
+
+/** EventsTable: one item per stored event; every conditional put (exactly once) is made on it. Get by id. */
+export const eventItemKey = (projectId: string, eventId: string) => ({ pk: joinKey(projectId, keyPart(eventId)) });
+
+/** StateTable: a device's live state (last seen, current session). Get by device. */
+export const deviceStateKey = (projectId: string, deviceId: string) => ({
+  pk: joinKey('DEVICE', projectId, keyPart(deviceId)),
+  sk: 'STATE',
+});
+
+/**
+ * StateTable: the lock that lets one processor emit a session's `session_start`; conditional put,
+ * expires by TTL. Session ids are scoped by device (two devices may send the same client id).
+ */
+export const sessionLockKey = (projectId: string, deviceId: string, sessionId: string) => ({
+  pk: joinKey('SESSION', projectId, keyPart(deviceId), keyPart(sessionId)),
+  sk: 'LOCK',
+});
+
+/** StateTable: rejected rows of a project's day, newest first by receive time. Query by day. */
+export const rejectionPartition = (projectId: string, day: string): string => joinKey('REJ', projectId, day);
+
+/** KeysTable: a project key, by the SHA-256 of the key. Get by hash. */
+export const apiKeyItemKey = (keyHash: string) => ({ pk: joinKey('KEY', keyHash) });
