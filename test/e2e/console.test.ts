@@ -4,21 +4,15 @@
  * rows in Rejections, flip a failure switch. Screenshots go to test-artifacts/console/.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../helpers/browser.js';
 import { startLocal, type LocalHarness } from '../helpers/local.js';
 
 const ARTIFACTS = 'test-artifacts/console';
-const CHROMIUM_CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter((p): p is string => Boolean(p));
-
-function chromiumPath(): string {
-  const found = CHROMIUM_CANDIDATES.find((path) => existsSync(path));
-  if (!found) throw new Error(`No chromium at ${CHROMIUM_CANDIDATES.join(', ')}: install Debian's (apt-get install chromium; .ci/run does) or set CHROMIUM_PATH.`);
-  return found;
-}
 
 describe('the console', () => {
   let local: LocalHarness;
@@ -52,7 +46,7 @@ describe('the console', () => {
       process.env.NODE_ENV = nodeEnv;
     }
     local = await startLocal();
-    browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on('pageerror', (error) => pageErrors.push(error.message));
   }, 180_000);
