@@ -8,16 +8,21 @@
  *   dlq inspect                                    how many messages, and a look at the first ten
  *   dlq redrive                                    back to the events queue, to be processed again
  *   import <file.ndjson|file.csv> --key SECRET     through /v1/import, resumable, with a progress bar
+ *   sql "SELECT …" [--format table|csv|json]       the lake's `events` view: DuckDB locally, Athena on a stack
+ *   lake compact                                   closed project-days rewritten as one file each, each event once
  */
 import { parseArgs } from 'node:util';
 import { createKey, isKeyKind, listKeys, revokeKey } from './commands/keys.js';
 import { inspectDlq, redriveDlq } from './commands/dlq.js';
 import { importFile } from './commands/import.js';
+import { compactLake } from './commands/lake.js';
+import { runSql } from './commands/sql.js';
+import { formatResult, isResultFormat } from './lake/format.js';
 import { resolveTarget } from './target.js';
 
 export type Output = { out: (line: string) => void; err: (text: string) => void; isTTY: boolean };
 
-const USAGE = `usage: tidemark [--stack NAME] [--data-dir DIR] <keys create|keys list|keys revoke|dlq inspect|dlq redrive|import> ...`;
+const USAGE = `usage: tidemark [--stack NAME] [--data-dir DIR] <keys create|keys list|keys revoke|dlq inspect|dlq redrive|import|sql|lake compact> ...`;
 
 export async function runCli(argv: string[], io: Output): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -81,6 +86,18 @@ export async function runCli(argv: string[], io: Output): Promise<number> {
           (report.resumedFrom > 0 ? ` (resumed after row ${report.resumedFrom})` : '') +
           (report.rejectedFile ? `; rejected rows in ${report.rejectedFile}` : ''),
       );
+    } else if (command === 'sql') {
+      const format = values.format ?? 'table';
+      if (!sub || !isResultFormat(format)) throw new UsageError('sql "SELECT …" [--format table|csv|json]');
+      const result = await runSql(target, sub, (state) => io.err(io.isTTY ? `\r${state}   ` : `${state}\n`));
+      if (io.isTTY) io.err('\n');
+      for (const line of formatResult(result, format)) io.out(line);
+    } else if (command === 'lake' && sub === 'compact') {
+      const outcomes = await compactLake(target);
+      for (const o of outcomes) {
+        io.out(`${o.partition.projectId} ${o.partition.day}: ${o.filesRead} files, ${o.rowsRead} rows -> 1 file, ${o.rowsWritten} rows (${o.bytes} bytes)`);
+      }
+      io.out(`${outcomes.length} project-days compacted`);
     } else {
       throw new UsageError(USAGE);
     }

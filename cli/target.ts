@@ -51,6 +51,8 @@ async function stackOutputs(stackName: string): Promise<RuntimeOutputs> {
       keysTableName: need('KeysTableName'),
       eventsQueueUrl: need('EventsQueueUrl'),
       deadLetterQueueUrl: need('DeadLetterQueueUrl'),
+      ...(outputs.LakeBucketName ? { lakeBucketName: outputs.LakeBucketName } : {}),
+      ...(outputs.LakeWorkgroupName ? { lakeWorkgroupName: outputs.LakeWorkgroupName } : {}),
     };
   } finally {
     client.destroy();

@@ -10,6 +10,7 @@ export type TidemarkConfig = {
   readonly aggregatesTable?: string;
   readonly keysTable?: string;
   readonly eventsQueueUrl?: string;
+  readonly lakeBucket?: string;
   readonly dynamodbEndpoint?: string;
   readonly sqsEndpoint?: string;
   readonly maxEventAgeDays: number;
@@ -34,6 +35,7 @@ export function configFromEnv(env: Env): TidemarkConfig {
     aggregatesTable: env[EnvNames.aggregatesTable],
     keysTable: env[EnvNames.keysTable],
     eventsQueueUrl: env[EnvNames.eventsQueueUrl],
+    lakeBucket: env[EnvNames.lakeBucket],
     dynamodbEndpoint: env[EnvNames.dynamodbEndpoint],
     sqsEndpoint: env[EnvNames.sqsEndpoint],
     maxEventAgeDays: number(EnvNames.maxEventAgeDays, Limits.maxEventAgeDays),

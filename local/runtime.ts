@@ -8,18 +8,31 @@ import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { AggregatesTable, EnvNames, EventsQueue, EventsStreamMapping, EventsTable, KeysTable, StateTable } from '../resources/index.js';
+import {
+  AggregatesTable,
+  EnvNames,
+  EventsQueue,
+  EventsStreamMapping,
+  EventsTable,
+  KeysTable,
+  LakeFunction,
+  LakeLayout,
+  LakeStreamMapping,
+  StateTable,
+} from '../resources/index.js';
 import { configFromEnv, type TidemarkConfig } from '../lambdas/config.js';
 import { createClients, createDocumentClient } from '../lambdas/adapters/clients.js';
 import { DynamoKeyStore } from '../lambdas/adapters/key-store.js';
 import { KeyKind } from '../lambdas/core/keys.js';
 import { aggregateDependencies, createAggregateHandler } from '../lambdas/aggregate/handler.js';
 import { createIngestHandler, ingestDependencies } from '../lambdas/ingest/handler.js';
+import { createLakeHandler } from '../lambdas/lake/handler.js';
 import { createProcessHandler, processDependencies } from '../lambdas/process/handler.js';
 import { createQueryHandler, queryDependencies } from '../lambdas/query/handler.js';
 import { AwsCallCounter, type CallCounts } from './aws-calls.js';
 import { startDynamoDbLocal, startSqs, type Engine } from './engines.js';
 import { FaultInjector, type FaultPlan } from './faults.js';
+import { FileLakeObjects } from './file-lake-objects.js';
 import { InvocationStats } from './invocation-stats.js';
 import { consoleRoutes } from './console-routes.js';
 import { startHttpServer, type LocalApi } from './http-server.js';
@@ -37,6 +50,11 @@ export type RuntimeOutputs = {
   readonly keysTableName: string;
   readonly eventsQueueUrl: string;
   readonly deadLetterQueueUrl: string;
+  /** Local runtime only: the folder holding the lake (what S3 holds on AWS). */
+  readonly lakeDir?: string;
+  /** Deployed stack only: the lake's bucket and the Athena workgroup `tidemark sql` runs in. */
+  readonly lakeBucketName?: string;
+  readonly lakeWorkgroupName?: string;
 };
 
 export const DemoProject = { projectId: 'demo', writeKey: 'demo-write-key', secretKey: 'demo-secret-key' } as const;
@@ -65,6 +83,10 @@ export type Runtime = {
   readonly sqsEndpoint: string;
   /** True when the last stream pass found nothing new. */
   streamIdle(): boolean;
+  /** True when the lake writer's last stream pass found nothing new. */
+  lakeIdle(): boolean;
+  /** The lake's folder (what S3 holds on AWS). */
+  readonly lakeDir: string;
   /** AWS requests the handlers made so far. */
   readonly calls: CallCounts;
   readonly invocations: InvocationStats['byFunction'];
@@ -162,9 +184,24 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       onError: onError('aggregate'),
       onDiscard: (records) => log(`aggregate: discarded a batch of ${records.length} records after all retries`),
     });
+    // The lake writer: a second, independent mapping on the same stream, with its own positions.
+    const lakeDir = join(dataDir, LakeLayout.localFolder);
+    const lakeObjects = new FileLakeObjects(lakeDir);
+    const lakePoller = new StreamPoller({
+      client: streamsClient,
+      streamArn: events!.streamArn!,
+      handler: invocations.wrap('lake', createLakeHandler(() => lakeObjects)),
+      consumer: { functionName: 'lake', timeoutSeconds: LakeFunction.timeoutSeconds, batchSize: LakeStreamMapping.batchSize },
+      positionsFile: join(dataDir, 'lake-stream-positions.json'),
+      retryDelayMs: options.streamRetryDelayMs ?? 200,
+      batchingWindowMs: options.streamBatchingWindowMs ?? LakeStreamMapping.maxBatchingWindowSeconds * 1000,
+      onError: onError('lake'),
+      onDiscard: (records) => log(`lake: discarded a batch of ${records.length} records after all retries`),
+    });
     sqsPoller.start();
     streamPoller.start();
-    stoppers.push(() => sqsPoller.stop(), () => streamPoller.stop());
+    lakePoller.start();
+    stoppers.push(() => sqsPoller.stop(), () => streamPoller.stop(), () => lakePoller.stop());
 
     const ingest = stats.observeIngest(invocations.wrap('ingest', createIngestHandler(() => ingestDeps)));
     const query = invocations.wrap('query', createQueryHandler(() => queryDeps));
@@ -176,7 +213,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       queues,
     });
     const api: LocalApi = await startHttpServer(options.port ?? 3000, { ingest, query }, async (request) =>
-      request.url.pathname === '/health' && !(sqsPoller.running && streamPoller.running)
+      request.url.pathname === '/health' && !(sqsPoller.running && streamPoller.running && lakePoller.running)
         ? { statusCode: 503, headers: { 'content-type': 'application/json' }, body: '{"status":"starting"}' }
         : localRoutes(request),
     );
@@ -191,6 +228,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       keysTableName: config.keysTable!,
       eventsQueueUrl: queues.queueUrl,
       deadLetterQueueUrl: queues.dlqUrl,
+      lakeDir,
     };
     writeFileSync(descriptor, JSON.stringify(outputs, null, 2));
     stoppers.push(async () => rmSync(descriptor, { force: true }));
@@ -202,6 +240,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       dynamodbEndpoint: dynamo.endpoint,
       sqsEndpoint: sqs.endpoint,
       streamIdle: () => streamPoller.idle,
+      lakeIdle: () => lakePoller.idle,
+      lakeDir,
       calls: calls.counts,
       invocations: invocations.byFunction,
       faults,

@@ -21,6 +21,8 @@ export type StreamPollerOptions = {
   readonly client: DynamoDBStreamsClient;
   readonly streamArn: string;
   readonly handler: LambdaHandler<DynamoDBStreamEvent, unknown>;
+  /** The consuming function, when not the aggregator: each mapping has its own batch size and timeout. */
+  readonly consumer?: { readonly functionName: string; readonly timeoutSeconds: number; readonly batchSize: number };
   /** JSON file holding the last sequence number delivered per shard. */
   readonly positionsFile: string;
   readonly retryDelayMs: number;
@@ -35,6 +37,8 @@ export type StreamPollerOptions = {
 
 /** The mapping's filter: only these stream events reach the handler. */
 const WANTED_EVENT_NAMES = new Set<string>(EventsStreamMapping.eventNames);
+/** GetRecords returns at most 1,000 records (DynamoDB Streams API reference, GetRecords: Limit). */
+const MAX_RECORDS_PER_GET = 1000;
 const RENEWABLE_ITERATOR_ERRORS = new Set(['TrimmedDataAccessException', 'ExpiredIteratorException']);
 
 type ShardState = { iterator?: string; finished: boolean };
@@ -62,7 +66,14 @@ export class StreamPoller {
   readonly #positions: Record<string, string>;
   #idle = true;
 
+  readonly #consumer: NonNullable<StreamPollerOptions['consumer']>;
+
   constructor(private readonly options: StreamPollerOptions) {
+    this.#consumer = options.consumer ?? {
+      functionName: 'aggregate',
+      timeoutSeconds: AggregateFunction.timeoutSeconds,
+      batchSize: EventsStreamMapping.batchSize,
+    };
     this.#positions = existsSync(options.positionsFile) ? JSON.parse(readFileSync(options.positionsFile, 'utf8')) : {};
   }
 
@@ -165,11 +176,11 @@ export class StreamPoller {
   async #collect(state: ShardState): Promise<{ records: _Record[]; iteratorLost: boolean }> {
     const records: _Record[] = [];
     let windowEnds = Number.POSITIVE_INFINITY;
-    while (state.iterator && records.length < EventsStreamMapping.batchSize) {
+    while (state.iterator && records.length < this.#consumer.batchSize) {
       let page;
       try {
         page = await this.options.client.send(
-          new GetRecordsCommand({ ShardIterator: state.iterator, Limit: EventsStreamMapping.batchSize - records.length }),
+          new GetRecordsCommand({ ShardIterator: state.iterator, Limit: Math.min(MAX_RECORDS_PER_GET, this.#consumer.batchSize - records.length) }),
         );
       } catch (error) {
         // DynamoDB Local invalidates an iterator taken on a then-empty shard once records arrive;
@@ -191,7 +202,7 @@ export class StreamPoller {
   async #deliver(records: DynamoDBRecord[]): Promise<void> {
     for (let attempt = 0; attempt <= EventsStreamMapping.retryAttempts; attempt++) {
       try {
-        await invoke('aggregate', this.options.handler, { Records: records }, AggregateFunction.timeoutSeconds);
+        await invoke(this.#consumer.functionName, this.options.handler, { Records: records }, this.#consumer.timeoutSeconds);
         return;
       } catch (error) {
         this.options.onError(error);
