@@ -8,6 +8,7 @@ import type { Construct } from 'constructs';
 import { Limits } from '../resources/index.js';
 import { Aggregates } from './constructs/aggregates.js';
 import { ConsoleSite } from './constructs/console-site.js';
+import { EventLake } from './constructs/event-lake.js';
 import { EventPipeline } from './constructs/event-pipeline.js';
 import { IngestApi } from './constructs/ingest-api.js';
 import { Operations } from './constructs/operations.js';
@@ -42,6 +43,7 @@ export class TidemarkStack extends Stack {
   readonly ingestApi: IngestApi;
   readonly pipeline: EventPipeline;
   readonly aggregates: Aggregates;
+  readonly lake: EventLake;
   readonly operations: Operations;
   readonly consoleSite?: ConsoleSite;
 
@@ -55,6 +57,7 @@ export class TidemarkStack extends Stack {
 
     this.pipeline = new EventPipeline(this, 'Pipeline', { eventRetentionDays, logRetention, removalPolicy });
     this.aggregates = new Aggregates(this, 'Aggregates', { eventsTable: this.pipeline.eventsTable, logRetention, removalPolicy });
+    this.lake = new EventLake(this, 'Lake', { eventsTable: this.pipeline.eventsTable, logRetention, removalPolicy });
     this.ingestApi = new IngestApi(this, 'IngestApi', {
       stageName: props.stageName ?? 'v1',
       queue: this.pipeline.queue,
@@ -81,6 +84,7 @@ export class TidemarkStack extends Stack {
         Process: this.pipeline.processFunction.function,
         Aggregate: this.aggregates.aggregateFunction.function,
         Query: this.ingestApi.queryFunction.function,
+        Lake: this.lake.lakeFunction.function,
       },
       tables: {
         Events: this.pipeline.eventsTable,
@@ -96,6 +100,9 @@ export class TidemarkStack extends Stack {
     new CfnOutput(this, 'KeysTableName', { value: this.ingestApi.keysTable.tableName });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.pipeline.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'EventsQueueUrl', { value: this.pipeline.queue.queueUrl });
+    new CfnOutput(this, 'LakeBucketName', { value: this.lake.bucket.bucketName, description: 'Every event as Parquet: events/project=P/dt=D/' });
+    new CfnOutput(this, 'LakeWorkgroupName', { value: this.lake.workgroup.name, description: 'Athena workgroup of tidemark sql --stack' });
+    new CfnOutput(this, 'LakeQueryPolicyArn', { value: this.lake.queryPolicy.managedPolicyArn, description: 'Attach to an operator role to run tidemark sql' });
     if (props.consoleDistDir) {
       this.consoleSite = new ConsoleSite(this, 'Console', { api: this.ingestApi.api, distDir: props.consoleDistDir });
       new CfnOutput(this, 'ConsoleUrl', { value: this.consoleSite.url, description: 'The Tidemark console (enter a secret key in Settings)' });

@@ -25,7 +25,9 @@ const storedItem = fc.record({
   library: fc.option(hostileText, { nil: undefined }),
 });
 
-function streamed(events: fc.infer<typeof storedItem>[]): StreamedEvent[] {
+type StoredItem = typeof storedItem extends fc.Arbitrary<infer T> ? T : never;
+
+function streamed(events: StoredItem[]): StreamedEvent[] {
   return events.map((e, i) => ({
     sequenceNumber: String(1_000_000 + i).padStart(21, '0'),
     item: {
