@@ -72,6 +72,7 @@ export class TidemarkStack extends Stack {
       logRetention,
       removalPolicy,
     });
+    this.lake.grantKeepRejections(this.ingestApi.ingestFunction.function);
     this.operations = new Operations(this, 'Operations', {
       ...(props.alarmEmail ? { alarmEmail: props.alarmEmail } : {}),
       api: this.ingestApi.api,

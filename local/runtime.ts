@@ -25,7 +25,7 @@ import { createClients, createDocumentClient } from '../lambdas/adapters/clients
 import { DynamoKeyStore } from '../lambdas/adapters/key-store.js';
 import { KeyKind } from '../lambdas/core/keys.js';
 import { aggregateDependencies, createAggregateHandler } from '../lambdas/aggregate/handler.js';
-import { createIngestHandler, ingestDependencies } from '../lambdas/ingest/handler.js';
+import { createIngestHandler, ingestDependencies, lakeRejections } from '../lambdas/ingest/handler.js';
 import { createLakeHandler } from '../lambdas/lake/handler.js';
 import { createProcessHandler, processDependencies } from '../lambdas/process/handler.js';
 import { createQueryHandler, queryDependencies } from '../lambdas/query/handler.js';
@@ -143,7 +143,9 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       return clients;
     };
     const stats = new PipelineStats();
-    const ingestDeps = ingestDependencies(config, clientsFor());
+    const lakeDir = join(dataDir, LakeLayout.localFolder);
+    const lakeObjects = new FileLakeObjects(lakeDir);
+    const ingestDeps = { ...ingestDependencies(config, clientsFor()), keepRejectedRows: lakeRejections(lakeObjects) };
     const processClients = processDependencies(config, clientsFor());
     const processDeps = { ...processClients, events: stats.observeStore(processClients.events) };
     const counterStore = aggregateDependencies(config, clientsFor());
@@ -185,8 +187,6 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       onDiscard: (records) => log(`aggregate: discarded a batch of ${records.length} records after all retries`),
     });
     // The lake writer: a second, independent mapping on the same stream, with its own positions.
-    const lakeDir = join(dataDir, LakeLayout.localFolder);
-    const lakeObjects = new FileLakeObjects(lakeDir);
     const lakePoller = new StreamPoller({
       client: streamsClient,
       streamArn: events!.streamArn!,

@@ -7,17 +7,26 @@
 /** A lake column: its Parquet type (as hyparquet-writer names it), Glue/Athena type and DuckDB type. */
 export type LakeColumn = {
   readonly name: string;
-  readonly parquet: 'STRING' | 'DOUBLE' | 'TIMESTAMP';
-  readonly glue: 'string' | 'double' | 'timestamp';
-  readonly duckdb: 'VARCHAR' | 'DOUBLE' | 'TIMESTAMP';
+  readonly parquet: (typeof ColumnKinds)[LakeColumnKind]['parquet'];
+  readonly glue: LakeColumnKind;
+  readonly duckdb: (typeof ColumnKinds)[LakeColumnKind]['duckdb'];
   readonly required: boolean;
 };
 
-const column = (name: string, kind: 'string' | 'double' | 'timestamp', required = false): LakeColumn => ({
+const ColumnKinds = {
+  string: { parquet: 'STRING', duckdb: 'VARCHAR' },
+  double: { parquet: 'DOUBLE', duckdb: 'DOUBLE' },
+  int: { parquet: 'INT32', duckdb: 'INTEGER' },
+  boolean: { parquet: 'BOOLEAN', duckdb: 'BOOLEAN' },
+  timestamp: { parquet: 'TIMESTAMP', duckdb: 'TIMESTAMP' },
+} as const;
+export type LakeColumnKind = keyof typeof ColumnKinds;
+
+const column = (name: string, kind: LakeColumnKind, required = false): LakeColumn => ({
   name,
-  parquet: kind === 'string' ? 'STRING' : kind === 'double' ? 'DOUBLE' : 'TIMESTAMP',
+  parquet: ColumnKinds[kind].parquet,
   glue: kind,
-  duckdb: kind === 'string' ? 'VARCHAR' : kind === 'double' ? 'DOUBLE' : 'TIMESTAMP',
+  duckdb: ColumnKinds[kind].duckdb,
   required,
 });
 
@@ -43,6 +52,20 @@ export const LakeEventColumns: readonly LakeColumn[] = [
   column('os', 'string'),
   column('properties', 'string', true),
   column('context', 'string'),
+];
+
+/**
+ * Columns of a rejected row, kept whole (the API's audit store keeps 2 KB for 30 days): partitioned
+ * by project and receive day, replayable through `/v1/import` by `tidemark rejections replay`.
+ */
+export const LakeRejectionColumns: readonly LakeColumn[] = [
+  column('receivedat', 'timestamp', true),
+  column('requestid', 'string', true),
+  column('rowindex', 'int', true),
+  column('reason', 'string', true),
+  column('error', 'string', true),
+  column('retryable', 'boolean', true),
+  column('row', 'string', true),
 ];
 
 /** Hive partition keys, in path order: `events/project=P/dt=YYYY-MM-DD/…`. */
@@ -90,6 +113,7 @@ export const LakeBucket = {
 export const LakeCatalog = {
   databaseName: 'tidemark_lake',
   eventsTableName: 'events_raw',
+  rejectionsTableName: 'rejections',
   /** Partition projection covers days from here on; later days need no catalog update. */
   projectionStartDay: '2020-01-01',
 } as const;

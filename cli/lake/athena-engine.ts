@@ -9,6 +9,7 @@ import {
   StartQueryExecutionCommand,
   type Row,
 } from '@aws-sdk/client-athena';
+import { LakeCatalog } from '../../resources/index.js';
 import { withEventsView } from './views.js';
 import type { SqlEngine, SqlResult, SqlValue } from './sql-engine.js';
 
@@ -23,7 +24,12 @@ export class AthenaEngine implements SqlEngine {
 
   async query(statement: string, onProgress: (state: string) => void = () => undefined): Promise<SqlResult> {
     const { QueryExecutionId: id } = await this.client.send(
-      new StartQueryExecutionCommand({ QueryString: withEventsView(statement), WorkGroup: this.workgroup }),
+      new StartQueryExecutionCommand({
+        QueryString: withEventsView(statement),
+        WorkGroup: this.workgroup,
+        // Unqualified names (`rejections`, `events_raw`) resolve in the lake's database.
+        QueryExecutionContext: { Database: LakeCatalog.databaseName },
+      }),
     );
     for (;;) {
       const { QueryExecution } = await this.client.send(new GetQueryExecutionCommand({ QueryExecutionId: id }));

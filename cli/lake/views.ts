@@ -6,6 +6,8 @@
 import { LakeCatalog, LakeEventColumns, LakePartitions } from '../../resources/index.js';
 
 export const EVENTS_VIEW = 'events';
+/** Rejected rows need no dedup: one object per request, rewritten whole by a retry. */
+export const REJECTIONS_VIEW = LakeCatalog.rejectionsTableName;
 
 const quoted = (name: string) => `"${name}"`;
 const selectedColumns = [...LakeEventColumns.map((c) => c.name), LakePartitions.project, LakePartitions.day].map(quoted).join(', ');

@@ -6,7 +6,7 @@
 import { LakeEventColumns, LakeLayout, LakePartitions } from '../../resources/index.js';
 import { dayBucket } from './timestamps.js';
 
-export type LakeValue = string | number | Date | null;
+export type LakeValue = string | number | boolean | Date | null;
 export type LakeRow = Readonly<Record<string, LakeValue>>;
 
 /** One project-day of the lake: `events/project=P/dt=D/`. */
@@ -113,5 +113,39 @@ export function distinctEvents(rows: Iterable<LakeRow>): LakeRow[] {
   return distinct;
 }
 
-/** Lake columns in file order, for writers and readers alike. */
-export const lakeColumnNames = (): string[] => LakeEventColumns.map((c) => c.name);
+/** A rejected row as the ingest use case saw it: the rejection and the row exactly as sent. */
+export type RejectedRowRecord = {
+  readonly index: number;
+  readonly reason: string;
+  readonly error: string;
+  readonly retryable: boolean;
+  readonly receivedAt: string;
+  readonly requestId: string;
+  readonly row: unknown;
+};
+
+/** A rejected row, whole, as a lake row; `row` is the JSON the client sent for it. */
+export function rejectionRowOf(rejection: RejectedRowRecord): LakeRow {
+  return {
+    receivedat: time(rejection.receivedAt),
+    requestid: rejection.requestId,
+    rowindex: rejection.index,
+    reason: rejection.reason,
+    error: rejection.error,
+    retryable: rejection.retryable,
+    row: wholeJson(rejection.row),
+  };
+}
+
+function wholeJson(row: unknown): string {
+  try {
+    return JSON.stringify(row) ?? 'null';
+  } catch {
+    // Only a row nested deeper than the serializer's stack can get here; the parser took it, so say so.
+    return JSON.stringify({ __unserializable: 'nested too deeply to serialize again' });
+  }
+}
+
+/** `rejections/project=P/dt=D/request-<id>.parquet`: one object per request, by receive day. */
+export const rejectionObjectKey = (projectId: string, receivedAt: string, requestId: string): string =>
+  `${partitionPrefix({ projectId, day: receivedAt.slice(0, 10) }, LakeLayout.rejectionsPrefix)}request-${encodeURIComponent(requestId)}.parquet`;

@@ -22,6 +22,8 @@ import {
   LakeCatalog,
   LakeEventColumns,
   LakeFunction,
+  LakeRejectionColumns,
+  type LakeColumn,
   LakeLayout,
   LakePartitions,
   LakeStreamMapping,
@@ -38,7 +40,13 @@ export type EventLakeProps = {
 /** Athena writes query results under this prefix of the lake bucket; they expire on their own. */
 const RESULTS_PREFIX = 'athena-results/';
 
-const glueType = { string: glue.Schema.STRING, double: glue.Schema.DOUBLE, timestamp: glue.Schema.TIMESTAMP } as const;
+const glueType = {
+  string: glue.Schema.STRING,
+  double: glue.Schema.DOUBLE,
+  int: glue.Schema.INTEGER,
+  boolean: glue.Schema.BOOLEAN,
+  timestamp: glue.Schema.TIMESTAMP,
+} as const;
 
 export class EventLake extends Construct {
   readonly bucket: s3.Bucket;
@@ -46,6 +54,7 @@ export class EventLake extends Construct {
   readonly failedBatches: sqs.Queue;
   readonly database: glue.Database;
   readonly eventsTable: glue.S3Table;
+  readonly rejectionsTable: glue.S3Table;
   readonly workgroup: athena.CfnWorkGroup;
   /** What an operator's role needs for `tidemark sql` and `tidemark lake compact`: attach it to that role. */
   readonly queryPolicy: iam.ManagedPolicy;
@@ -103,34 +112,17 @@ export class EventLake extends Construct {
     );
 
     this.database = new glue.Database(this, 'Database', { databaseName: LakeCatalog.databaseName });
-    const eventsLocation = `s3://${this.bucket.bucketName}/${LakeLayout.eventsPrefix}/`;
-    this.eventsTable = new glue.S3Table(this, 'EventsTable', {
-      database: this.database,
+    this.eventsTable = this.#partitionedTable('EventsTable', {
       tableName: LakeCatalog.eventsTableName,
       description: 'Every stored event, one row per stream delivery; query the deduplicated `events` view through `tidemark sql`.',
-      storage: glue.S3TableStorage.fromBucket(this.bucket),
-      s3Prefix: `${LakeLayout.eventsPrefix}/`,
-      dataFormat: glue.DataFormat.PARQUET,
-      columns: LakeEventColumns.map((c) => ({ name: c.name, type: glueType[c.glue] })),
-      partitionKeys: [
-        { name: LakePartitions.project, type: glue.Schema.STRING },
-        { name: LakePartitions.day, type: glue.Schema.STRING },
-      ],
-      // Partition projection (Athena docs, "Use partition projection with Amazon Athena"): an
-      // injected project (queries name it: WHERE project = 'demo'), and days from the start date
-      // to NOW, so a new project or day needs no catalog update.
-      partitionProjection: {
-        [LakePartitions.project]: glue.PartitionProjectionConfiguration.injected(),
-        [LakePartitions.day]: glue.PartitionProjectionConfiguration.date({
-          min: LakeCatalog.projectionStartDay,
-          max: 'NOW',
-          format: 'yyyy-MM-dd',
-          step: { interval: 1, intervalUnit: glue.DateIntervalUnit.DAYS },
-        }),
-      },
-      parameters: {
-        'storage.location.template': `${eventsLocation}${LakePartitions.project}=\${${LakePartitions.project}}/${LakePartitions.day}=\${${LakePartitions.day}}/`,
-      },
+      prefix: LakeLayout.eventsPrefix,
+      columns: LakeEventColumns,
+    });
+    this.rejectionsTable = this.#partitionedTable('RejectionsTable', {
+      tableName: LakeCatalog.rejectionsTableName,
+      description: 'Rejected rows kept whole, by receive day; `tidemark rejections replay` sends them through /v1/import.',
+      prefix: LakeLayout.rejectionsPrefix,
+      columns: LakeRejectionColumns,
     });
 
     this.workgroup = new athena.CfnWorkGroup(this, 'Workgroup', {
@@ -163,14 +155,62 @@ export class EventLake extends Construct {
         }),
         new iam.PolicyStatement({
           actions: ['glue:GetDatabase', 'glue:GetTable'],
-          resources: [stack.formatArn({ service: 'glue', resource: 'catalog' }), this.database.databaseArn, this.eventsTable.tableArn],
+          resources: [
+            stack.formatArn({ service: 'glue', resource: 'catalog' }),
+            this.database.databaseArn,
+            this.eventsTable.tableArn,
+            this.rejectionsTable.tableArn,
+          ],
         }),
         new iam.PolicyStatement({ actions: ['s3:ListBucket', 's3:GetBucketLocation'], resources: [this.bucket.bucketArn] }),
-        new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [objects(`${LakeLayout.eventsPrefix}/`), objects(RESULTS_PREFIX)] }),
+        new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [objects(`${LakeLayout.eventsPrefix}/`), objects(`${LakeLayout.rejectionsPrefix}/`), objects(RESULTS_PREFIX)] }),
         new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resources: [objects(RESULTS_PREFIX)] }),
         // Compaction writes a day's one file and deletes the batch files it folded in.
         new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:DeleteObject'], resources: [objects(`${LakeLayout.eventsPrefix}/`)] }),
       ],
+    });
+  }
+
+  /** Lets the ingest function keep rejected rows whole under `rejections/`. */
+  grantKeepRejections(fn: lambda.Function): void {
+    fn.addEnvironment(EnvNames.lakeBucket, this.bucket.bucketName);
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [this.bucket.arnForObjects(`${LakeLayout.rejectionsPrefix}/*`)] }),
+    );
+  }
+
+  /**
+   * A Parquet table under `prefix/project=P/dt=D/`, with partition projection (Athena docs, "Use
+   * partition projection with Amazon Athena"): an injected project (queries name it: WHERE
+   * project = 'demo') and days from the start date to NOW, so a new project or day needs no
+   * catalog update and no crawler.
+   */
+  #partitionedTable(id: string, spec: { tableName: string; description: string; prefix: string; columns: readonly LakeColumn[] }): glue.S3Table {
+    const location = `s3://${this.bucket.bucketName}/${spec.prefix}/`;
+    return new glue.S3Table(this, id, {
+      database: this.database,
+      tableName: spec.tableName,
+      description: spec.description,
+      storage: glue.S3TableStorage.fromBucket(this.bucket),
+      s3Prefix: `${spec.prefix}/`,
+      dataFormat: glue.DataFormat.PARQUET,
+      columns: spec.columns.map((c) => ({ name: c.name, type: glueType[c.glue] })),
+      partitionKeys: [
+        { name: LakePartitions.project, type: glue.Schema.STRING },
+        { name: LakePartitions.day, type: glue.Schema.STRING },
+      ],
+      partitionProjection: {
+        [LakePartitions.project]: glue.PartitionProjectionConfiguration.injected(),
+        [LakePartitions.day]: glue.PartitionProjectionConfiguration.date({
+          min: LakeCatalog.projectionStartDay,
+          max: 'NOW',
+          format: 'yyyy-MM-dd',
+          step: { interval: 1, intervalUnit: glue.DateIntervalUnit.DAYS },
+        }),
+      },
+      parameters: {
+        'storage.location.template': `${location}${LakePartitions.project}=\${${LakePartitions.project}}/${LakePartitions.day}=\${${LakePartitions.day}}/`,
+      },
     });
   }
 }
