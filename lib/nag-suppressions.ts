@@ -57,6 +57,8 @@ export function addNagSuppressions(stack: Stack & Pick<TidemarkStack, 'ingestApi
     'This queue is itself the on-failure destination of the stream mapping; it keeps failed batch pointers 14 days.',
   );
   acknowledgeLake(stack, stack.lake);
+  const rejections = `IAM5[Resource::<${stack.getLogicalId(stack.lake.bucket.node.defaultChild as never)}.Arn>/rejections/*]`;
+  acknowledge(stack.ingestApi.ingestFunction, rejections, 'Rejected rows are kept one object per request (rejections/project=P/dt=D/request-ID.parquet); ingest may only put under rejections/.');
 }
 
 function acknowledgeLake(stack: Stack, lake: EventLake): void {
@@ -70,6 +72,7 @@ function acknowledgeLake(stack: Stack, lake: EventLake): void {
   const perObject = 'Objects are named per stream batch (events/project=P/dt=D/batch-…parquet), so a grant can only name the prefix.';
   acknowledge(lake.lakeFunction, `IAM5[Resource::<${bucket}.Arn>/events/*]`, `${perObject} The writer may only put under events/.`);
   acknowledge(lake.queryPolicy, `IAM5[Resource::<${bucket}.Arn>/events/*]`, `${perObject} Operators read them, and compaction rewrites a day into one file.`);
+  acknowledge(lake.queryPolicy, `IAM5[Resource::<${bucket}.Arn>/rejections/*]`, 'Rejected rows are one object per request; operators read them to replay them.');
   acknowledge(lake.queryPolicy, `IAM5[Resource::<${bucket}.Arn>/athena-results/*]`, 'Athena names each query result object by its query id; the workgroup writes them under this prefix only.');
 }
 

@@ -63,12 +63,22 @@ describe('lake writer', () => {
   });
 });
 
+describe('rejected rows', () => {
+  it('lets the ingest function put rejected rows under rejections/, and names the bucket in its environment', () => {
+    const s3 = policyStatements('IngestApiIngest').filter((s) => actions([s]).some((a) => a.startsWith('s3:')));
+    expect(actions(s3)).toEqual(['s3:PutObject']);
+    expect(JSON.stringify(s3[0]!.Resource)).toContain('/rejections/*');
+    const [, ingest] = Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) => id.startsWith('IngestApiIngest'))!;
+    expect(ingest.Properties.Environment.Variables.TIDEMARK_LAKE_BUCKET.Ref).toMatch(/^LakeLakeBucket/);
+  });
+});
+
 describe('catalog and Athena', () => {
   it('declares the Parquet events table with typed columns and partition projection on project and day', () => {
     template.hasResourceProperties('AWS::Glue::Database', { DatabaseInput: { Name: LakeCatalog.databaseName } });
-    const [, table] = Object.entries(template.findResources('AWS::Glue::Table'))[0]!;
-    const input = table.Properties.TableInput;
-    expect(input.Name).toBe(LakeCatalog.eventsTableName);
+    const tables = Object.values(template.findResources('AWS::Glue::Table')).map((t) => t.Properties.TableInput);
+    expect(tables.map((t) => t.Name).sort()).toEqual([LakeCatalog.eventsTableName, LakeCatalog.rejectionsTableName].sort());
+    const input = tables.find((t) => t.Name === LakeCatalog.eventsTableName)!;
     expect(input.StorageDescriptor.Columns.map((c: { Name: string; Type: string }) => [c.Name, c.Type])).toEqual(LakeEventColumns.map((c) => [c.name, c.glue]));
     expect(input.StorageDescriptor.SerdeInfo.SerializationLibrary).toContain('ParquetHiveSerDe');
     expect(input.PartitionKeys).toEqual([
