@@ -19,7 +19,7 @@ export type TidemarkStackProps = StackProps & {
   readonly stageName?: string;
   /** Rows older than this are rejected on /v1/batch and /v1/track. @default 5 */
   readonly maxEventAgeDays?: number;
-  /** Days a stored event is kept. @default 400 */
+  /** Days a stored event stays in DynamoDB (the hot tier; the lake keeps every event). @default 35 */
   readonly eventRetentionDays?: number;
   /** Ingest requests per second per project; 0 turns it off. @default 100 */
   readonly projectRateLimitPerSecond?: number;
