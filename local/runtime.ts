@@ -89,6 +89,8 @@ export type Runtime = {
   readonly lakeDir: string;
   /** AWS requests the handlers made so far. */
   readonly calls: CallCounts;
+  /** The same, per function (the cost model turns each function's calls into its billed duration). */
+  readonly callsByFunction: Record<string, CallCounts>;
   readonly invocations: InvocationStats['byFunction'];
   readonly faults: FaultInjector;
   stop(): Promise<void>;
@@ -134,10 +136,15 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     const calls = new AwsCallCounter();
     const invocations = new InvocationStats();
     const faults = new FaultInjector(options.faults ?? {});
-    const clientsFor = () => {
+    const callsByFunction: Record<string, CallCounts> = {};
+    const clientsFor = (functionName: string) => {
       const clients = createClients(config);
-      calls.attach(clients.documents, 'dynamodb');
-      calls.attach(clients.sqs, 'sqs');
+      const own = new AwsCallCounter();
+      callsByFunction[functionName] = own.counts;
+      for (const counter of [calls, own]) {
+        counter.attach(clients.documents, 'dynamodb');
+        counter.attach(clients.sqs, 'sqs');
+      }
       faults.attachToSqs(clients.sqs);
       faults.attachToDynamo(clients.documents);
       return clients;
@@ -145,11 +152,11 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     const stats = new PipelineStats();
     const lakeDir = join(dataDir, LakeLayout.localFolder);
     const lakeObjects = new FileLakeObjects(lakeDir);
-    const ingestDeps = { ...ingestDependencies(config, clientsFor()), keepRejectedRows: lakeRejections(lakeObjects) };
-    const processClients = processDependencies(config, clientsFor());
+    const ingestDeps = { ...ingestDependencies(config, clientsFor('ingest')), keepRejectedRows: lakeRejections(lakeObjects) };
+    const processClients = processDependencies(config, clientsFor('process'));
     const processDeps = { ...processClients, events: stats.observeStore(processClients.events) };
-    const counterStore = aggregateDependencies(config, clientsFor());
-    const queryDeps = queryDependencies(config, clientsFor());
+    const counterStore = aggregateDependencies(config, clientsFor('aggregate'));
+    const queryDeps = queryDependencies(config, clientsFor('query'));
 
     const report = (where: string, message: string) => {
       stats.recordError(where, message);
@@ -243,6 +250,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       lakeIdle: () => lakePoller.idle,
       lakeDir,
       calls: calls.counts,
+      callsByFunction,
       invocations: invocations.byFunction,
       faults,
       stop: () => stopAll(stoppers, engines),

@@ -2,7 +2,7 @@
  * Lake rows to and from Parquet, in pure JavaScript (hyparquet), so the Lambda bundle carries no
  * native module. One schema (`resources/lake.ts`) for every file, raw or compacted.
  */
-import { parquetReadObjects } from 'hyparquet';
+import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import type { LakeColumn } from '../../resources/index.js';
 import type { LakeRow } from './lake-rows.js';
@@ -31,3 +31,6 @@ export async function decodeParquet(bytes: Uint8Array): Promise<LakeRow[]> {
 /** hyparquet reads INT64 as bigint when it does not fit a double; lake columns never hold one. */
 const normalizeRead = (value: unknown): LakeRow[string] =>
   typeof value === 'bigint' ? Number(value) : (value as LakeRow[string] | undefined) ?? null;
+
+/** Rows in a Parquet file, from its footer alone. */
+export const parquetRowCount = (bytes: Uint8Array): number => Number(parquetMetadata(bytes).num_rows);
