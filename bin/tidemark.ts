@@ -18,6 +18,7 @@ new TidemarkStack(app, context('stackName') ?? 'Tidemark', {
   ...(number('maxEventAgeDays') ? { maxEventAgeDays: number('maxEventAgeDays')! } : {}),
   ...(number('eventRetentionDays') ? { eventRetentionDays: number('eventRetentionDays')! } : {}),
   ...(number('projectRateLimitPerSecond') !== undefined ? { projectRateLimitPerSecond: number('projectRateLimitPerSecond')! } : {}),
+  ...(context('billing') === 'provisioned' ? { billing: 'provisioned' as const } : {}),
   ...(context('console') === 'true' ? { consoleDistDir: fileURLToPath(new URL('../console/dist/', import.meta.url)) } : {}),
 });
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));

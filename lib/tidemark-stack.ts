@@ -5,7 +5,7 @@
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { Limits } from '../resources/index.js';
+import { AggregatesTable, EventsTable, KeysTable, Limits, StateTable } from '../resources/index.js';
 import { Aggregates } from './constructs/aggregates.js';
 import { ConsoleSite } from './constructs/console-site.js';
 import { EventLake } from './constructs/event-lake.js';
@@ -13,6 +13,7 @@ import { EventPipeline } from './constructs/event-pipeline.js';
 import { IngestApi } from './constructs/ingest-api.js';
 import { Operations } from './constructs/operations.js';
 import { addNagSuppressions } from './nag-suppressions.js';
+import { useProvisionedCapacity } from './constructs/provisioned-capacity.js';
 
 export type TidemarkStackProps = StackProps & {
   /** API Gateway stage. @default 'v1' */
@@ -37,6 +38,11 @@ export type TidemarkStackProps = StackProps & {
    * output of `npm run build:console`; no console when unset.
    */
   readonly consoleDistDir?: string;
+  /**
+   * DynamoDB capacity: on-demand, or provisioned under auto scaling at `ProvisionedCapacity`'s
+   * target utilisation (cheaper for steady traffic; see docs/performance.md). @default 'on-demand'
+   */
+  readonly billing?: 'on-demand' | 'provisioned';
 };
 
 export class TidemarkStack extends Stack {
@@ -107,6 +113,12 @@ export class TidemarkStack extends Stack {
     if (props.consoleDistDir) {
       this.consoleSite = new ConsoleSite(this, 'Console', { api: this.ingestApi.api, distDir: props.consoleDistDir });
       new CfnOutput(this, 'ConsoleUrl', { value: this.consoleSite.url, description: 'The Tidemark console (enter a secret key in Settings)' });
+    }
+    if (props.billing === 'provisioned') {
+      useProvisionedCapacity(this.pipeline.eventsTable, EventsTable);
+      useProvisionedCapacity(this.pipeline.stateTable, StateTable);
+      useProvisionedCapacity(this.aggregates.table, AggregatesTable);
+      useProvisionedCapacity(this.ingestApi.keysTable, KeysTable);
     }
     addNagSuppressions(this);
   }
