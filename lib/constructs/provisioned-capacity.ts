@@ -5,7 +5,7 @@
  * auto scaling").
  */
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
-import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { ProvisionedCapacity, type TableDefinition } from '../../resources/index.js';
 
 const throughput = { readCapacityUnits: ProvisionedCapacity.minUnits, writeCapacityUnits: ProvisionedCapacity.minUnits };
@@ -14,10 +14,13 @@ export function useProvisionedCapacity(table: dynamodb.Table, definition: TableD
   const resource = table.node.defaultChild as dynamodb.CfnTable;
   resource.billingMode = 'PROVISIONED';
   resource.provisionedThroughput = throughput;
-  resource.globalSecondaryIndexes = definition.globalIndexes.map((index) => {
-    const [existing] = (resource.globalSecondaryIndexes as dynamodb.CfnTable.GlobalSecondaryIndexProperty[]).filter((gsi) => gsi.indexName === index.indexName);
-    return { ...existing!, provisionedThroughput: throughput };
-  });
+  // The L2 table renders its indexes lazily, in definition order.
+  definition.globalIndexes.forEach((_, i) =>
+    resource.addPropertyOverride(`GlobalSecondaryIndexes.${i}.ProvisionedThroughput`, {
+      ReadCapacityUnits: throughput.readCapacityUnits,
+      WriteCapacityUnits: throughput.writeCapacityUnits,
+    }),
+  );
   const targets = [
     { resourceId: `table/${table.tableName}`, name: '' },
     ...definition.globalIndexes.map((index) => ({ resourceId: `table/${table.tableName}/index/${index.indexName}`, name: index.indexName })),
