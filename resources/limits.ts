@@ -19,9 +19,9 @@ export const Limits = {
   /**
    * The hot tier: days a stored event stays in DynamoDB after it was received (the lake keeps it
    * for ever). It is also the dedup window of /v1/import (docs/reliability.md). 35 days serves
-   * `/v1/events`' 31-day windows and a month of resends; at ~1.5 KB per event with its index entry,
-   * each further month in DynamoDB Standard costs ~$0.37 per million events, ten times what the
-   * same month costs in the lake (docs/performance.md).
+   * `/v1/events`' 31-day windows and a month of resends; at ~1 KB per event with its index entry,
+   * each further month in DynamoDB Standard costs ~$0.24 per million events, over a hundred times
+   * what the same month costs in the lake (docs/performance.md).
    */
   eventRetentionDays: 35,
   rejectionRetentionDays: 30,
