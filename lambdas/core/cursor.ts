@@ -36,8 +36,9 @@ export function openCursor(secret: string, binding: CursorBinding, cursor: strin
   if (cursor.length > MAX_CURSOR_CHARS) throw invalidCursor('too long');
   const [payload, signature, ...rest] = cursor.split('.');
   if (!payload || !signature || rest.length > 0) throw invalidCursor('malformed');
-  const expected = mac(secret, binding, payload);
-  const given = Buffer.from(signature, 'base64url');
+  // Compared as text: base64 decoding skips stray characters, and a cursor must be exactly what was issued.
+  const expected = Buffer.from(mac(secret, binding, payload).toString('base64url'));
+  const given = Buffer.from(signature);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalidCursor('signature does not match');
   try {
     return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
