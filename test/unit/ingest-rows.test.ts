@@ -1,12 +1,12 @@
 /** The ingest use case with a fake queue port: which rows a client is told to resend. */
 import { describe, expect, it } from 'vitest';
-import type { EventQueue } from '../../lambdas/adapters/event-queue.js';
+import type { EventQueue, UnsentMessage } from '../../lambdas/adapters/event-queue.js';
 import { ingestRows } from '../../lambdas/ingest/ingest.js';
 
 /** A queue that refuses the message holding `refusedIndex` for good and the one holding `transientIndex` for now. */
 const queue = (refusedIndex: number, transientIndex: number): EventQueue => ({
   send: async (messages) => ({
-    unsent: messages.flatMap((message) => {
+    unsent: messages.flatMap((message): UnsentMessage[] => {
       if (message.rowIndexes.includes(refusedIndex)) return [{ message, retryable: false, error: 'InvalidMessageContents: refused' }];
       if (message.rowIndexes.includes(transientIndex)) return [{ message, retryable: true, error: 'InternalError' }];
       return [];
