@@ -171,14 +171,14 @@ export class FaultInjector {
     if (!plan) return store;
     const { point, crash } = plan;
     return {
-      readCheckpoint: async (id) => {
+      readMark: async (shard) => {
         if (point === 'Before') crash();
-        return store.readCheckpoint(id);
+        return store.readMark(shard);
       },
       claimMarker: (marker) => store.claimMarker(marker),
-      applyCounters: async (...args) => {
+      commit: async (commit) => {
         if (point === 'Between') crash();
-        await store.applyCounters(...args);
+        await store.commit(commit);
         if (point === 'After') crash();
       },
     };

@@ -12,6 +12,7 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
+import { deviceStateKey, sessionLockKey } from '../core/item-keys.js';
 import { dayBucket } from '../core/timestamps.js';
 import type { Rejection } from '../core/types.js';
 import { readDaysNewestFirst, sortKeyBounds, type DayCursor, type DayRange } from './day-pages.js';
@@ -28,15 +29,15 @@ export class DynamoStateStore {
   ) {}
 
   /**
-   * Takes the lock that lets one processor emit a session's `session_start`. Returns true when this
-   * caller holds it: newly taken, or taken earlier by the same owner (a retry after a crash).
+   * Takes the lock that lets one processor emit a session's start. Returns true when this caller
+   * holds it: newly taken, or taken earlier by the same owner (a retry after a crash).
    */
-  async acquireSessionLock(projectId: string, sessionId: string, ownerEventId: string, ttlMs: number, nowMs = Date.now()) {
+  async acquireSessionLock(projectId: string, deviceId: string, sessionId: string, ownerEventId: string, ttlMs: number, nowMs = Date.now()) {
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { pk: `SESSION#${projectId}#${sessionId}`, sk: 'LOCK', owner: ownerEventId, expiresAt: epochSeconds(nowMs + ttlMs) },
+          Item: { ...sessionLockKey(projectId, deviceId, sessionId), owner: ownerEventId, expiresAt: epochSeconds(nowMs + ttlMs) },
           ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now OR #owner = :owner',
           ExpressionAttributeNames: { '#owner': 'owner' },
           ExpressionAttributeValues: { ':now': epochSeconds(nowMs), ':owner': ownerEventId },
@@ -55,7 +56,7 @@ export class DynamoStateStore {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { pk: `DEVICE#${projectId}#${state.deviceId}`, sk: 'STATE' },
+          Key: deviceStateKey(projectId, state.deviceId),
           UpdateExpression: 'SET lastSeen = :lastSeen, sessionId = :sessionId, deviceId = :deviceId, expiresAt = :expiresAt',
           ConditionExpression: 'attribute_not_exists(lastSeen) OR lastSeen < :lastSeen',
           ExpressionAttributeValues: {
@@ -73,7 +74,7 @@ export class DynamoStateStore {
 
   async getDevice(projectId: string, deviceId: string): Promise<DeviceState | undefined> {
     const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: { pk: `DEVICE#${projectId}#${deviceId}`, sk: 'STATE' } }),
+      new GetCommand({ TableName: this.tableName, Key: deviceStateKey(projectId, deviceId) }),
     );
     if (!Item) return undefined;
     return { deviceId: String(Item.deviceId), lastSeen: String(Item.lastSeen), sessionId: String(Item.sessionId) };
