@@ -53,7 +53,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     port: 0,
     dataDir,
     log,
-    faults: { seed: options.seed, sqsSendFailure: rate, dynamoThrottle: rate, processCrash: rate, aggregateCrash: rate, visibilityExpiry: rate, duplicateStreamDelivery: true },
+    faults: { seed: options.seed, sqsSendFailure: rate, dynamoThrottle: rate, processCrash: rate, aggregateCrash: rate, visibilityExpiry: rate, streamRedelivery: rate },
     failedVisibilitySeconds: 1,
     streamRetryDelayMs: 20,
     streamBatchingWindowMs: 200,

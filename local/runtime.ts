@@ -155,7 +155,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       client: streamsClient,
       streamArn: events!.streamArn!,
       handler: stats.observeAggregate(invocations.wrap('aggregate', createAggregateHandler(() => faults.aggregateInvocation(counterStore)))),
-      duplicateDelivery: () => faults.duplicateStreamDelivery(),
+      redelivery: () => faults.streamRedelivery(),
       positionsFile: join(dataDir, 'stream-positions.json'),
       retryDelayMs: options.streamRetryDelayMs ?? 200,
       batchingWindowMs: options.streamBatchingWindowMs ?? EventsStreamMapping.maxBatchingWindowSeconds * 1000,

@@ -60,6 +60,7 @@ describe('queue', () => {
       BatchSize: EventsQueue.batchSize,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       MaximumBatchingWindowInSeconds: Match.absent(),
+      ScalingConfig: { MaximumConcurrency: EventsQueue.maxConcurrency },
       EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('PipelineEventsQueue'), 'Arn'] },
     });
   });
@@ -90,6 +91,7 @@ describe('tables', () => {
       MaximumBatchingWindowInSeconds: EventsStreamMapping.maxBatchingWindowSeconds,
       BisectBatchOnFunctionError: false,
       MaximumRetryAttempts: EventsStreamMapping.retryAttempts,
+      TumblingWindowInSeconds: EventsStreamMapping.tumblingWindowSeconds,
       DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
       FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ eventName: ['INSERT'] }) }] },
     });
@@ -137,9 +139,9 @@ describe('least privilege', () => {
     );
   });
 
-  it('lets process only put events and state, and consume its queue', () => {
+  it('lets process only put events and state, read back stored copies of duplicates, and consume its queue', () => {
     expect(actionsOf('PipelineProcess')).toEqual(
-      ['dynamodb:PutItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'].sort(),
+      ['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'].sort(),
     );
   });
 
