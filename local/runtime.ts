@@ -35,6 +35,8 @@ export type RuntimeOutputs = {
   readonly dynamodbEndpoint?: string;
   readonly sqsEndpoint?: string;
   readonly keysTableName: string;
+  readonly eventsTableName: string;
+  readonly aggregatesTableName: string;
   readonly eventsQueueUrl: string;
   readonly deadLetterQueueUrl: string;
 };
@@ -189,6 +191,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       dynamodbEndpoint: dynamo.endpoint,
       sqsEndpoint: sqs.endpoint,
       keysTableName: config.keysTable!,
+      eventsTableName: config.eventsTable!,
+      aggregatesTableName: config.aggregatesTable!,
       eventsQueueUrl: queues.queueUrl,
       deadLetterQueueUrl: queues.dlqUrl,
     };

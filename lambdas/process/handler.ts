@@ -1,14 +1,10 @@
 /**
  * SQS FIFO consumer. Each record is one device's message; a failure fails only the rest of its
- * message group (`skipGroupOnError`), other devices go on, and SQS moves a message that keeps
- * failing to the DLQ after maxReceiveCount. Throttling is retried here while time remains
+ * message group, other devices go on side by side (fifo-batch.ts), and SQS moves a message that
+ * keeps failing to the DLQ after maxReceiveCount. Throttling is retried here while time remains
  * (core/back-pressure.ts); when too little time remains, the messages not yet started are reported
  * as failures untouched, so a slow invocation never times out with all of them in flight.
  */
-import {
-  SqsFifoPartialProcessorAsync,
-  processPartialResponse,
-} from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { Limits } from '../../resources/index.js';
 import { configFromEnv, required, type TidemarkConfig } from '../config.js';
@@ -20,6 +16,7 @@ import { withBackPressure } from '../core/back-pressure.js';
 import { parseMessageBody } from '../core/packing.js';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logger, metrics } from '../observability.js';
+import { processFifoBatch } from './fifo-batch.js';
 import { processMessage, type ProcessDependencies } from './process.js';
 
 /** A session lock outlives the session by a day; the deterministic `session_start` id covers anything later. */
@@ -35,7 +32,6 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export function createProcessHandler(dependencies: () => ProcessDependencies) {
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     const deps = dependencies();
-    const processor = new SqsFifoPartialProcessorAsync();
     const clock = { remainingMs: () => context.getRemainingTimeInMillis(), sleep };
     const recordHandler = async (record: SQSRecord) => {
       const message = parseMessageBody(record.body);
@@ -49,11 +45,14 @@ export function createProcessHandler(dependencies: () => ProcessDependencies) {
       metrics.addMetric('IngestLag', MetricUnit.Milliseconds, ingestLagMs.reduce((a, b) => a + b, 0) / Math.max(1, ingestLagMs.length));
     };
     try {
-      return await processPartialResponse(event, recordHandler, processor, {
-        context,
-        skipGroupOnError: true,
-        throwOnFullBatchFailure: false,
-      });
+      return await processFifoBatch(event.Records, recordHandler, (record, error) =>
+        logger.warn('message failed; SQS delivers it again', {
+          messageId: record.messageId,
+          receiveCount: record.attributes.ApproximateReceiveCount,
+          error: (error as Error)?.name ?? 'Error',
+          reason: (error as Error)?.message,
+        }),
+      );
     } finally {
       if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
     }
