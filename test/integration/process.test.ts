@@ -66,7 +66,8 @@ describe('sessions', () => {
     const window = range(start, start + 240 * HALF_HOUR);
     const ticks = await eventually(() => listAll(`deviceId=week-device&event=tick&${window}`), (list) => list.length >= 480, 60_000);
     expect(ticks).toHaveLength(480);
-    const starts = await listAll(`deviceId=week-device&event=${START}&${window}`);
+    // A session's start is written once its events are stored.
+    const starts = await eventually(() => listAll(`deviceId=week-device&event=${START}&${window}`), (list) => list.length >= 240, 60_000);
     expect(starts).toHaveLength(240);
     const firstBySession = new Map<string, number>();
     for (const tick of ticks) firstBySession.set(tick.sessionId, Math.min(firstBySession.get(tick.sessionId) ?? Infinity, Date.parse(tick.timestamp)));
