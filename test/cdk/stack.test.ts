@@ -165,7 +165,7 @@ describe('operations', () => {
   it('sends every alarm to the topic that has the e-mail subscription', () => {
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
     const topic = Object.keys(template.findResources('AWS::SNS::Topic'))[0]!;
-    expect(alarms().length).toBe(6 + 4);
+    expect(alarms().length).toBe(7 + 4);
     for (const alarm of alarms()) expect(alarm.AlarmActions).toEqual([{ Ref: topic }]);
   });
 
@@ -174,6 +174,7 @@ describe('operations', () => {
     ['exhausted their retries', 'ApproximateNumberOfMessagesVisible', 0],
     ['wait too long in the queue', 'ApproximateAgeOfOldestMessage', 300],
     ['Counting lags', 'IteratorAge', 60_000],
+    ['could not be counted and was quarantined', 'RecordsQuarantined', 0],
   ])('alarms when %s: %s above %d', (description, metricName, threshold) => {
     expect(alarmFor(description)).toMatchObject({ MetricName: metricName, Threshold: threshold, ComparisonOperator: 'GreaterThanThreshold' });
   });
