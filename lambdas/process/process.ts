@@ -57,23 +57,12 @@ export async function processMessage(message: EventMessageBody, deps: ProcessDep
   // this work that may have stopped before its session start or device move: finishing them is idempotent.
   const contributing = events.filter((event, i) => outcomes[i] === 'stored' || (outcomes[i] === 'duplicate' && isSameEvent(copies.get(event.eventId), event)));
 
-  const firsts = firstEventPerSession(contributing);
-  const held = await mapWithConcurrency(firsts, WRITE_CONCURRENCY, (first) =>
-    deps.acquireSessionLock(message.projectId, first.deviceId, first.sessionId, first.eventId),
-  );
-  const starts = firsts
-    .filter((_, i) => held[i])
-    .map((first) => {
-      const start = sessionStartFor(first, Limits.sessionLengthMs);
-      return { ...start, properties: { ...start.properties, __syncedAt: syncedAt } };
-    });
-  const startOutcomes = await mapWithConcurrency(starts, WRITE_CONCURRENCY, (start) => deps.events.putIfAbsent(start));
-
   const live = contributing.filter((event) => isLive(Date.parse(event.timestamp), nowMs, Limits.liveWindowMs));
   const latest = live.reduce<StoredEvent | undefined>((a, b) => (!a || b.timestamp > a.timestamp ? b : a), undefined);
-  if (latest) {
-    await deps.advanceDevice(message.projectId, { deviceId: latest.deviceId, lastSeen: latest.timestamp, sessionId: latest.sessionId });
-  }
+  const [startOutcomes] = await Promise.all([
+    startSessions(firstEventPerSession(contributing), message.projectId, syncedAt, deps),
+    latest ? deps.advanceDevice(message.projectId, { deviceId: latest.deviceId, lastSeen: latest.timestamp, sessionId: latest.sessionId }) : undefined,
+  ]);
   const stored = outcomes.filter((outcome) => outcome === 'stored').length;
   const sessionsStarted = startOutcomes.filter((outcome) => outcome === 'stored').length;
   return {
@@ -84,6 +73,18 @@ export async function processMessage(message: EventMessageBody, deps: ProcessDep
     live: live.length,
     ingestLagMs: events.map((event) => nowMs - Date.parse(event.timestamp)),
   };
+}
+
+/** Takes each session's lock and stores the start of the sessions whose lock this message holds. */
+async function startSessions(firsts: readonly StoredEvent[], projectId: string, syncedAt: string, deps: ProcessDependencies) {
+  const held = await mapWithConcurrency(firsts, WRITE_CONCURRENCY, (first) => deps.acquireSessionLock(projectId, first.deviceId, first.sessionId, first.eventId));
+  const starts = firsts
+    .filter((_, i) => held[i])
+    .map((first) => {
+      const start = sessionStartFor(first, Limits.sessionLengthMs);
+      return { ...start, properties: { ...start.properties, __syncedAt: syncedAt } };
+    });
+  return mapWithConcurrency(starts, WRITE_CONCURRENCY, (start) => deps.events.putIfAbsent(start));
 }
 
 const isSameEvent = (copy: StoredCopy | undefined, event: StoredEvent): boolean =>
