@@ -36,6 +36,8 @@ export type RuntimeOutputs = {
   readonly dynamodbEndpoint?: string;
   readonly sqsEndpoint?: string;
   readonly keysTableName: string;
+  readonly eventsTableName: string;
+  readonly aggregatesTableName: string;
   readonly eventsQueueUrl: string;
   readonly deadLetterQueueUrl: string;
 };
@@ -164,7 +166,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       client: streamsClient,
       streamArn: events!.streamArn!,
       handler: stats.observeAggregate(invocations.wrap('aggregate', createAggregateHandler(() => faults.aggregateInvocation(counterStore)))),
-      duplicateDelivery: () => faults.duplicateStreamDelivery(),
+      redelivery: () => faults.streamRedelivery(),
       positionsFile: join(dataDir, 'stream-positions.json'),
       retryDelayMs: options.streamRetryDelayMs ?? 200,
       batchingWindowMs: options.streamBatchingWindowMs ?? EventsStreamMapping.maxBatchingWindowSeconds * 1000,
@@ -198,6 +200,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       dynamodbEndpoint: dynamo.endpoint,
       sqsEndpoint: sqs.endpoint,
       keysTableName: config.keysTable!,
+      eventsTableName: config.eventsTable!,
+      aggregatesTableName: config.aggregatesTable!,
       eventsQueueUrl: queues.queueUrl,
       deadLetterQueueUrl: queues.dlqUrl,
     };

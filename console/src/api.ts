@@ -6,7 +6,7 @@ import type { Settings } from './config';
 
 export type Granularity = 'hour' | 'day';
 export type GroupBy = 'none' | 'event' | 'source';
-export type SeriesPoint = { bucket: string; event?: string; source?: string | null; count: number; sum: number; uniqueDevices?: number };
+export type SeriesPoint = { bucket: string; event?: string; source?: string | null; count: number; sum: number; sumExact: string; uniqueDevices?: number };
 export type AggregatesAnswer = { granularity: Granularity; from: string; to: string; series: SeriesPoint[] };
 
 export type StoredEvent = {

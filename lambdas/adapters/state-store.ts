@@ -12,7 +12,7 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { deviceStateKey, rejectionItemKey, rejectionPartition } from '../core/item-keys.js';
+import { deviceStateKey, rejectionItemKey, rejectionPartition, sessionLockKey } from '../core/item-keys.js';
 import { dayBucket } from '../core/timestamps.js';
 import { RejectionReason, type Rejection, type StoredEvent } from '../core/types.js';
 import { readDaysNewestFirst, sortKeyBounds, type DayCursor, type DayRange } from './day-pages.js';
@@ -54,15 +54,15 @@ export class DynamoStateStore {
   ) {}
 
   /**
-   * Takes the lock that lets one processor emit a session's `session_start`. Returns true when this
-   * caller holds it: newly taken, or taken earlier by the same owner (a retry after a crash).
+   * Takes the lock that lets one processor emit a session's start. Returns true when this caller
+   * holds it: newly taken, or taken earlier by the same owner (a retry after a crash).
    */
-  async acquireSessionLock(projectId: string, sessionId: string, ownerEventId: string, ttlMs: number, nowMs = Date.now()) {
+  async acquireSessionLock(projectId: string, deviceId: string, sessionId: string, ownerEventId: string, ttlMs: number, nowMs = Date.now()) {
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { pk: `SESSION#${projectId}#${sessionId}`, sk: 'LOCK', owner: ownerEventId, expiresAt: epochSeconds(nowMs + ttlMs) },
+          Item: { ...sessionLockKey(projectId, deviceId, sessionId), owner: ownerEventId, expiresAt: epochSeconds(nowMs + ttlMs) },
           ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now OR #owner = :owner',
           ExpressionAttributeNames: { '#owner': 'owner' },
           ExpressionAttributeValues: { ':now': epochSeconds(nowMs), ':owner': ownerEventId },
