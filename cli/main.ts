@@ -12,6 +12,8 @@
  *   lake compact                                   closed project-days rewritten as one file each, each event once
  *   rejections replay --project P --key SECRET --reason R [--from ISO --to ISO]
  *                                                  rejected rows kept in the lake, back through /v1/import
+ *   reconcile --from DAY --to DAY [--project P] [--fix]
+ *                                                  recounts stored events, reports (and repairs) counters that differ
  */
 import { parseArgs } from 'node:util';
 import { createKey, isKeyKind, listKeys, revokeKey } from './commands/keys.js';
@@ -21,11 +23,12 @@ import { compactLake } from './commands/lake.js';
 import { replayRejections } from './commands/rejections.js';
 import { runSql } from './commands/sql.js';
 import { formatResult, isResultFormat } from './lake/format.js';
+import { parseDayRange, reconcile } from './commands/reconcile.js';
 import { resolveTarget } from './target.js';
 
 export type Output = { out: (line: string) => void; err: (text: string) => void; isTTY: boolean };
 
-const USAGE = `usage: tidemark [--stack NAME] [--data-dir DIR] <keys create|keys list|keys revoke|dlq inspect|dlq redrive|import|sql|lake compact|rejections replay> ...`;
+const USAGE = `usage: tidemark [--stack NAME] [--data-dir DIR] <keys create|keys list|keys revoke|dlq inspect|dlq redrive|import|reconcile|sql|lake compact|rejections replay> ...`;
 
 export async function runCli(argv: string[], io: Output): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -42,6 +45,7 @@ export async function runCli(argv: string[], io: Output): Promise<number> {
       reason: { type: 'string' },
       from: { type: 'string' },
       to: { type: 'string' },
+      fix: { type: 'boolean' },
     },
   });
   const [command, sub, arg] = positionals;
@@ -92,6 +96,22 @@ export async function runCli(argv: string[], io: Output): Promise<number> {
           (report.resumedFrom > 0 ? ` (resumed after row ${report.resumedFrom})` : '') +
           (report.rejectedFile ? `; rejected rows in ${report.rejectedFile}` : ''),
       );
+    } else if (command === 'reconcile') {
+      let range;
+      try {
+        range = parseDayRange(values.from, values.to);
+      } catch (error) {
+        throw new UsageError(`reconcile --from DAY --to DAY [--project P] [--fix]: ${(error as Error).message}`);
+      }
+      const report = await reconcile(target, { ...range, ...(values.project ? { projectId: values.project } : {}), fix: Boolean(values.fix) });
+      for (const d of report.differences) {
+        io.out(`${d.projectId}  ${d.pk}  ${d.sk}  stored count ${d.stored.count} sum ${d.stored.sum}  recounted count ${d.recounted.count} sum ${d.recounted.sum}`);
+      }
+      io.out(
+        `${report.events} events recounted; ${report.counters} counters checked, ${report.differences.length} differ` +
+          (values.fix ? `; ${report.fixed} repaired${report.movedMeanwhile > 0 ? `, ${report.movedMeanwhile} moved meanwhile (run again when the range is quiet)` : ''}` : ''),
+      );
+      return report.differences.length > 0 && !values.fix ? 3 : 0;
     } else if (command === 'sql') {
       const format = values.format ?? 'table';
       if (!sub || !isResultFormat(format)) throw new UsageError('sql "SELECT …" [--format table|csv|json]');

@@ -107,6 +107,9 @@ export class TidemarkStack extends Stack {
     new CfnOutput(this, 'KeysTableName', { value: this.ingestApi.keysTable.tableName });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.pipeline.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'EventsQueueUrl', { value: this.pipeline.queue.queueUrl });
+    // Read by `tidemark reconcile`, which recounts stored events into counters.
+    new CfnOutput(this, 'EventsTableName', { value: this.pipeline.eventsTable.tableName });
+    new CfnOutput(this, 'AggregatesTableName', { value: this.aggregates.table.tableName });
     new CfnOutput(this, 'LakeBucketName', { value: this.lake.bucket.bucketName, description: 'Every event as Parquet: events/project=P/dt=D/' });
     new CfnOutput(this, 'LakeWorkgroupName', { value: this.lake.workgroup.name, description: 'Athena workgroup of tidemark sql --stack' });
     new CfnOutput(this, 'LakeQueryPolicyArn', { value: this.lake.queryPolicy.managedPolicyArn, description: 'Attach to an operator role to run tidemark sql' });
