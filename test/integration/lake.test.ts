@@ -202,3 +202,38 @@ describe('the event lake', () => {
   });
 });
 
+
+describe('the event lake under the stream poller redelivering every batch with other boundaries', () => {
+  let faulty: LocalHarness;
+  beforeAll(async () => {
+    faulty = await startLocal({ streamBatchingWindowMs: 200, faults: { seed: 20, streamRedelivery: 1 } });
+  });
+  afterAll(async () => {
+    await faulty?.close();
+  });
+
+  it('shows each event once in tidemark sql', async () => {
+    // Prepare: several requests, so several stream batches, each redelivered shorter, longer, shifted, duplicated or replayed.
+    const events = Array.from({ length: 60 }, (_, i) => ({ eventId: `redelivered-${i}`, event: 'tap', deviceId: `d-${i % 4}`, timestamp: new Date(Date.now() - i * 1000).toISOString() }));
+    for (let i = 0; i < events.length; i += 15) {
+      expect((await request(`${faulty.url}/v1/batch`, { key: DemoProject.writeKey, body: { events: events.slice(i, i + 15) } })).status).toBe(202);
+    }
+    const query = async (statement: string) => {
+      const out: string[] = [];
+      const code = await runCli(['sql', statement, '--format', 'json', '--data-dir', faulty.dataDir], { out: (l) => out.push(l), err: () => undefined, isTTY: false });
+      expect(code).toBe(0);
+      return out.map((line) => JSON.parse(line) as Record<string, unknown>);
+    };
+    // Act: wait until every event reached the lake and the pollers are quiet.
+    await eventually(
+      async () => Number((await query(`SELECT count(DISTINCT eventid) AS n FROM events_raw WHERE eventid LIKE 'redelivered-%'`))[0]!.n),
+      (n) => n === events.length,
+    );
+    await eventually(async () => faulty.lakeIdle() && faulty.streamIdle(), (idle) => idle);
+    // Assess: copies in the raw files, each event once in the view.
+    const [raw] = await query(`SELECT count(*) AS n FROM events_raw WHERE eventid LIKE 'redelivered-%'`);
+    expect(Number(raw!.n)).toBeGreaterThan(events.length);
+    const [view] = await query(`SELECT count(*) AS n, count(DISTINCT eventid) AS ids FROM events WHERE eventid LIKE 'redelivered-%'`);
+    expect([Number(view!.n), Number(view!.ids)]).toEqual([events.length, events.length]);
+  });
+});
