@@ -12,6 +12,8 @@ export const EnvNames = {
   eventRetentionDays: 'TIDEMARK_EVENT_RETENTION_DAYS',
   rateLimitPerSecond: 'TIDEMARK_RATE_LIMIT_PER_SECOND',
   keyCacheSeconds: 'TIDEMARK_KEY_CACHE_SECONDS',
+  /** Comma-separated origins allowed to call the public write routes; `*` when unset. */
+  corsAllowOrigins: 'TIDEMARK_CORS_ALLOW_ORIGINS',
   /** Local runtime only: where DynamoDB Local and fauxqs listen. */
   dynamodbEndpoint: 'TIDEMARK_DYNAMODB_ENDPOINT',
   sqsEndpoint: 'TIDEMARK_SQS_ENDPOINT',

@@ -1,7 +1,29 @@
+/**
+ * Lambda's synchronous invoke payload cap, "6 MB" in the Lambda quotas (docs: Lambda quotas,
+ * "Invocation payload (request and response): 6 MB each for request and response (synchronous)";
+ * the Invoke API refuses a request "larger than 6291556 bytes" i.e. 6 MiB plus 100 bytes).
+ */
+export const LAMBDA_INVOKE_PAYLOAD_BYTES = 6 * 1024 * 1024;
+/**
+ * Room in the invoke payload for the proxy event around the body: headers (API Gateway allows
+ * 10 KiB of them, and the event carries them twice, in `headers` and `multiValueHeaders`), the
+ * request context and JSON escaping. 64 KiB is several times what a real request needs.
+ */
+const PROXY_EVENT_ENVELOPE_BYTES = 64 * 1024;
+/**
+ * The largest raw request body that reaches the ingest function: bodies arrive base64-encoded
+ * (the API passes every content type as binary), 4 bytes for every 3, inside the invoke payload. 4,669,440 bytes
+ * (4,560 KiB, about 4.45 MiB); larger bodies get a 413 whatever their content.
+ */
+export const MAX_WIRE_BYTES = Math.floor(((LAMBDA_INVOKE_PAYLOAD_BYTES - PROXY_EVENT_ENVELOPE_BYTES) * 3) / 4 / 1024) * 1024;
+
 /** Product limits and defaults of DESIGN.md section 2 and 3; overridable through stack props and env. */
 export const Limits = {
   maxEventsPerRequest: 2000,
+  /** After decompression. */
   maxRequestBytes: 10 * 1024 * 1024,
+  /** On the wire, before decompression: what Lambda really takes (see MAX_WIRE_BYTES). */
+  maxWireBytes: MAX_WIRE_BYTES,
   maxEventBytes: 64 * 1024,
   maxEventAgeDays: 5,
   /**

@@ -13,6 +13,9 @@ export interface EventQueue {
 
 export type RetryPolicy = { readonly attempts: number; readonly baseDelayMs: number };
 
+/** Told of every failed send attempt: the cause SQS gave (an entry's error code or the request error's name) and how many messages it hit. */
+export type SendFailureReporter = (cause: string, messages: number) => void;
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class SqsEventQueue implements EventQueue {
@@ -20,6 +23,7 @@ export class SqsEventQueue implements EventQueue {
     private readonly client: SQSClient,
     private readonly queueUrl: string,
     private readonly retry: RetryPolicy = { attempts: 4, baseDelayMs: 50 },
+    private readonly reportFailure: SendFailureReporter = () => undefined,
   ) {}
 
   async send(messages: readonly QueueMessage[]): Promise<{ unsent: QueueMessage[] }> {
@@ -51,9 +55,14 @@ export class SqsEventQueue implements EventQueue {
           })),
         }),
       );
-      const failed = new Set((result.Failed ?? []).map((entry) => Number(entry.Id)));
+      const failedEntries = result.Failed ?? [];
+      const byCause = new Map<string, number>();
+      for (const entry of failedEntries) byCause.set(entry.Code ?? 'Unknown', (byCause.get(entry.Code ?? 'Unknown') ?? 0) + 1);
+      for (const [cause, count] of byCause) this.reportFailure(cause, count);
+      const failed = new Set(failedEntries.map((entry) => Number(entry.Id)));
       return messages.filter((_, i) => failed.has(i));
-    } catch {
+    } catch (error) {
+      this.reportFailure((error as Error)?.name || 'Error', messages.length);
       return messages;
     }
   }
