@@ -17,6 +17,14 @@ export const EventsQueue = {
   maxReceiveCount: 5,
   /** FIFO event source mappings take at most 10 and reject a batching window. */
   batchSize: 10,
+  /**
+   * Concurrent process invocations the event source mapping may run (Lambda allows 2 to 1000).
+   * A FIFO source never runs more than one batch per message group at a time, so this caps the
+   * write rate to DynamoDB and keeps the rest of the account's concurrency for the API functions:
+   * 50 invocations of 10 messages, each message up to hundreds of rows, is far above the 20,000
+   * events/s target, and a throttled process function would only spend receives.
+   */
+  maximumConcurrency: 50,
   /** One SQS message carries many rows of one device; the API caps a message at 1 MiB, we pack to 256 KB. */
   maxMessageBytes: 256 * 1024,
   /** SendMessageBatch: at most 10 entries and 1 MiB in all. */

@@ -64,7 +64,11 @@ export class EventPipeline extends Construct {
     grantTable(fn, this.eventsTable, ['PutItem']);
     grantTable(fn, this.stateTable, ['PutItem', 'UpdateItem']);
     fn.addEventSource(
-      new SqsEventSource(this.queue, { batchSize: EventsQueue.batchSize, reportBatchItemFailures: true }),
+      new SqsEventSource(this.queue, {
+        batchSize: EventsQueue.batchSize,
+        reportBatchItemFailures: true,
+        maxConcurrency: EventsQueue.maximumConcurrency,
+      }),
     );
   }
 }

@@ -125,6 +125,12 @@ export class Operations extends Construct {
       0,
       'DynamoDB throttled requests; on-demand tables are past their burst or a partition is hot.',
     );
+    this.#alarm(
+      'SqsSendFailures',
+      tidemarkMetric('SqsSendFailures'),
+      0,
+      'Ingest could not send to SQS (rows answered internal/retryable); the log line "SQS send failed" and the metric by Cause say why.',
+    );
     for (const [name, fn] of Object.entries(props.functions)) {
       this.#alarm(`${name}Errors`, fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }), 0, `The ${name} function is failing.`);
     }
