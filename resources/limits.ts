@@ -24,6 +24,11 @@ export const Limits = {
   maxRequestBytes: 10 * 1024 * 1024,
   /** On the wire, before decompression: what Lambda really takes (see MAX_WIRE_BYTES). */
   maxWireBytes: MAX_WIRE_BYTES,
+  /**
+   * Bytes of events in one `/v1/events` page: Lambda's response is capped at 6 MB too (beyond it
+   * API Gateway answers 502), so a page stops before 5 MiB and hands back a cursor.
+   */
+  maxResponseBytes: 5 * 1024 * 1024,
   maxEventBytes: 64 * 1024,
   maxEventAgeDays: 5,
   /**

@@ -15,6 +15,7 @@ import { NotFoundError } from '../core/errors.js';
 import { encodeCursor, parseListQuery } from '../core/list-query.js';
 import { authenticate, handleHttp, headersOf, json } from '../http/api.js';
 import { logger } from '../observability.js';
+import { Limits } from '../../resources/index.js';
 
 export type QueryDependencies = {
   readonly keys: KeyStore;
@@ -43,14 +44,20 @@ const routes: Record<string, Route> = {
   '/v1/events': async (event, projectId, deps) => {
     const list = parseListQuery<DayCursor>(params(event), Date.now());
     const { event: name, deviceId, source } = params(event);
-    const page = await deps.events.list({
-      projectId,
-      ...list,
-      ...(name ? { event: name } : {}),
-      ...(deviceId ? { deviceId } : {}),
-      ...(source ? { source } : {}),
-    });
-    return json(200, { events: page.events, nextCursor: page.nextCursor ? encodeCursor(page.nextCursor) : null });
+    const read = (limit: number) =>
+      deps.events.list({
+        projectId,
+        ...list,
+        limit,
+        ...(name ? { event: name } : {}),
+        ...(deviceId ? { deviceId } : {}),
+        ...(source ? { source } : {}),
+      });
+    const body = (page: Awaited<ReturnType<typeof read>>) => ({ events: page.events, nextCursor: page.nextCursor ? encodeCursor(page.nextCursor) : null });
+    const page = await read(list.limit);
+    const fitting = eventsFitting(page.events, Limits.maxResponseBytes);
+    // Rare (large events): read the page again, shorter, so the store hands back the cursor that follows it.
+    return json(200, body(fitting < page.events.length ? await read(fitting) : page));
   },
   '/v1/rejections': async (event, projectId, deps) => {
     const list = parseListQuery<DayCursor>(params(event), Date.now());
@@ -64,6 +71,16 @@ const routes: Record<string, Route> = {
     return json(200, device);
   },
 };
+
+/** How many of the events, from the first, fit in a response of `maxBytes` (at least one, so paging always advances). */
+function eventsFitting(events: readonly unknown[], maxBytes: number): number {
+  let bytes = 0;
+  for (const [i, stored] of events.entries()) {
+    bytes += Buffer.byteLength(JSON.stringify(stored)) + 1;
+    if (bytes > maxBytes) return Math.max(1, i);
+  }
+  return events.length;
+}
 
 export function createQueryHandler(dependencies: () => QueryDependencies) {
   return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> =>

@@ -75,6 +75,36 @@ describe('wire limit', () => {
   });
 });
 
+describe('response limit', () => {
+  it('stops a /v1/events page before 5 MiB and hands back a cursor that reaches every event', async () => {
+    const deviceId = `big-events-${Date.now()}`;
+    const note = (i: number) => `${i}:`.padEnd(60 * 1000, 'x');
+    for (const half of [0, 1]) {
+      const events = Array.from({ length: 55 }, (_, j) => ({ event: 'big_page', deviceId, properties: { note: note(half * 55 + j) } }));
+      const reply = await request(`${local.url}/v1/batch`, { key: DemoProject.writeKey, body: { events } });
+      expect(reply.body).toEqual({ accepted: 55, rejected: [] });
+    }
+    const query = `${local.url}/v1/events?deviceId=${deviceId}&event=big_page&limit=500`;
+    const readAllPages = async () => {
+      const pageBytes: number[] = [];
+      const notes = new Set<string>();
+      let cursor: string | null = null;
+      do {
+        const reply = await request(cursor ? `${query}&cursor=${encodeURIComponent(cursor)}` : query, { key: DemoProject.secretKey });
+        expect(reply.status).toBe(200);
+        pageBytes.push(Buffer.byteLength(JSON.stringify(reply.body)));
+        for (const e of reply.body.events) notes.add(e.properties.note.split(':')[0]);
+        cursor = reply.body.nextCursor;
+      } while (cursor);
+      return { pageBytes, notes };
+    };
+    const { pageBytes, notes } = await eventually(readAllPages, (read) => read.notes.size === 110, 150_000);
+    expect(pageBytes.length).toBeGreaterThanOrEqual(2);
+    for (const bytes of pageBytes) expect(bytes).toBeLessThanOrEqual(Limits.maxResponseBytes + 1024);
+    expect(notes.size).toBe(110);
+  }, 200_000);
+});
+
 describe('CORS', () => {
   let page: Server;
   let pageOrigin: string;
