@@ -7,11 +7,19 @@
 import { fileURLToPath } from 'node:url';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { settingsFromContext } from '../lib/context.js';
+import { ContextError, settingsFromContext, type AppSettings } from '../lib/context.js';
 import { TidemarkStack } from '../lib/tidemark-stack.js';
 
 const app = new App();
-const settings = settingsFromContext((name) => app.node.tryGetContext(name));
+let settings: AppSettings;
+try {
+  settings = settingsFromContext((name) => app.node.tryGetContext(name));
+} catch (error) {
+  if (!(error instanceof ContextError)) throw error;
+  // One line naming the flag and its range, not a stack trace.
+  console.error(error.message);
+  process.exit(1);
+}
 new TidemarkStack(app, settings.stackName, {
   ...settings.props,
   ...(settings.withConsole ? { consoleDistDir: fileURLToPath(new URL('../console/dist/', import.meta.url)) } : {}),
