@@ -14,6 +14,11 @@ export const EnvNames = {
   keyCacheSeconds: 'TIDEMARK_KEY_CACHE_SECONDS',
   /** Comma-separated origins allowed to call the public write routes; `*` when unset. */
   corsAllowOrigins: 'TIDEMARK_CORS_ALLOW_ORIGINS',
+  /**
+   * The HMAC key that signs listing cursors: generated once per stack at deploy (a Secrets Manager
+   * generated secret) and once per data directory locally.
+   */
+  cursorSecret: 'TIDEMARK_CURSOR_SECRET',
   /** Local runtime only: where DynamoDB Local and fauxqs listen. */
   dynamodbEndpoint: 'TIDEMARK_DYNAMODB_ENDPOINT',
   sqsEndpoint: 'TIDEMARK_SQS_ENDPOINT',

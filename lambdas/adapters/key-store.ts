@@ -11,8 +11,8 @@ import { timingSafeEqual } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { KeysTable } from '../../resources/index.js';
 import { ExpiringLru } from '../core/expiring-lru.js';
-import { NotFoundError, TidemarkError } from '../core/errors.js';
-import { apiKeyItemKey } from '../core/item-keys.js';
+import { BadRequestError, NotFoundError, TidemarkError } from '../core/errors.js';
+import { apiKeyItemKey, isValidProjectId, PROJECT_ID_PATTERN } from '../core/item-keys.js';
 import { hashKey, type KeyKind, type ProjectKey } from '../core/keys.js';
 
 /** How much of a key `keys list` shows, and `keys revoke` takes to name it. */
@@ -68,8 +68,18 @@ export class DynamoKeyStore implements KeyStore {
     return value;
   }
 
-  /** Stores a key's hash; the plaintext is never stored. Idempotent for the same key. */
+  /**
+   * Stores a key's hash; the plaintext is never stored. Idempotent for the same key. Creating a key
+   * is what creates a project, so this is where a project id is validated: item keys join it with
+   * `#`, and an id outside `PROJECT_ID_PATTERN` could reach into another project's keys.
+   */
   async create(key: string, projectId: string, kind: KeyKind, now = new Date()): Promise<void> {
+    if (!isValidProjectId(projectId)) {
+      throw new BadRequestError(
+        `Project id '${projectId.slice(0, 80)}' is not valid: use 1 to 63 lowercase letters, digits, '-' or '_', starting with a letter or digit (${PROJECT_ID_PATTERN}).`,
+        'invalid_project_id',
+      );
+    }
     const hash = hashKey(key);
     await this.client.send(
       new PutCommand({

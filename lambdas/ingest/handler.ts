@@ -8,7 +8,8 @@ import { createClients, type AwsClients } from '../adapters/clients.js';
 import { SqsEventQueue } from '../adapters/event-queue.js';
 import { DynamoKeyStore, type KeyStore } from '../adapters/key-store.js';
 import { DynamoStateStore } from '../adapters/state-store.js';
-import { NotFoundError, TooManyRequestsError } from '../core/errors.js';
+import { BadRequestError, NotFoundError, TooManyRequestsError } from '../core/errors.js';
+import { IDEMPOTENCY_KEY_PATTERN } from '../core/event-id.js';
 import { decodeBody, parseIngestBody } from '../core/request-body.js';
 import type { IngestMode, Rejection } from '../core/types.js';
 import { assertWireSize, authenticate, handleHttp, headersOf, json, withHeaders, type Headers } from '../http/api.js';
@@ -38,43 +39,48 @@ export function createIngestHandler(dependencies: () => IngestHandlerDependencie
 }
 
 async function ingest(event: APIGatewayProxyEvent, headers: Headers, requestId: string, deps: IngestHandlerDependencies): Promise<APIGatewayProxyResult> {
-    const receivedAt = Date.now();
-    const mode = modes[event.resource ?? event.path];
-    if (!mode) throw new NotFoundError(`No ingest route ${event.path}.`);
-    assertWireSize(event);
-    const project = await authenticate(headers, mode === 'import' ? 'import' : 'write', deps.keys);
-    logger.appendKeys({ projectId: project.projectId });
-    const wait = await deps.takeRateToken(project.projectId);
-    if (wait > 0) throw new TooManyRequestsError(wait);
+  const receivedAt = Date.now();
+  const mode = modes[event.resource ?? event.path];
+  if (!mode) throw new NotFoundError(`No ingest route ${event.path}.`);
+  assertWireSize(event);
+  const project = await authenticate(headers, mode === 'import' ? 'import' : 'write', deps.keys);
+  logger.appendKeys({ projectId: project.projectId });
+  const wait = await deps.takeRateToken(project.projectId);
+  if (wait > 0) throw new TooManyRequestsError(wait);
 
-    const limits = { maxRequestBytes: Limits.maxRequestBytes, maxEventsPerRequest: Limits.maxEventsPerRequest };
-    const bytes = decodeBody(
-      {
-        body: event.body,
-        isBase64Encoded: event.isBase64Encoded,
-        ...(headers['content-type'] ? { contentType: headers['content-type'] } : {}),
-        ...(headers['content-encoding'] ? { contentEncoding: headers['content-encoding'] } : {}),
-      },
-      limits,
-    );
-    const body = parseIngestBody(bytes, mode, limits);
-    const result = await ingestRows(
-      {
-        projectId: project.projectId,
-        requestId,
-        mode,
-        rows: body.rows,
-        receivedAt,
-        validateOnly: event.queryStringParameters?.validate === 'true',
-        ...(body.sentAt === undefined ? {} : { sentAt: body.sentAt }),
-        ...(headers['user-agent'] ? { userAgent: headers['user-agent'] } : {}),
-      },
-      deps,
-    );
-    logger.info('ingested', { mode, rows: body.rows.length, accepted: result.accepted, rejected: result.rejected.length, clamped: result.clamped });
-    publishIngestMetrics(result.accepted, result.rejected);
-    if (result.clamped > 0) logger.warn('future timestamps clamped to receive time', { clamped: result.clamped });
-    return json(202, { accepted: result.accepted, rejected: result.rejected });
+  const limits = { maxRequestBytes: Limits.maxRequestBytes, maxEventsPerRequest: Limits.maxEventsPerRequest };
+  const bytes = decodeBody(
+    {
+      body: event.body,
+      isBase64Encoded: event.isBase64Encoded,
+      ...(headers['content-type'] ? { contentType: headers['content-type'] } : {}),
+      ...(headers['content-encoding'] ? { contentEncoding: headers['content-encoding'] } : {}),
+    },
+    limits,
+  );
+  const body = parseIngestBody(bytes, mode, limits);
+  const idempotencyKey = headers['idempotency-key'];
+  if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
+    throw new BadRequestError('`Idempotency-Key` must be 1 to 255 printable ASCII characters.', 'invalid_idempotency_key');
+  }
+  const result = await ingestRows(
+    {
+      projectId: project.projectId,
+      requestId,
+      mode,
+      rows: body.rows,
+      receivedAt,
+      validateOnly: event.queryStringParameters?.validate === 'true',
+      ...(body.sentAt === undefined ? {} : { sentAt: body.sentAt }),
+      ...(headers['user-agent'] ? { userAgent: headers['user-agent'] } : {}),
+      ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+    },
+    deps,
+  );
+  logger.info('ingested', { mode, rows: body.rows.length, accepted: result.accepted, rejected: result.rejected.length, clamped: result.clamped });
+  publishIngestMetrics(result.accepted, result.rejected);
+  if (result.clamped > 0) logger.warn('future timestamps clamped to receive time', { clamped: result.clamped });
+  return json(202, { accepted: result.accepted, rejected: result.rejected });
 }
 
 function publishIngestMetrics(accepted: number, rejected: readonly Rejection[]): void {

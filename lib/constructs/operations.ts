@@ -131,6 +131,8 @@ export class Operations extends Construct {
       0,
       'Ingest could not send to SQS (rows answered internal/retryable); the log line "SQS send failed" and the metric by Cause say why.',
     );
+    // A quarantined stream record is left out of the counters until an operator replays it (docs/reliability.md, "Quarantine").
+    this.#alarm('RecordsQuarantined', tidemarkMetric('RecordsQuarantined'), 0, 'A stream record could not be counted and was quarantined; fix the cause, then `tidemark reconcile --fix` its days.');
     for (const [name, fn] of Object.entries(props.functions)) {
       this.#alarm(`${name}Errors`, fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }), 0, `The ${name} function is failing.`);
     }
