@@ -16,7 +16,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-dynamodb-streams';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { APIGatewayProxyEvent, DynamoDBStreamEvent, SQSEvent } from 'aws-lambda';
+import type { APIGatewayProxyEvent, SQSEvent } from 'aws-lambda';
 import { App } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoKeyStore } from '../../lambdas/adapters/key-store.js';
@@ -25,8 +25,8 @@ import { TidemarkStack } from '../../lib/tidemark-stack.js';
 import { startDynamoDbLocal, startSqs, type Engine } from '../../local/engines.js';
 import { createQueues, createTable, type LocalQueues } from '../../local/provision.js';
 import { toSqsRecord } from '../../local/sqs-poller.js';
-import { toDynamoDbRecord } from '../../local/stream-poller.js';
-import { AggregatesTable, DeadLetterQueue, EnvNames, EventsQueue, EventsTable, KeysTable, StateTable } from '../../resources/index.js';
+import { toDynamoDbRecord, type ShardBatchEvent } from '../../local/stream-poller.js';
+import { AggregatesTable, DeadLetterQueue, EnvNames, EventsQueue, EventsStreamMapping, EventsTable, KeysTable, StateTable } from '../../resources/index.js';
 import { dayRange } from '../helpers/local.js';
 
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -214,18 +214,30 @@ describe('the bundles in the cloud assembly', () => {
 
     const streams = new DynamoDBStreamsClient({ endpoint: dynamoEndpoint, region: 'us-east-1', credentials });
     const { StreamDescription } = await streams.send(new DescribeStreamCommand({ StreamArn: eventsStreamArn }));
-    const records = [];
+    // One invocation per shard, shaped as the mapping's tumbling window sends it (records plus their shard).
+    let counted = 0;
     for (const shard of StreamDescription?.Shards ?? []) {
       const { ShardIterator } = await streams.send(
         new GetShardIteratorCommand({ StreamArn: eventsStreamArn, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }),
       );
       const { Records = [] } = await streams.send(new GetRecordsCommand({ ShardIterator }));
-      records.push(...Records.filter((record) => record.eventName === 'INSERT').map((record) => toDynamoDbRecord(record, eventsStreamArn)));
+      const records = Records.filter((record) => record.eventName === 'INSERT').map((record) => toDynamoDbRecord(record, eventsStreamArn));
+      if (records.length === 0) continue;
+      const start = new Date();
+      const streamEvent: ShardBatchEvent = {
+        Records: records,
+        shardId: shard.ShardId!,
+        eventSourceARN: eventsStreamArn,
+        window: { start: start.toISOString(), end: new Date(start.getTime() + EventsStreamMapping.tumblingWindowSeconds * 1000).toISOString() },
+        state: {},
+        isFinalInvokeForWindow: false,
+        isWindowTerminatedEarly: false,
+      };
+      await run(shipped('AggregatesAggregate'), streamEvent);
+      counted += records.length;
     }
     streams.destroy();
-    expect(records.length).toBeGreaterThanOrEqual(2);
-    const streamEvent: DynamoDBStreamEvent = { Records: records };
-    await run(shipped('AggregatesAggregate'), streamEvent);
+    expect(counted).toBeGreaterThanOrEqual(2);
 
     const { from, to } = dayRange(now);
     const query = await run(shipped('IngestApiQuery'), apiEvent('GET', '/v1/aggregates', { key: 'shipped-secret-key', query: { event: 'shipped', from, to, granularity: 'day' } }));
