@@ -18,8 +18,13 @@ import { hashKey, type KeyKind, type ProjectKey } from '../core/keys.js';
 /** How much of a key `keys list` shows, and `keys revoke` takes to name it. */
 export const KEY_PREFIX_LENGTH = 12;
 
-export type KeyCacheLimits = { readonly maxEntries: number; readonly negativeCacheMs: number };
-const DEFAULT_CACHE_LIMITS: KeyCacheLimits = { maxEntries: 10_000, negativeCacheMs: 5_000 };
+export type KeyCacheLimits = {
+  readonly maxEntries: number;
+  readonly negativeCacheMs: number;
+  /** The clock cache entries expire by (tests pass their own). */
+  readonly now: () => number;
+};
+const DEFAULT_CACHE_LIMITS: KeyCacheLimits = { maxEntries: 10_000, negativeCacheMs: 5_000, now: Date.now };
 
 /** More than one key carries the prefix given to `keys revoke`. */
 export class AmbiguousKeyPrefixError extends TidemarkError {
@@ -37,6 +42,7 @@ export interface KeyStore {
 export class DynamoKeyStore implements KeyStore {
   readonly #cache: ExpiringLru<string, ProjectKey | undefined>;
   readonly #negativeCacheMs: number;
+  readonly #now: () => number;
 
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -44,9 +50,10 @@ export class DynamoKeyStore implements KeyStore {
     private readonly cacheMs: number,
     limits: Partial<KeyCacheLimits> = {},
   ) {
-    const { maxEntries, negativeCacheMs } = { ...DEFAULT_CACHE_LIMITS, ...limits };
+    const { maxEntries, negativeCacheMs, now } = { ...DEFAULT_CACHE_LIMITS, ...limits };
     this.#cache = new ExpiringLru(maxEntries);
     this.#negativeCacheMs = Math.min(negativeCacheMs, cacheMs);
+    this.#now = now;
   }
 
   /** Keys held in this container's cache. */
@@ -56,7 +63,7 @@ export class DynamoKeyStore implements KeyStore {
 
   async find(key: string): Promise<ProjectKey | undefined> {
     const hash = hashKey(key);
-    const cached = this.#cache.get(hash, Date.now());
+    const cached = this.#cache.get(hash, this.#now());
     if (cached.found) return cached.value;
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: apiKeyItemKey(hash) }));
     const stored = typeof Item?.keyHash === 'string' ? Buffer.from(Item.keyHash, 'hex') : Buffer.alloc(0);
@@ -64,7 +71,7 @@ export class DynamoKeyStore implements KeyStore {
     // The lookup is by hash already; the constant-time compare guards against a store that matched loosely.
     const matches = stored.length === given.length && timingSafeEqual(stored, given);
     const value = matches && Item && !Item.revokedAt ? { projectId: String(Item.projectId), kind: Item.kind as KeyKind } : undefined;
-    this.#cache.set(hash, value, value ? this.cacheMs : this.#negativeCacheMs, Date.now());
+    this.#cache.set(hash, value, value ? this.cacheMs : this.#negativeCacheMs, this.#now());
     return value;
   }
 

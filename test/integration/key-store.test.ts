@@ -31,7 +31,11 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** A clock the test moves by hand, so no assertion depends on how fast the machine is. */
+const manualClock = () => {
+  let now = 1_000_000;
+  return { now: () => now, advance: (ms: number) => (now += ms) };
+};
 
 describe('key cache', () => {
   it('holds at most maxEntries keys however many unknown keys are tried', async () => {
@@ -41,12 +45,14 @@ describe('key cache', () => {
   });
 
   it('forgets an unknown key after the negative time to live, so a key created meanwhile works', async () => {
-    const reader = new DynamoKeyStore(documents, tableName, 30_000, { negativeCacheMs: 200 });
+    const clock = manualClock();
+    const reader = new DynamoKeyStore(documents, tableName, 30_000, { negativeCacheMs: 5_000, now: clock.now });
     const key = generateKey(KeyKind.write);
     expect(await reader.find(key)).toBeUndefined();
     await new DynamoKeyStore(documents, tableName, 0).create(key, 'cache-project', KeyKind.write);
+    clock.advance(4_999);
     expect(await reader.find(key)).toBeUndefined();
-    await sleep(250);
+    clock.advance(1);
     expect(await reader.find(key)).toEqual({ projectId: 'cache-project', kind: KeyKind.write });
   });
 
@@ -54,11 +60,13 @@ describe('key cache', () => {
     const key = generateKey(KeyKind.write);
     const admin = new DynamoKeyStore(documents, tableName, 0);
     await admin.create(key, 'revoke-project', KeyKind.write);
-    const warm = new DynamoKeyStore(documents, tableName, 300);
+    const clock = manualClock();
+    const warm = new DynamoKeyStore(documents, tableName, 30_000, { now: clock.now });
     expect(await warm.find(key)).toBeDefined();
     await admin.revokeByPrefix(key.slice(0, KEY_PREFIX_LENGTH), 'revoke-project');
+    clock.advance(29_999);
     expect(await warm.find(key)).toBeDefined();
-    await sleep(350);
+    clock.advance(1);
     expect(await warm.find(key)).toBeUndefined();
   });
 
