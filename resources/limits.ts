@@ -1,7 +1,7 @@
 /**
- * Lambda's synchronous invoke payload cap, "6 MB" in the Lambda quotas (docs: Lambda quotas,
- * "Invocation payload (request and response): 6 MB each for request and response (synchronous)";
- * the Invoke API refuses a request "larger than 6291556 bytes" i.e. 6 MiB plus 100 bytes).
+ * Lambda's synchronous invoke payload cap: "For synchronous invocations, the maximum payload size
+ * is 6 MB" (Lambda API reference, Invoke; the Lambda quotas page gives 6 MB each for request and
+ * response). Counted here as 6 MiB, the stricter reading.
  */
 export const LAMBDA_INVOKE_PAYLOAD_BYTES = 6 * 1024 * 1024;
 /**

@@ -54,7 +54,7 @@ export function assertWireSize(event: Pick<APIGatewayProxyEvent, 'body' | 'isBas
   if (bytes > Limits.maxWireBytes) throw wireLimitError(bytes);
 }
 
-export function wireLimitError(bytes: number): PayloadTooLargeError {
+function wireLimitError(bytes: number): PayloadTooLargeError {
   return new PayloadTooLargeError(
     `Request body is ${bytes} bytes; at most ${Limits.maxWireBytes} bytes are accepted as sent (maxWireBytes: Lambda takes 6 MB per invocation and bodies travel base64-encoded). Send gzip (up to ${Limits.maxRequestBytes} bytes decompressed) or split the batch.`,
     'maxWireBytes',

@@ -58,8 +58,11 @@ export class Operations extends Construct {
     super(scope, id);
     const thresholds = { ...DEFAULT_THRESHOLDS, ...props.thresholds };
     // CloudWatch cannot use the AWS-managed `alias/aws/sns` key, so alarm actions on a topic
-    // encrypted with it fail with KMS AccessDenied (aws-cdk issue 11121; SNS docs "Configuring KMS
-    // permissions for AWS services"). A customer-managed key whose policy lets CloudWatch use it does work.
+    // encrypted with it fail with KMS AccessDenied (aws-cdk issue 11121). SNS's "Enable
+    // compatibility between event sources from AWS services and encrypted topics"
+    // (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services)
+    // asks for a customer-managed key whose policy lets the service use it; the SourceAccount and
+    // SourceArn conditions keep it to this account's alarms (the confused-deputy guard).
     this.alarmTopicKey = new kms.Key(this, 'AlarmTopicKey', {
       description: 'Encrypts the Tidemark alarm topic; CloudWatch alarms may use it to publish.',
       enableKeyRotation: true,
@@ -92,7 +95,8 @@ export class Operations extends Construct {
     if (props.alarmEmail) this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
 
     const api5xxRate = new cloudwatch.MathExpression({
-      // Metric math in alarms: IF(condition, a, b) is listed as valid; MAX of an array holding a scalar is not.
+      // CloudWatch "Using metric math": IF(condition, a, b) is listed as supported in alarms; MAX of an
+      // array that mixes a metric with a scalar is not, and PutMetricAlarm could refuse it.
       expression: API_5XX_RATE_EXPRESSION,
       usingMetrics: {
         errors: props.api.metricServerError({ period: FIVE_MINUTES, statistic: 'Sum' }),
