@@ -326,7 +326,7 @@ describe('CORS', () => {
   it('answers a preflight on every public write route, and on no other', () => {
     expect(PublicWriteRoutes.map((r) => r.path)).not.toContain('/v1/import');
     expect(PublicWriteRoutes.length).toBeGreaterThanOrEqual(2);
-    expect(optionsMethods()).toHaveLength(PublicWriteRoutes.length);
+    expect(optionsMethods()).toHaveLength(new Set(PublicWriteRoutes.map((r) => r.path)).size);
   });
 
   it('answers the preflight with exactly the headers the local server sends', () => {
