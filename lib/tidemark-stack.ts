@@ -5,7 +5,7 @@
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { AggregatesTable, EventsTable, KeysTable, Limits, StateTable } from '../resources/index.js';
+import { AggregatesTable, Cors, EventsTable, KeysTable, Limits, StateTable } from '../resources/index.js';
 import { Aggregates } from './constructs/aggregates.js';
 import { ConsoleSite } from './constructs/console-site.js';
 import { EventLake } from './constructs/event-lake.js';
@@ -38,6 +38,16 @@ export type TidemarkStackProps = StackProps & {
    * output of `npm run build:console`; no console when unset.
    */
   readonly consoleDistDir?: string;
+  /**
+   * Origins allowed to call the public write routes (every ingest route but /v1/import) from a
+   * browser. Write keys are public, so any origin by default. @default ['*']
+   */
+  readonly corsAllowOrigins?: readonly string[];
+  /**
+   * Create the account-and-region API Gateway CloudWatch Logs role, for accounts that have none
+   * yet (stage logging needs it). It is retained when the stack is deleted. @default false
+   */
+  readonly createApiGatewayCloudWatchRole?: boolean;
   /**
    * DynamoDB capacity: on-demand, or provisioned under auto scaling at `ProvisionedCapacity`'s
    * target utilisation (cheaper for steady traffic; see docs/performance.md). @default 'on-demand'
@@ -77,6 +87,8 @@ export class TidemarkStack extends Stack {
       throttlingBurstLimit: props.throttlingBurstLimit ?? 2000,
       logRetention,
       removalPolicy,
+      corsAllowOrigins: props.corsAllowOrigins ?? Cors.defaultAllowOrigins,
+      createApiGatewayCloudWatchRole: props.createApiGatewayCloudWatchRole ?? false,
     });
     this.lake.grantKeepRejections(this.ingestApi.ingestFunction.function);
     this.operations = new Operations(this, 'Operations', {
