@@ -110,8 +110,8 @@ describe('key parts (items 2 and 3)', () => {
 
   it('stores and lists rows whose key fields are at the byte limit in UTF-8, separators and escapes included', async () => {
     const now = Date.now();
-    // 85 × 3 bytes = 255 bytes of UTF-8; 256 bytes once the `#` is added.
-    const deviceId = `${'€'.repeat(85)}#`;
+    // 341 × 3 bytes = 1,023 bytes of UTF-8; 1,024 bytes once the `#` is added.
+    const deviceId = `${'€'.repeat(341)}#`;
     const eventId = `${'%'.repeat(128)}#~${'ü'.repeat(63)}`;
     const reply = await send({
       events: [
