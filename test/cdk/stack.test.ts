@@ -149,9 +149,9 @@ describe('least privilege', () => {
     );
   });
 
-  it('lets process only put events and state, read back stored copies of duplicates, and consume its queue', () => {
+  it('lets process only put events and state, keep conflicts as rejections, read back stored copies of duplicates, and consume its queue', () => {
     expect(actionsOf('PipelineProcess')).toEqual(
-      ['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'].sort(),
+      ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'].sort(),
     );
   });
 
