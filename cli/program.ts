@@ -1,0 +1,223 @@
+/**
+ * The ops CLI's commands, on commander: each command and subcommand has its own `--help`, its
+ * arguments and flags are checked before anything runs, and acts on the target named by the
+ * global `--stack` / `--data-dir` (resolved only when a command needs it).
+ */
+import { Command, Option } from 'commander';
+import { isoTime, positiveInteger } from './arguments.js';
+import { inspectDlq, redriveDlq } from './commands/dlq.js';
+import { importFile } from './commands/import.js';
+import { createKey, isKeyKind, listKeys, revokeKey } from './commands/keys.js';
+import { compactLake } from './commands/lake.js';
+import { parseDayRange, reconcile } from './commands/reconcile.js';
+import { replayRejections } from './commands/rejections.js';
+import { runSql } from './commands/sql.js';
+import { formatResult, isResultFormat } from './lake/format.js';
+import type { Outcome, Output } from './run-program.js';
+import { resolveTarget, type Target } from './target.js';
+
+type GlobalOptions = { stack?: string; dataDir?: string };
+
+/** Differences found and left unfixed: the exit code a script or cron job can alert on. */
+const CountersDifferExitCode = 3;
+
+export function buildCli(io: Output, outcome: Outcome): Command {
+  const program = new Command('tidemark')
+    .description('Operate Tidemark: the local runtime by default, a deployed stack with --stack.')
+    .option('--stack <name>', 'act on this deployed stack (read from its CloudFormation outputs)')
+    .option('--data-dir <dir>', 'the local runtime\'s data directory (default: $TIDEMARK_DATA_DIR or .tidemark)')
+    .showSuggestionAfterError(true);
+
+  /** Runs `act` on the target the global flags name, and always releases its clients. */
+  const onTarget = async (command: Command, act: (target: Target) => Promise<void>) => {
+    const { stack, dataDir } = command.optsWithGlobals<GlobalOptions>();
+    const target = await resolveTarget({ ...(stack ? { stack } : {}), ...(dataDir ? { dataDir } : {}) });
+    try {
+      await act(target);
+    } finally {
+      target.close();
+    }
+  };
+
+  const keys = program.command('keys').description('project keys: create, list, revoke');
+  keys
+    .command('create')
+    .description('create a key; prints it once (only its hash is stored)')
+    .requiredOption('--project <id>', 'the project the key belongs to')
+    .addOption(new Option('--kind <kind>', 'write (SDKs, public) or secret (import, queries)').choices(['write', 'secret']).makeOptionMandatory())
+    .action((options: { project: string; kind: string }, command: Command) =>
+      onTarget(command, async (target) => {
+        if (!isKeyKind(options.kind)) return;
+        const key = await createKey(target, options.project, options.kind);
+        io.out(`${options.kind} key for project ${options.project} (shown once; only its hash is stored):`);
+        io.out(key);
+      }),
+    );
+  keys
+    .command('list')
+    .description('list a project\'s keys by prefix, kind and dates')
+    .requiredOption('--project <id>', 'the project')
+    .action((options: { project: string }, command: Command) =>
+      onTarget(command, async (target) => {
+        for (const record of await listKeys(target, options.project)) {
+          io.out(`${record.keyPrefix}…  ${record.kind.padEnd(6)}  created ${record.createdAt}${record.revokedAt ? `  revoked ${record.revokedAt}` : ''}`);
+        }
+      }),
+    );
+  keys
+    .command('revoke')
+    .description('revoke a key by the prefix `keys list` shows, or by the whole key')
+    .argument('<prefix>', 'the prefix shown by `keys list` (or the whole key)')
+    .option('--project <id>', 'only look for the prefix in this project')
+    .action((prefix: string, options: { project?: string }, command: Command) =>
+      onTarget(command, async (target) => {
+        io.out(`revoked ${await revokeKey(target, prefix, options.project)}…`);
+      }),
+    );
+
+  const dlq = program.command('dlq').description('the dead-letter queue: inspect, redrive');
+  dlq
+    .command('inspect')
+    .description('how many messages, and a look at the first ten')
+    .action((_options: unknown, command: Command) =>
+      onTarget(command, async (target) => {
+        const { approximateCount, messages } = await inspectDlq(target);
+        io.out(`${approximateCount} messages in the DLQ`);
+        for (const m of messages) io.out(`${m.messageId}  group ${m.groupId ?? '-'}  receives ${m.receiveCount ?? '-'}  ${m.body}`);
+      }),
+    );
+  dlq
+    .command('redrive')
+    .description('send every message back to the events queue, to be processed again')
+    .action((_options: unknown, command: Command) =>
+      onTarget(command, async (target) => {
+        io.out(`${await redriveDlq(target)} messages sent back to the events queue`);
+      }),
+    );
+
+  program
+    .command('import')
+    .description('import rows through /v1/import, resumable, with a progress bar')
+    .argument('<file>', 'an NDJSON or CSV file')
+    .requiredOption('--key <secret>', 'the project\'s secret key')
+    .addOption(new Option('--format <format>', 'the file\'s format (default: from its extension)').choices(['ndjson', 'csv']))
+    .option('--batch-size <n>', 'rows per request', positiveInteger)
+    .action((file: string, options: { key: string; format?: 'ndjson' | 'csv'; batchSize?: number }, command: Command) =>
+      onTarget(command, async (target) => {
+        const report = await importFile({
+          apiUrl: target.apiUrl,
+          secretKey: options.key,
+          file,
+          ...(options.format ? { format: options.format } : {}),
+          ...(options.batchSize ? { batchSize: options.batchSize } : {}),
+          onProgress: progressBar(io),
+        });
+        if (io.isTTY) io.err('\n');
+        io.out(
+          `${report.accepted} rows accepted, ${report.rejected} rejected of ${report.total}` +
+            (report.resumedFrom > 0 ? ` (resumed after row ${report.resumedFrom})` : '') +
+            (report.rejectedFile ? `; rejected rows in ${report.rejectedFile}` : ''),
+        );
+      }),
+    );
+
+  program
+    .command('reconcile')
+    .description('recount stored events; report (and with --fix repair) counters that differ; exits 3 when some differ unfixed')
+    .requiredOption('--from <day>', 'first UTC day, YYYY-MM-DD')
+    .requiredOption('--to <day>', 'last UTC day, YYYY-MM-DD')
+    .option('--project <id>', 'only this project')
+    .option('--fix', 'set each differing counter to the recount', false)
+    .action((options: { from: string; to: string; project?: string; fix: boolean }, command: Command) => {
+      let range: { fromMs: number; toMs: number };
+      try {
+        range = parseDayRange(options.from, options.to);
+      } catch (error) {
+        command.error(`error: ${(error as Error).message}`);
+      }
+      return onTarget(command, async (target) => {
+        const report = await reconcile(target, { ...range, ...(options.project ? { projectId: options.project } : {}), fix: options.fix });
+        for (const d of report.differences) {
+          io.out(`${d.projectId}  ${d.pk}  ${d.sk}  stored count ${d.stored.count} sum ${d.stored.sum}  recounted count ${d.recounted.count} sum ${d.recounted.sum}`);
+        }
+        io.out(
+          `${report.events} events recounted; ${report.counters} counters checked, ${report.differences.length} differ` +
+            (options.fix
+              ? `; ${report.fixed} repaired${report.movedMeanwhile > 0 ? `, ${report.movedMeanwhile} moved meanwhile (run again when the range is quiet)` : ''}`
+              : ''),
+        );
+        if (report.differences.length > 0 && !options.fix) outcome.exitCode = CountersDifferExitCode;
+      });
+    });
+
+  program
+    .command('sql')
+    .description('query the lake\'s `events` view: DuckDB locally, Athena on a stack')
+    .argument('<statement>', 'the SQL statement, e.g. "SELECT count(*) FROM events"')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']).default('table'))
+    .action((statement: string, options: { format: string }, command: Command) =>
+      onTarget(command, async (target) => {
+        if (!isResultFormat(options.format)) return;
+        const result = await runSql(target, statement, (state) => io.err(io.isTTY ? `\r${state}   ` : `${state}\n`));
+        if (io.isTTY) io.err('\n');
+        for (const line of formatResult(result, options.format)) io.out(line);
+      }),
+    );
+
+  program
+    .command('lake')
+    .description('the lake of stored events')
+    .command('compact')
+    .description('rewrite each closed project-day as one file, each event once')
+    .action((_options: unknown, command: Command) =>
+      onTarget(command, async (target) => {
+        const outcomes = await compactLake(target);
+        for (const o of outcomes) {
+          io.out(`${o.partition.projectId} ${o.partition.day}: ${o.filesRead} files, ${o.rowsRead} rows -> 1 file, ${o.rowsWritten} rows (${o.bytes} bytes)`);
+        }
+        io.out(`${outcomes.length} project-days compacted`);
+      }),
+    );
+
+  program
+    .command('rejections')
+    .description('rejected rows kept in the lake')
+    .command('replay')
+    .description('send rejected rows back through /v1/import')
+    .requiredOption('--project <id>', 'the project')
+    .requiredOption('--key <secret>', 'the project\'s secret key')
+    .requiredOption('--reason <reason>', 'replay only rows rejected for this reason')
+    .option('--from <iso>', 'rejected at or after this time', isoTime)
+    .option('--to <iso>', 'rejected before this time', isoTime)
+    .action((options: { project: string; key: string; reason: string; from?: number; to?: number }, command: Command) =>
+      onTarget(command, async (target) => {
+        const report = await replayRejections(target, {
+          projectId: options.project,
+          secretKey: options.key,
+          reason: options.reason,
+          ...(options.from === undefined ? {} : { fromMs: options.from }),
+          ...(options.to === undefined ? {} : { toMs: options.to }),
+          onProgress: progressBar(io),
+        });
+        if (io.isTTY) io.err('\n');
+        const refused = Object.entries(report.rejected).map(([reason, n]) => `${n} ${reason}`);
+        io.out(`${report.found} rows found, ${report.accepted} accepted${refused.length > 0 ? `, rejected again: ${refused.join(', ')}` : ''}`);
+      }),
+    );
+
+  return program;
+}
+
+function progressBar(io: Output) {
+  let lastTenth = -1;
+  return (settled: number, total: number) => {
+    const share = total === 0 ? 1 : settled / total;
+    if (io.isTTY) {
+      const filled = Math.round(share * 30);
+      io.err(`\r[${'#'.repeat(filled)}${' '.repeat(30 - filled)}] ${(share * 100).toFixed(0).padStart(3)}%  ${settled}/${total}`);
+    } else if (Math.floor(share * 10) > lastTenth) {
+      lastTenth = Math.floor(share * 10);
+      io.err(`${settled}/${total} rows\n`);
+    }
+  };
+}
