@@ -58,20 +58,20 @@ type Query = Record<string, string | number | undefined | null>;
 export class TidemarkApi {
   constructor(private readonly settings: Settings) {}
 
-  aggregates(query: { from: string; to: string; event?: string; granularity: Granularity; groupBy: GroupBy }): Promise<AggregatesAnswer> {
-    return this.#get('/v1/aggregates', query, this.settings.secretKey);
+  aggregates(query: { from: string; to: string; event?: string; granularity: Granularity; groupBy: GroupBy }, signal?: AbortSignal): Promise<AggregatesAnswer> {
+    return this.#get('/v1/aggregates', query, this.settings.secretKey, signal);
   }
 
-  events(query: { from?: string; to?: string; event?: string; deviceId?: string; source?: string; cursor?: string | null; limit?: number }) {
-    return this.#get<Page<'events', StoredEvent>>('/v1/events', query, this.settings.secretKey);
+  events(query: { from?: string; to?: string; event?: string; deviceId?: string; source?: string; cursor?: string | null; limit?: number }, signal?: AbortSignal) {
+    return this.#get<Page<'events', StoredEvent>>('/v1/events', query, this.settings.secretKey, signal);
   }
 
-  rejections(query: { from?: string; to?: string; cursor?: string | null; limit?: number }) {
-    return this.#get<Page<'rejections', RejectedRow>>('/v1/rejections', query, this.settings.secretKey);
+  rejections(query: { from?: string; to?: string; cursor?: string | null; limit?: number }, signal?: AbortSignal) {
+    return this.#get<Page<'rejections', RejectedRow>>('/v1/rejections', query, this.settings.secretKey, signal);
   }
 
-  device(deviceId: string): Promise<DeviceState> {
-    return this.#get(`/v1/devices/${encodeURIComponent(deviceId)}`, {}, this.settings.secretKey);
+  device(deviceId: string, signal?: AbortSignal): Promise<DeviceState> {
+    return this.#get(`/v1/devices/${encodeURIComponent(deviceId)}`, {}, this.settings.secretKey, signal);
   }
 
   /** Sends a batch body as it is: the console shows exactly what the API answers per row. */
@@ -79,19 +79,19 @@ export class TidemarkApi {
     return this.#request('POST', '/v1/batch', {}, this.settings.writeKey, body);
   }
 
-  localStats(): Promise<LocalStats> {
-    return this.#request('GET', '/local/stats', {});
+  localStats(signal?: AbortSignal): Promise<LocalStats> {
+    return this.#request('GET', '/local/stats', {}, undefined, undefined, signal);
   }
 
   setFaults(plan: FaultPlan): Promise<LocalStats['faults']> {
     return this.#request('PUT', '/local/faults', {}, undefined, JSON.stringify(plan));
   }
 
-  #get<T>(path: string, query: Query, key: string): Promise<T> {
-    return this.#request('GET', path, query, key);
+  #get<T>(path: string, query: Query, key: string, signal?: AbortSignal): Promise<T> {
+    return this.#request('GET', path, query, key, undefined, signal);
   }
 
-  async #request<T>(method: string, path: string, query: Query, key?: string, body?: string): Promise<T> {
+  async #request<T>(method: string, path: string, query: Query, key?: string, body?: string, signal?: AbortSignal): Promise<T> {
     const search = new URLSearchParams();
     for (const [name, value] of Object.entries(query)) if (value !== undefined && value !== null && value !== '') search.set(name, String(value));
     const url = `${this.settings.apiUrl.replace(/\/$/, '')}${path}${search.size > 0 ? `?${search}` : ''}`;
@@ -100,7 +100,7 @@ export class TidemarkApi {
     if (body !== undefined) headers['content-type'] = 'application/json';
     let response: Response;
     try {
-      response = await fetch(url, { method, headers, body });
+      response = await fetch(url, { method, headers, body, ...(signal ? { signal } : {}) });
     } catch (error) {
       throw new ApiError(0, 'network', `Cannot reach ${url}: ${(error as Error).message}`);
     }

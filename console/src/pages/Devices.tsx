@@ -1,8 +1,9 @@
 /** One device: its live state (last seen, current session) and its sessions over a range, built from its events. */
-import { useEffect, useState } from 'react';
-import type { DeviceState, StoredEvent, TidemarkApi } from '../api';
+import { useState } from 'react';
+import type { StoredEvent, TidemarkApi } from '../api';
 import { ApiError } from '../api';
 import { ErrorBox, Field, Stat } from '../components/Common';
+import { useLoad } from '../hooks';
 import { usePageParams } from '../router';
 import { DAY, formatTime, lastRange } from '../time';
 
@@ -15,28 +16,20 @@ export function Devices({ api, params }: { api: TidemarkApi; params: URLSearchPa
   const [get, set] = usePageParams('devices', params);
   const deviceId = get('deviceId') ?? '';
   const days = DayChoices.find((d) => String(d) === get('days')) ?? 7;
-  const [state, setState] = useState<{ device?: DeviceState | null; sessions?: Session[]; truncated?: boolean; error?: unknown; loading: boolean }>({ loading: false });
   const [open, setOpen] = useState<string | undefined>();
-
-  useEffect(() => {
-    if (!deviceId) return;
-    let cancelled = false;
-    setState({ loading: true });
-    Promise.all([
-      api.device(deviceId).catch((error: unknown) => {
+  const loaded = useLoad(async (signal) => {
+    if (!deviceId) return undefined;
+    const [device, { events, truncated }] = await Promise.all([
+      api.device(deviceId, signal).catch((error: unknown) => {
         // No live state is an answer, not a failure: the device sent nothing in the live window.
         if (error instanceof ApiError && error.status === 404) return null;
         throw error;
       }),
-      eventsOf(api, deviceId, days),
-    ]).then(
-      ([device, { events, truncated }]) => !cancelled && setState({ device, sessions: sessionsOf(events), truncated, loading: false }),
-      (error: unknown) => !cancelled && setState({ error, loading: false }),
-    );
-    return () => {
-      cancelled = true;
-    };
+      eventsOf(api, deviceId, days, signal),
+    ]);
+    return { device, sessions: sessionsOf(events), truncated };
   }, [api, deviceId, days]);
+  const state = { ...loaded.data, error: loaded.error, loading: loaded.loading && Boolean(deviceId) };
 
   return (
     <section>
@@ -128,12 +121,12 @@ function SessionRow({ session, open, toggle }: { session: Session; open: boolean
   );
 }
 
-async function eventsOf(api: TidemarkApi, deviceId: string, days: number) {
+async function eventsOf(api: TidemarkApi, deviceId: string, days: number, signal: AbortSignal) {
   const range = lastRange(days * DAY);
   const events: StoredEvent[] = [];
   let cursor: string | null = null;
   do {
-    const page = await api.events({ ...range, deviceId, cursor, limit: 500 });
+    const page = await api.events({ ...range, deviceId, cursor, limit: 500 }, signal);
     events.push(...page.events);
     cursor = page.nextCursor;
   } while (cursor && events.length < MAX_EVENTS);

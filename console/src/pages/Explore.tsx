@@ -17,7 +17,7 @@ export function Explore({ api, params }: { api: TidemarkApi; params: URLSearchPa
   const from = isoOr(get('from'), fallback.from);
   const to = isoOr(get('to'), fallback.to);
   const event = get('event') ?? '';
-  const answer = useLoad(() => api.aggregates({ from, to, event, granularity, groupBy }), [api, from, to, event, granularity, groupBy]);
+  const answer = useLoad((signal) => api.aggregates({ from, to, event, granularity, groupBy }, signal), [api, from, to, event, granularity, groupBy]);
   const series = answer.data?.series ?? [];
   const buckets = bucketsBetween(from, to, granularity);
   const groups = groupsOf(series, groupBy);
@@ -75,8 +75,8 @@ export function Explore({ api, params }: { api: TidemarkApi; params: URLSearchPa
               </td>
             </tr>
           )}
-          {series.map((point, i) => (
-            <tr key={i}>
+          {series.map((point) => (
+            <tr key={point.bucket}>
               <td>{bucketLabel(Date.parse(point.bucket), granularity)}</td>
               {groupBy !== 'none' && <td>{groupName(point, groupBy)}</td>}
               <td className="num">{point.count}</td>
