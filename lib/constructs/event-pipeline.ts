@@ -2,7 +2,7 @@
  * The write path behind the API: the FIFO queue (one message group per device) with its FIFO
  * DLQ, the process function that consumes it, and the tables it writes, events and state.
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';

@@ -108,7 +108,10 @@ describe('the persistent queue', () => {
     let stored = 0;
     // The server stores (dedup by event id) but the app dies before it hears the answer.
     const dying = vi.fn(async (_url: string, init: { body: string | Uint8Array }) => {
-      for (const e of (JSON.parse(String(init.body)) as Sent).events) if (!received.has(e.eventId)) received.add(e.eventId), stored++;
+      for (const e of (JSON.parse(String(init.body)) as Sent).events) if (!received.has(e.eventId)) {
+        received.add(e.eventId);
+        stored++;
+      }
       throw new Error('app killed');
     });
     const first = new Tidemark(options({ storage, transport: dying }));
