@@ -1,5 +1,6 @@
 /**
- * POST /v1/batch, /v1/track, /v1/import: authenticate, rate-limit, decode, then `ingestRows`.
+ * POST /v1/batch, /v1/track, /v1/import, and OpenPanel's /track and /track/batch: authenticate,
+ * rate-limit, decode, then `ingestRows`.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { Limits } from '../../resources/index.js';
@@ -10,6 +11,7 @@ import { DynamoKeyStore, type KeyStore } from '../adapters/key-store.js';
 import { DynamoStateStore } from '../adapters/state-store.js';
 import { NotFoundError, TooManyRequestsError } from '../core/errors.js';
 import { decodeBody, parseIngestBody } from '../core/request-body.js';
+import { openPanelTranslator } from '../core/openpanel.js';
 import type { IngestMode, Rejection } from '../core/types.js';
 import { authenticate, handleHttp, headersOf, json } from '../http/api.js';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -22,15 +24,23 @@ export type IngestHandlerDependencies = IngestDependencies & {
   readonly takeRateToken: (projectId: string) => Promise<number>;
 };
 
-const modes: Record<string, IngestMode> = { '/v1/batch': 'batch', '/v1/track': 'track', '/v1/import': 'import' };
+type IngestRoute = { readonly mode: IngestMode; readonly protocol: 'tidemark' | 'openpanel' };
+const ingestRoutes: Record<string, IngestRoute> = {
+  '/v1/batch': { mode: 'batch', protocol: 'tidemark' },
+  '/v1/track': { mode: 'track', protocol: 'tidemark' },
+  '/v1/import': { mode: 'import', protocol: 'tidemark' },
+  '/track': { mode: 'track', protocol: 'openpanel' },
+  '/track/batch': { mode: 'batch', protocol: 'openpanel' },
+};
 
 export function createIngestHandler(dependencies: () => IngestHandlerDependencies) {
   return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> =>
     handleHttp(event, async (requestId) => {
       const receivedAt = Date.now();
       const deps = dependencies();
-      const mode = modes[event.resource ?? event.path];
-      if (!mode) throw new NotFoundError(`No ingest route ${event.path}.`);
+      const route = ingestRoutes[event.resource ?? event.path];
+      if (!route) throw new NotFoundError(`No ingest route ${event.path}.`);
+      const { mode, protocol } = route;
       const headers = headersOf(event);
       const project = await authenticate(headers, mode === 'import' ? 'import' : 'write', deps.keys);
       logger.appendKeys({ projectId: project.projectId });
@@ -58,10 +68,11 @@ export function createIngestHandler(dependencies: () => IngestHandlerDependencie
           validateOnly: event.queryStringParameters?.validate === 'true',
           ...(body.sentAt === undefined ? {} : { sentAt: body.sentAt }),
           ...(headers['user-agent'] ? { userAgent: headers['user-agent'] } : {}),
+          ...(protocol === 'openpanel' ? { translate: openPanelTranslator({ sdkName: headers['openpanel-sdk-name'] }) } : {}),
         },
         deps,
       );
-      logger.info('ingested', { mode, rows: body.rows.length, accepted: result.accepted, rejected: result.rejected.length, clamped: result.clamped });
+      logger.info('ingested', { mode, protocol, rows: body.rows.length, accepted: result.accepted, rejected: result.rejected.length, clamped: result.clamped });
       publishIngestMetrics(result.accepted, result.rejected);
       if (result.clamped > 0) logger.warn('future timestamps clamped to receive time', { clamped: result.clamped });
       return json(202, { accepted: result.accepted, rejected: result.rejected });

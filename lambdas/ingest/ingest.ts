@@ -4,6 +4,7 @@
  */
 import { Limits } from '../../resources/index.js';
 import { normalizeRow } from '../core/normalize.js';
+import type { RowTranslator } from '../core/openpanel.js';
 import { packMessages, type AcceptedRow } from '../core/packing.js';
 import { EventsQueue } from '../../resources/index.js';
 import type { IngestMode, Rejection } from '../core/types.js';
@@ -21,6 +22,8 @@ export type IngestRequest = {
   readonly userAgent?: string;
   /** `?validate=true`: answer the same shape, enqueue nothing. */
   readonly validateOnly: boolean;
+  /** Turns rows of another wire protocol (OpenPanel's) into rows normalization reads; rejects per row. */
+  readonly translate?: RowTranslator;
 };
 
 export type IngestResult = { readonly accepted: number; readonly rejected: Rejection[]; readonly clamped: number };
@@ -48,8 +51,13 @@ export async function ingestRows(request: IngestRequest, deps: IngestDependencie
     ...(request.sentAt === undefined ? {} : { sentAt: request.sentAt }),
     ...(request.userAgent === undefined ? {} : { userAgent: request.userAgent }),
   };
-  request.rows.forEach((row, index) => {
-    const result = normalizeRow(row, index, context);
+  request.rows.forEach((sent, index) => {
+    const translated = request.translate ? request.translate(sent, index) : { ok: true as const, row: sent };
+    if (!translated.ok) {
+      rejected.push(translated.rejection);
+      return;
+    }
+    const result = normalizeRow(translated.row, index, context);
     if (result.ok) {
       accepted.push({ index, event: result.event, json: result.json, bytes: result.bytes });
       if (result.clamped) clamped++;
