@@ -1,0 +1,129 @@
+/**
+ * OpenPanel's wire protocol through the local runtime: the real `@openpanel/sdk` (Node) pointed at
+ * Tidemark, and `/track/batch` held to the contract of the pull request it comes from.
+ */
+import { OpenPanel } from '@openpanel/sdk';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectLandedOnce, offlineEvents, trackBatchOf } from '../helpers/openpanel.js';
+import { DemoProject, dayRange, eventually, request, startLocal, type LocalHarness } from '../helpers/local.js';
+
+let local: LocalHarness;
+beforeAll(async () => {
+  local = await startLocal();
+});
+afterAll(async () => {
+  await local?.close();
+});
+
+/** The headers @openpanel/sdk sends, so a hand-made request reads like the SDK's. */
+const openPanelHeaders = (clientId: string = DemoProject.writeKey) => ({
+  'openpanel-client-id': clientId,
+  'openpanel-client-secret': 'not-a-tidemark-key',
+  'openpanel-sdk-name': 'node',
+});
+const post = (path: string, body: unknown, clientId?: string) => request(`${local.url}${path}`, { body, headers: openPanelHeaders(clientId) });
+const sdk = () => new OpenPanel({ clientId: DemoProject.writeKey, clientSecret: 'not-a-tidemark-key', apiUrl: local.url });
+
+const storedFor = async (deviceId: string) =>
+  (await request(`${local.url}/v1/events?deviceId=${deviceId}`, { key: DemoProject.secretKey })).body.events as Record<string, any>[];
+
+describe('@openpanel/sdk (Node) against Tidemark', () => {
+  it('identifies, then tracks with properties: both stored with the profile as user and device, the value counted', async () => {
+    const op = sdk();
+    expect(await op.identify({ profileId: 'op-ada', firstName: 'Ada', email: 'ada@example.com', properties: { plan: 'pro' } })).toEqual({ accepted: 1, rejected: [] });
+    expect(await op.track('op_purchase', { value: 3, sku: 'a' })).toEqual({ accepted: 1, rejected: [] });
+
+    const stored = await eventually(() => storedFor('op-ada'), (events) => events.filter((e) => !e.event.startsWith('session')).length === 2);
+    expect(stored.find((e) => e.event === 'op_purchase')).toMatchObject({ userId: 'op-ada', source: 'node', value: 3, properties: { value: 3, sku: 'a' } });
+    expect(stored.find((e) => e.event === 'identify')).toMatchObject({
+      userId: 'op-ada',
+      properties: { traits: { firstName: 'Ada', email: 'ada@example.com', plan: 'pro' } },
+    });
+    const { from, to } = dayRange();
+    const counted = await eventually(
+      () => request(`${local.url}/v1/aggregates?event=op_purchase&from=${from}&to=${to}&granularity=day`, { key: DemoProject.secretKey }),
+      (reply) => reply.body.series?.length === 1,
+    );
+    expect(counted.body.series[0]).toMatchObject({ count: 1, sum: 3 });
+  });
+
+  it('sends buffered offline events with __timestamp hours back: each lands once, in its own hour and session, value summed, even when resent as a batch', async () => {
+    const events = offlineEvents('op_offline', 'op-phone-1', 5);
+    const op = sdk();
+    for (const event of events) expect(await op.track(event.name, event.properties)).toEqual({ accepted: 1, rejected: [] });
+    // The sync loop of an offline-first fork resends what it is unsure of, now through /track/batch.
+    expect((await post('/track/batch', trackBatchOf(events))).body).toEqual({ accepted: 5, rejected: [] });
+
+    const stored = await expectLandedOnce(local.url, events);
+    expect(stored.every((e) => e.deviceId === 'op-phone-1' && e.source === 'node')).toBe(true);
+  });
+});
+
+describe('POST /track/batch, the contract of the OpenPanel pull request', () => {
+  const track = (name: string, deviceId: string, extra: Record<string, unknown> = {}) => ({
+    type: 'track',
+    payload: { name, properties: { __deviceId: deviceId, ...extra } },
+  });
+
+  it('accepts 2000 rows and stores every one', { timeout: 180_000 }, async () => {
+    const rows = Array.from({ length: 2000 }, (_, i) => track('op_bulk', `op-bulk-${i % 20}`, { i }));
+    const reply = await post('/track/batch', { events: rows });
+    expect(reply.status).toBe(202);
+    expect(reply.body).toEqual({ accepted: 2000, rejected: [] });
+    const { from, to } = dayRange();
+    await eventually(
+      async () => (await request(`${local.url}/v1/aggregates?event=op_bulk&from=${from}&to=${to}&granularity=day`, { key: DemoProject.secretKey })).body.series,
+      (series) => series?.[0]?.count === 2000,
+      170_000,
+    );
+  });
+
+  it('refuses 2001 rows, naming the limit', async () => {
+    const reply = await post('/track/batch', Array.from({ length: 2001 }, (_, i) => track('op_over', `d${i}`)));
+    expect(reply.status).toBe(400);
+    expect(reply.body).toMatchObject({ error: 'too_many_events', message: expect.stringMatching(/2000.*maxEventsPerRequest/) });
+  });
+
+  it('answers mixed rows with 202, rejecting exactly the bad indices with a reason each, and stores the good ones', async () => {
+    const sixDaysAgo = new Date(Date.now() - 6 * 86_400_000).toISOString();
+    const rows = [
+      track('op_mixed', 'op-mixed-1', { value: 2 }),
+      { type: 'alias', payload: { profileId: 'u', alias: 'v' } },
+      'not an object',
+      { type: 'track', payload: { properties: { __deviceId: 'op-mixed-1' } } },
+      track('op_mixed', 'op-mixed-1', { __timestamp: sixDaysAgo }),
+      { type: 'identify', payload: { profileId: 'op-mixed-1', firstName: 'M' } },
+      { type: 'decrement', payload: { profileId: 'op-mixed-1' } },
+      { type: 'increment', payload: { profileId: 'op-mixed-1', property: 'credits', value: 5 } },
+      track('op_mixed', '', { value: 1 }),
+    ];
+    const reply = await post('/track/batch', rows);
+    expect(reply.status).toBe(202);
+    expect(reply.body.accepted).toBe(3);
+    expect(reply.body.rejected.map((r: { index: number; reason: string }) => [r.index, r.reason])).toEqual([
+      [1, 'unsupported'],
+      [2, 'validation'],
+      [3, 'validation'],
+      [4, 'too_old'],
+      [6, 'validation'],
+      [8, 'validation'],
+    ]);
+    const tooOld = reply.body.rejected.find((r: { index: number }) => r.index === 4);
+    expect(tooOld.error).toMatch(/older than 5 days \(maxEventAgeDays\)/);
+
+    const stored = await eventually(() => storedFor('op-mixed-1'), (events) => events.filter((e) => !e.event.startsWith('session')).length === 3);
+    expect(stored.map((e) => e.event).filter((e) => !e.startsWith('session')).sort()).toEqual(['identify', 'op_mixed', 'profile.credits']);
+    expect(stored.find((e) => e.event === 'profile.credits')).toMatchObject({ value: 5 });
+    const rejections = await request(`${local.url}/v1/rejections?limit=100`, { key: DemoProject.secretKey });
+    expect(rejections.body.rejections.filter((r: { row: string }) => r.row.includes('"alias"'))).toHaveLength(1);
+  });
+
+  it('takes one {type, payload} on /track and the write key only from openpanel-client-id', async () => {
+    expect((await post('/track', track('op_single', 'op-single-1'))).body).toEqual({ accepted: 1, rejected: [] });
+    expect((await post('/track', track('op_single', 'op-single-1'), 'unknown-key')).status).toBe(401);
+    expect((await post('/track', track('op_single', 'op-single-1'), DemoProject.secretKey)).status).toBe(403);
+    // The secret header is not a key: alone it authenticates nothing.
+    const secretOnly = await request(`${local.url}/track`, { body: track('op_single', 'op-single-1'), headers: { 'openpanel-client-secret': DemoProject.writeKey } });
+    expect(secretOnly.status).toBe(401);
+  });
+});
