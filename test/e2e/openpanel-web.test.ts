@@ -1,0 +1,88 @@
+/**
+ * The real `@openpanel/web` in chromium against the local runtime: the page loads the tracker
+ * script exactly as a site does (the `op` snippet, then the script from the npm package), with
+ * `apiUrl` pointed at Tidemark and the write key as the client id.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { getInitSnippet } from '@openpanel/web';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../helpers/browser.js';
+import { expectLandedOnce, offlineEvents } from '../helpers/openpanel.js';
+import { DemoProject, eventually, request, startLocal, type LocalHarness } from '../helpers/local.js';
+
+/** The script sites load (OpenPanel's `op1.js`), as the npm package ships it. */
+const trackerScript = readFileSync(
+  join(dirname(createRequire(import.meta.url).resolve('@openpanel/web')), 'src', 'tracker.global.js'),
+  'utf8',
+);
+
+const DEVICE = 'op-browser-1';
+
+describe('@openpanel/web in chromium against Tidemark', () => {
+  let local: LocalHarness;
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    local = await startLocal();
+    browser = await launchChromium();
+    page = await browser.newPage();
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    // The page is served at the runtime's own origin: the SDK's custom headers make every
+    // cross-origin send preflighted, and CORS on the write routes is another change's.
+    const site = `${local.url}/openpanel-site`;
+    await page.route(`${site}/op1.js`, (route) => route.fulfill({ contentType: 'text/javascript', body: trackerScript }));
+    await page.route(`${site}/`, (route) =>
+      route.fulfill({
+        contentType: 'text/html',
+        body: `<!doctype html><title>shop</title><script>${getInitSnippet()}
+          window.op('init', ${JSON.stringify({ clientId: DemoProject.writeKey, apiUrl: local.url, trackScreenViews: true })});
+          window.op('setGlobalProperties', ${JSON.stringify({ __deviceId: DEVICE })});
+        </script><script src="${site}/op1.js"></script>`,
+      }),
+    );
+    await page.goto(`${site}/`);
+    await page.waitForFunction(() => 'openpanel' in globalThis);
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await local?.close();
+  });
+
+  const storedFor = async (deviceId: string) =>
+    (await request(`${local.url}/v1/events?deviceId=${deviceId}&limit=100`, { key: DemoProject.secretKey })).body.events as Record<string, any>[];
+
+  it('tracks the screen view and an event with properties, and identifies, all under the device it was given', async () => {
+    const answers = await page.evaluate(async () => {
+      const op = (globalThis as unknown as { openpanel: any }).openpanel;
+      return [await op.track('web_add_to_cart', { value: 4, sku: 'tea' }), await op.identify({ profileId: 'web-ada', firstName: 'Ada' })];
+    });
+    expect(answers).toEqual([
+      { accepted: 1, rejected: [] },
+      { accepted: 1, rejected: [] },
+    ]);
+    const stored = await eventually(() => storedFor(DEVICE), (events) => ['screen_view', 'web_add_to_cart', 'identify'].every((name) => events.some((e) => e.event === name)));
+    expect(stored.find((e) => e.event === 'screen_view')).toMatchObject({ source: 'web', properties: { __path: `${local.url}/openpanel-site/`, __title: 'shop' } });
+    expect(stored.find((e) => e.event === 'web_add_to_cart')).toMatchObject({ value: 4, properties: { sku: 'tea' }, context: { userAgentInfo: { browser: expect.stringMatching(/Chrom/) } } });
+    expect(stored.find((e) => e.event === 'identify')).toMatchObject({ userId: 'web-ada', properties: { traits: { firstName: 'Ada' } } });
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('sends offline events with __timestamp hours back, twice: each lands once, in its own hour and session, value summed', async () => {
+    const events = offlineEvents('web_offline', DEVICE, 4);
+    const answers = await page.evaluate(async (buffered) => {
+      const op = (globalThis as unknown as { openpanel: any }).openpanel;
+      const sent = [];
+      // Sent, then sent again, as an app does that never heard back the first time.
+      for (const round of [1, 2]) for (const event of buffered) sent.push({ round, answer: await op.track(event.name, event.properties) });
+      return sent;
+    }, events);
+    expect(answers.every(({ answer }) => answer.accepted === 1)).toBe(true);
+    await expectLandedOnce(local.url, events);
+  });
+});
