@@ -24,6 +24,11 @@ export type IngestHandlerDependencies = IngestDependencies & {
   readonly takeRateToken: (projectId: string) => Promise<number>;
 };
 
+/**
+ * OpenPanel's routes read its `openpanel-*` headers, which API Gateway's Lambda proxy integration
+ * passes through with the rest of the request headers
+ * (https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html).
+ */
 type IngestRoute = { readonly mode: IngestMode; readonly protocol: 'tidemark' | 'openpanel' };
 const ingestRoutes: Record<string, IngestRoute> = {
   '/v1/batch': { mode: 'batch', protocol: 'tidemark' },
