@@ -55,5 +55,8 @@ export const sessionLockKey = (projectId: string, deviceId: string, sessionId: s
 /** StateTable: rejected rows of a project's day, newest first by receive time. Query by day. */
 export const rejectionPartition = (projectId: string, day: string): string => joinKey('REJ', projectId, day);
 
+/** StateTable: the secret salt of anonymous device ids for one UTC day (`YYYY-MM-DD`), shared by all projects; expires by TTL. */
+export const deviceSaltKey = (day: string) => ({ pk: joinKey('SALT', day), sk: 'SALT' });
+
 /** KeysTable: a project key, by the SHA-256 of the key. Get by hash. */
 export const apiKeyItemKey = (keyHash: string) => ({ pk: joinKey('KEY', keyHash) });

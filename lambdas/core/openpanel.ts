@@ -6,6 +6,9 @@
  * - `track`: `payload.name` is the event, `payload.profileId` the user; of the properties,
  *   `__timestamp` is the event time, `__deviceId` the device, `__revenue` (the SDK's `revenue()`)
  *   the value when no other value alias is there, and `__ip` is dropped: no raw IP is kept.
+ * - A row with neither `__deviceId` nor `profileId` (what `@openpanel/web` sends for visitors)
+ *   gets the anonymous device the caller derives from `__ip` (a server-side SDK forwarding its
+ *   visitor's address) or the request's own address; see `anonymous-device.ts`.
  * - `identify`: the profile fields and properties become Segment `identify` traits.
  * - `increment` / `decrement` change a profile property in OpenPanel; Tidemark has no profiles, so
  *   each becomes an event `profile.<property>` whose value is the signed change (default 1): its
@@ -24,6 +27,11 @@ export type RowTranslator = (row: unknown, index: number) => Translated;
 export type OpenPanelOptions = {
   /** The `openpanel-sdk-name` header (`node`, `web`, …), kept as the event's `source`. */
   readonly sdkName?: string;
+  /**
+   * The device of a row that names none, from the `__ip` it carries (if any); undefined when
+   * none can be derived, and the row is then rejected.
+   */
+  readonly anonymousDevice?: (rowIp: string | undefined) => string | undefined;
 };
 
 export const SupportedTypes = ['track', 'identify', 'increment', 'decrement'] as const;
@@ -31,10 +39,10 @@ const UnsupportedTypes = new Set(['alias', 'group', 'assign_group', 'replay']);
 
 export function openPanelTranslator(options: OpenPanelOptions = {}): RowTranslator {
   const source = options.sdkName?.trim() || undefined;
-  return (row, index) => translate(row, index, source);
+  return (row, index) => translate(row, index, source, options.anonymousDevice);
 }
 
-function translate(row: unknown, index: number, source: string | undefined): Translated {
+function translate(row: unknown, index: number, source: string | undefined, anonymousDevice: OpenPanelOptions['anonymousDevice']): Translated {
   if (!isObject(row)) return reject(index, RejectionReason.validation, 'row must be an OpenPanel object {type, payload}');
   const { type, payload } = row;
   if (typeof type === 'string' && UnsupportedTypes.has(type)) {
@@ -51,12 +59,15 @@ function translate(row: unknown, index: number, source: string | undefined): Tra
   const message = messageOf(type, payload, properties);
   if (typeof message === 'string') return reject(index, RejectionReason.validation, message);
   if (!present(message.userId) && !present(message.anonymousId)) {
-    // OpenPanel's server derives a device from the IP address; Tidemark keeps no IP, so it needs one sent.
-    return reject(
-      index,
-      RejectionReason.validation,
-      'deviceId: is required; send properties.__deviceId (setGlobalProperties) or a payload.profileId (identify first)',
-    );
+    const device = anonymousDevice?.(typeof properties.__ip === 'string' && properties.__ip !== '' ? properties.__ip : undefined);
+    if (device === undefined) {
+      return reject(
+        index,
+        RejectionReason.validation,
+        'deviceId: is required; send properties.__deviceId (setGlobalProperties) or a payload.profileId (identify first)',
+      );
+    }
+    message.anonymousId = device;
   }
   if (source !== undefined) message.source = source;
   return { ok: true, row: message };

@@ -11,15 +11,18 @@ import { DynamoKeyStore, type KeyStore } from '../adapters/key-store.js';
 import { DynamoStateStore } from '../adapters/state-store.js';
 import { NotFoundError, TooManyRequestsError } from '../core/errors.js';
 import { decodeBody, parseIngestBody } from '../core/request-body.js';
+import { anonymousDeviceId, newSalt, SALT_RETENTION_SECONDS, saltDay } from '../core/anonymous-device.js';
 import { openPanelTranslator } from '../core/openpanel.js';
 import type { IngestMode, Rejection } from '../core/types.js';
-import { authenticate, handleHttp, headersOf, json } from '../http/api.js';
+import { authenticate, handleHttp, headersOf, json, type Headers } from '../http/api.js';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logger, metrics } from '../observability.js';
 import { ingestRows, type IngestDependencies } from './ingest.js';
 
 export type IngestHandlerDependencies = IngestDependencies & {
   readonly keys: KeyStore;
+  /** The secret salt of anonymous device ids for the UTC day of `epochMs` (OpenPanel visitors). */
+  readonly deviceSalt: (epochMs: number) => Promise<string>;
   /** Seconds to wait when the project is over its rate, else 0. */
   readonly takeRateToken: (projectId: string) => Promise<number>;
 };
@@ -73,7 +76,7 @@ export function createIngestHandler(dependencies: () => IngestHandlerDependencie
           validateOnly: event.queryStringParameters?.validate === 'true',
           ...(body.sentAt === undefined ? {} : { sentAt: body.sentAt }),
           ...(headers['user-agent'] ? { userAgent: headers['user-agent'] } : {}),
-          ...(protocol === 'openpanel' ? { translate: openPanelTranslator({ sdkName: headers['openpanel-sdk-name'] }) } : {}),
+          ...(protocol === 'openpanel' ? { translate: await openPanelRows(event, headers, project.projectId, receivedAt, deps) } : {}),
         },
         deps,
       );
@@ -82,6 +85,24 @@ export function createIngestHandler(dependencies: () => IngestHandlerDependencie
       if (result.clamped > 0) logger.warn('future timestamps clamped to receive time', { clamped: result.clamped });
       return json(202, { accepted: result.accepted, rejected: result.rejected });
     });
+}
+
+/**
+ * OpenPanel rows, with anonymous devices derived from the visitor's address: the row's `__ip` or
+ * the request's source IP (`requestContext.identity.sourceIp` of API Gateway's proxy event,
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html).
+ */
+async function openPanelRows(event: APIGatewayProxyEvent, headers: Headers, projectId: string, receivedAt: number, deps: IngestHandlerDependencies) {
+  const userAgent = headers['user-agent'] ?? '';
+  const requestIp = event.requestContext?.identity?.sourceIp || undefined;
+  const salt = await deps.deviceSalt(receivedAt);
+  return openPanelTranslator({
+    sdkName: headers['openpanel-sdk-name'],
+    anonymousDevice: (rowIp) => {
+      const ip = rowIp ?? requestIp;
+      return ip === undefined ? undefined : anonymousDeviceId(salt, projectId, ip, userAgent);
+    },
+  });
 }
 
 function publishIngestMetrics(accepted: number, rejected: readonly Rejection[]): void {
@@ -104,7 +125,26 @@ export function ingestDependencies(config: TidemarkConfig, clients: AwsClients =
     queue: new SqsEventQueue(clients.sqs, required(config, 'eventsQueueUrl')),
     recordRejections: (projectId, rows) => state.putRejections(projectId, rows, Limits.rejectionRetentionDays),
     takeRateToken: (projectId) => state.takeRateToken(projectId, config.rateLimitPerSecond),
+    deviceSalt: cachedDaySalt(state),
     maxEventAgeDays: config.maxEventAgeDays,
+  };
+}
+
+/** A day's salt, read once per container and day: one UpdateItem a day, not one a request. */
+function cachedDaySalt(state: DynamoStateStore): (epochMs: number) => Promise<string> {
+  let current: { day: string; salt: Promise<string> } | undefined;
+  return (epochMs) => {
+    const day = saltDay(epochMs);
+    if (current?.day !== day) {
+      const expiresAt = Math.floor(Date.parse(day) / 1000) + SALT_RETENTION_SECONDS;
+      const salt = state.daySalt(day, newSalt(), expiresAt);
+      // A failed read is not kept: the next request tries again.
+      salt.catch(() => {
+        if (current?.salt === salt) current = undefined;
+      });
+      current = { day, salt };
+    }
+    return current.salt;
   };
 }
 

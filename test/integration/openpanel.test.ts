@@ -60,6 +60,24 @@ describe('@openpanel/sdk (Node) against Tidemark', () => {
   });
 });
 
+describe('visitors whose SDK names no device', () => {
+  it('get one anonymous device per address and user agent, from __ip when a server forwards it, and no IP is stored', async () => {
+    const op = sdk();
+    const visit = (ip?: string) => ({ step: 1, ...(ip ? { __ip: ip } : {}) });
+    for (const ip of [undefined, undefined, '203.0.113.7', '203.0.113.7']) expect(await op.track('op_visit', visit(ip))).toEqual({ accepted: 1, rejected: [] });
+
+    const { from, to } = dayRange();
+    const page = await eventually(
+      () => request(`${local.url}/v1/events?event=op_visit&from=${from}&to=${to}`, { key: DemoProject.secretKey }),
+      (reply) => reply.body.events?.length === 4,
+    );
+    const devices = new Set(page.body.events.map((e: { deviceId: string }) => e.deviceId));
+    expect(devices.size).toBe(2);
+    for (const device of devices) expect(device).toMatch(/^anon-[0-9a-f]{32}$/);
+    expect(JSON.stringify(page.body.events)).not.toMatch(/203\.0\.113\.7|127\.0\.0\.1/);
+  });
+});
+
 describe('POST /track/batch, the contract of the OpenPanel pull request', () => {
   const track = (name: string, deviceId: string, extra: Record<string, unknown> = {}) => ({
     type: 'track',
@@ -96,7 +114,7 @@ describe('POST /track/batch, the contract of the OpenPanel pull request', () => 
       { type: 'identify', payload: { profileId: 'op-mixed-1', firstName: 'M' } },
       { type: 'decrement', payload: { profileId: 'op-mixed-1' } },
       { type: 'increment', payload: { profileId: 'op-mixed-1', property: 'credits', value: 5 } },
-      track('op_mixed', '', { value: 1 }),
+      track('op_mixed', 'op-mixed-1', { value: 'twelve' }),
     ];
     const reply = await post('/track/batch', rows);
     expect(reply.status).toBe(202);
@@ -109,6 +127,7 @@ describe('POST /track/batch, the contract of the OpenPanel pull request', () => 
       [6, 'validation'],
       [8, 'validation'],
     ]);
+    expect(reply.body.rejected[5].error).toContain('value');
     const tooOld = reply.body.rejected.find((r: { index: number }) => r.index === 4);
     expect(tooOld.error).toMatch(/older than 5 days \(maxEventAgeDays\)/);
 

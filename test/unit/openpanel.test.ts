@@ -48,9 +48,22 @@ describe('OpenPanel track', () => {
     expect(event).toMatchObject({ userId: '7', value: 1999, properties: { __revenue: 1999, revenue: 1999, groups: ['g1'] } });
   });
 
-  it('rejects a row with no device and no profile, saying what to send', () => {
+  it("gives a row with no device and no profile the anonymous device derived from its __ip, and keeps no IP", () => {
+    const withVisitors = openPanelTranslator({ anonymousDevice: (ip) => `anon-of-${ip ?? 'request'}` });
+    const fromRow = withVisitors({ type: 'track', payload: { name: 'visit', properties: { __ip: '203.0.113.9' } } }, 0);
+    const fromRequest = withVisitors({ type: 'track', payload: { name: 'visit', properties: {} } }, 1);
+    expect(fromRow).toEqual({ ok: true, row: { type: 'track', event: 'visit', anonymousId: 'anon-of-203.0.113.9', properties: {} } });
+    expect(fromRequest).toMatchObject({ ok: true, row: { anonymousId: 'anon-of-request' } });
+    // A device or profile sent wins: nothing is derived.
+    expect(withVisitors({ type: 'track', payload: { name: 'visit', profileId: 'u', properties: { __ip: '203.0.113.9' } } }, 2)).toMatchObject({ ok: true, row: { userId: 'u' } });
+    expect(withVisitors({ type: 'track', payload: { name: 'visit', profileId: 'u' } }, 2)).not.toMatchObject({ row: { anonymousId: expect.anything() } });
+  });
+
+  it('rejects a row with no device and no profile when no device can be derived, saying what to send', () => {
     const rejection = rejected({ type: 'track', payload: { name: 'anon', properties: { __ip: '203.0.113.9' } } });
     expect(rejection).toEqual({ index: 4, reason: 'validation', error: expect.stringContaining('__deviceId'), retryable: false });
+    const noAddress = openPanelTranslator({ anonymousDevice: () => undefined })({ type: 'track', payload: { name: 'anon' } }, 4);
+    expect(noAddress).toMatchObject({ ok: false, rejection: { reason: 'validation' } });
   });
 
   it('rejects a row older than the age floor as too_old', () => {
