@@ -30,29 +30,38 @@ describe('@openpanel/web in chromium against Tidemark', () => {
   beforeAll(async () => {
     local = await startLocal();
     browser = await launchChromium();
-    page = await browser.newPage();
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    // The page is served at the runtime's own origin: the SDK's custom headers make every
-    // cross-origin send preflighted, and CORS on the write routes is another change's.
-    const site = `${local.url}/openpanel-site`;
-    await page.route(`${site}/op1.js`, (route) => route.fulfill({ contentType: 'text/javascript', body: trackerScript }));
-    await page.route(`${site}/`, (route) =>
-      route.fulfill({
-        contentType: 'text/html',
-        body: `<!doctype html><title>shop</title><script>${getInitSnippet()}
-          window.op('init', ${JSON.stringify({ clientId: DemoProject.writeKey, apiUrl: local.url, trackScreenViews: true })});
-          window.op('setGlobalProperties', ${JSON.stringify({ __deviceId: DEVICE })});
-        </script><script src="${site}/op1.js"></script>`,
-      }),
-    );
-    await page.goto(`${site}/`);
-    await page.waitForFunction(() => 'openpanel' in globalThis);
+    page = await openSite({ __deviceId: DEVICE });
   }, 180_000);
 
   afterAll(async () => {
     await browser?.close();
     await local?.close();
   });
+
+  /**
+   * A page of a site with the tracker, served at the runtime's own origin: the SDK's custom
+   * headers make every cross-origin send preflighted, and CORS on the write routes is another
+   * change's. `globals` go to `setGlobalProperties` right after `init`.
+   */
+  async function openSite(globals: Record<string, string>, userAgent?: string): Promise<Page> {
+    const context = await browser.newContext(userAgent ? { userAgent } : {});
+    const opened = await context.newPage();
+    opened.on('pageerror', (error) => pageErrors.push(error.message));
+    const site = `${local.url}/openpanel-site`;
+    await opened.route(`${site}/op1.js`, (route) => route.fulfill({ contentType: 'text/javascript', body: trackerScript }));
+    await opened.route(`${site}/`, (route) =>
+      route.fulfill({
+        contentType: 'text/html',
+        body: `<!doctype html><title>shop</title><script>${getInitSnippet()}
+          window.op('init', ${JSON.stringify({ clientId: DemoProject.writeKey, apiUrl: local.url, trackScreenViews: true })});
+          window.op('setGlobalProperties', ${JSON.stringify(globals)});
+        </script><script src="${site}/op1.js"></script>`,
+      }),
+    );
+    await opened.goto(`${site}/`);
+    await opened.waitForFunction(() => 'openpanel' in globalThis);
+    return opened;
+  }
 
   const storedFor = async (deviceId: string) =>
     (await request(`${local.url}/v1/events?deviceId=${deviceId}&limit=100`, { key: DemoProject.secretKey })).body.events as Record<string, any>[];
@@ -84,5 +93,27 @@ describe('@openpanel/web in chromium against Tidemark', () => {
     }, events);
     expect(answers.every(({ answer }) => answer.accepted === 1)).toBe(true);
     await expectLandedOnce(local.url, events);
+  });
+
+  it('gives visitors with no device one anonymous device per browser, with no IP stored', async () => {
+    const visitors = [await openSite({}, 'Mozilla/5.0 visitor-a'), await openSite({}, 'Mozilla/5.0 visitor-b')];
+    for (const visitor of visitors) {
+      await visitor.evaluate(() => (globalThis as unknown as { openpanel: any }).openpanel.track('web_visit', { step: 1 }));
+    }
+    const stored = await eventually(
+      async () => (await request(`${local.url}/v1/events?event=screen_view&limit=100`, { key: DemoProject.secretKey })).body.events as Record<string, any>[],
+      (events) => new Set(events.filter((e) => e.deviceId.startsWith('anon-')).map((e) => e.deviceId)).size === 2,
+    );
+    const visits = await eventually(
+      async () => (await request(`${local.url}/v1/events?event=web_visit&limit=100`, { key: DemoProject.secretKey })).body.events as Record<string, any>[],
+      (events) => events.length === 2,
+    );
+    // Each browser's screen view and visit share its device; the two browsers do not.
+    const anonymousViews = stored.filter((e) => e.deviceId.startsWith('anon-'));
+    expect(new Set(visits.map((e) => e.deviceId))).toEqual(new Set(anonymousViews.map((e) => e.deviceId)));
+    // The page itself is at 127.0.0.1, so only its URL (`__path`) may name the address.
+    const withoutPath = [...anonymousViews, ...visits].map(({ properties: { __path: _path, ...properties }, ...event }) => ({ ...event, properties }));
+    expect(JSON.stringify(withoutPath)).not.toContain('127.0.0.1');
+    expect(pageErrors).toEqual([]);
   });
 });
