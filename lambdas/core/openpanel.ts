@@ -21,8 +21,13 @@ import { RejectionReason } from './types.js';
 
 export type Translated = { readonly ok: true; readonly row: JsonObject } | { readonly ok: false; readonly rejection: Rejection };
 
-/** Turns one row of a request into the row normalization reads. */
-export type RowTranslator = (row: unknown, index: number) => Translated;
+/** Reads the rows of another wire protocol. */
+export type RowTranslator = {
+  /** One row as sent, as the row normalization reads. */
+  readonly translate: (row: unknown, index: number) => Translated;
+  /** A rejected row as kept for audit: what was sent, less what must never be stored. */
+  readonly forAudit: (row: unknown) => unknown;
+};
 
 export type OpenPanelOptions = {
   /** The `openpanel-sdk-name` header (`node`, `web`, …), kept as the event's `source`. */
@@ -39,7 +44,14 @@ const UnsupportedTypes = new Set(['alias', 'group', 'assign_group', 'replay']);
 
 export function openPanelTranslator(options: OpenPanelOptions = {}): RowTranslator {
   const source = options.sdkName?.trim() || undefined;
-  return (row, index) => translate(row, index, source, options.anonymousDevice);
+  return { translate: (row, index) => translate(row, index, source, options.anonymousDevice), forAudit: withoutIp };
+}
+
+/** The row without `payload.properties.__ip`: a rejected row is kept for audit, and no IP may be. */
+function withoutIp(row: unknown): unknown {
+  if (!isObject(row) || !isObject(row.payload) || !isObject(row.payload.properties) || !Object.hasOwn(row.payload.properties, '__ip')) return row;
+  const { __ip: _ip, ...properties } = row.payload.properties;
+  return { ...row, payload: { ...row.payload, properties } };
 }
 
 function translate(row: unknown, index: number, source: string | undefined, anonymousDevice: OpenPanelOptions['anonymousDevice']): Translated {

@@ -52,7 +52,7 @@ export async function ingestRows(request: IngestRequest, deps: IngestDependencie
     ...(request.userAgent === undefined ? {} : { userAgent: request.userAgent }),
   };
   request.rows.forEach((sent, index) => {
-    const translated = request.translate ? request.translate(sent, index) : { ok: true as const, row: sent };
+    const translated = request.translate ? request.translate.translate(sent, index) : { ok: true as const, row: sent };
     if (!translated.ok) {
       rejected.push(translated.rejection);
       return;
@@ -84,7 +84,7 @@ export async function ingestRows(request: IngestRequest, deps: IngestDependencie
         ...rejection,
         receivedAt,
         requestId: request.requestId,
-        row: auditText(request.rows[rejection.index]),
+        row: auditText(request.translate ? request.translate.forAudit(request.rows[rejection.index]) : request.rows[rejection.index]),
       })),
     );
   }

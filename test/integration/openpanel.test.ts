@@ -4,6 +4,8 @@
  */
 import { OpenPanel } from '@openpanel/sdk';
 import { Presets } from '../../console/src/presets.js';
+import { createClients } from '../../lambdas/adapters/clients.js';
+import { DynamoStateStore } from '../../lambdas/adapters/state-store.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectLandedOnce, offlineEvents, trackBatchOf } from '../helpers/openpanel.js';
 import { DemoProject, dayRange, eventually, request, startLocal, type LocalHarness } from '../helpers/local.js';
@@ -78,6 +80,17 @@ describe('visitors whose SDK names no device', () => {
   });
 });
 
+describe('the salt of the day', () => {
+  it('is the first one written: every later caller gets it back, whatever it offers', async () => {
+    const state = new DynamoStateStore(createClients(local.config).documents, local.config.stateTable!);
+    const expiresAt = Math.floor(Date.now() / 1000) + 86_400;
+    const offers = ['first', 'second', 'third'];
+    expect(await state.daySalt('2000-01-01', offers[0]!, expiresAt)).toBe('first');
+    expect(await Promise.all(offers.map((offer) => state.daySalt('2000-01-01', offer, expiresAt)))).toEqual(['first', 'first', 'first']);
+    expect(await state.daySalt('2000-01-02', 'other day', expiresAt)).toBe('other day');
+  });
+});
+
 describe('POST /track/batch, the contract of the OpenPanel pull request', () => {
   const track = (name: string, deviceId: string, extra: Record<string, unknown> = {}) => ({
     type: 'track',
@@ -107,7 +120,7 @@ describe('POST /track/batch, the contract of the OpenPanel pull request', () => 
     const sixDaysAgo = new Date(Date.now() - 6 * 86_400_000).toISOString();
     const rows = [
       track('op_mixed', 'op-mixed-1', { value: 2 }),
-      { type: 'alias', payload: { profileId: 'u', alias: 'v' } },
+      { type: 'alias', payload: { profileId: 'u', alias: 'v', properties: { __ip: '203.0.113.8' } } },
       'not an object',
       { type: 'track', payload: { properties: { __deviceId: 'op-mixed-1' } } },
       track('op_mixed', 'op-mixed-1', { __timestamp: sixDaysAgo }),
@@ -135,7 +148,10 @@ describe('POST /track/batch, the contract of the OpenPanel pull request', () => 
     expect(stored.map((e) => e.event).filter((e) => !e.startsWith('session')).sort()).toEqual(['identify', 'op_mixed', 'profile.credits']);
     expect(stored.find((e) => e.event === 'profile.credits')).toMatchObject({ value: 5 });
     const rejections = await request(`${local.url}/v1/rejections?limit=100`, { key: DemoProject.secretKey });
-    expect(rejections.body.rejections.filter((r: { row: string }) => r.row.includes('"alias"'))).toHaveLength(1);
+    const alias = rejections.body.rejections.filter((r: { row: string }) => r.row.includes('"alias"'));
+    expect(alias).toHaveLength(1);
+    // Kept for audit as sent, less the address.
+    expect(alias[0].row).not.toContain('203.0.113.8');
   });
 
   it('takes one {type, payload} on /track and the write key only from openpanel-client-id', async () => {

@@ -5,7 +5,7 @@ import { normalizeRow } from '../../lambdas/core/normalize.js';
 import { openPanelTranslator } from '../../lambdas/core/openpanel.js';
 import { normalizeContext, RECEIVED_AT } from '../helpers/factories.js';
 
-const translate = openPanelTranslator({ sdkName: 'node' });
+const { translate, forAudit } = openPanelTranslator({ sdkName: 'node' });
 
 /** What ingest does with a row of /track or /track/batch. */
 const ingestOne = (row: unknown, index = 0) => {
@@ -49,7 +49,7 @@ describe('OpenPanel track', () => {
   });
 
   it("gives a row with no device and no profile the anonymous device derived from its __ip, and keeps no IP", () => {
-    const withVisitors = openPanelTranslator({ anonymousDevice: (ip) => `anon-of-${ip ?? 'request'}` });
+    const withVisitors = openPanelTranslator({ anonymousDevice: (ip) => `anon-of-${ip ?? 'request'}` }).translate;
     const fromRow = withVisitors({ type: 'track', payload: { name: 'visit', properties: { __ip: '203.0.113.9' } } }, 0);
     const fromRequest = withVisitors({ type: 'track', payload: { name: 'visit', properties: {} } }, 1);
     expect(fromRow).toEqual({ ok: true, row: { type: 'track', event: 'visit', anonymousId: 'anon-of-203.0.113.9', properties: {} } });
@@ -62,7 +62,7 @@ describe('OpenPanel track', () => {
   it('rejects a row with no device and no profile when no device can be derived, saying what to send', () => {
     const rejection = rejected({ type: 'track', payload: { name: 'anon', properties: { __ip: '203.0.113.9' } } });
     expect(rejection).toEqual({ index: 4, reason: 'validation', error: expect.stringContaining('__deviceId'), retryable: false });
-    const noAddress = openPanelTranslator({ anonymousDevice: () => undefined })({ type: 'track', payload: { name: 'anon' } }, 4);
+    const noAddress = openPanelTranslator({ anonymousDevice: () => undefined }).translate({ type: 'track', payload: { name: 'anon' } }, 4);
     expect(noAddress).toMatchObject({ ok: false, rejection: { reason: 'validation' } });
   });
 
@@ -120,6 +120,15 @@ describe('OpenPanel rows that are not events', () => {
     [{ type: 'track', payload: { profileId: 'u1' } }, 'payload.name'],
   ])('rejects %j as validation, naming %s', (row, field) => {
     expect(rejected(row)).toMatchObject({ reason: 'validation', error: expect.stringContaining(field) });
+  });
+});
+
+describe('rejected rows kept for audit', () => {
+  it('are kept as sent, less the IP address', () => {
+    const sent = { type: 'alias', payload: { profileId: 'u', properties: { __ip: '203.0.113.9', plan: 'pro' } } };
+    expect(forAudit(sent)).toEqual({ type: 'alias', payload: { profileId: 'u', properties: { plan: 'pro' } } });
+    expect(sent.payload.properties.__ip).toBe('203.0.113.9');
+    expect(forAudit('not an object')).toBe('not an object');
   });
 });
 
