@@ -76,7 +76,7 @@ export function createIngestHandler(dependencies: () => IngestHandlerDependencie
           validateOnly: event.queryStringParameters?.validate === 'true',
           ...(body.sentAt === undefined ? {} : { sentAt: body.sentAt }),
           ...(headers['user-agent'] ? { userAgent: headers['user-agent'] } : {}),
-          ...(protocol === 'openpanel' ? { translate: await openPanelRows(event, headers, project.projectId, receivedAt, deps) } : {}),
+          ...(protocol === 'openpanel' ? { translator: await openPanelTranslatorFor(event, headers, project.projectId, receivedAt, deps) } : {}),
         },
         deps,
       );
@@ -88,11 +88,11 @@ export function createIngestHandler(dependencies: () => IngestHandlerDependencie
 }
 
 /**
- * OpenPanel rows, with anonymous devices derived from the visitor's address: the row's `__ip` or
+ * Reads OpenPanel rows, with anonymous devices derived from the visitor's address: the row's `__ip` or
  * the request's source IP (`requestContext.identity.sourceIp` of API Gateway's proxy event,
  * https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html).
  */
-async function openPanelRows(event: APIGatewayProxyEvent, headers: Headers, projectId: string, receivedAt: number, deps: IngestHandlerDependencies) {
+async function openPanelTranslatorFor(event: APIGatewayProxyEvent, headers: Headers, projectId: string, receivedAt: number, deps: IngestHandlerDependencies) {
   const userAgent = headers['user-agent'] ?? '';
   const requestIp = event.requestContext?.identity?.sourceIp || undefined;
   const salt = await deps.deviceSalt(receivedAt);

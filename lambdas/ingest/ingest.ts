@@ -23,7 +23,7 @@ export type IngestRequest = {
   /** `?validate=true`: answer the same shape, enqueue nothing. */
   readonly validateOnly: boolean;
   /** Turns rows of another wire protocol (OpenPanel's) into rows normalization reads; rejects per row. */
-  readonly translate?: RowTranslator;
+  readonly translator?: RowTranslator;
 };
 
 export type IngestResult = { readonly accepted: number; readonly rejected: Rejection[]; readonly clamped: number };
@@ -52,7 +52,7 @@ export async function ingestRows(request: IngestRequest, deps: IngestDependencie
     ...(request.userAgent === undefined ? {} : { userAgent: request.userAgent }),
   };
   request.rows.forEach((sent, index) => {
-    const translated = request.translate ? request.translate.translate(sent, index) : { ok: true as const, row: sent };
+    const translated = request.translator ? request.translator.translate(sent, index) : { ok: true as const, row: sent };
     if (!translated.ok) {
       rejected.push(translated.rejection);
       return;
@@ -84,7 +84,7 @@ export async function ingestRows(request: IngestRequest, deps: IngestDependencie
         ...rejection,
         receivedAt,
         requestId: request.requestId,
-        row: auditText(request.translate ? request.translate.forAudit(request.rows[rejection.index]) : request.rows[rejection.index]),
+        row: auditText(request.translator ? request.translator.forAudit(request.rows[rejection.index]) : request.rows[rejection.index]),
       })),
     );
   }
