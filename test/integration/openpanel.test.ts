@@ -3,7 +3,6 @@
  * Tidemark, and `/track/batch` held to the contract of the pull request it comes from.
  */
 import { OpenPanel } from '@openpanel/sdk';
-import { Presets } from '../../console/src/presets.js';
 import { createClients } from '../../lambdas/adapters/clients.js';
 import { DynamoStateStore } from '../../lambdas/adapters/state-store.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -161,13 +160,5 @@ describe('POST /track/batch, the contract of the OpenPanel pull request', () => 
     // The secret header is not a key: alone it authenticates nothing.
     const secretOnly = await request(`${local.url}/track`, { body: track('op_single', 'op-single-1'), headers: { 'openpanel-client-secret': DemoProject.writeKey } });
     expect(secretOnly.status).toBe(401);
-  });
-});
-
-describe("the console's OpenPanel preset", () => {
-  it('goes to /track/batch and is accepted but for its alias row', async () => {
-    const preset = Presets.find((p) => p.id === 'openpanel')!;
-    const reply = await request(`${local.url}${preset.path}`, { body: preset.build(Date.now()), headers: { authorization: `Bearer ${DemoProject.writeKey}` } });
-    expect(reply.body).toEqual({ accepted: 6, rejected: [{ index: 6, reason: 'unsupported', error: expect.stringContaining('alias'), retryable: false }] });
   });
 });
