@@ -4,6 +4,8 @@
  * `apiUrl` pointed at Tidemark and the write key as the client id.
  */
 import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { getInitSnippet } from '@openpanel/web';
@@ -25,42 +27,52 @@ describe('@openpanel/web in chromium against Tidemark', () => {
   let local: LocalHarness;
   let browser: Browser;
   let page: Page;
+  let site: Server;
+  let siteOrigin: string;
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
     local = await startLocal();
+    site = createServer(servePage);
+    await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
+    siteOrigin = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
     browser = await launchChromium();
     page = await openSite({ __deviceId: DEVICE });
   }, 180_000);
 
   afterAll(async () => {
     await browser?.close();
+    if (site) await new Promise((resolve) => site.close(resolve));
     await local?.close();
   });
 
   /**
-   * A page of a site with the tracker, served at the runtime's own origin: the SDK's custom
-   * headers make every cross-origin send preflighted, and CORS on the write routes is another
-   * change's. `globals` go to `setGlobalProperties` right after `init`.
+   * A page of a site with the tracker, served by `site` on another origin than the API, so every
+   * send the SDK makes with its custom headers is preflighted and must pass CORS. `globals` go to
+   * `setGlobalProperties` right after `init`.
    */
   async function openSite(globals: Record<string, string>, userAgent?: string): Promise<Page> {
     const context = await browser.newContext(userAgent ? { userAgent } : {});
     const opened = await context.newPage();
     opened.on('pageerror', (error) => pageErrors.push(error.message));
-    const site = `${local.url}/openpanel-site`;
-    await opened.route(`${site}/op1.js`, (route) => route.fulfill({ contentType: 'text/javascript', body: trackerScript }));
-    await opened.route(`${site}/`, (route) =>
-      route.fulfill({
-        contentType: 'text/html',
-        body: `<!doctype html><title>shop</title><script>${getInitSnippet()}
-          window.op('init', ${JSON.stringify({ clientId: DemoProject.writeKey, apiUrl: local.url, trackScreenViews: true })});
-          window.op('setGlobalProperties', ${JSON.stringify(globals)});
-        </script><script src="${site}/op1.js"></script>`,
-      }),
-    );
-    await opened.goto(`${site}/`);
+    await opened.goto(`${siteOrigin}/?globals=${encodeURIComponent(JSON.stringify(globals))}`);
     await opened.waitForFunction(() => 'openpanel' in globalThis);
     return opened;
+  }
+
+  /** The shop's pages: the `op` snippet with `init` and the page's globals, then the tracker script. */
+  function servePage(request: IncomingMessage, response: ServerResponse): void {
+    const url = new URL(request.url ?? '/', siteOrigin);
+    if (url.pathname === '/op1.js') {
+      response.writeHead(200, { 'content-type': 'text/javascript' });
+      response.end(trackerScript);
+      return;
+    }
+    response.writeHead(200, { 'content-type': 'text/html' });
+    response.end(`<!doctype html><title>shop</title><script>${getInitSnippet()}
+      window.op('init', ${JSON.stringify({ clientId: DemoProject.writeKey, apiUrl: local.url, trackScreenViews: true })});
+      window.op('setGlobalProperties', ${url.searchParams.get('globals') ?? '{}'});
+    </script><script src="/op1.js"></script>`);
   }
 
   const storedFor = async (deviceId: string) =>
@@ -76,7 +88,7 @@ describe('@openpanel/web in chromium against Tidemark', () => {
       { accepted: 1, rejected: [] },
     ]);
     const stored = await eventually(() => storedFor(DEVICE), (events) => ['screen_view', 'web_add_to_cart', 'identify'].every((name) => events.some((e) => e.event === name)));
-    expect(stored.find((e) => e.event === 'screen_view')).toMatchObject({ source: 'web', properties: { __path: `${local.url}/openpanel-site/`, __title: 'shop' } });
+    expect(stored.find((e) => e.event === 'screen_view')).toMatchObject({ source: 'web', properties: { __path: expect.stringMatching(new RegExp(`^${siteOrigin}/\\?globals=`)), __title: 'shop' } });
     expect(stored.find((e) => e.event === 'web_add_to_cart')).toMatchObject({ value: 4, properties: { sku: 'tea' }, context: { userAgentInfo: { browser: expect.stringMatching(/Chrom/) } } });
     expect(stored.find((e) => e.event === 'identify')).toMatchObject({ userId: 'web-ada', properties: { traits: { firstName: 'Ada' } } });
     expect(pageErrors).toEqual([]);
@@ -111,7 +123,7 @@ describe('@openpanel/web in chromium against Tidemark', () => {
     // Each browser's screen view and visit share its device; the two browsers do not.
     const anonymousViews = stored.filter((e) => e.deviceId.startsWith('anon-'));
     expect(new Set(visits.map((e) => e.deviceId))).toEqual(new Set(anonymousViews.map((e) => e.deviceId)));
-    // The page itself is at 127.0.0.1, so only its URL (`__path`) may name the address.
+    // The site itself is at 127.0.0.1, so only the page's URL (`__path`) may name the address.
     const withoutPath = [...anonymousViews, ...visits].map(({ properties: { __path: _path, ...properties }, ...event }) => ({ ...event, properties }));
     expect(JSON.stringify(withoutPath)).not.toContain('127.0.0.1');
     expect(pageErrors).toEqual([]);
