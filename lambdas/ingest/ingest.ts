@@ -11,6 +11,7 @@ import type { IngestMode, Rejection } from '../core/types.js';
 import { RejectionReason } from '../core/types.js';
 import type { EventQueue } from '../adapters/event-queue.js';
 import type { RejectedRow } from '../adapters/state-store.js';
+import type { RejectedRowRecord } from '../core/lake-rows.js';
 
 export type IngestRequest = {
   readonly projectId: string;
@@ -33,6 +34,8 @@ export type IngestResult = { readonly accepted: number; readonly rejected: Rejec
 export type IngestDependencies = {
   readonly queue: EventQueue;
   readonly recordRejections: (projectId: string, rows: RejectedRow[]) => Promise<void>;
+  /** Keeps rejected rows whole in the event lake (the audit store above keeps them cut and for days). */
+  readonly keepRejectedRows?: (projectId: string, rows: RejectedRowRecord[]) => Promise<void>;
   readonly maxEventAgeDays: number;
 };
 
@@ -88,14 +91,20 @@ export async function ingestRows(request: IngestRequest, deps: IngestDependencie
   rejected.sort((a, b) => a.index - b.index);
   if (!request.validateOnly && rejected.length > 0) {
     const receivedAt = new Date(request.receivedAt).toISOString();
+    // A rejected row is kept as sent, less what may never be stored (OpenPanel's `__ip`).
+    const keptRow = (index: number) => (request.translator ? request.translator.forAudit(request.rows[index]) : request.rows[index]);
     await deps.recordRejections(
       request.projectId,
       rejected.map((rejection) => ({
         ...rejection,
         receivedAt,
         requestId: request.requestId,
-        row: auditText(request.translator ? request.translator.forAudit(request.rows[rejection.index]) : request.rows[rejection.index]),
+        row: auditText(keptRow(rejection.index)),
       })),
+    );
+    await deps.keepRejectedRows?.(
+      request.projectId,
+      rejected.map((rejection) => ({ ...rejection, receivedAt, requestId: request.requestId, row: keptRow(rejection.index) })),
     );
   }
   return { accepted: accepted.length, rejected, clamped };
