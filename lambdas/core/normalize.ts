@@ -234,7 +234,7 @@ function fromNativeRow(row: JsonObject): Candidate {
     deviceId: found.deviceId ?? found.userId ?? found.source,
     userId: found.userId,
     sessionId: found.sessionId,
-    source: found.source,
+    source: found.source ?? libraryName(row),
     eventId: found.eventId,
     value: found.value,
     properties: propertiesOf(row, payload, found.properties),
@@ -256,12 +256,22 @@ function fromSegmentMessage(row: JsonObject, type: string): Candidate {
     deviceId: top.deviceId ?? top.userId,
     userId: top.userId,
     sessionId: top.sessionId ?? inProperties.sessionId,
-    source: top.source,
+    source: top.source ?? libraryName(row),
     eventId: top.eventId,
     value: inProperties.value,
     properties,
   };
   return { fields, timestamp: nullToUndefined(row.timestamp ?? row.originalTimestamp) };
+}
+
+/**
+ * SDKs (Tidemark's, Segment's, RudderStack's) name themselves in `context.library.name` and send no
+ * source: grouping by source then tells their traffic apart instead of showing it all as none. Only
+ * a name that would pass as a source is taken, so a row is never rejected for its library's name.
+ */
+function libraryName(row: JsonObject): string | undefined {
+  const name = dig(row, ['context', 'library', 'name']);
+  return typeof name === 'string' && name.trim() !== '' && name.trim().length <= MAX_NAME ? name : undefined;
 }
 
 /**

@@ -42,12 +42,11 @@ export function createIngestHandler(dependencies: () => IngestHandlerDependencie
         {
           body: event.body,
           isBase64Encoded: event.isBase64Encoded,
-          ...(headers['content-type'] ? { contentType: headers['content-type'] } : {}),
           ...(headers['content-encoding'] ? { contentEncoding: headers['content-encoding'] } : {}),
         },
         limits,
       );
-      const body = parseIngestBody(bytes, mode, limits);
+      const body = parseIngestBody(bytes, mode, limits, headers['content-type']);
       const result = await ingestRows(
         {
           projectId: project.projectId,
