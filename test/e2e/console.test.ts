@@ -1,5 +1,5 @@
 /**
- * The console in a real browser (Debian's chromium driven by playwright-core) against the local
+ * The console in a real browser (chromium from npm, driven by playwright-core) against the local
  * runtime: send a batch from the Send page, see it in Explore's chart and in Events, see the bad
  * rows in Rejections, flip a failure switch. Screenshots go to test-artifacts/console/.
  */
