@@ -5,17 +5,30 @@
  *   keys create --project P --kind write|secret    prints the new key once; only its hash is stored
  *   keys list --project P
  *   keys revoke <key>
- *   dlq inspect                                    how many messages, and a look at the first ten
+ *   dlq inspect [--peek N]                         how many messages (no receive); --peek N looks at N of them
  *   dlq redrive                                    back to the events queue, to be processed again
- *   import <file.ndjson|file.csv> --key SECRET     through /v1/import, resumable, with a progress bar
+ *   import <file.ndjson|file.csv>                  through /v1/import, resumable, with a progress bar
+ *
+ * Secrets never need the command line (where npm echoes them and shells keep them): `import` takes
+ * the project's secret key from TIDEMARK_KEY, else asks for it on the terminal without echo.
+ * `--key` is still read, for scripts written before, but discouraged.
  */
 import { parseArgs } from 'node:util';
 import { createKey, isKeyKind, listKeys, revokeKey } from './commands/keys.js';
 import { inspectDlq, redriveDlq } from './commands/dlq.js';
 import { importFile } from './commands/import.js';
+import { promptWithoutEcho } from './prompt.js';
 import { resolveTarget } from './target.js';
 
-export type Output = { out: (line: string) => void; err: (text: string) => void; isTTY: boolean };
+export type Output = {
+  out: (line: string) => void;
+  err: (text: string) => void;
+  isTTY: boolean;
+  /** Asks for a secret on the terminal without echoing it; absent when there is no terminal to ask. */
+  promptSecret?: (question: string) => Promise<string>;
+  /** Where TIDEMARK_KEY is read from (the process environment by default). */
+  env?: Record<string, string | undefined>;
+};
 
 const USAGE = `usage: tidemark [--stack NAME] [--data-dir DIR] <keys create|keys list|keys revoke|dlq inspect|dlq redrive|import> ...`;
 
@@ -31,6 +44,7 @@ export async function runCli(argv: string[], io: Output): Promise<number> {
       key: { type: 'string' },
       format: { type: 'string' },
       'batch-size': { type: 'string' },
+      peek: { type: 'string' },
     },
   });
   const [command, sub, arg] = positionals;
@@ -58,18 +72,18 @@ export async function runCli(argv: string[], io: Output): Promise<number> {
       await revokeKey(target, arg);
       io.out('revoked');
     } else if (command === 'dlq' && sub === 'inspect') {
-      const { approximateCount, messages } = await inspectDlq(target);
-      io.out(`${approximateCount} messages in the DLQ`);
+      const { count, messages } = await inspectDlq(target, values.peek ? Number(values.peek) : 0);
+      io.out(`${count} messages in the DLQ`);
       for (const m of messages) io.out(`${m.messageId}  group ${m.groupId ?? '-'}  receives ${m.receiveCount ?? '-'}  ${m.body}`);
     } else if (command === 'dlq' && sub === 'redrive') {
       const moved = await redriveDlq(target);
       io.out(`${moved} messages sent back to the events queue`);
     } else if (command === 'import') {
       const file = sub;
-      if (!file || !values.key) throw new UsageError('import <file> --key SECRET_KEY [--format ndjson|csv] [--batch-size N]');
+      if (!file) throw new UsageError('import <file> [--format ndjson|csv] [--batch-size N]  (secret key from TIDEMARK_KEY or the prompt)');
       const report = await importFile({
         apiUrl: target.apiUrl,
-        secretKey: values.key,
+        secretKey: await secretKey(values.key, io),
         file,
         ...(values.format === 'csv' || values.format === 'ndjson' ? { format: values.format } : {}),
         ...(values['batch-size'] ? { batchSize: Number(values['batch-size']) } : {}),
@@ -95,6 +109,19 @@ export async function runCli(argv: string[], io: Output): Promise<number> {
 
 class UsageError extends Error {}
 
+async function secretKey(fromFlag: string | undefined, io: Output): Promise<string> {
+  const fromEnv = (io.env ?? process.env).TIDEMARK_KEY;
+  if (fromFlag) {
+    io.err('warning: --key puts the secret key in your shell history and in npm\'s echo of the command; set TIDEMARK_KEY or answer the prompt instead\n');
+    return fromFlag;
+  }
+  if (fromEnv) return fromEnv;
+  if (!io.promptSecret) throw new UsageError('import needs the project\'s secret key: set TIDEMARK_KEY (there is no terminal to ask on)');
+  const answer = (await io.promptSecret('secret key: ')).trim();
+  if (!answer) throw new UsageError('import needs the project\'s secret key');
+  return answer;
+}
+
 function progressBar(io: Output) {
   let lastTenth = -1;
   return (settled: number, total: number) => {
@@ -115,6 +142,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     out: (line) => console.log(line),
     err: (text) => process.stderr.write(text),
     isTTY: Boolean(process.stderr.isTTY),
+    ...(process.stdin.isTTY ? { promptSecret: promptWithoutEcho } : {}),
   });
   process.exit(code);
 }

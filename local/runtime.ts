@@ -25,6 +25,7 @@ import { consoleRoutes } from './console-routes.js';
 import { startHttpServer, type LocalApi } from './http-server.js';
 import { PipelineStats } from './pipeline-stats.js';
 import { createQueues, createTable, type LocalQueues } from './provision.js';
+import { QueueJournal } from './queue-journal.js';
 import { SqsPoller } from './sqs-poller.js';
 import { StreamPoller } from './stream-poller.js';
 
@@ -69,6 +70,12 @@ export type Runtime = {
   readonly calls: CallCounts;
   readonly invocations: InvocationStats['byFunction'];
   readonly faults: FaultInjector;
+  /**
+   * Stops taking requests and waits until the events queue is empty and the stream consumer has
+   * caught up, calling `progress` with the messages left about once a second. What is still queued
+   * when `stop` is called instead is journaled and processed after the next start.
+   */
+  drain(progress: (messagesLeft: number) => void): Promise<void>;
   stop(): Promise<void>;
 };
 
@@ -95,6 +102,11 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       [EventsTable, StateTable, AggregatesTable, KeysTable].map((table) => createTable(dynamoClient, table)),
     );
     const queues = await createQueues(sqsClient);
+    const journal = new QueueJournal(dataDir, queues, sqs.inspect);
+    const restored = await journal.restore(sqsClient);
+    if (restored.events + restored.deadLetters > 0) {
+      log(`queue: restored ${restored.events} messages to the events queue and ${restored.deadLetters} to the DLQ from the last run`);
+    }
     const config = configFromEnv({
       [EnvNames.eventsTable]: events!.name,
       [EnvNames.stateTable]: state!.name,
@@ -121,7 +133,9 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       return clients;
     };
     const stats = new PipelineStats();
-    const ingestDeps = ingestDependencies(config, clientsFor());
+    const ingestClients = clientsFor();
+    journal.recordSends(ingestClients.sqs);
+    const ingestDeps = ingestDependencies(config, ingestClients);
     const processClients = processDependencies(config, clientsFor());
     const processDeps = { ...processClients, events: stats.observeStore(processClients.events) };
     const counterStore = aggregateDependencies(config, clientsFor());
@@ -162,6 +176,9 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       onError: onError('aggregate'),
       onDiscard: (records) => log(`aggregate: discarded a batch of ${records.length} records after all retries`),
     });
+    journal.start();
+    // Stoppers run last first: the pollers stop, then the journal takes its final snapshot.
+    stoppers.push(async () => journal.stop());
     sqsPoller.start();
     streamPoller.start();
     stoppers.push(() => sqsPoller.stop(), () => streamPoller.stop());
@@ -205,6 +222,19 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       calls: calls.counts,
       invocations: invocations.byFunction,
       faults,
+      drain: async (progress) => {
+        await api.close();
+        for (let left = journal.pending(); left > 0; left = journal.pending()) {
+          progress(left);
+          await sleep(1000);
+        }
+        // The last stored events reach the stream after the queue empties; a bounded wait, since
+        // what the consumer has not read yet is read after the next start from its saved position.
+        for (let quietPasses = 0, waited = 0; quietPasses < 2 && waited < 10_000; waited += 500) {
+          await sleep(500);
+          quietPasses = streamPoller.idle ? quietPasses + 1 : 0;
+        }
+      },
       stop: () => stopAll(stoppers, engines),
     };
   } catch (error) {
@@ -212,6 +242,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     throw error;
   }
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function stopAll(stoppers: (() => Promise<void>)[], engines: Engine[]): Promise<void> {
   for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
