@@ -12,7 +12,10 @@ import { AggregatesTable, EnvNames, EventsQueue, EventsStreamMapping, EventsTabl
 import { configFromEnv, type TidemarkConfig } from '../lambdas/config.js';
 import { createClients, createDocumentClient } from '../lambdas/adapters/clients.js';
 import { DynamoKeyStore } from '../lambdas/adapters/key-store.js';
-import { KeyKind } from '../lambdas/core/keys.js';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { eventItemKey } from '../lambdas/core/item-keys.js';
+import { KeyKind, keyFromHeaders } from '../lambdas/core/keys.js';
+import { headersOf } from '../lambdas/http/api.js';
 import { aggregateDependencies, createAggregateHandler } from '../lambdas/aggregate/handler.js';
 import { createIngestHandler, ingestDependencies } from '../lambdas/ingest/handler.js';
 import { createProcessHandler, processDependencies } from '../lambdas/process/handler.js';
@@ -137,7 +140,15 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     journal.recordSends(ingestClients.sqs);
     const ingestDeps = ingestDependencies(config, ingestClients);
     const processClients = processDependencies(config, clientsFor());
-    const processDeps = { ...processClients, events: stats.observeStore(processClients.events) };
+    // The local pipeline's observers read with a client of their own: their reads are not the functions' and are not counted.
+    const observer = createDocumentClient(config);
+    stoppers.push(async () => observer.destroy());
+    const storedReceivedAt = async (projectId: string, eventId: string) => {
+      const { Item } = await observer.send(new GetCommand({ TableName: config.eventsTable!, Key: eventItemKey(projectId, eventId), ProjectionExpression: 'receivedAt' }));
+      return typeof Item?.receivedAt === 'string' ? Item.receivedAt : undefined;
+    };
+    const projectOfKey = async (key: string) => (await ingestDeps.keys.find(key))?.projectId;
+    const processDeps = { ...processClients, events: stats.observeStore(processClients.events, storedReceivedAt) };
     const counterStore = aggregateDependencies(config, clientsFor());
     const queryDeps = queryDependencies(config, clientsFor());
 
@@ -158,10 +169,15 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       failedVisibilitySeconds: options.failedVisibilitySeconds ?? 1,
       onError: onError('process'),
       onFailedMessages: (failed, received) => {
-        stats.recordError('process', `${failed.length} of ${received} messages failed; SQS delivers them again (the DLQ takes a message after ${EventsQueue.maxReceiveCount} receives)`);
-        // The receive before the DLQ is worth a line of its own: it says which device's events are about to park there.
-        for (const record of failed.filter((r) => Number(r.attributes.ApproximateReceiveCount) >= EventsQueue.maxReceiveCount - 1)) {
-          report('process', `message ${record.messageId} (group ${record.attributes.MessageGroupId}) failed on receive ${record.attributes.ApproximateReceiveCount} of ${EventsQueue.maxReceiveCount}`);
+        // SQS moves a message to the DLQ once its receive count exceeds maxReceiveCount: one that failed
+        // on its last allowed receive is never delivered again (SQS docs, "Using dead-letter queues").
+        const last = failed.filter((r) => Number(r.attributes.ApproximateReceiveCount) >= EventsQueue.maxReceiveCount);
+        const again = failed.length - last.length;
+        if (again > 0) {
+          stats.recordError('process', `${again} of ${received} messages failed; SQS delivers them again (a message moves to the DLQ after ${EventsQueue.maxReceiveCount} failed receives)`);
+        }
+        for (const record of last) {
+          report('process', `message ${record.messageId} (group ${record.attributes.MessageGroupId}) failed on its last receive (${record.attributes.ApproximateReceiveCount} of ${EventsQueue.maxReceiveCount}): it is moved to the DLQ, see npm run tidemark -- dlq inspect`);
         }
       },
     });
@@ -183,11 +199,15 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     streamPoller.start();
     stoppers.push(() => sqsPoller.stop(), () => streamPoller.stop());
 
-    const ingest = stats.observeIngest(invocations.wrap('ingest', createIngestHandler(() => ingestDeps)));
+    const ingest = stats.observeIngest(invocations.wrap('ingest', createIngestHandler(() => ingestDeps)), async (event) => {
+      const key = keyFromHeaders(headersOf(event));
+      return key ? projectOfKey(key) : undefined;
+    });
     const query = invocations.wrap('query', createQueryHandler(() => queryDeps));
     const localRoutes = consoleRoutes({
       config: { apiUrl: '', local: true, writeKey: DemoProject.writeKey, secretKey: DemoProject.secretKey },
       stats,
+      projectOfKey,
       faults,
       sqs: sqsClient,
       queues,

@@ -1,5 +1,6 @@
 /**
- * The read API: GET /v1/aggregates, /v1/events, /v1/rejections, /v1/devices/{deviceId}, /health.
+ * The read API: GET /v1/aggregates, /v1/events, /v1/rejections, /v1/devices/{deviceId} and its
+ * sessions, /health.
  * Every read takes the project secret key and sees only its own project.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
@@ -12,7 +13,8 @@ import { DynamoKeyStore, type KeyStore } from '../adapters/key-store.js';
 import { DynamoStateStore } from '../adapters/state-store.js';
 import { parseAggregateQuery, partitionsFor, summarize } from '../core/aggregate-query.js';
 import { NotFoundError } from '../core/errors.js';
-import { encodeCursor, parseListQuery } from '../core/list-query.js';
+import { addToSessions, newestFirst, type SessionSummary } from '../core/device-sessions.js';
+import { encodeCursor, MAX_LIST_LIMIT, parseListQuery } from '../core/list-query.js';
 import { authenticate, handleHttp, headersOf, json } from '../http/api.js';
 import { logger } from '../observability.js';
 
@@ -63,7 +65,25 @@ const routes: Record<string, Route> = {
     if (!device) throw new NotFoundError(`No live state for device '${deviceId.slice(0, 128)}'.`);
     return json(200, device);
   },
+  '/v1/devices/{deviceId}/sessions': async (event, projectId, deps) => {
+    const deviceId = decodeURIComponent(event.pathParameters?.deviceId ?? '');
+    const { fromMs, toMs, cursor: from } = parseListQuery<DayCursor>(params(event), Date.now());
+    // Each call reads at most this many events, so a busy device cannot run the function out of time;
+    // `nextCursor` says there is more, and the sessions of the next call merge with these by id.
+    const sessions = new Map<string, SessionSummary>();
+    let cursor = from;
+    let read = 0;
+    do {
+      const page = await deps.events.list({ projectId, fromMs, toMs, ...(cursor ? { cursor } : {}), limit: MAX_LIST_LIMIT, deviceId });
+      addToSessions(sessions, page.events);
+      read += page.events.length;
+      cursor = page.nextCursor;
+    } while (cursor && read < SESSION_EVENTS_PER_CALL);
+    return json(200, { deviceId, sessions: newestFirst(sessions.values()), nextCursor: cursor ? encodeCursor(cursor) : null });
+  },
 };
+
+const SESSION_EVENTS_PER_CALL = 10_000;
 
 export function createQueryHandler(dependencies: () => QueryDependencies) {
   return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> =>

@@ -77,10 +77,15 @@ function SendResult({ answer, body, sentAt }: { answer: IngestAnswer; body: stri
         {rows !== undefined && ` of ${rows} rows`} at {sentAt}.
       </p>
       {answer.rejected.length > 0 && (
+        <p className="muted" data-testid="index-note">
+          Rows are numbered as the API numbers them in <code>rejected[].index</code>: from 0, so the batch's first row is 0.
+        </p>
+      )}
+      {answer.rejected.length > 0 && (
         <table data-testid="row-rejections">
           <thead>
             <tr>
-              <th className="num">row</th>
+              <th className="num">index</th>
               <th>reason</th>
               <th>why</th>
               <th>retry?</th>
@@ -180,10 +185,10 @@ function Recovery({ stats }: { stats: LocalStats }) {
   return (
     <div className="stats">
       <Stat label="accepted" value={stats.totals.accepted} />
-      <Stat label="stored" value={stats.totals.stored} hint={`${stats.totals.duplicates} duplicates dropped`} />
+      <Stat label="stored" value={stats.totals.stored} hint={`${stats.totals.redeliveries} redeliveries, ${stats.totals.resends} resends dropped`} />
       <Stat label="counted" value={stats.totals.counted} />
       <Stat label="queue depth" value={stats.queue.visible + stats.queue.inFlight} />
-      <Stat label="dead letters" value={stats.deadLetters.visible} />
+      <Stat label="dead letters" value={stats.deadLetters.visible + stats.deadLetters.inFlight} />
       <Stat label="faults fired" value={crashes('process') + crashes('aggregate') + (fired.sqsSendFailure ?? 0) + (fired.dynamoThrottle ?? 0)} hint={`${crashes('process')} processor crashes, ${fired.sqsSendFailure ?? 0} SQS failures`} />
     </div>
   );
