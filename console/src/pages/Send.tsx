@@ -135,7 +135,8 @@ function FailureSwitches({ api }: { api: TidemarkApi }) {
   const [error, setError] = useState<unknown>();
   // The switch moves at once; the runtime's answer then confirms (or corrects) it.
   const [chosen, setChosen] = useState<FaultPlan | undefined>();
-  const plan = chosen ?? stats.data?.faults.plan ?? {};
+  const known = chosen ?? stats.data?.faults.plan;
+  const plan = known ?? {};
   const apply = async (kind: (typeof Switches)[number]['kind'], probability: number) => {
     setChosen({ ...plan, [kind]: probability });
     try {
@@ -150,30 +151,34 @@ function FailureSwitches({ api }: { api: TidemarkApi }) {
     <section className="switches">
       <h2>Simulate failures (local runtime only)</h2>
       <ErrorBox error={error ?? stats.error} />
-      <div className="switch-grid">
-        {Switches.map(({ kind, label, hint }) => {
-          const probability = plan[kind] ?? 0;
-          return (
-            <div key={kind} className="switch">
-              <label>
-                <input type="checkbox" name={kind} checked={probability > 0} onChange={(e) => apply(kind, e.currentTarget.checked ? 0.3 : 0)} />
-                {label}
-              </label>
-              <input
-                type="range"
-                aria-label={`${label} probability`}
-                min={0}
-                max={0.9}
-                step={0.1}
-                value={probability}
-                onChange={(e) => apply(kind, Number(e.currentTarget.value))}
-              />
-              <span>{Math.round(probability * 100)}%</span>
-              <small className="muted">{hint}</small>
-            </div>
-          );
-        })}
-      </div>
+      {/* Until the runtime says which switches are on, showing them all off would be a guess. */}
+      {!known && !stats.error && <p className="muted">Loading…</p>}
+      {known && (
+        <div className="switch-grid">
+          {Switches.map(({ kind, label, hint }) => {
+            const probability = plan[kind] ?? 0;
+            return (
+              <div key={kind} className="switch">
+                <label>
+                  <input type="checkbox" name={kind} checked={probability > 0} onChange={(e) => apply(kind, e.currentTarget.checked ? 0.3 : 0)} />
+                  {label}
+                </label>
+                <input
+                  type="range"
+                  aria-label={`${label} probability`}
+                  min={0}
+                  max={0.9}
+                  step={0.1}
+                  value={probability}
+                  onChange={(e) => apply(kind, Number(e.currentTarget.value))}
+                />
+                <span>{Math.round(probability * 100)}%</span>
+                <small className="muted">{hint}</small>
+              </div>
+            );
+          })}
+        </div>
+      )}
       {stats.data && <Recovery stats={stats.data} />}
     </section>
   );
