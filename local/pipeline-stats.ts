@@ -124,10 +124,11 @@ export class PipelineStats {
         const synthetic = isSyntheticSessionStart(event);
         if (outcome === 'stored') {
           this.#add(event.projectId, synthetic ? 'sessionStarts' : 'stored', 1);
-        } else {
+        } else if (!synthetic) {
           // A redelivered message carries the very rows of the request that first stored them; a
-          // client's resend is a new request, received at another time.
-          const firstReceivedAt = synthetic ? event.receivedAt : await storedReceivedAt(event.projectId, event.eventId);
+          // client's resend is a new request, received at another time. (A session_start written
+          // again is the processor's own retry of a row no client sent: it is neither.)
+          const firstReceivedAt = await storedReceivedAt(event.projectId, event.eventId);
           this.#add(event.projectId, firstReceivedAt === undefined || firstReceivedAt === event.receivedAt ? 'redeliveries' : 'resends', 1);
         }
         return outcome;
