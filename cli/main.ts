@@ -8,6 +8,8 @@
  *   dlq inspect [--peek N]                         how many messages (no receive); --peek N looks at N of them
  *   dlq redrive                                    back to the events queue, to be processed again
  *   import <file.ndjson|file.csv>                  through /v1/import, resumable, with a progress bar
+ *   reconcile --from DAY --to DAY [--project P] [--fix]
+ *                                                  recounts stored events, reports (and repairs) counters that differ
  *
  * Secrets never need the command line (where npm echoes them and shells keep them): `import` takes
  * the project's secret key from TIDEMARK_KEY, else asks for it on the terminal without echo.
@@ -18,6 +20,7 @@ import { createKey, isKeyKind, listKeys, revokeKey } from './commands/keys.js';
 import { inspectDlq, redriveDlq } from './commands/dlq.js';
 import { importFile } from './commands/import.js';
 import { promptWithoutEcho } from './prompt.js';
+import { parseDayRange, reconcile } from './commands/reconcile.js';
 import { resolveTarget } from './target.js';
 
 export type Output = {
@@ -30,7 +33,7 @@ export type Output = {
   env?: Record<string, string | undefined>;
 };
 
-const USAGE = `usage: tidemark [--stack NAME] [--data-dir DIR] <keys create|keys list|keys revoke|dlq inspect|dlq redrive|import> ...`;
+const USAGE = `usage: tidemark [--stack NAME] [--data-dir DIR] <keys create|keys list|keys revoke|dlq inspect|dlq redrive|import|reconcile> ...`;
 
 export async function runCli(argv: string[], io: Output): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -45,6 +48,9 @@ export async function runCli(argv: string[], io: Output): Promise<number> {
       format: { type: 'string' },
       'batch-size': { type: 'string' },
       peek: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      fix: { type: 'boolean' },
     },
   });
   const [command, sub, arg] = positionals;
@@ -95,6 +101,22 @@ export async function runCli(argv: string[], io: Output): Promise<number> {
           (report.resumedFrom > 0 ? ` (resumed after row ${report.resumedFrom})` : '') +
           (report.rejectedFile ? `; rejected rows in ${report.rejectedFile}` : ''),
       );
+    } else if (command === 'reconcile') {
+      let range;
+      try {
+        range = parseDayRange(values.from, values.to);
+      } catch (error) {
+        throw new UsageError(`reconcile --from DAY --to DAY [--project P] [--fix]: ${(error as Error).message}`);
+      }
+      const report = await reconcile(target, { ...range, ...(values.project ? { projectId: values.project } : {}), fix: Boolean(values.fix) });
+      for (const d of report.differences) {
+        io.out(`${d.projectId}  ${d.pk}  ${d.sk}  stored count ${d.stored.count} sum ${d.stored.sum}  recounted count ${d.recounted.count} sum ${d.recounted.sum}`);
+      }
+      io.out(
+        `${report.events} events recounted; ${report.counters} counters checked, ${report.differences.length} differ` +
+          (values.fix ? `; ${report.fixed} repaired${report.movedMeanwhile > 0 ? `, ${report.movedMeanwhile} moved meanwhile (run again when the range is quiet)` : ''}` : ''),
+      );
+      return report.differences.length > 0 && !values.fix ? 3 : 0;
     } else {
       throw new UsageError(USAGE);
     }

@@ -1,6 +1,6 @@
 /**
  * What the console's Overview shows about the local pipeline, per project: per-minute accepted,
- * rejected, stored and counted events, the synthetic `session_start`s apart from the client's
+ * rejected, stored and counted events, the synthetic `$session_start`s apart from the client's
  * events, dropped duplicates split by cause, whole requests refused (with their reason), freshness
  * (accepted to counted) and the last errors. It watches the same handlers and store the Lambdas
  * use, from the outside, the way CloudWatch watches them on AWS; nothing here feeds back into the
@@ -8,7 +8,7 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, DynamoDBStreamEvent } from 'aws-lambda';
 import type { EventStore } from '../lambdas/adapters/event-store.js';
-import { SESSION_START, sessionStartEventId } from '../lambdas/core/sessions.js';
+import { SYNTHETIC_SESSION_START, sessionStartEventId } from '../lambdas/core/sessions.js';
 import type { StoredEvent } from '../lambdas/core/types.js';
 import type { LambdaHandler } from './invoke.js';
 
@@ -19,13 +19,13 @@ export type MinuteCounts = {
   rejected: number;
   /** The client's events stored for the first time. */
   stored: number;
-  /** `session_start`s the processor made (one per new session): stored and counted, never accepted. */
+  /** `$session_start`s the processor made (one per new session): stored and counted, never accepted. */
   sessionStarts: number;
   /** The same SQS message processed again (a retry after a failure or an expired visibility): dropped. */
   redeliveries: number;
   /** A client sent an event it had sent before (same id, a new request): dropped. */
   resends: number;
-  /** The client's events counted by the aggregator; `session_start`s are in `sessionStartsCounted`. */
+  /** The client's events counted by the aggregator; `$session_start`s are in `sessionStartsCounted`. */
   counted: number;
   sessionStartsCounted: number;
   /** Whole requests refused (4xx) before any row was looked at. */
@@ -146,7 +146,7 @@ export class PipelineStats {
         const projectId = image?.projectId?.S;
         const receivedAt = image?.receivedAt?.S;
         if (record.eventName !== 'INSERT' || !projectId || !receivedAt) continue;
-        const synthetic = image.event?.S === SESSION_START && image.eventId?.S === sessionStartEventId(image.sessionId?.S ?? '');
+        const synthetic = image.event?.S === SYNTHETIC_SESSION_START && image.eventId?.S === sessionStartEventId(image.deviceId?.S ?? '', image.sessionId?.S ?? '');
         this.#add(projectId, synthetic ? 'sessionStartsCounted' : 'counted', 1);
         if (!synthetic) this.#project(projectId).freshness.push({ at: now, ms: now - Date.parse(receivedAt) });
       }
@@ -200,7 +200,8 @@ export class PipelineStats {
   }
 }
 
-const isSyntheticSessionStart = (event: StoredEvent) => event.event === SESSION_START && event.eventId === sessionStartEventId(event.sessionId);
+const isSyntheticSessionStart = (event: StoredEvent) =>
+  event.event === SYNTHETIC_SESSION_START && event.eventId === sessionStartEventId(event.deviceId, event.sessionId);
 
 function keepNewest<T>(list: T[], item: T, keep: number): void {
   list.unshift(item);

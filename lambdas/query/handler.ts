@@ -7,14 +7,15 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { configFromEnv, required, type TidemarkConfig } from '../config.js';
 import { createClients, type AwsClients } from '../adapters/clients.js';
 import { DynamoAggregateStore } from '../adapters/aggregate-store.js';
-import type { DayCursor } from '../adapters/day-pages.js';
+import { dayCursorWithin } from '../adapters/day-pages.js';
 import { DynamoEventStore } from '../adapters/event-store.js';
 import { DynamoKeyStore, type KeyStore } from '../adapters/key-store.js';
 import { DynamoStateStore } from '../adapters/state-store.js';
 import { parseAggregateQuery, partitionsFor, summarize } from '../core/aggregate-query.js';
-import { NotFoundError } from '../core/errors.js';
+import { openCursor, signCursor, type CursorBinding } from '../core/cursor.js';
 import { addToSessions, newestFirst, type SessionSummary } from '../core/device-sessions.js';
-import { encodeCursor, MAX_LIST_LIMIT, parseListQuery } from '../core/list-query.js';
+import { BadRequestError, NotFoundError } from '../core/errors.js';
+import { MAX_LIST_LIMIT, parseListQuery, type ListQuery } from '../core/list-query.js';
 import { authenticate, handleHttp, headersOf, json } from '../http/api.js';
 import { logger } from '../observability.js';
 
@@ -23,6 +24,8 @@ export type QueryDependencies = {
   readonly aggregates: DynamoAggregateStore;
   readonly events: DynamoEventStore;
   readonly state: DynamoStateStore;
+  /** Signs listing cursors (`EnvNames.cursorSecret`). */
+  readonly cursorSecret: string;
   /** Resolves when the stores answer; throws when they do not. */
   readonly ping: () => Promise<void>;
 };
@@ -30,6 +33,13 @@ export type QueryDependencies = {
 type Route = (event: APIGatewayProxyEvent, projectId: string, deps: QueryDependencies) => Promise<APIGatewayProxyResult>;
 
 const params = (event: APIGatewayProxyEvent) => event.queryStringParameters ?? {};
+
+/** A listing's range and its cursor, opened and checked against this query (else 400 `invalid_cursor`). */
+function listing(list: ListQuery, binding: CursorBinding, secret: string, sortKey: string) {
+  const { cursor, ...range } = list;
+  if (cursor === undefined) return range;
+  return { ...range, cursor: dayCursorWithin(range, openCursor(secret, binding, cursor), sortKey) };
+}
 
 const routes: Record<string, Route> = {
   '/v1/aggregates': async (event, projectId, deps) => {
@@ -43,8 +53,10 @@ const routes: Record<string, Route> = {
     });
   },
   '/v1/events': async (event, projectId, deps) => {
-    const list = parseListQuery<DayCursor>(params(event), Date.now());
     const { event: name, deviceId, source } = params(event);
+    const filters = { event: name || undefined, deviceId: deviceId || undefined, source: source || undefined };
+    const binding = { route: '/v1/events', projectId, filters };
+    const list = listing(parseListQuery(params(event), Date.now()), binding, deps.cursorSecret, 'listSk');
     const page = await deps.events.list({
       projectId,
       ...list,
@@ -52,38 +64,49 @@ const routes: Record<string, Route> = {
       ...(deviceId ? { deviceId } : {}),
       ...(source ? { source } : {}),
     });
-    return json(200, { events: page.events, nextCursor: page.nextCursor ? encodeCursor(page.nextCursor) : null });
+    return json(200, { events: page.events, nextCursor: page.nextCursor ? signCursor(deps.cursorSecret, binding, page.nextCursor) : null });
   },
   '/v1/rejections': async (event, projectId, deps) => {
-    const list = parseListQuery<DayCursor>(params(event), Date.now());
+    const binding = { route: '/v1/rejections', projectId, filters: {} };
+    const list = listing(parseListQuery(params(event), Date.now()), binding, deps.cursorSecret, 'sk');
     const page = await deps.state.listRejections(projectId, list);
-    return json(200, { rejections: page.rows, nextCursor: page.nextCursor ? encodeCursor(page.nextCursor) : null });
+    return json(200, { rejections: page.rows, nextCursor: page.nextCursor ? signCursor(deps.cursorSecret, binding, page.nextCursor) : null });
   },
   '/v1/devices/{deviceId}': async (event, projectId, deps) => {
     const deviceId = event.pathParameters?.deviceId ?? '';
-    const device = await deps.state.getDevice(projectId, decodeURIComponent(deviceId));
+    const device = await deps.state.getDevice(projectId, decodePathPart(deviceId));
     if (!device) throw new NotFoundError(`No live state for device '${deviceId.slice(0, 128)}'.`);
     return json(200, device);
   },
   '/v1/devices/{deviceId}/sessions': async (event, projectId, deps) => {
-    const deviceId = decodeURIComponent(event.pathParameters?.deviceId ?? '');
-    const { fromMs, toMs, cursor: from } = parseListQuery<DayCursor>(params(event), Date.now());
+    const deviceId = decodePathPart(event.pathParameters?.deviceId ?? '');
+    const binding = { route: '/v1/devices/{deviceId}/sessions', projectId, filters: { deviceId } };
+    const range = listing(parseListQuery(params(event), Date.now()), binding, deps.cursorSecret, 'listSk');
     // Each call reads at most this many events, so a busy device cannot run the function out of time;
     // `nextCursor` says there is more, and the sessions of the next call merge with these by id.
     const sessions = new Map<string, SessionSummary>();
-    let cursor = from;
+    let position = 'cursor' in range ? range.cursor : undefined;
     let read = 0;
     do {
-      const page = await deps.events.list({ projectId, fromMs, toMs, ...(cursor ? { cursor } : {}), limit: MAX_LIST_LIMIT, deviceId });
+      const page = await deps.events.list({ projectId, fromMs: range.fromMs, toMs: range.toMs, ...(position ? { cursor: position } : {}), limit: MAX_LIST_LIMIT, deviceId });
       addToSessions(sessions, page.events);
       read += page.events.length;
-      cursor = page.nextCursor;
-    } while (cursor && read < SESSION_EVENTS_PER_CALL);
-    return json(200, { deviceId, sessions: newestFirst(sessions.values()), nextCursor: cursor ? encodeCursor(cursor) : null });
+      position = page.nextCursor;
+    } while (position && read < SESSION_EVENTS_PER_CALL);
+    return json(200, { deviceId, sessions: newestFirst(sessions.values()), nextCursor: position ? signCursor(deps.cursorSecret, binding, position) : null });
   },
 };
 
 const SESSION_EVENTS_PER_CALL = 10_000;
+
+/** A path parameter as sent, percent-decoded; a malformed escape is the client's error, not a 500. */
+function decodePathPart(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new BadRequestError('The device id in the path is not valid percent-encoding.', 'invalid_parameter');
+  }
+}
 
 export function createQueryHandler(dependencies: () => QueryDependencies) {
   return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> =>
@@ -110,6 +133,7 @@ export function queryDependencies(config: TidemarkConfig, clients: AwsClients = 
     aggregates: new DynamoAggregateStore(documents, required(config, 'aggregatesTable')),
     events: new DynamoEventStore(documents, required(config, 'eventsTable'), config.eventRetentionDays),
     state: new DynamoStateStore(documents, required(config, 'stateTable')),
+    cursorSecret: required(config, 'cursorSecret'),
     // An uncached lookup, so /health really reaches DynamoDB.
     ping: async () => {
       await new DynamoKeyStore(documents, required(config, 'keysTable'), 0).find('health-check-probe');

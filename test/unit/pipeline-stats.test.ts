@@ -1,7 +1,7 @@
 /** The local Overview's figures, from the observers alone: per project, duplicates by cause, refusals. */
 import type { APIGatewayProxyEvent, Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { sessionStartEventId } from '../../lambdas/core/sessions.js';
+import { SYNTHETIC_SESSION_START, sessionStartEventId } from '../../lambdas/core/sessions.js';
 import type { StoredEvent } from '../../lambdas/core/types.js';
 import { PipelineStats } from '../../local/pipeline-stats.js';
 
@@ -22,7 +22,7 @@ describe('PipelineStats', () => {
       },
       async (_projectId, eventId) => firstReceived.get(eventId),
     );
-    const start = stored(sessionStartEventId('s-1'), '2024-01-01T00:00:00.000Z', { event: 'session_start' });
+    const start = stored(sessionStartEventId('d', 's-1'), '2024-01-01T00:00:00.000Z', { event: SYNTHETIC_SESSION_START });
     await store.putIfAbsent(start);
     await store.putIfAbsent(stored('a', '2024-01-01T00:00:00.000Z'));
     await store.putIfAbsent(stored('a', '2024-01-01T00:00:00.000Z'));
