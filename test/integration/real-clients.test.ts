@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import RudderAnalytics from '@rudderstack/rudder-sdk-node';
 import { Analytics as SegmentAnalytics } from '@segment/analytics-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SYNTHETIC_SESSION_START } from '../../lambdas/core/sessions.js';
 import { DemoProject, eventually, request, startLocal, type LocalHarness } from '../helpers/local.js';
 
 let local: LocalHarness;
@@ -35,9 +36,9 @@ const storedOf = async (deviceId: string, expected: number): Promise<StoredEvent
   const to = new Date(Date.now() + 86_400_000).toISOString();
   const reply = await eventually(
     () => request(`${local.url}/v1/events?deviceId=${encodeURIComponent(deviceId)}&from=${from}&to=${to}`, { key: DemoProject.secretKey }),
-    (r) => r.status === 200 && (r.body.events as StoredEvent[]).filter((e) => e.event !== 'session_start').length >= expected,
+    (r) => r.status === 200 && (r.body.events as StoredEvent[]).filter((e) => e.event !== SYNTHETIC_SESSION_START).length >= expected,
   );
-  return (reply.body.events as StoredEvent[]).filter((e) => e.event !== 'session_start');
+  return (reply.body.events as StoredEvent[]).filter((e) => e.event !== SYNTHETIC_SESSION_START);
 };
 
 /** One message of each kind a client sends, with ids and times the test knows. */
