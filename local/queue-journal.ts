@@ -84,7 +84,6 @@ export class QueueJournal {
         const started = performance.now();
         this.snapshot();
         const took = performance.now() - started;
-        if (process.env.X15_DEBUG) console.error(`snapshot ${took.toFixed(1)} ms`);
         next(Math.max(SNAPSHOT_EVERY_MS, SNAPSHOT_COST_SHARE * took));
       }, afterMs);
       this.#timer.unref();
