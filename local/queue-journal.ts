@@ -5,8 +5,9 @@
  * Two files in the data directory:
  * - `queue-accepted.ndjson`, a write-ahead log: every message SQS accepted for the ingest function
  *   is appended (synchronously, before the client gets its 202) as soon as SendMessageBatch returns.
- * - `queue-snapshot.json`: every few seconds, and at stop, what both queues hold (ready, delayed and
- *   in flight), read without receiving anything; written to a temporary file and renamed over the old
+ * - `queue-snapshot.json`: every 2 s or more (spaced so snapshots take at most ~5% of the runtime's
+ *   time: a 20,000-event backlog took ~0.3-1 s to write on a loaded machine), and at stop, what both
+ *   queues hold (ready, delayed and in flight), read without receiving anything; written to a temporary file and renamed over the old
  *   one, then the log is emptied, all in one synchronous step so no append falls between.
  *
  * At start both are read and their messages sent back to the queues they were in (same message
