@@ -4,7 +4,7 @@
  *
  *   keys create --project P --kind write|secret    prints the new key once; only its hash is stored
  *   keys list --project P
- *   keys revoke <key>
+ *   keys revoke <prefix> [--project P]            the prefix `keys list` shows (or the whole key)
  *   dlq inspect [--peek N]                         how many messages (no receive); --peek N looks at N of them
  *   dlq redrive                                    back to the events queue, to be processed again
  *   import <file.ndjson|file.csv>                  through /v1/import, resumable, with a progress bar
@@ -74,9 +74,8 @@ export async function runCli(argv: string[], io: Output): Promise<number> {
         io.out(`${record.keyPrefix}…  ${record.kind.padEnd(6)}  created ${record.createdAt}${record.revokedAt ? `  revoked ${record.revokedAt}` : ''}`);
       }
     } else if (command === 'keys' && sub === 'revoke') {
-      if (!arg) throw new UsageError('keys revoke <key>');
-      await revokeKey(target, arg);
-      io.out('revoked');
+      if (!arg) throw new UsageError('keys revoke <prefix shown by keys list> [--project P]');
+      io.out(`revoked ${await revokeKey(target, arg, values.project)}…`);
     } else if (command === 'dlq' && sub === 'inspect') {
       const { count, messages } = await inspectDlq(target, values.peek ? Number(values.peek) : 0);
       io.out(`${count} messages in the DLQ`);

@@ -7,8 +7,9 @@
  *   is appended (synchronously, before the client gets its 202) as soon as SendMessageBatch returns.
  * - `queue-snapshot.json`: every 2 s or more (spaced so snapshots take at most ~5% of the runtime's
  *   time: a 20,000-event backlog took ~0.3-1 s to write on a loaded machine), and at stop, what both
- *   queues hold (ready, delayed and in flight), read without receiving anything; written to a temporary file and renamed over the old
- *   one, then the log is emptied, all in one synchronous step so no append falls between.
+ *   queues hold (ready, delayed and in flight), read without receiving anything. The log is first
+ *   moved aside (`.prev`), so appends go on into a new one; every message of the old log was in a
+ *   queue before the read began, so once the snapshot is renamed into place the old log is deleted.
  *
  * At start both are read and their messages sent back to the queues they were in (same message
  * group and deduplication id, in their original order). A message can come back twice (it was in
@@ -20,7 +21,7 @@
  * events queue (and to the DLQ again after its receives), and a redrive's messages may be in both.
  * Appends are not fsynced: a power cut can lose what the operating system had not yet written.
  */
-import { appendFileSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
 import type { MiddlewareStack } from '@smithy/types';
@@ -40,6 +41,7 @@ export class QueueJournal {
   readonly #log: string;
   readonly #snapshot: string;
   #timer: NodeJS.Timeout | undefined;
+  #running: Promise<void> | undefined;
   #lastWasEmpty = false;
 
   constructor(
@@ -56,7 +58,10 @@ export class QueueJournal {
     const saved = this.#read();
     await sendAll(client, this.queues.queueUrl, saved.events);
     await sendAll(client, this.queues.dlqUrl, saved.deadLetters);
-    this.snapshot();
+    await this.snapshot();
+    // Nothing is accepted while restoring: the snapshot just written holds every message the logs named.
+    rmSync(this.#log, { force: true });
+    rmSync(`${this.#log}.prev`, { force: true });
     return { events: saved.events.length, deadLetters: saved.deadLetters.length };
   }
 
@@ -83,38 +88,43 @@ export class QueueJournal {
     const next = (afterMs: number) => {
       this.#timer = setTimeout(() => {
         const started = performance.now();
-        this.snapshot();
-        const took = performance.now() - started;
-        next(Math.max(SNAPSHOT_EVERY_MS, SNAPSHOT_COST_SHARE * took));
+        this.#running = this.snapshot()
+          .catch(() => undefined)
+          .then(() => next(Math.max(SNAPSHOT_EVERY_MS, SNAPSHOT_COST_SHARE * (performance.now() - started))));
       }, afterMs);
       this.#timer.unref();
     };
     next(SNAPSHOT_EVERY_MS);
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
     clearTimeout(this.#timer);
-    this.snapshot();
+    await this.#running;
+    clearTimeout(this.#timer);
+    await this.snapshot();
   }
 
   /** Messages the events queue holds now, ready, delayed or in flight. */
-  pending(): number {
-    return this.#messagesIn(this.queues.queueUrl).length;
+  async pending(): Promise<number> {
+    return (await this.#messagesIn(this.queues.queueUrl)).length;
   }
 
-  snapshot(): void {
-    const snapshot: Snapshot = { events: this.#messagesIn(this.queues.queueUrl), deadLetters: this.#messagesIn(this.queues.dlqUrl) };
+  async snapshot(): Promise<void> {
+    const previous = `${this.#log}.prev`;
+    // Appends from here on go to a new log; the old one is covered by the read below.
+    if (this.#logHasEntries() && !existsSync(previous)) renameSync(this.#log, previous);
+    const snapshot: Snapshot = { events: await this.#messagesIn(this.queues.queueUrl), deadLetters: await this.#messagesIn(this.queues.dlqUrl) };
     const empty = snapshot.events.length === 0 && snapshot.deadLetters.length === 0;
     // An idle runtime rewrites nothing.
-    if (empty && this.#lastWasEmpty && !this.#logHasEntries()) return;
+    if (empty && this.#lastWasEmpty && !existsSync(previous)) return;
     this.#lastWasEmpty = empty;
     writeFileSync(`${this.#snapshot}.tmp`, JSON.stringify(snapshot));
     renameSync(`${this.#snapshot}.tmp`, this.#snapshot);
-    writeFileSync(this.#log, '');
+    rmSync(previous, { force: true });
   }
 
-  #messagesIn(queueUrl: string): JournaledMessage[] {
-    const found = this.inspect(queueNameOf(queueUrl));
+  async #messagesIn(queueUrl: string): Promise<JournaledMessage[]> {
+    const found = await this.inspect(queueNameOf(queueUrl));
     if (!found) return [];
     const { ready, delayed, inflight } = found.messages;
     return [...inflight.map((entry) => entry.message), ...ready, ...delayed]
@@ -129,18 +139,21 @@ export class QueueJournal {
   #read(): Snapshot {
     const snapshot: Snapshot = existsSync(this.#snapshot) ? JSON.parse(readFileSync(this.#snapshot, 'utf8')) : { events: [], deadLetters: [] };
     const known = new Set([...snapshot.events, ...snapshot.deadLetters].map((message) => message.messageId));
-    const logged = existsSync(this.#log)
-      ? readFileSync(this.#log, 'utf8')
-          .split('\n')
-          // A process killed mid-append leaves a torn last line: that message's 202 was never sent.
-          .flatMap((line) => {
-            try {
-              return line ? [JSON.parse(line) as JournaledMessage] : [];
-            } catch {
-              return [];
-            }
-          })
-      : [];
+    // A `.prev` log is left only by a stop during a snapshot: it is older than the current one.
+    const logged = [`${this.#log}.prev`, this.#log].flatMap((file) =>
+      existsSync(file)
+        ? readFileSync(file, 'utf8')
+            .split('\n')
+            // A process killed mid-append leaves a torn last line: that message's 202 was never sent.
+            .flatMap((line) => {
+              try {
+                return line ? [JSON.parse(line) as JournaledMessage] : [];
+              } catch {
+                return [];
+              }
+            })
+        : [],
+    );
     return { events: [...snapshot.events, ...logged.filter((message) => !known.has(message.messageId))], deadLetters: snapshot.deadLetters };
   }
 }

@@ -205,7 +205,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     });
     journal.start();
     // Stoppers run last first: the pollers stop, then the journal takes its final snapshot.
-    stoppers.push(async () => journal.stop());
+    stoppers.push(() => journal.stop());
     sqsPoller.start();
     streamPoller.start();
     stoppers.push(() => sqsPoller.stop(), () => streamPoller.stop());
@@ -223,11 +223,13 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       sqs: sqsClient,
       queues,
     });
-    const api: LocalApi = await startHttpServer(options.port ?? 3000, { ingest, query }, async (request) =>
-      request.url.pathname === '/health' && !(sqsPoller.running && streamPoller.running)
-        ? { statusCode: 503, headers: { 'content-type': 'application/json' }, body: '{"status":"starting"}' }
-        : localRoutes(request),
-    );
+    const api: LocalApi = await startHttpServer(options.port ?? 3000, { ingest, query }, {
+      corsAllowOrigins: config.corsAllowOrigins,
+      intercept: async (request) =>
+        request.url.pathname === '/health' && !(sqsPoller.running && streamPoller.running)
+          ? { statusCode: 503, headers: { 'content-type': 'application/json' }, body: '{"status":"starting"}' }
+          : localRoutes(request),
+    });
     stoppers.push(() => api.close());
 
     // What the ops CLI reads to find this runtime, the way it reads a deployed stack's outputs.
@@ -257,7 +259,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       faults,
       drain: async (progress) => {
         await api.close();
-        for (let left = journal.pending(); left > 0; left = journal.pending()) {
+        for (let left = await journal.pending(); left > 0; left = await journal.pending()) {
           progress(left);
           await sleep(1000);
         }
