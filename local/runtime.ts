@@ -9,7 +9,18 @@ import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { AggregatesTable, EnvNames, EventsQueue, EventsStreamMapping, EventsTable, KeysTable, StateTable } from '../resources/index.js';
+import {
+  AggregatesTable,
+  EnvNames,
+  EventsQueue,
+  EventsStreamMapping,
+  EventsTable,
+  KeysTable,
+  LakeFunction,
+  LakeLayout,
+  LakeStreamMapping,
+  StateTable,
+} from '../resources/index.js';
 import { configFromEnv, type TidemarkConfig } from '../lambdas/config.js';
 import { createClients, createDocumentClient } from '../lambdas/adapters/clients.js';
 import { DynamoKeyStore } from '../lambdas/adapters/key-store.js';
@@ -18,12 +29,14 @@ import { eventItemKey } from '../lambdas/core/item-keys.js';
 import { KeyKind, keyFromHeaders } from '../lambdas/core/keys.js';
 import { headersOf } from '../lambdas/http/api.js';
 import { aggregateDependencies, createAggregateHandler } from '../lambdas/aggregate/handler.js';
-import { createIngestHandler, ingestDependencies } from '../lambdas/ingest/handler.js';
+import { createIngestHandler, ingestDependencies, lakeRejections } from '../lambdas/ingest/handler.js';
+import { createLakeHandler } from '../lambdas/lake/handler.js';
 import { createProcessHandler, processDependencies } from '../lambdas/process/handler.js';
 import { createQueryHandler, queryDependencies } from '../lambdas/query/handler.js';
 import { AwsCallCounter, type CallCounts } from './aws-calls.js';
 import { startDynamoDbLocal, startSqs, type Engine } from './engines.js';
 import { FaultInjector, type FaultPlan } from './faults.js';
+import { FileLakeObjects } from './file-lake-objects.js';
 import { InvocationStats } from './invocation-stats.js';
 import { consoleRoutes } from './console-routes.js';
 import { startHttpServer, type LocalApi } from './http-server.js';
@@ -44,6 +57,11 @@ export type RuntimeOutputs = {
   readonly aggregatesTableName: string;
   readonly eventsQueueUrl: string;
   readonly deadLetterQueueUrl: string;
+  /** Local runtime only: the folder holding the lake (what S3 holds on AWS). */
+  readonly lakeDir?: string;
+  /** Deployed stack only: the lake's bucket and the Athena workgroup `tidemark sql` runs in. */
+  readonly lakeBucketName?: string;
+  readonly lakeWorkgroupName?: string;
 };
 
 export const DemoProject = { projectId: 'demo', writeKey: 'demo-write-key', secretKey: 'demo-secret-key' } as const;
@@ -72,8 +90,14 @@ export type Runtime = {
   readonly sqsEndpoint: string;
   /** True when the last stream pass found nothing new. */
   streamIdle(): boolean;
+  /** True when the lake writer's last stream pass found nothing new. */
+  lakeIdle(): boolean;
+  /** The lake's folder (what S3 holds on AWS). */
+  readonly lakeDir: string;
   /** AWS requests the handlers made so far. */
   readonly calls: CallCounts;
+  /** The same, per function (the cost model turns each function's calls into its billed duration). */
+  readonly callsByFunction: Record<string, CallCounts>;
   readonly invocations: InvocationStats['byFunction'];
   readonly faults: FaultInjector;
   /**
@@ -138,19 +162,26 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     const calls = new AwsCallCounter();
     const invocations = new InvocationStats();
     const faults = new FaultInjector(options.faults ?? {});
-    const clientsFor = () => {
+    const callsByFunction: Record<string, CallCounts> = {};
+    const clientsFor = (functionName: string) => {
       const clients = createClients(config);
-      calls.attach(clients.documents, 'dynamodb');
-      calls.attach(clients.sqs, 'sqs');
+      const own = new AwsCallCounter();
+      callsByFunction[functionName] = own.counts;
+      for (const counter of [calls, own]) {
+        counter.attach(clients.documents, 'dynamodb');
+        counter.attach(clients.sqs, 'sqs');
+      }
       faults.attachToSqs(clients.sqs);
       faults.attachToDynamo(clients.documents);
       return clients;
     };
     const stats = new PipelineStats();
-    const ingestClients = clientsFor();
+    const lakeDir = join(dataDir, LakeLayout.localFolder);
+    const lakeObjects = new FileLakeObjects(lakeDir);
+    const ingestClients = clientsFor('ingest');
     journal.recordSends(ingestClients.sqs);
-    const ingestDeps = ingestDependencies(config, ingestClients);
-    const processClients = processDependencies(config, clientsFor());
+    const ingestDeps = { ...ingestDependencies(config, ingestClients), keepRejectedRows: lakeRejections(lakeObjects) };
+    const processClients = processDependencies(config, clientsFor('process'));
     // The local pipeline's observers read with a client of their own: their reads are not the functions' and are not counted.
     const observer = createDocumentClient(config);
     stoppers.push(async () => observer.destroy());
@@ -160,8 +191,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     };
     const projectOfKey = async (key: string) => (await ingestDeps.keys.find(key))?.projectId;
     const processDeps = { ...processClients, events: stats.observeStore(processClients.events, storedReceivedAt) };
-    const counterStore = aggregateDependencies(config, clientsFor());
-    const queryDeps = queryDependencies(config, clientsFor());
+    const counterStore = aggregateDependencies(config, clientsFor('aggregate'));
+    const queryDeps = queryDependencies(config, clientsFor('query'));
 
     const report = (where: string, message: string) => {
       stats.recordError(where, message);
@@ -203,12 +234,27 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       onError: onError('aggregate'),
       onDiscard: (records) => log(`aggregate: discarded a batch of ${records.length} records after all retries`),
     });
+    // The lake writer: a second, independent mapping on the same stream, with its own positions.
+    const lakePoller = new StreamPoller({
+      client: streamsClient,
+      streamArn: events!.streamArn!,
+      handler: invocations.wrap('lake', createLakeHandler(() => lakeObjects)),
+      consumer: { functionName: 'lake', timeoutSeconds: LakeFunction.timeoutSeconds, batchSize: LakeStreamMapping.batchSize },
+      // The same redelivery faults as the aggregator's: the lake must show each event once whatever the boundaries.
+      redelivery: () => faults.streamRedelivery(),
+      positionsFile: join(dataDir, 'lake-stream-positions.json'),
+      retryDelayMs: options.streamRetryDelayMs ?? 200,
+      batchingWindowMs: options.streamBatchingWindowMs ?? LakeStreamMapping.maxBatchingWindowSeconds * 1000,
+      onError: onError('lake'),
+      onDiscard: (records) => log(`lake: discarded a batch of ${records.length} records after all retries`),
+    });
     journal.start();
     // Stoppers run last first: the pollers stop, then the journal takes its final snapshot.
     stoppers.push(() => journal.stop());
     sqsPoller.start();
     streamPoller.start();
-    stoppers.push(() => sqsPoller.stop(), () => streamPoller.stop());
+    lakePoller.start();
+    stoppers.push(() => sqsPoller.stop(), () => streamPoller.stop(), () => lakePoller.stop());
 
     const ingest = stats.observeIngest(invocations.wrap('ingest', createIngestHandler(() => ingestDeps)), async (event) => {
       const key = keyFromHeaders(headersOf(event));
@@ -226,7 +272,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     const api: LocalApi = await startHttpServer(options.port ?? 3000, { ingest, query }, {
       corsAllowOrigins: config.corsAllowOrigins,
       intercept: async (request) =>
-        request.url.pathname === '/health' && !(sqsPoller.running && streamPoller.running)
+        request.url.pathname === '/health' && !(sqsPoller.running && streamPoller.running && lakePoller.running)
           ? { statusCode: 503, headers: { 'content-type': 'application/json' }, body: '{"status":"starting"}' }
           : localRoutes(request),
     });
@@ -243,6 +289,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       aggregatesTableName: config.aggregatesTable!,
       eventsQueueUrl: queues.queueUrl,
       deadLetterQueueUrl: queues.dlqUrl,
+      lakeDir,
     };
     writeFileSync(descriptor, JSON.stringify(outputs, null, 2));
     stoppers.push(async () => rmSync(descriptor, { force: true }));
@@ -254,7 +301,10 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       dynamodbEndpoint: dynamo.endpoint,
       sqsEndpoint: sqs.endpoint,
       streamIdle: () => streamPoller.idle,
+      lakeIdle: () => lakePoller.idle,
+      lakeDir,
       calls: calls.counts,
+      callsByFunction,
       invocations: invocations.byFunction,
       faults,
       drain: async (progress) => {
