@@ -123,7 +123,7 @@ describe('Segment and RudderStack messages', () => {
     expect(ok({ ...message, type: 'track', event: 'e' }).source).toBe('analytics.js');
     expect(ok({ ...message, type: 'track', event: 'e', context: { library: { name: 'analytics.js' } }, source: 'web' }).source).toBe('web');
     expect(ok({ event: 'e', deviceId: 'd', context: { library: { name: '@tidemark/sdk', version: '0.1.0' } } }).source).toBe('@tidemark/sdk');
-    expect(ok({ ...message, type: 'track', event: 'e', context: { library: { name: 'é'.repeat(200) } } }).source).toBeUndefined();
+    expect(ok({ ...message, type: 'track', event: 'e', context: { library: { name: 'é'.repeat(600) } } }).source).toBeUndefined();
     expect(ok({ ...message, type: 'track', event: 'e', context: { library: { name: 7 } } }).source).toBeUndefined();
   });
 
