@@ -12,13 +12,38 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { deviceStateKey, sessionLockKey } from '../core/item-keys.js';
+import { deviceStateKey, rejectionItemKey, rejectionPartition, sessionLockKey } from '../core/item-keys.js';
 import { dayBucket } from '../core/timestamps.js';
-import type { Rejection } from '../core/types.js';
+import { RejectionReason, type Rejection, type StoredEvent } from '../core/types.js';
 import { readDaysNewestFirst, sortKeyBounds, type DayCursor, type DayRange } from './day-pages.js';
 
 export type DeviceState = { readonly deviceId: string; readonly lastSeen: string; readonly sessionId: string };
-export type RejectedRow = Rejection & { readonly receivedAt: string; readonly requestId: string; readonly row: string };
+/**
+ * A rejected row kept for audit. Rows rejected at ingest carry their request's id and their index
+ * in it; a `conflict` found by the processor has no request, and carries the event id instead.
+ */
+export type RejectedRow = (Rejection | (Omit<Rejection, 'index'> & { readonly eventId: string })) & {
+  readonly receivedAt: string;
+  readonly requestId: string;
+  readonly row: string;
+};
+
+/**
+ * The rejection kept when an event id was already stored with other content: the whole copy that
+ * was not stored (as the processor got it), so nothing is silently lost and an operator can
+ * replay it under a new id.
+ */
+export function conflictRejection(event: StoredEvent): RejectedRow {
+  return {
+    eventId: event.eventId,
+    reason: RejectionReason.conflict,
+    error: `event id '${event.eventId.slice(0, 128)}' was already stored with different content; this copy was not stored`,
+    retryable: false,
+    receivedAt: event.receivedAt,
+    requestId: 'processor',
+    row: JSON.stringify(event),
+  };
+}
 
 const epochSeconds = (ms: number) => Math.floor(ms / 1000);
 
@@ -86,8 +111,7 @@ export class DynamoStateStore {
       return {
         PutRequest: {
           Item: {
-            pk: `REJ#${projectId}#${dayBucket(receivedMs)}`,
-            sk: `${row.receivedAt}#${row.requestId}#${String(row.index).padStart(5, '0')}`,
+            ...rejectionItemKey(projectId, dayBucket(receivedMs), row.receivedAt, row.requestId, 'index' in row ? String(row.index).padStart(5, '0') : row.eventId),
             ...row,
             expiresAt: epochSeconds(receivedMs) + retentionDays * 86_400,
           },
@@ -110,7 +134,7 @@ export class DynamoStateStore {
         new QueryCommand({
           TableName: this.tableName,
           KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-          ExpressionAttributeValues: { ':pk': `REJ#${projectId}#${day}`, ':from': bounds.from, ':to': bounds.to },
+          ExpressionAttributeValues: { ':pk': rejectionPartition(projectId, day), ':from': bounds.from, ':to': bounds.to },
           ScanIndexForward: false,
           Limit: remaining,
           ExclusiveStartKey: after,

@@ -37,6 +37,16 @@ export const joinKey = (...parts: readonly string[]): string => parts.join(SEPAR
 /** EventsTable: one item per stored event; every conditional put (exactly once) is made on it. Get by id. */
 export const eventItemKey = (projectId: string, eventId: string) => ({ pk: joinKey(projectId, keyPart(eventId)) });
 
+/**
+ * EventsTable, index `byDay`: a project's events of one UTC day (`day` is `YYYY-MM-DD`), newest
+ * first by corrected time (an ISO time, so text order is time order), the id breaking ties.
+ */
+export const eventListPartition = (projectId: string, day: string): string => joinKey(projectId, day);
+export const eventListKey = (projectId: string, day: string, timestamp: string, eventId: string) => ({
+  listPk: eventListPartition(projectId, day),
+  listSk: joinKey(timestamp, keyPart(eventId)),
+});
+
 /** StateTable: a device's live state (last seen, current session). Get by device. */
 export const deviceStateKey = (projectId: string, deviceId: string) => ({
   pk: joinKey('DEVICE', projectId, keyPart(deviceId)),
@@ -54,6 +64,15 @@ export const sessionLockKey = (projectId: string, deviceId: string, sessionId: s
 
 /** StateTable: rejected rows of a project's day, newest first by receive time. Query by day. */
 export const rejectionPartition = (projectId: string, day: string): string => joinKey('REJ', projectId, day);
+/**
+ * One rejected row: its receive time (ISO), the request id (from API Gateway or Lambda, never from
+ * the client, but a key part all the same) and its index in the request; a conflict found by the
+ * processor has no request, and takes its event id instead.
+ */
+export const rejectionItemKey = (projectId: string, day: string, receivedAt: string, requestId: string, row: string) => ({
+  pk: rejectionPartition(projectId, day),
+  sk: joinKey(receivedAt, keyPart(requestId), keyPart(row)),
+});
 
 /** KeysTable: a project key, by the SHA-256 of the key. Get by hash. */
 export const apiKeyItemKey = (keyHash: string) => ({ pk: joinKey('KEY', keyHash) });

@@ -3,7 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TidemarkStack } from '../../lib/tidemark-stack.js';
-import { EventsQueue, EventsStreamMapping, ProcessFunction, Routes } from '../../resources/index.js';
+import { EnvNames, EventsQueue, EventsStreamMapping, ProcessFunction, Routes } from '../../resources/index.js';
 
 let template: Template;
 let stack: TidemarkStack;
@@ -29,6 +29,14 @@ describe('functions', () => {
   it('passes limits from props into the ingest function', () => {
     const [, ingest] = functionWithEnv('IngestApiIngest');
     expect(ingest.Properties.Environment.Variables.TIDEMARK_MAX_EVENT_AGE_DAYS).toBe('7');
+  });
+
+  it('gives the query function a cursor signing key generated at deploy, not written in the template', () => {
+    template.hasResourceProperties('AWS::SecretsManager::Secret', { GenerateSecretString: Match.objectLike({ PasswordLength: 64 }) });
+    const [, query] = functionWithEnv('IngestApiQuery');
+    const secret = JSON.stringify(query.Properties.Environment.Variables[EnvNames.cursorSecret]);
+    expect(secret).toContain('{{resolve:secretsmanager:');
+    expect(secret).toContain('CursorSecret');
   });
 });
 
