@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
 import { join } from 'node:path';
 import { createDocumentClient } from '../lambdas/adapters/clients.js';
+import { Limits } from '../resources/limits.js';
 import { DemoProject, startRuntime, type Runtime } from '../local/runtime.js';
 import type { FaultCounts } from '../local/faults.js';
 import { GroundTruth, type SentRow } from './ground-truth.js';
@@ -63,7 +64,8 @@ const HOSTILE: ((row: Row, i: number) => Row)[] = [
   (row) => ({ ...row, value: -999_999_999_999.5 }),
   (row) => ({ ...row, value: 0.000001 }),
   (row) => ({ ...row, value: 123_456.789012 }),
-  (row) => ({ ...row, event: '界'.repeat(256) }),
+  // Exactly at the limit in UTF-8 bytes: two bytes per character.
+  (row) => ({ ...row, event: 'é'.repeat(Limits.maxKeyFieldBytes / 2) }),
   (row) => ({ ...row, event: `${row.event}#%~` }),
   (row, i) => ({ ...row, eventId: `${row.eventId}#demo#${i}` }),
   (row) => ({ ...row, properties: { note: 'refused by SQS: \ufffe\uffff' } }),
