@@ -55,7 +55,7 @@ type Row = SentRow & { eventId: string; hostile?: boolean; [field: string]: unkn
 
 /**
  * Hostile variations of a row that must still be stored and counted as sent: values at the edges of
- * the numeric contract, 256-character non-ASCII names, separators in ids, a character SQS refuses
+ * the numeric contract, non-ASCII names at the byte limit, separators in ids, a character SQS refuses
  * (in a property: how the API treats it in a counted field is the ingest tests' business), alias
  * collisions the normalizer must resolve to the canonical field.
  */
