@@ -46,6 +46,8 @@ export type ChaosReport = {
   readonly counterMismatches: string[];
   /** Accepted events never stored, named (the first 20). */
   readonly missingIds: string[];
+  /** Stored events that were never accepted, named (the first 20). */
+  readonly unexpectedIds: string[];
   readonly hostileRows: number;
   readonly deadLetters: { poison: number; other: number };
   readonly ok: boolean;
@@ -103,7 +105,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const storedIds = await storedEventIds(runtime);
     const acceptedIds = new Set(sent.acceptedIds);
     const missingIds = [...acceptedIds].filter((id) => !storedIds.has(id));
-    const unexpected = [...storedIds].filter((id) => !acceptedIds.has(id) && !id.startsWith('session_start-')).length;
+    const unexpectedIds = [...storedIds].filter((id) => !acceptedIds.has(id) && !id.startsWith('session_start-'));
+    const unexpected = unexpectedIds.length;
+    if (unexpected > 0) log(`stored but never accepted: ${unexpectedIds.slice(0, 20).map((id) => JSON.stringify(id)).join(', ')}`);
     const counterMismatches = await compareCounters(runtime, truth);
     // Poison reaches the DLQ only after maxReceiveCount receives with growing visibility timeouts: wait for it.
     const deadLetters = await drainDeadLetters(sqs, runtime.queues.dlqUrl, new Set(poison), options.quietMs);
@@ -119,6 +123,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       storedEvents: [...storedIds].filter((id) => !id.startsWith('session_start-')).length,
       missing: missingIds.length,
       missingIds: missingIds.slice(0, 20),
+      unexpectedIds: unexpectedIds.slice(0, 20),
       hostileRows: rows.filter((row) => row.hostile).length,
       unexpected,
       countersMatch: counterMismatches.length === 0,
