@@ -13,7 +13,7 @@ import { parseDayRange, reconcile } from './commands/reconcile.js';
 import { replayRejections } from './commands/rejections.js';
 import { runSql } from './commands/sql.js';
 import { formatResult, isResultFormat } from './lake/format.js';
-import type { Outcome, Output } from './run-program.js';
+import { UsageError, type Outcome, type Output } from './run-program.js';
 import { resolveTarget, type Target } from './target.js';
 
 type GlobalOptions = { stack?: string; dataDir?: string };
@@ -78,11 +78,12 @@ export function buildCli(io: Output, outcome: Outcome): Command {
   const dlq = program.command('dlq').description('the dead-letter queue: inspect, redrive');
   dlq
     .command('inspect')
-    .description('how many messages, and a look at the first ten')
-    .action((_options: unknown, command: Command) =>
+    .description('how many messages (from the queue\'s attributes: no receive); --peek N looks at N of them')
+    .option('--peek <n>', 'receive and show this many messages (a receive hides them from other readers meanwhile)', positiveInteger)
+    .action((options: { peek?: number }, command: Command) =>
       onTarget(command, async (target) => {
-        const { approximateCount, messages } = await inspectDlq(target);
-        io.out(`${approximateCount} messages in the DLQ`);
+        const { count, messages } = await inspectDlq(target, options.peek ?? 0);
+        io.out(`${count} messages in the DLQ`);
         for (const m of messages) io.out(`${m.messageId}  group ${m.groupId ?? '-'}  receives ${m.receiveCount ?? '-'}  ${m.body}`);
       }),
     );
@@ -97,16 +98,16 @@ export function buildCli(io: Output, outcome: Outcome): Command {
 
   program
     .command('import')
-    .description('import rows through /v1/import, resumable, with a progress bar')
+    .description('import rows through /v1/import, resumable, with a progress bar; the secret key comes from TIDEMARK_KEY or a prompt')
     .argument('<file>', 'an NDJSON or CSV file')
-    .requiredOption('--key <secret>', 'the project\'s secret key')
+    .option('--key <secret>', 'the project\'s secret key (discouraged: it lands in shell history; set TIDEMARK_KEY or answer the prompt)')
     .addOption(new Option('--format <format>', 'the file\'s format (default: from its extension)').choices(['ndjson', 'csv']))
     .option('--batch-size <n>', 'rows per request', positiveInteger)
-    .action((file: string, options: { key: string; format?: 'ndjson' | 'csv'; batchSize?: number }, command: Command) =>
+    .action((file: string, options: { key?: string; format?: 'ndjson' | 'csv'; batchSize?: number }, command: Command) =>
       onTarget(command, async (target) => {
         const report = await importFile({
           apiUrl: target.apiUrl,
-          secretKey: options.key,
+          secretKey: await secretKey(options.key, io),
           file,
           ...(options.format ? { format: options.format } : {}),
           ...(options.batchSize ? { batchSize: options.batchSize } : {}),
@@ -206,6 +207,23 @@ export function buildCli(io: Output, outcome: Outcome): Command {
     );
 
   return program;
+}
+
+/**
+ * Secrets never need the command line (where npm echoes them and shells keep them): the key comes
+ * from TIDEMARK_KEY, else from a prompt without echo; `--key` is still read, for scripts written before.
+ */
+async function secretKey(fromFlag: string | undefined, io: Output): Promise<string> {
+  const fromEnv = (io.env ?? process.env).TIDEMARK_KEY;
+  if (fromFlag) {
+    io.err('warning: --key puts the secret key in your shell history and in npm\'s echo of the command; set TIDEMARK_KEY or answer the prompt instead\n');
+    return fromFlag;
+  }
+  if (fromEnv) return fromEnv;
+  if (!io.promptSecret) throw new UsageError('import needs the project\'s secret key: set TIDEMARK_KEY (there is no terminal to ask on)');
+  const answer = (await io.promptSecret('secret key: ')).trim();
+  if (!answer) throw new UsageError('import needs the project\'s secret key');
+  return answer;
 }
 
 function progressBar(io: Output) {

@@ -4,8 +4,17 @@
  * prints one line to stderr and exits non-zero, never a stack trace.
  */
 import { CommanderError, type Command } from 'commander';
+import { promptWithoutEcho } from './prompt.js';
 
-export type Output = { out: (line: string) => void; err: (text: string) => void; isTTY: boolean };
+export type Output = {
+  out: (line: string) => void;
+  err: (text: string) => void;
+  isTTY: boolean;
+  /** Asks for a secret on the terminal without echoing it; absent when there is no terminal to ask. */
+  promptSecret?: (question: string) => Promise<string>;
+  /** Where TIDEMARK_KEY is read from (the process environment by default). */
+  env?: Record<string, string | undefined>;
+};
 
 /** The exit code of a usage mistake (bad flag, missing argument), as commander and POSIX tools use it. */
 export const UsageExitCode = 2;
@@ -42,6 +51,7 @@ export const processOutput = (): Output => ({
   out: (line) => console.log(line),
   err: (text) => process.stderr.write(text),
   isTTY: Boolean(process.stderr.isTTY),
+  ...(process.stdin.isTTY ? { promptSecret: promptWithoutEcho } : {}),
 });
 
 function configure(command: Command, io: Output): void {
