@@ -8,7 +8,7 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { RUNTIME_FILE, type RuntimeOutputs } from '../local/runtime.js';
+import { RUNTIME_FILE, type RuntimeOutputs } from '../local/runtime-descriptor.js';
 
 export type Target = RuntimeOutputs & { readonly documents: DynamoDBDocumentClient; readonly sqs: SQSClient; close(): void };
 
