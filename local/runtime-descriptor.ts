@@ -5,9 +5,10 @@
  */
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { LocalRuntimeFiles } from '../resources/index.js';
 
 /** Written to the data directory while the runtime runs; the local twin of the stack outputs. */
-export const RUNTIME_FILE = 'runtime.json';
+export const RUNTIME_FILE = LocalRuntimeFiles.descriptor;
 
 export type RuntimeOutputs = {
   readonly apiUrl: string;

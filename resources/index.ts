@@ -5,3 +5,4 @@ export * from './environment.js';
 export * from './routes.js';
 export * from './lake.js';
 export * from './cors.js';
+export * from './outputs.js';

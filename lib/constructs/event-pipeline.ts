@@ -13,6 +13,10 @@ import { TidemarkFunction } from './function.js';
 import { grantTable } from './grants.js';
 import { tableFromDefinition } from './table.js';
 
+/** The SQS attribute values `resources/` uses, as CDK's enums. */
+const DeduplicationScopes = { messageGroup: sqs.DeduplicationScope.MESSAGE_GROUP, queue: sqs.DeduplicationScope.QUEUE } as const;
+const FifoThroughputLimits = { perMessageGroupId: sqs.FifoThroughputLimit.PER_MESSAGE_GROUP_ID, perQueue: sqs.FifoThroughputLimit.PER_QUEUE } as const;
+
 export type EventPipelineProps = {
   /** Days a stored event is kept before its TTL expires. */
   readonly eventRetentionDays: number;
@@ -40,8 +44,8 @@ export class EventPipeline extends Construct {
     });
     this.queue = new sqs.Queue(this, EventsQueue.id, {
       fifo: true,
-      deduplicationScope: sqs.DeduplicationScope.MESSAGE_GROUP,
-      fifoThroughputLimit: sqs.FifoThroughputLimit.PER_MESSAGE_GROUP_ID,
+      deduplicationScope: DeduplicationScopes[EventsQueue.deduplicationScope],
+      fifoThroughputLimit: FifoThroughputLimits[EventsQueue.fifoThroughputLimit],
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       visibilityTimeout: Duration.seconds(EventsQueue.visibilityTimeoutSeconds),
