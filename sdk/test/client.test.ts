@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Tidemark, type TidemarkError, type TidemarkOptions, type TransportResponse } from '../src/client.js';
-import { memoryStorage } from '../src/storage.js';
+import { Tidemark, type TidemarkOptions, type TransportResponse } from '../src/client.js';
+import type { TidemarkError } from '../src/errors.js';
+import { memoryStorage } from '../src/storage/memory.js';
 
 type Sent = { events: { eventId: string; event: string; timestamp: string; properties: Record<string, unknown> }[]; sentAt: string };
 
@@ -115,9 +116,9 @@ describe('the persistent queue', () => {
     for (let i = 0; i < 5; i++) await first.track('tap');
     await first.flush();
     await first.shutdown();
-    const queue = JSON.parse(storage.values.get('tidemark:queue')!);
-    expect(queue.events).toHaveLength(5);
-    expect(new Set(queue.events.map((e: { eventId: string }) => e.eventId)).size).toBe(5);
+    const onStorage = await storage.queue.load();
+    expect(onStorage).toHaveLength(5);
+    expect(new Set(onStorage.map((e) => e.eventId)).size).toBe(5);
 
     const server = fakeServer();
     const second = new Tidemark(options({ storage, transport: server.transport }));
