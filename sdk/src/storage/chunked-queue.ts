@@ -11,7 +11,7 @@ import type { KeyValueStore, QueueLog } from './types.js';
 
 type Index = { readonly chunks: number[] };
 
-export function chunkedQueueLog(store: KeyValueStore, prefix: string, chunkEvents = 200): QueueLog {
+export function chunkedQueueLog(store: KeyValueStore, prefix: string, chunkEvents = 100): QueueLog {
   const indexKey = `${prefix}:index`;
   const chunkKey = (n: number) => `${prefix}:chunk:${n}`;
   const chunks = new Map<number, QueuedEvent[]>();

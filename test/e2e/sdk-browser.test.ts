@@ -1,0 +1,154 @@
+/**
+ * The packed SDK in chromium: the installed package bundled by esbuild for the browser (its
+ * `browser` entry, no Node import), served from the local runtime's origin. Events land once;
+ * 10,000 events tracked offline survive a reload in IndexedDB and arrive exactly once with the
+ * page's own timestamps; network and CORS failures reach onError with their kind.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { rmSync } from 'node:fs';
+import { build } from 'esbuild';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../helpers/browser.js';
+import { DemoProject, eventually, request, startLocal, type LocalHarness } from '../helpers/local.js';
+import { packAndInstallSdk, type InstalledSdk } from '../helpers/sdk-package.js';
+
+type Stored = { eventId: string; timestamp: string; sessionId?: string; properties: { n: number } };
+type App = {
+  errors: { kind: string; message: string }[];
+  ready(): Promise<boolean>;
+  queued(): number;
+  flush(): Promise<void>;
+  trackMany(event: string, count: number, properties?: Record<string, unknown>): Promise<string[]>;
+};
+declare const window: { app: App };
+
+let local: LocalHarness;
+let sdk: InstalledSdk;
+let browser: Browser;
+let bundle: string;
+/** A server that answers everything with 200 and no CORS headers: reachable, but not for another origin's page. */
+let noCors: Server;
+
+beforeAll(async () => {
+  sdk = packAndInstallSdk();
+  const built = await build({
+    entryPoints: [resolve('test/e2e/sdk-app/page.mjs')],
+    absWorkingDir: sdk.appDir,
+    nodePaths: [join(sdk.appDir, 'node_modules')],
+    bundle: true,
+    platform: 'browser',
+    format: 'esm',
+    write: false,
+    logLevel: 'error',
+  });
+  bundle = built.outputFiles[0]!.text;
+  noCors = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+  await new Promise<void>((done) => noCors.listen(0, '127.0.0.1', done));
+  local = await startLocal();
+  browser = await launchChromium();
+}, 300_000);
+afterAll(async () => {
+  await browser?.close();
+  await local?.close();
+  await new Promise((done) => noCors?.close(done));
+  if (sdk) rmSync(join(sdk.appDir, '..'), { recursive: true, force: true });
+});
+
+/** The page, served at the local runtime's own origin (so /v1 is same-origin) by intercepting its URL. */
+async function openApp(context: BrowserContext, query: Record<string, string>): Promise<Page> {
+  await context.route(`${local.url}/sdk-app/**`, (route) => {
+    const isScript = route.request().url().includes('/sdk-app/page.js');
+    return route.fulfill(
+      isScript
+        ? { contentType: 'text/javascript', body: bundle }
+        : { contentType: 'text/html', body: '<!doctype html><title>SDK app</title><script type="module" src="/sdk-app/page.js"></script>' },
+    );
+  });
+  const page = await context.newPage();
+  await page.goto(`${local.url}/sdk-app/index.html?${new URLSearchParams(query)}`);
+  await page.waitForFunction(() => 'app' in window);
+  await page.evaluate(() => window.app.ready());
+  return page;
+}
+
+async function storedFor(deviceId: string): Promise<Stored[]> {
+  const from = new Date(Date.now() - 3_600_000).toISOString();
+  const to = new Date(Date.now() + 3_600_000).toISOString();
+  const stored: Stored[] = [];
+  let cursor: string | null = null;
+  do {
+    const page = await request(`${local.url}/v1/events?deviceId=${deviceId}&from=${from}&to=${to}&limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { key: DemoProject.secretKey });
+    stored.push(...(page.body.events as Stored[]).filter((e) => !e.eventId.startsWith('session_start')));
+    cursor = page.body.nextCursor;
+  } while (cursor);
+  return stored;
+}
+
+/** The milliseconds a UUIDv7 carries: the SDK takes the id and the event's timestamp from one reading of the page's clock. */
+const uuidTimeMs = (id: string) => parseInt(id.replace(/-/g, '').slice(0, 12), 16);
+
+describe('the packed SDK in chromium', () => {
+  it('bundles for the browser with no Node import', () => {
+    expect(bundle).not.toMatch(/from\s*["']node:|require\(["']node:/);
+    expect(bundle).toContain('indexedDB');
+  });
+
+  it('sends events from a page; they land once', async () => {
+    const context = await browser.newContext();
+    const page = await openApp(context, { endpoint: local.url, writeKey: DemoProject.writeKey, deviceId: 'web-online' });
+    const ids = await page.evaluate(() => window.app.trackMany('web_click', 25));
+    await page.evaluate(() => window.app.flush());
+    expect(await page.evaluate(() => window.app.queued())).toBe(0);
+    expect(await page.evaluate(() => window.app.errors)).toEqual([]);
+    const stored = await eventually(() => storedFor('web-online'), (s) => s.length >= 25);
+    expect(new Set(stored.map((e) => e.eventId))).toEqual(new Set(ids));
+    await context.close();
+  });
+
+  it('keeps 10,000 events tracked offline across a reload and delivers them exactly once, with the page\'s own timestamps', { timeout: 600_000 }, async () => {
+    const deviceId = 'web-offline';
+    const context = await browser.newContext();
+    const page = await openApp(context, { endpoint: local.url, writeKey: DemoProject.writeKey, deviceId });
+    await context.setOffline(true);
+    const ids: string[] = [];
+    for (let round = 0; round < 10; round++) ids.push(...(await page.evaluate(() => window.app.trackMany('offline_tap', 1000))));
+    expect(await page.evaluate(() => window.app.queued())).toBe(10_000);
+
+    await page.reload();
+    await page.waitForFunction(() => 'app' in window);
+    await page.evaluate(() => window.app.ready());
+    expect(await page.evaluate(() => window.app.queued())).toBe(10_000);
+
+    await context.setOffline(false); // the page's 'online' handler flushes
+    await page.waitForFunction(() => window.app.queued() === 0, undefined, { timeout: 300_000, polling: 500 });
+
+    const stored = await eventually(() => storedFor(deviceId), (s) => s.length >= 10_000, 300_000);
+    expect(stored).toHaveLength(10_000);
+    expect(new Set(stored.map((e) => e.eventId))).toEqual(new Set(ids));
+    for (const event of stored) expect(Date.parse(event.timestamp)).toBe(uuidTimeMs(event.eventId));
+    const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+    const counted = await eventually(
+      async () => (await request(`${local.url}/v1/aggregates?event=offline_tap&from=${day(-1)}T00:00:00Z&to=${day(2)}T00:00:00Z`, { key: DemoProject.secretKey })).body.series as { count: number }[],
+      (series) => series.reduce((n, p) => n + p.count, 0) >= 10_000,
+      300_000,
+    );
+    expect(counted.reduce((n, p) => n + p.count, 0)).toBe(10_000);
+    await context.close();
+  });
+
+  it.each([
+    ['cors', () => `http://127.0.0.1:${(noCors.address() as AddressInfo).port}`],
+    ['network', () => 'http://127.0.0.1:9'],
+  ])('reports a %s failure to onError and keeps the events', async (kind, endpoint) => {
+    const context = await browser.newContext();
+    const page = await openApp(context, { endpoint: endpoint(), writeKey: DemoProject.writeKey, deviceId: `web-${kind}` });
+    await page.evaluate(() => window.app.trackMany('lost?', 3));
+    await page.evaluate(() => window.app.flush());
+    expect(await page.evaluate(() => window.app.queued())).toBe(3);
+    expect((await page.evaluate(() => window.app.errors)).map((e) => e.kind)).toEqual([kind]);
+    await context.close();
+  });
+});
