@@ -31,6 +31,8 @@ let browser: Browser;
 let bundle: string;
 /** A server that answers everything with 200 and no CORS headers: reachable, but not for another origin's page. */
 let noCors: Server;
+/** A loopback port that nothing listens on (a server's, once closed). */
+let closedPort: number;
 
 beforeAll(async () => {
   sdk = packAndInstallSdk();
@@ -47,6 +49,10 @@ beforeAll(async () => {
   bundle = built.outputFiles[0]!.text;
   noCors = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
   await new Promise<void>((done) => noCors.listen(0, '127.0.0.1', done));
+  const closed = createServer();
+  await new Promise<void>((done) => closed.listen(0, '127.0.0.1', done));
+  closedPort = (closed.address() as AddressInfo).port;
+  await new Promise((done) => closed.close(done));
   local = await startLocal();
   browser = await launchChromium();
 }, 300_000);
@@ -141,7 +147,7 @@ describe('the packed SDK in chromium', () => {
 
   it.each([
     ['cors', () => `http://127.0.0.1:${(noCors.address() as AddressInfo).port}`],
-    ['network', () => 'http://127.0.0.1:9'],
+    ['network', () => `http://127.0.0.1:${closedPort}`],
   ])('reports a %s failure to onError and keeps the events', async (kind, endpoint) => {
     const context = await browser.newContext();
     const page = await openApp(context, { endpoint: endpoint(), writeKey: DemoProject.writeKey, deviceId: `web-${kind}` });

@@ -21,7 +21,7 @@ const scratch = mkdtempSync(join(tmpdir(), 'tidemark-sdk-run-'));
 
 beforeAll(async () => {
   sdk = packAndInstallSdk();
-  for (const app of ['track.cjs', 'track.mjs']) copyFileSync(resolve('test/e2e/sdk-app', app), join(sdk.appDir, app));
+  for (const app of ['track.cjs', 'track.mjs', 'typed.mts', 'typed.cts']) copyFileSync(resolve('test/e2e/sdk-app', app), join(sdk.appDir, app));
   local = await startLocal();
 }, 300_000);
 afterAll(async () => {
@@ -92,6 +92,14 @@ describe('the packed SDK', () => {
     const unexpected = sdk.files.filter((f) => !(f === 'README.md' || f === 'package.json' || /^dist\/(esm|cjs)\/[\w/.-]+\.(js|d\.ts)$/.test(f) || f === 'dist/cjs/package.json'));
     expect(unexpected).toEqual([]);
     console.info(`packed: ${sdk.packedBytes} bytes, unpacked ${sdk.unpackedBytes} bytes, ${sdk.files.length} files`);
+  });
+
+  it('gives TypeScript apps declarations for import and require', () => {
+    const tsc = resolve('node_modules/typescript/bin/tsc');
+    const check = (file: string) =>
+      execFileSync(process.execPath, [tsc, '--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--lib', 'es2022,dom', file], { cwd: sdk.appDir, encoding: 'utf8' });
+    expect(() => check('typed.mts')).not.toThrow();
+    expect(() => check('typed.cts')).not.toThrow();
   });
 
   it.each([
