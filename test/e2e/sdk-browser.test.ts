@@ -7,7 +7,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
-import { rmSync } from 'node:fs';
+import { copyFileSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,10 +36,9 @@ let closedPort: number;
 
 beforeAll(async () => {
   sdk = packAndInstallSdk();
+  copyFileSync(resolve('test/e2e/sdk-app/page.mjs'), join(sdk.appDir, 'page.mjs'));
   const built = await build({
-    entryPoints: [resolve('test/e2e/sdk-app/page.mjs')],
-    absWorkingDir: sdk.appDir,
-    nodePaths: [join(sdk.appDir, 'node_modules')],
+    entryPoints: [join(sdk.appDir, 'page.mjs')],
     bundle: true,
     platform: 'browser',
     format: 'esm',
