@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Tidemark, type TidemarkOptions, type TransportResponse } from '../src/client.js';
-import type { TidemarkError } from '../src/errors.js';
+import { classifyFailure, type TidemarkError } from '../src/errors.js';
 import { memoryStorage } from '../src/storage/memory.js';
 
 type Sent = { events: { eventId: string; event: string; timestamp: string; properties: Record<string, unknown> }[]; sentAt: string };
@@ -339,6 +339,14 @@ describe('onError', () => {
     expect(errors[0]!.cause).toBe(error);
     expect(client.queued).toBe(1);
     await client.shutdown();
+  });
+
+  it('tells CORS from network in a browser by whether a no-cors probe of the endpoint gets through', async () => {
+    const opaque = new TypeError('Failed to fetch');
+    expect(await classifyFailure(opaque, async () => true)).toBe('cors');
+    expect(await classifyFailure(opaque, async () => false)).toBe('network');
+    expect(await classifyFailure(opaque, async () => Promise.reject(new TypeError('Failed to fetch')))).toBe('network');
+    expect(await classifyFailure(opaque, undefined)).toBe('network');
   });
 
   it.each([500, 502, 503, 408])('reports %i as a server failure and retries', async (status) => {
