@@ -31,6 +31,12 @@ let browser: Browser;
 let bundle: string;
 /** A server that answers everything with 200 and no CORS headers: reachable, but not for another origin's page. */
 let noCors: Server;
+/**
+ * The app served by a real loopback server, an origin of its own. (A page that the test
+ * intercepts has no address, and chromium's local network access rules then block its requests
+ * to loopback before they are sent, CORS or not.)
+ */
+let appServer: Server;
 /** A loopback port that nothing listens on (a server's, once closed). */
 let closedPort: number;
 
@@ -46,6 +52,12 @@ beforeAll(async () => {
     logLevel: 'error',
   });
   bundle = built.outputFiles[0]!.text;
+  appServer = createServer((req, res) =>
+    req.url?.startsWith('/sdk-app/page.js')
+      ? res.writeHead(200, { 'content-type': 'text/javascript' }).end(bundle)
+      : res.writeHead(200, { 'content-type': 'text/html' }).end(APP_HTML),
+  );
+  await new Promise<void>((done) => appServer.listen(0, '127.0.0.1', done));
   noCors = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
   await new Promise<void>((done) => noCors.listen(0, '127.0.0.1', done));
   const closed = createServer();
@@ -59,21 +71,25 @@ afterAll(async () => {
   await browser?.close();
   await local?.close();
   await new Promise((done) => noCors?.close(done));
+  await new Promise((done) => appServer?.close(done));
   if (sdk) rmSync(join(sdk.appDir, '..'), { recursive: true, force: true });
 });
 
-/** The page, served at the local runtime's own origin (so /v1 is same-origin) by intercepting its URL. */
-async function openApp(context: BrowserContext, query: Record<string, string>): Promise<Page> {
-  await context.route(`${local.url}/sdk-app/**`, (route) => {
-    const isScript = route.request().url().includes('/sdk-app/page.js');
-    return route.fulfill(
-      isScript
-        ? { contentType: 'text/javascript', body: bundle }
-        : { contentType: 'text/html', body: '<!doctype html><title>SDK app</title><script type="module" src="/sdk-app/page.js"></script>' },
+const APP_HTML = '<!doctype html><title>SDK app</title><script type="module" src="/sdk-app/page.js"></script>';
+
+/**
+ * The page, by default at the local runtime's own origin (so /v1 is same-origin, as behind the
+ * console's CloudFront) by intercepting its URL; with `ownOrigin`, from the app server.
+ */
+async function openApp(context: BrowserContext, query: Record<string, string>, ownOrigin = false): Promise<Page> {
+  const origin = ownOrigin ? `http://127.0.0.1:${(appServer.address() as AddressInfo).port}` : local.url;
+  if (!ownOrigin) {
+    await context.route(`${local.url}/sdk-app/**`, (route) =>
+      route.fulfill(route.request().url().includes('/sdk-app/page.js') ? { contentType: 'text/javascript', body: bundle } : { contentType: 'text/html', body: APP_HTML }),
     );
-  });
+  }
   const page = await context.newPage();
-  await page.goto(`${local.url}/sdk-app/index.html?${new URLSearchParams(query)}`);
+  await page.goto(`${origin}/sdk-app/index.html?${new URLSearchParams(query)}`);
   await page.waitForFunction(() => 'app' in window);
   await page.evaluate(() => window.app.ready());
   return page;
@@ -149,7 +165,7 @@ describe('the packed SDK in chromium', () => {
     ['network', () => `http://127.0.0.1:${closedPort}`],
   ])('reports a %s failure to onError and keeps the events', async (kind, endpoint) => {
     const context = await browser.newContext();
-    const page = await openApp(context, { endpoint: endpoint(), writeKey: DemoProject.writeKey, deviceId: `web-${kind}` });
+    const page = await openApp(context, { endpoint: endpoint(), writeKey: DemoProject.writeKey, deviceId: `web-${kind}` }, true);
     await page.evaluate(() => window.app.trackMany('lost?', 3));
     await page.evaluate(() => window.app.flush());
     expect(await page.evaluate(() => window.app.queued())).toBe(3);
