@@ -28,7 +28,9 @@ const report = await runChaos({
   faultRate: Number(values.rate),
   resendRate: Number(values.rate),
   poisonMessages: 5,
+  hostileRate: 0.05,
   seed: Number(values.seed),
+  quietMs: 3 * 60_000,
   timeoutMs: 60 * 60_000,
   log: (line) => console.error(`[${((Date.now() - started) / 1000).toFixed(0)}s] ${line}`),
 });
@@ -36,7 +38,8 @@ console.log('fault injected                 times');
 for (const [kind, count] of Object.entries(report.injected)) console.log(`${kind.padEnd(30)} ${count}`);
 console.log('');
 console.log(`rows sent ${report.sent.rows} in ${report.sent.requests} requests (${report.sent.wholeBatchResends} whole-batch resends, ${report.sent.retryableRowsResent} retryable rows resent)`);
-console.log(`accepted ${report.accepted}, stored ${report.storedEvents}, missing ${report.missing}, stored but never accepted ${report.unexpected}`);
+console.log(`accepted ${report.accepted} (${report.hostileRows} hostile rows sent), stored ${report.storedEvents}, missing ${report.missing}, stored but never accepted ${report.unexpected}`);
+if (report.missingIds.length > 0) console.log(`missing: ${report.missingIds.join(', ')}`);
 console.log(`counters equal the ground truth: ${report.countersMatch ? 'yes' : `NO\n${report.counterMismatches.join('\n')}`}`);
 console.log(`DLQ: ${report.deadLetters.poison} poison messages (all expected), ${report.deadLetters.other} others`);
 if (report.silentFaultKinds.length > 0) console.log(`fault kinds that never fired: ${report.silentFaultKinds.join(', ')}`);

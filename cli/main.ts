@@ -8,16 +8,19 @@
  *   dlq inspect                                    how many messages, and a look at the first ten
  *   dlq redrive                                    back to the events queue, to be processed again
  *   import <file.ndjson|file.csv> --key SECRET     through /v1/import, resumable, with a progress bar
+ *   reconcile --from DAY --to DAY [--project P] [--fix]
+ *                                                  recounts stored events, reports (and repairs) counters that differ
  */
 import { parseArgs } from 'node:util';
 import { createKey, isKeyKind, listKeys, revokeKey } from './commands/keys.js';
 import { inspectDlq, redriveDlq } from './commands/dlq.js';
 import { importFile } from './commands/import.js';
+import { parseDayRange, reconcile } from './commands/reconcile.js';
 import { resolveTarget } from './target.js';
 
 export type Output = { out: (line: string) => void; err: (text: string) => void; isTTY: boolean };
 
-const USAGE = `usage: tidemark [--stack NAME] [--data-dir DIR] <keys create|keys list|keys revoke|dlq inspect|dlq redrive|import> ...`;
+const USAGE = `usage: tidemark [--stack NAME] [--data-dir DIR] <keys create|keys list|keys revoke|dlq inspect|dlq redrive|import|reconcile> ...`;
 
 export async function runCli(argv: string[], io: Output): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -31,6 +34,9 @@ export async function runCli(argv: string[], io: Output): Promise<number> {
       key: { type: 'string' },
       format: { type: 'string' },
       'batch-size': { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      fix: { type: 'boolean' },
     },
   });
   const [command, sub, arg] = positionals;
@@ -81,6 +87,22 @@ export async function runCli(argv: string[], io: Output): Promise<number> {
           (report.resumedFrom > 0 ? ` (resumed after row ${report.resumedFrom})` : '') +
           (report.rejectedFile ? `; rejected rows in ${report.rejectedFile}` : ''),
       );
+    } else if (command === 'reconcile') {
+      let range;
+      try {
+        range = parseDayRange(values.from, values.to);
+      } catch (error) {
+        throw new UsageError(`reconcile --from DAY --to DAY [--project P] [--fix]: ${(error as Error).message}`);
+      }
+      const report = await reconcile(target, { ...range, ...(values.project ? { projectId: values.project } : {}), fix: Boolean(values.fix) });
+      for (const d of report.differences) {
+        io.out(`${d.projectId}  ${d.pk}  ${d.sk}  stored count ${d.stored.count} sum ${d.stored.sum}  recounted count ${d.recounted.count} sum ${d.recounted.sum}`);
+      }
+      io.out(
+        `${report.events} events recounted; ${report.counters} counters checked, ${report.differences.length} differ` +
+          (values.fix ? `; ${report.fixed} repaired${report.movedMeanwhile > 0 ? `, ${report.movedMeanwhile} moved meanwhile (run again when the range is quiet)` : ''}` : ''),
+      );
+      return report.differences.length > 0 && !values.fix ? 3 : 0;
     } else {
       throw new UsageError(USAGE);
     }

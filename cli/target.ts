@@ -49,6 +49,8 @@ async function stackOutputs(stackName: string): Promise<RuntimeOutputs> {
     return {
       apiUrl: need('ApiUrl').replace(/\/$/, ''),
       keysTableName: need('KeysTableName'),
+      eventsTableName: need('EventsTableName'),
+      aggregatesTableName: need('AggregatesTableName'),
       eventsQueueUrl: need('EventsQueueUrl'),
       deadLetterQueueUrl: need('DeadLetterQueueUrl'),
     };

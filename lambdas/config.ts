@@ -12,6 +12,7 @@ export type TidemarkConfig = {
   readonly eventsQueueUrl?: string;
   readonly dynamodbEndpoint?: string;
   readonly sqsEndpoint?: string;
+  readonly cursorSecret?: string;
   readonly maxEventAgeDays: number;
   readonly eventRetentionDays: number;
   readonly rateLimitPerSecond: number;
@@ -36,6 +37,7 @@ export function configFromEnv(env: Env): TidemarkConfig {
     eventsQueueUrl: env[EnvNames.eventsQueueUrl],
     dynamodbEndpoint: env[EnvNames.dynamodbEndpoint],
     sqsEndpoint: env[EnvNames.sqsEndpoint],
+    cursorSecret: env[EnvNames.cursorSecret],
     maxEventAgeDays: number(EnvNames.maxEventAgeDays, Limits.maxEventAgeDays),
     eventRetentionDays: number(EnvNames.eventRetentionDays, Limits.eventRetentionDays),
     rateLimitPerSecond: number(EnvNames.rateLimitPerSecond, Limits.projectRateLimitPerSecond),

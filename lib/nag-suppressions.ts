@@ -42,6 +42,11 @@ export function addNagSuppressions(stack: Stack & Pick<TidemarkStack, 'ingestApi
     'APIG4',
     'Every route authenticates a project key (write or secret, stored hashed) inside its function, the same check on AWS and locally; /health is public on purpose.',
   );
+  acknowledge(
+    stack.ingestApi.cursorSecret,
+    'SMG4',
+    'The cursor signing key only authenticates pagination cursors; rotating it would just invalidate open cursors, and a new deploy can replace it.',
+  );
   acknowledge(api, 'COG4', 'Clients are SDKs holding project keys, not Cognito users; keys are checked by the functions.');
   acknowledge(
     api,

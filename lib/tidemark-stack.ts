@@ -96,6 +96,9 @@ export class TidemarkStack extends Stack {
     new CfnOutput(this, 'KeysTableName', { value: this.ingestApi.keysTable.tableName });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.pipeline.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'EventsQueueUrl', { value: this.pipeline.queue.queueUrl });
+    // Read by `tidemark reconcile`, which recounts stored events into counters.
+    new CfnOutput(this, 'EventsTableName', { value: this.pipeline.eventsTable.tableName });
+    new CfnOutput(this, 'AggregatesTableName', { value: this.aggregates.table.tableName });
     if (props.consoleDistDir) {
       this.consoleSite = new ConsoleSite(this, 'Console', { api: this.ingestApi.api, distDir: props.consoleDistDir });
       new CfnOutput(this, 'ConsoleUrl', { value: this.consoleSite.url, description: 'The Tidemark console (enter a secret key in Settings)' });

@@ -3,7 +3,7 @@
  * injected at the seams the real engines cannot break on demand: a SendMessageBatch entry that SQS
  * reports as failed, DynamoDB throttling, a processor or aggregator invocation that crashes
  * before, between or after its writes, a visibility timeout that expires while a batch is being
- * processed, and a stream batch delivered twice.
+ * processed, and a stream batch delivered again with other boundaries.
  */
 import { ChangeMessageVisibilityBatchCommand, type SQSClient, type SendMessageBatchCommandInput, type SendMessageBatchCommandOutput } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -11,6 +11,7 @@ import type { MiddlewareStack } from '@smithy/types';
 import type { SQSRecord } from 'aws-lambda';
 import type { CounterStore } from '../lambdas/aggregate/aggregate.js';
 import type { ProcessDependencies } from '../lambdas/process/process.js';
+import { RedeliveryModes, type RedeliveryMode } from './stream-poller.js';
 
 export type FaultPlan = {
   readonly seed?: number;
@@ -24,9 +25,15 @@ export type FaultPlan = {
   readonly aggregateCrash?: number;
   /** Probability that a received batch's visibility timeout runs out while it is being processed. */
   readonly visibilityExpiry?: number;
-  /** Deliver every stream batch a second time after it succeeded. */
-  readonly duplicateStreamDelivery?: boolean;
+  /**
+   * Probability that a stream batch is delivered again with other boundaries (shorter, longer,
+   * shifted, duplicated, replayed from the start), as Lambda's at-least-once delivery allows.
+   */
+  readonly streamRedelivery?: number;
 };
+
+/** The fault kind counting one way of redelivering a stream batch: `streamShifted` for `shifted`. */
+const redeliveryKind = (mode: RedeliveryMode) => `stream${mode[0]!.toUpperCase()}${mode.slice(1)}` as `stream${Capitalize<RedeliveryMode>}`;
 
 export const FaultKinds = [
   'sqsSendFailure',
@@ -38,7 +45,7 @@ export const FaultKinds = [
   'aggregateCrashBetween',
   'aggregateCrashAfter',
   'visibilityExpiry',
-  'duplicateStreamDelivery',
+  ...RedeliveryModes.map((mode) => redeliveryKind(mode)),
 ] as const;
 export type FaultCounts = Record<(typeof FaultKinds)[number], number>;
 
@@ -171,14 +178,14 @@ export class FaultInjector {
     if (!plan) return store;
     const { point, crash } = plan;
     return {
-      readCheckpoint: async (id) => {
+      readMark: async (shard) => {
         if (point === 'Before') crash();
-        return store.readCheckpoint(id);
+        return store.readMark(shard);
       },
       claimMarker: (marker) => store.claimMarker(marker),
-      applyCounters: async (...args) => {
+      commit: async (commit) => {
         if (point === 'Between') crash();
-        await store.applyCounters(...args);
+        await store.commit(commit);
         if (point === 'After') crash();
       },
     };
@@ -196,10 +203,12 @@ export class FaultInjector {
     );
   }
 
-  duplicateStreamDelivery(): boolean {
-    if (!this.plan.duplicateStreamDelivery) return false;
-    this.counts.duplicateStreamDelivery++;
-    return true;
+  /** Whether (and how) the stream batch just read is delivered again with other boundaries. */
+  streamRedelivery(): { mode: RedeliveryMode; cut: number } | undefined {
+    if (!this.#fires(this.plan.streamRedelivery)) return undefined;
+    const mode = RedeliveryModes[Math.floor(this.#random() * RedeliveryModes.length)]!;
+    this.counts[redeliveryKind(mode)]++;
+    return { mode, cut: this.#random() };
   }
 
   /** Every kind of fault that was configured but never fired: a chaos run must show them all firing. */
@@ -214,7 +223,7 @@ export class FaultInjector {
       aggregateCrashBetween: Boolean(this.plan.aggregateCrash),
       aggregateCrashAfter: Boolean(this.plan.aggregateCrash),
       visibilityExpiry: Boolean(this.plan.visibilityExpiry),
-      duplicateStreamDelivery: Boolean(this.plan.duplicateStreamDelivery),
+      ...Object.fromEntries(RedeliveryModes.map((mode) => [redeliveryKind(mode), Boolean(this.plan.streamRedelivery)])),
     };
     return FaultKinds.filter((kind) => configured[kind] && this.counts[kind] === 0);
   }

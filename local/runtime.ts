@@ -3,7 +3,8 @@
  * Lambda handlers driven the way API Gateway, the SQS event source mapping and the DynamoDB
  * Streams event source mapping drive them on AWS.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
@@ -35,6 +36,8 @@ export type RuntimeOutputs = {
   readonly dynamodbEndpoint?: string;
   readonly sqsEndpoint?: string;
   readonly keysTableName: string;
+  readonly eventsTableName: string;
+  readonly aggregatesTableName: string;
   readonly eventsQueueUrl: string;
   readonly deadLetterQueueUrl: string;
 };
@@ -72,6 +75,13 @@ export type Runtime = {
   stop(): Promise<void>;
 };
 
+/** The data directory's cursor-signing key, made on first start: cursors stay valid across restarts, as on a deployed stack. */
+function cursorSecret(dataDir: string): string {
+  const file = join(dataDir, 'cursor-secret');
+  if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600 });
+  return readFileSync(file, 'utf8').trim();
+}
+
 export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
   const dataDir = resolve(options.dataDir ?? process.env.TIDEMARK_DATA_DIR ?? '.tidemark');
   mkdirSync(dataDir, { recursive: true });
@@ -104,6 +114,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       [EnvNames.dynamodbEndpoint]: dynamo.endpoint,
       [EnvNames.sqsEndpoint]: sqs.endpoint,
       [EnvNames.keyCacheSeconds]: '0',
+      [EnvNames.cursorSecret]: cursorSecret(dataDir),
       ...options.functionEnv,
     });
     await seedDemoProject(config);
@@ -155,7 +166,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       client: streamsClient,
       streamArn: events!.streamArn!,
       handler: stats.observeAggregate(invocations.wrap('aggregate', createAggregateHandler(() => faults.aggregateInvocation(counterStore)))),
-      duplicateDelivery: () => faults.duplicateStreamDelivery(),
+      redelivery: () => faults.streamRedelivery(),
       positionsFile: join(dataDir, 'stream-positions.json'),
       retryDelayMs: options.streamRetryDelayMs ?? 200,
       batchingWindowMs: options.streamBatchingWindowMs ?? EventsStreamMapping.maxBatchingWindowSeconds * 1000,
@@ -189,6 +200,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       dynamodbEndpoint: dynamo.endpoint,
       sqsEndpoint: sqs.endpoint,
       keysTableName: config.keysTable!,
+      eventsTableName: config.eventsTable!,
+      aggregatesTableName: config.aggregatesTable!,
       eventsQueueUrl: queues.queueUrl,
       deadLetterQueueUrl: queues.dlqUrl,
     };

@@ -3,6 +3,13 @@
  * parents before children, only the event names the mapping's filter lets through, a failed
  * batch retried as the same batch up to `retryAttempts`, and the shard position saved only after
  * the handler resolves (in a file under the data directory, so a restart resumes where it stopped).
+ * Every invocation carries the shard id, as with the mapping's tumbling window.
+ *
+ * Lambda delivers records at least once, and a redelivery need not repeat the same batch
+ * (https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventsourcemapping.html): when asked
+ * (`redelivery`, a fault switch), a batch is delivered again shorter, longer, shifted back,
+ * duplicated, or replayed from the oldest record this poller remembers of the shard.
+ * Several consumers can each run their own poller over the same stream, with their own positions file.
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import {
@@ -20,15 +27,15 @@ import { invoke, type LambdaHandler } from './invoke.js';
 export type StreamPollerOptions = {
   readonly client: DynamoDBStreamsClient;
   readonly streamArn: string;
-  readonly handler: LambdaHandler<DynamoDBStreamEvent, unknown>;
+  readonly handler: LambdaHandler<ShardBatchEvent, unknown>;
   /** JSON file holding the last sequence number delivered per shard. */
   readonly positionsFile: string;
   readonly retryDelayMs: number;
   /** How long to wait for a fuller batch once records arrive; the mapping's batching window. */
   readonly batchingWindowMs: number;
   readonly onError: (error: unknown) => void;
-  /** Fault injection: true to deliver a batch that succeeded once more, as a duplicate delivery would. */
-  readonly duplicateDelivery?: () => boolean;
+  /** Fault injection: how to redeliver the batch just read, if at all; `cut` in [0, 1) places a boundary. */
+  readonly redelivery?: () => { readonly mode: RedeliveryMode; readonly cut: number } | undefined;
   /** Called with a batch that exhausted its retries: Lambda's on-failure destination. */
   readonly onDiscard: (records: readonly DynamoDBRecord[]) => void;
 };
@@ -37,7 +44,23 @@ export type StreamPollerOptions = {
 const WANTED_EVENT_NAMES = new Set<string>(EventsStreamMapping.eventNames);
 const RENEWABLE_ITERATOR_ERRORS = new Set(['TrimmedDataAccessException', 'ExpiredIteratorException']);
 
-type ShardState = { iterator?: string; finished: boolean };
+export const RedeliveryModes = ['shorter', 'longer', 'shifted', 'duplicated', 'replayed'] as const;
+export type RedeliveryMode = (typeof RedeliveryModes)[number];
+
+/** Records per shard kept for shifted and replayed deliveries: a bounded stand-in for the stream's 24 hours. */
+const HISTORY_RECORDS = 2_000;
+
+type ShardState = { iterator?: string; finished: boolean; history: DynamoDBRecord[] };
+
+/** A stream invocation as Lambda sends it with a tumbling window: the records plus their shard. */
+export type ShardBatchEvent = DynamoDBStreamEvent & {
+  readonly shardId: string;
+  readonly eventSourceARN: string;
+  readonly window: { readonly start: string; readonly end: string };
+  readonly state: Record<string, string>;
+  readonly isFinalInvokeForWindow: boolean;
+  readonly isWindowTerminatedEarly: boolean;
+};
 
 export function toDynamoDbRecord(record: _Record, streamArn: string): DynamoDBRecord {
   const { ApproximateCreationDateTime, ...rest } = record.dynamodb ?? {};
@@ -104,7 +127,7 @@ export class StreamPoller {
     let read = 0;
     for (const shard of shards) {
       const id = shard.ShardId!;
-      const state = this.#shards.get(id) ?? { finished: false };
+      const state = this.#shards.get(id) ?? { finished: false, history: [] };
       this.#shards.set(id, state);
       const parent = shard.ParentShardId ? this.#shards.get(shard.ParentShardId) : undefined;
       if (state.finished || (parent && !parent.finished)) continue;
@@ -148,8 +171,9 @@ export class StreamPoller {
     if (read.length > 0) {
       const records = read.filter((record) => WANTED_EVENT_NAMES.has(record.eventName ?? '')).map((record) => toDynamoDbRecord(record, this.options.streamArn));
       if (records.length > 0) {
-        await this.#deliver(records);
-        if (this.options.duplicateDelivery?.()) await this.#deliver(records);
+        for (const batch of this.#deliveries(records, state.history)) await this.#deliver(shardId, batch);
+        state.history.push(...records);
+        state.history.splice(0, Math.max(0, state.history.length - HISTORY_RECORDS));
       }
       this.#savePosition(shardId, read.at(-1)!.dynamodb!.SequenceNumber!);
     }
@@ -187,11 +211,45 @@ export class StreamPoller {
     return { records, iteratorLost: false };
   }
 
+  /** The batches that deliver `records`: the batch itself, then, when a redelivery is asked for, again with other boundaries. */
+  #deliveries(records: DynamoDBRecord[], history: readonly DynamoDBRecord[]): DynamoDBRecord[][] {
+    const redelivery = this.options.redelivery?.();
+    if (!redelivery) return [records];
+    const cut = Math.max(1, Math.floor(redelivery.cut * records.length));
+    const chunks = (list: readonly DynamoDBRecord[]) =>
+      Array.from({ length: Math.ceil(list.length / EventsStreamMapping.batchSize) }, (_, i) =>
+        list.slice(i * EventsStreamMapping.batchSize, (i + 1) * EventsStreamMapping.batchSize),
+      );
+    switch (redelivery.mode) {
+      case 'shorter':
+        // As after a smaller batch size is set during an incident: the same records again, in two batches.
+        return [records, records.slice(0, cut), ...(cut < records.length ? [records.slice(cut)] : [])];
+      case 'longer':
+        return [records.slice(0, cut), records];
+      case 'shifted':
+        return [records, ...chunks([...history.slice(-Math.max(1, Math.floor(redelivery.cut * Math.min(history.length, EventsStreamMapping.batchSize)))), ...records])];
+      case 'duplicated':
+        return [records, records];
+      case 'replayed':
+        return [records, ...chunks([...history, ...records])];
+    }
+  }
+
   /** Invokes until the handler resolves, retrying the very same batch, as Lambda does with bisect off. */
-  async #deliver(records: DynamoDBRecord[]): Promise<void> {
+  async #deliver(shardId: string, records: DynamoDBRecord[]): Promise<void> {
+    const now = new Date();
+    const event: ShardBatchEvent = {
+      Records: records,
+      shardId,
+      eventSourceARN: this.options.streamArn,
+      window: { start: now.toISOString(), end: new Date(now.getTime() + EventsStreamMapping.tumblingWindowSeconds * 1000).toISOString() },
+      state: {},
+      isFinalInvokeForWindow: false,
+      isWindowTerminatedEarly: false,
+    };
     for (let attempt = 0; attempt <= EventsStreamMapping.retryAttempts; attempt++) {
       try {
-        await invoke('aggregate', this.options.handler, { Records: records }, AggregateFunction.timeoutSeconds);
+        await invoke('aggregate', this.options.handler, event, AggregateFunction.timeoutSeconds);
         return;
       } catch (error) {
         this.options.onError(error);

@@ -12,6 +12,11 @@ export const EnvNames = {
   eventRetentionDays: 'TIDEMARK_EVENT_RETENTION_DAYS',
   rateLimitPerSecond: 'TIDEMARK_RATE_LIMIT_PER_SECOND',
   keyCacheSeconds: 'TIDEMARK_KEY_CACHE_SECONDS',
+  /**
+   * The HMAC key that signs listing cursors: generated once per stack at deploy (a Secrets Manager
+   * generated secret) and once per data directory locally.
+   */
+  cursorSecret: 'TIDEMARK_CURSOR_SECRET',
   /** Local runtime only: where DynamoDB Local and fauxqs listen. */
   dynamodbEndpoint: 'TIDEMARK_DYNAMODB_ENDPOINT',
   sqsEndpoint: 'TIDEMARK_SQS_ENDPOINT',

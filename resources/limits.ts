@@ -10,6 +10,12 @@ export const Limits = {
    */
   maxAbsValue: 1e12,
   valueFractionDigits: 6,
+  /**
+   * UTF-8 bytes, after JSON escaping, of each string that becomes part of an item key (`event`,
+   * `deviceId`, `source`, `userId`, `sessionId`, `eventId`): two of them side by side with their
+   * JSON punctuation stay far below DynamoDB's 1,024-byte sort key (docs/reliability.md, "Key limits").
+   */
+  maxKeyFieldBytes: 256,
   /** Timestamps further than this in the future are clamped to receive time. */
   futureToleranceMs: 10 * 60 * 1000,
   /** Clock skew between `sentAt` and receive time above which timestamps are corrected. */

@@ -6,7 +6,7 @@ import type { Settings } from './config';
 
 export type Granularity = 'hour' | 'day';
 export type GroupBy = 'none' | 'event' | 'source';
-export type SeriesPoint = { bucket: string; event?: string; source?: string | null; count: number; sum: number; uniqueDevices?: number };
+export type SeriesPoint = { bucket: string; event?: string; source?: string | null; count: number; sum: number; sumExact: string; uniqueDevices?: number };
 export type AggregatesAnswer = { granularity: Granularity; from: string; to: string; series: SeriesPoint[] };
 
 export type StoredEvent = {
@@ -26,7 +26,8 @@ export type StoredEvent = {
 export type Page<K extends string, T> = { [key in K]: T[] } & { nextCursor: string | null };
 
 export type Rejection = { index: number; reason: string; error: string; retryable: boolean };
-export type RejectedRow = Rejection & { receivedAt: string; requestId: string; row: string };
+/** A `conflict` found by the processor belongs to no request row: it has the event id instead of an index. */
+export type RejectedRow = Omit<Rejection, 'index'> & { index?: number; eventId?: string; receivedAt: string; requestId: string; row: string };
 export type IngestAnswer = { accepted: number; rejected: Rejection[] };
 export type DeviceState = { deviceId: string; lastSeen: string; sessionId: string };
 

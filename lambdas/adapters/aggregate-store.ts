@@ -1,25 +1,30 @@
 /**
- * Counters in the AggregatesTable, applied exactly once. A checkpoint item per batch position holds
- * the last stream sequence number applied; it advances in the same transaction as the counter ADDs
- * of the records it covers, so a retried batch skips what was applied and applies what was not.
+ * Counters in the AggregatesTable, applied exactly once. Each stream shard's high-water mark advances
+ * in the same transaction as the counter ADDs of the records it covers (lambdas/aggregate/aggregate.ts).
+ * Sums are integer micro-units read with number wrapping, so no sum is ever rounded or unreadable.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import {
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, QueryCommand, TransactionCanceledException, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { CounterRow } from '../core/aggregate-query.js';
-import type { CounterDelta, UniqueMarker } from '../core/aggregation.js';
+import type { UniqueMarker } from '../core/aggregation.js';
+import { quarantineKey, streamMarkKey } from '../core/item-keys.js';
+import { toMicros } from '../core/micro-units.js';
+import { CommitConflictError, MarkMovedError, UnappliableError, type Commit, type CounterStore, type ShardRef } from '../aggregate/aggregate.js';
 
-const CHECKPOINT_TTL_SECONDS = 3 * 86_400;
+/**
+ * A mark outlives its last advance by 3 days: a stream keeps records 24 hours, so no record at or
+ * below an expired mark can still be delivered.
+ */
+const MARK_TTL_SECONDS = 3 * 86_400;
 
 /** Markers this container has seen, by key: a later claim by another event needs no request. */
 const KNOWN_MARKERS_MAX = 200_000;
 
-export class DynamoAggregateStore {
+/** Cancellation reasons (TransactWriteItems API reference) that another attempt may get past. */
+const TRANSIENT_CANCELLATIONS = new Set(['TransactionConflict', 'ThrottlingError', 'ProvisionedThroughputExceeded', 'RequestLimitExceeded']);
+
+export class DynamoAggregateStore implements CounterStore {
   readonly #knownMarkers = new Map<string, string>();
 
   constructor(
@@ -27,9 +32,9 @@ export class DynamoAggregateStore {
     private readonly tableName: string,
   ) {}
 
-  async readCheckpoint(checkpointId: string): Promise<string | undefined> {
+  async readMark(shard: ShardRef): Promise<string | undefined> {
     const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: { pk: 'CHECKPOINT', sk: checkpointId }, ConsistentRead: true }),
+      new GetCommand({ TableName: this.tableName, Key: streamMarkKey(shard.streamArn, shard.shardId), ConsistentRead: true }),
     );
     return typeof Item?.sequenceNumber === 'string' ? Item.sequenceNumber : undefined;
   }
@@ -68,77 +73,119 @@ export class DynamoAggregateStore {
   }
 
   /**
-   * Adds the counters and moves the checkpoint from `previous` to `last` in one transaction. The
-   * condition on the checkpoint makes a concurrent or repeated apply fail instead of counting twice.
+   * One transaction: the mark moves from `previous` to `last` (the condition makes a concurrent or
+   * repeated apply fail instead of counting twice), the counters are added, quarantined records kept.
    */
-  async applyCounters(checkpointId: string, previous: string | undefined, last: string, counters: readonly CounterDelta[]) {
+  async commit({ shard, previous, last, counters, quarantined }: Commit): Promise<void> {
     const nowSeconds = Math.floor(Date.now() / 1000);
-    await this.client.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Put: {
-              TableName: this.tableName,
-              Item: { pk: 'CHECKPOINT', sk: checkpointId, sequenceNumber: last, expiresAt: nowSeconds + CHECKPOINT_TTL_SECONDS },
-              ConditionExpression: previous === undefined ? 'attribute_not_exists(pk)' : 'sequenceNumber = :previous',
-              ...(previous === undefined ? {} : { ExpressionAttributeValues: { ':previous': previous } }),
-            },
-          },
-          ...counters
-            .filter((counter) => counter.count !== 0 || counter.sum !== 0)
-            .map((counter) => ({
-              Update: {
+    const markKey = streamMarkKey(shard.streamArn, shard.shardId);
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
                 TableName: this.tableName,
-                Key: { pk: counter.pk, sk: counter.sk },
-                UpdateExpression: 'ADD #count :count, #sum :sum SET #kind = :kind, #bucket = :bucket, #event = :event, #source = :source',
-                ExpressionAttributeNames: {
-                  '#count': 'count',
-                  '#sum': 'sum',
-                  '#kind': 'kind',
-                  '#bucket': 'bucket',
-                  '#event': 'event',
-                  '#source': 'source',
+                Item: { ...markKey, ...shard, sequenceNumber: last, expiresAt: nowSeconds + MARK_TTL_SECONDS },
+                ConditionExpression: previous === undefined ? 'attribute_not_exists(pk)' : 'sequenceNumber = :previous',
+                ...(previous === undefined ? {} : { ExpressionAttributeValues: { ':previous': previous } }),
+              },
+            },
+            ...counters
+              .filter((counter) => counter.count !== 0 || counter.sumMicros !== 0n)
+              .map((counter) => ({
+                Update: {
+                  TableName: this.tableName,
+                  Key: { pk: counter.pk, sk: counter.sk },
+                  UpdateExpression: 'ADD #count :count, #sum :sum SET #kind = :kind, #bucket = :bucket, #event = :event, #source = :source',
+                  ExpressionAttributeNames: {
+                    '#count': 'count',
+                    '#sum': 'sumMicros',
+                    '#kind': 'kind',
+                    '#bucket': 'bucket',
+                    '#event': 'event',
+                    '#source': 'source',
+                  },
+                  ExpressionAttributeValues: {
+                    ':count': counter.count,
+                    ':sum': counter.sumMicros,
+                    ':kind': counter.kind,
+                    ':bucket': counter.bucket,
+                    ':event': counter.event ?? null,
+                    ':source': counter.source ?? null,
+                  },
                 },
-                ExpressionAttributeValues: {
-                  ':count': counter.count,
-                  ':sum': counter.sum,
-                  ':kind': counter.kind,
-                  ':bucket': counter.bucket,
-                  ':event': counter.event ?? null,
-                  ':source': counter.source ?? null,
+              })),
+            ...quarantined.map((record) => ({
+              Put: {
+                TableName: this.tableName,
+                Item: {
+                  ...quarantineKey(shard.shardId, record.sequenceNumber),
+                  ...shard,
+                  sequenceNumber: record.sequenceNumber,
+                  reason: record.reason.slice(0, 1000),
+                  record: record.raw,
+                  quarantinedAt: new Date().toISOString(),
                 },
               },
             })),
-        ],
-      }),
-    );
+          ],
+        }),
+      );
+    } catch (error) {
+      throw commitError(error, shard);
+    }
   }
 
-  /** Every counter item of one partition whose sort key falls in [fromSk, toSk]. */
+  /** Every counter item of one partition whose sort key falls in [fromSk, toSk]; numbers are read as exact text. */
   async queryPartition(pk: string, fromSk: string, toSk: string): Promise<CounterRow[]> {
     const items: CounterRow[] = [];
-    let after: Record<string, unknown> | undefined;
+    let after: Record<string, AttributeValue> | undefined;
     do {
       const result = await this.client.send(
         new QueryCommand({
           TableName: this.tableName,
           KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-          ExpressionAttributeValues: { ':pk': pk, ':from': fromSk, ':to': toSk },
+          ExpressionAttributeValues: { ':pk': { S: pk }, ':from': { S: fromSk }, ':to': { S: toSk } },
           ExclusiveStartKey: after,
         }),
       );
-      for (const item of result.Items ?? []) {
-        items.push({
-          kind: item.kind === 'unique' ? 'unique' : 'count',
-          bucket: String(item.bucket),
-          ...(typeof item.event === 'string' ? { event: item.event } : {}),
-          ...(typeof item.source === 'string' ? { source: item.source } : {}),
-          count: Number(item.count ?? 0),
-          sum: Number(item.sum ?? 0),
-        });
-      }
+      for (const raw of result.Items ?? []) items.push(counterRowOf(unmarshall(raw, { wrapNumbers: true })));
       after = result.LastEvaluatedKey;
     } while (after);
     return items;
   }
+}
+
+/** A counter item as read with `wrapNumbers`: numbers arrive as `{ value: string }`, exact. */
+export function counterRowOf(item: Record<string, unknown>): CounterRow {
+  return {
+    kind: item.kind === 'unique' ? 'unique' : 'count',
+    bucket: String(item.bucket),
+    ...(typeof item.event === 'string' ? { event: item.event } : {}),
+    ...(typeof item.source === 'string' ? { source: item.source } : {}),
+    count: Number(decimalAsMicros(item.count) / MICROS_PER_UNIT),
+    // `sum` is the decimal layout counters had before micro-units; an upgraded table may still hold it.
+    sumMicros: decimalAsMicros(item.sumMicros) / MICROS_PER_UNIT + decimalAsMicros(item.sum),
+  };
+}
+
+const MICROS_PER_UNIT = 1_000_000n;
+
+/** A wrapped DynamoDB number (DynamoDB may write it with an exponent) as micro-units; absent is 0. */
+const decimalAsMicros = (attribute: unknown): bigint =>
+  attribute === undefined || attribute === null ? 0n : (toMicros(String((attribute as { value?: unknown }).value ?? attribute)) ?? 0n);
+
+function commitError(error: unknown, shard: ShardRef): unknown {
+  if (error instanceof TransactionCanceledException) {
+    const codes = (error.CancellationReasons ?? []).map((reason) => reason.Code ?? 'None');
+    if (codes[0] === 'ConditionalCheckFailed') return new MarkMovedError(shard);
+    if (codes.some((code) => TRANSIENT_CANCELLATIONS.has(code))) return new CommitConflictError({ cause: error });
+    if (codes.some((code) => code === 'ValidationError' || code === 'ItemCollectionSizeLimitExceeded')) {
+      return new UnappliableError(`DynamoDB refused the counter writes: ${codes.join(', ')}`, { cause: error });
+    }
+    return error;
+  }
+  if ((error as Error)?.name === 'ValidationException') return new UnappliableError(`DynamoDB refused the counter writes: ${(error as Error).message}`, { cause: error });
+  return error;
 }

@@ -6,11 +6,19 @@ import type { TidemarkConfig } from '../config.js';
 
 const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
+/**
+ * Adaptive retry mode adds client-side rate limiting to the standard retries: a throttled client
+ * slows its own request rate instead of draining its retry quota and failing (AWS SDKs and Tools
+ * reference guide, "Retry behavior": https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html).
+ * What still fails is retried by the caller while time remains (core/back-pressure.ts).
+ */
+const dynamoRetries = { maxAttempts: 10, retryMode: 'adaptive' } as const;
+
 export function createDocumentClient(config: TidemarkConfig): DynamoDBDocumentClient {
   const client = new DynamoDBClient(
     config.dynamodbEndpoint
-      ? { endpoint: config.dynamodbEndpoint, region: 'us-east-1', credentials: localCredentials, maxAttempts: 6 }
-      : { maxAttempts: 6 },
+      ? { endpoint: config.dynamodbEndpoint, region: 'us-east-1', credentials: localCredentials, ...dynamoRetries }
+      : dynamoRetries,
   );
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }

@@ -1,19 +1,47 @@
 /**
- * Sends packed messages to the SQS FIFO queue with SendMessageBatch. Entries SQS reports as failed
- * (or whole requests that fail) are retried with backoff; what is still unsent is returned, so the
- * caller can report exactly those rows as retryable.
+ * Sends packed messages to the SQS FIFO queue with SendMessageBatch. Entries SQS failed for a
+ * transient reason (or whole requests that failed so) are retried with backoff; what is still
+ * unsent is returned with whether resending it can help, so the caller reports exactly those rows,
+ * retryable or not.
  */
-import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, type BatchResultErrorEntry, type SQSClient } from '@aws-sdk/client-sqs';
 import { EventsQueue } from '../../resources/index.js';
 import { batchRequests, type QueueMessage } from '../core/packing.js';
 
+/** A message SQS did not take: `retryable` is false when SQS said the message itself is at fault. */
+export type UnsentMessage = { readonly message: QueueMessage; readonly retryable: boolean; readonly error: string };
+
 export interface EventQueue {
-  send(messages: readonly QueueMessage[]): Promise<{ unsent: QueueMessage[] }>;
+  send(messages: readonly QueueMessage[]): Promise<{ unsent: UnsentMessage[] }>;
 }
 
 export type RetryPolicy = { readonly attempts: number; readonly baseDelayMs: number };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Why an attempt failed, per message; a permanent failure is never attempted again. */
+type Failure = { readonly retryable: boolean; readonly error: string };
+
+/**
+ * A failed batch entry is the sender's fault, and so permanent, when SQS says so
+ * (BatchResultErrorEntry.SenderFault: "whether the error happened due to the caller",
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_BatchResultErrorEntry.html).
+ */
+const entryFailure = (entry: BatchResultErrorEntry): Failure => ({
+  retryable: entry.SenderFault !== true,
+  error: `${entry.Code ?? 'Unknown'}${entry.Message ? `: ${entry.Message}` : ''}`,
+});
+
+/**
+ * A whole request that failed: the SDK marks throttling and other transient errors `$retryable`,
+ * service errors are `$fault: 'server'`, and a network error has no `$fault`; only a client fault
+ * the SDK would not retry (a malformed request) is permanent.
+ */
+function requestFailure(error: unknown): Failure {
+  const e = error as { name?: string; message?: string; $fault?: string; $retryable?: unknown };
+  const permanent = e?.$fault === 'client' && !e.$retryable;
+  return { retryable: !permanent, error: `${e?.name ?? 'Error'}${e?.message ? `: ${e.message}` : ''}` };
+}
 
 export class SqsEventQueue implements EventQueue {
   constructor(
@@ -22,23 +50,26 @@ export class SqsEventQueue implements EventQueue {
     private readonly retry: RetryPolicy = { attempts: 4, baseDelayMs: 50 },
   ) {}
 
-  async send(messages: readonly QueueMessage[]): Promise<{ unsent: QueueMessage[] }> {
+  async send(messages: readonly QueueMessage[]): Promise<{ unsent: UnsentMessage[] }> {
     const requests = batchRequests(messages, EventsQueue.maxBatchEntries, EventsQueue.maxBatchRequestBytes);
     const unsent = await Promise.all(requests.map((request) => this.#sendWithRetry(request)));
     return { unsent: unsent.flat() };
   }
 
-  async #sendWithRetry(request: QueueMessage[]): Promise<QueueMessage[]> {
-    let pending = request;
+  async #sendWithRetry(request: QueueMessage[]): Promise<UnsentMessage[]> {
+    const given: UnsentMessage[] = [];
+    let pending = request.map((message) => ({ message, retryable: true, error: '' }));
     for (let attempt = 0; attempt < this.retry.attempts && pending.length > 0; attempt++) {
       if (attempt > 0) await sleep(this.retry.baseDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random()));
-      pending = await this.#sendOnce(pending);
+      const failed = await this.#sendOnce(pending.map((unsent) => unsent.message));
+      given.push(...failed.filter((unsent) => !unsent.retryable));
+      pending = failed.filter((unsent) => unsent.retryable);
     }
-    return pending;
+    return [...given, ...pending];
   }
 
-  /** Returns the messages that were not accepted. */
-  async #sendOnce(messages: QueueMessage[]): Promise<QueueMessage[]> {
+  /** Returns the messages that were not accepted, and why. */
+  async #sendOnce(messages: QueueMessage[]): Promise<UnsentMessage[]> {
     try {
       const result = await this.client.send(
         new SendMessageBatchCommand({
@@ -51,10 +82,13 @@ export class SqsEventQueue implements EventQueue {
           })),
         }),
       );
-      const failed = new Set((result.Failed ?? []).map((entry) => Number(entry.Id)));
-      return messages.filter((_, i) => failed.has(i));
-    } catch {
-      return messages;
+      return (result.Failed ?? []).flatMap((entry) => {
+        const message = messages[Number(entry.Id)];
+        return message ? [{ message, ...entryFailure(entry) }] : [];
+      });
+    } catch (error) {
+      const failure = requestFailure(error);
+      return messages.map((message) => ({ message, ...failure }));
     }
   }
 }

@@ -1,15 +1,23 @@
 /**
- * Stored events in the EventsTable. Storing is a conditional put on `projectId#eventId`, which is
- * what makes redelivery, resends and retries store nothing twice.
+ * Stored events in the EventsTable. Storing is a conditional put on the event's key
+ * (`eventItemKey`), which is what makes redelivery, resends and retries store nothing twice; when
+ * the id is taken, the stored content fingerprint tells a true duplicate from a conflict.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { EventsTable } from '../../resources/index.js';
+import { eventItemKey, eventListKey, eventListPartition } from '../core/item-keys.js';
 import { dayBucket } from '../core/timestamps.js';
 import { readDaysNewestFirst, sortKeyBounds, type DayCursor } from './day-pages.js';
 import type { StoredEvent } from '../core/types.js';
 
-export type PutOutcome = 'stored' | 'duplicate';
+/**
+ * `duplicate`: the id was stored with the same content (or content stored before fingerprints
+ * existed, or a `session_start`, which has none). `conflict`: the id was stored with different
+ * content; this copy is not stored, and the caller must keep it in the rejections store
+ * (`conflictRejection`) and count it, so it is never silently lost.
+ */
+export type PutOutcome = 'stored' | 'duplicate' | 'conflict';
 
 export type EventFilter = {
   readonly projectId: string;
@@ -27,7 +35,16 @@ export interface EventStore {
   putIfAbsent(event: StoredEvent): Promise<PutOutcome>;
 }
 
-const INTERNAL = new Set(['pk', 'listPk', 'listSk', 'ts', 'expiresAt']);
+const INTERNAL = new Set(['pk', 'listPk', 'listSk', 'ts', 'expiresAt', 'fingerprint']);
+
+/**
+ * Compares the content of the copy being stored with the stored one. Without a fingerprint on
+ * either side (events stored before fingerprints, pipeline-made `session_start`s with a
+ * deterministic id) the id alone decides, as it always did.
+ */
+function outcomeOfTakenId(stored: string | undefined, given: string | undefined): PutOutcome {
+  return stored === undefined || given === undefined || stored === given ? 'duplicate' : 'conflict';
+}
 
 export class DynamoEventStore implements EventStore {
   constructor(
@@ -48,9 +65,8 @@ export class DynamoEventStore implements EventStore {
             // small its numbers, DynamoDB's own limits (32 levels, ±1e125) can never reject an accepted event.
             properties: JSON.stringify(event.properties),
             ...(event.context ? { context: JSON.stringify(event.context) } : {}),
-            pk: `${event.projectId}#${event.eventId}`,
-            listPk: `${event.projectId}#${dayBucket(timeMs)}`,
-            listSk: `${event.timestamp}#${event.eventId}`,
+            ...eventItemKey(event.projectId, event.eventId),
+            ...eventListKey(event.projectId, dayBucket(timeMs), event.timestamp, event.eventId),
             ts: timeMs,
             // Retention runs from when the event was received, not when it happened: a backfill of
             // events older than the retention must not arrive already expired, or TTL would delete
@@ -58,12 +74,17 @@ export class DynamoEventStore implements EventStore {
             expiresAt: Math.floor(Date.parse(event.receivedAt) / 1000) + this.retentionDays * 86_400,
           },
           ConditionExpression: 'attribute_not_exists(pk)',
+          // The stored item comes back with the failure, at no extra read: one request tells a
+          // duplicate from a conflict (PutItem, ReturnValuesOnConditionCheckFailure,
+          // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PutItem.html).
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
       return 'stored';
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return 'duplicate';
-      throw error;
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // The exception's item is in DynamoDB's wire format: the document client does not unmarshall errors.
+      return outcomeOfTakenId(error.Item?.fingerprint?.S, event.fingerprint);
     }
   }
 
@@ -77,7 +98,7 @@ export class DynamoEventStore implements EventStore {
   async #queryDay(filter: EventFilter, day: string, limit: number, after: Record<string, unknown> | undefined) {
     const bounds = sortKeyBounds(filter);
     const conditions: string[] = [];
-    const values: Record<string, unknown> = { ':pk': `${filter.projectId}#${day}`, ':from': bounds.from, ':to': bounds.to };
+    const values: Record<string, unknown> = { ':pk': eventListPartition(filter.projectId, day), ':from': bounds.from, ':to': bounds.to };
     const names: Record<string, string> = {};
     for (const field of ['event', 'deviceId', 'source'] as const) {
       const wanted = filter[field];

@@ -2,6 +2,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { KeysTable } from '../../resources/index.js';
+import { BadRequestError } from '../core/errors.js';
+import { apiKeyItemKey, isValidProjectId, PROJECT_ID_PATTERN } from '../core/item-keys.js';
 import { hashKey, type KeyKind, type ProjectKey } from '../core/keys.js';
 
 export type KeyRecord = ProjectKey & { readonly keyPrefix: string; readonly createdAt: string; readonly revokedAt?: string };
@@ -23,7 +25,7 @@ export class DynamoKeyStore implements KeyStore {
     const hash = hashKey(key);
     const cached = this.#cache.get(hash);
     if (cached && cached.until > Date.now()) return cached.value;
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { pk: `KEY#${hash}` } }));
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: apiKeyItemKey(hash) }));
     const stored = typeof Item?.keyHash === 'string' ? Buffer.from(Item.keyHash, 'hex') : Buffer.alloc(0);
     const given = Buffer.from(hash, 'hex');
     // The lookup is by hash already; the constant-time compare guards against a store that matched loosely.
@@ -33,13 +35,23 @@ export class DynamoKeyStore implements KeyStore {
     return value;
   }
 
-  /** Stores a key's hash; the plaintext is never stored. Idempotent for the same key. */
+  /**
+   * Stores a key's hash; the plaintext is never stored. Idempotent for the same key. Creating a key
+   * is what creates a project, so this is where a project id is validated: item keys join it with
+   * `#`, and an id outside `PROJECT_ID_PATTERN` could reach into another project's keys.
+   */
   async create(key: string, projectId: string, kind: KeyKind, now = new Date()): Promise<void> {
+    if (!isValidProjectId(projectId)) {
+      throw new BadRequestError(
+        `Project id '${projectId.slice(0, 80)}' is not valid: use 1 to 63 lowercase letters, digits, '-' or '_', starting with a letter or digit (${PROJECT_ID_PATTERN}).`,
+        'invalid_project_id',
+      );
+    }
     const hash = hashKey(key);
     await this.client.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { pk: `KEY#${hash}`, keyHash: hash, projectId, kind, keyPrefix: key.slice(0, 8), createdAt: now.toISOString() },
+        Item: { ...apiKeyItemKey(hash), keyHash: hash, projectId, kind, keyPrefix: key.slice(0, 8), createdAt: now.toISOString() },
         ConditionExpression: 'attribute_not_exists(pk) OR projectId = :projectId',
         ExpressionAttributeValues: { ':projectId': projectId },
       }),
@@ -50,7 +62,7 @@ export class DynamoKeyStore implements KeyStore {
     await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: { pk: `KEY#${hashKey(key)}` },
+        Key: apiKeyItemKey(hashKey(key)),
         UpdateExpression: 'SET revokedAt = :now',
         ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeValues: { ':now': now.toISOString() },

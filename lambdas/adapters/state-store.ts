@@ -12,12 +12,38 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
+import { deviceStateKey, rejectionItemKey, rejectionPartition, sessionLockKey } from '../core/item-keys.js';
 import { dayBucket } from '../core/timestamps.js';
-import type { Rejection } from '../core/types.js';
+import { RejectionReason, type Rejection, type StoredEvent } from '../core/types.js';
 import { readDaysNewestFirst, sortKeyBounds, type DayCursor, type DayRange } from './day-pages.js';
 
 export type DeviceState = { readonly deviceId: string; readonly lastSeen: string; readonly sessionId: string };
-export type RejectedRow = Rejection & { readonly receivedAt: string; readonly requestId: string; readonly row: string };
+/**
+ * A rejected row kept for audit. Rows rejected at ingest carry their request's id and their index
+ * in it; a `conflict` found by the processor has no request, and carries the event id instead.
+ */
+export type RejectedRow = (Rejection | (Omit<Rejection, 'index'> & { readonly eventId: string })) & {
+  readonly receivedAt: string;
+  readonly requestId: string;
+  readonly row: string;
+};
+
+/**
+ * The rejection kept when an event id was already stored with other content: the whole copy that
+ * was not stored (as the processor got it), so nothing is silently lost and an operator can
+ * replay it under a new id.
+ */
+export function conflictRejection(event: StoredEvent): RejectedRow {
+  return {
+    eventId: event.eventId,
+    reason: RejectionReason.conflict,
+    error: `event id '${event.eventId.slice(0, 128)}' was already stored with different content; this copy was not stored`,
+    retryable: false,
+    receivedAt: event.receivedAt,
+    requestId: 'processor',
+    row: JSON.stringify(event),
+  };
+}
 
 const epochSeconds = (ms: number) => Math.floor(ms / 1000);
 
@@ -28,15 +54,15 @@ export class DynamoStateStore {
   ) {}
 
   /**
-   * Takes the lock that lets one processor emit a session's `session_start`. Returns true when this
-   * caller holds it: newly taken, or taken earlier by the same owner (a retry after a crash).
+   * Takes the lock that lets one processor emit a session's start. Returns true when this caller
+   * holds it: newly taken, or taken earlier by the same owner (a retry after a crash).
    */
-  async acquireSessionLock(projectId: string, sessionId: string, ownerEventId: string, ttlMs: number, nowMs = Date.now()) {
+  async acquireSessionLock(projectId: string, deviceId: string, sessionId: string, ownerEventId: string, ttlMs: number, nowMs = Date.now()) {
     try {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { pk: `SESSION#${projectId}#${sessionId}`, sk: 'LOCK', owner: ownerEventId, expiresAt: epochSeconds(nowMs + ttlMs) },
+          Item: { ...sessionLockKey(projectId, deviceId, sessionId), owner: ownerEventId, expiresAt: epochSeconds(nowMs + ttlMs) },
           ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now OR #owner = :owner',
           ExpressionAttributeNames: { '#owner': 'owner' },
           ExpressionAttributeValues: { ':now': epochSeconds(nowMs), ':owner': ownerEventId },
@@ -55,7 +81,7 @@ export class DynamoStateStore {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { pk: `DEVICE#${projectId}#${state.deviceId}`, sk: 'STATE' },
+          Key: deviceStateKey(projectId, state.deviceId),
           UpdateExpression: 'SET lastSeen = :lastSeen, sessionId = :sessionId, deviceId = :deviceId, expiresAt = :expiresAt',
           ConditionExpression: 'attribute_not_exists(lastSeen) OR lastSeen < :lastSeen',
           ExpressionAttributeValues: {
@@ -73,7 +99,7 @@ export class DynamoStateStore {
 
   async getDevice(projectId: string, deviceId: string): Promise<DeviceState | undefined> {
     const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: { pk: `DEVICE#${projectId}#${deviceId}`, sk: 'STATE' } }),
+      new GetCommand({ TableName: this.tableName, Key: deviceStateKey(projectId, deviceId) }),
     );
     if (!Item) return undefined;
     return { deviceId: String(Item.deviceId), lastSeen: String(Item.lastSeen), sessionId: String(Item.sessionId) };
@@ -85,8 +111,7 @@ export class DynamoStateStore {
       return {
         PutRequest: {
           Item: {
-            pk: `REJ#${projectId}#${dayBucket(receivedMs)}`,
-            sk: `${row.receivedAt}#${row.requestId}#${String(row.index).padStart(5, '0')}`,
+            ...rejectionItemKey(projectId, dayBucket(receivedMs), row.receivedAt, row.requestId, 'index' in row ? String(row.index).padStart(5, '0') : row.eventId),
             ...row,
             expiresAt: epochSeconds(receivedMs) + retentionDays * 86_400,
           },
@@ -109,7 +134,7 @@ export class DynamoStateStore {
         new QueryCommand({
           TableName: this.tableName,
           KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-          ExpressionAttributeValues: { ':pk': `REJ#${projectId}#${day}`, ':from': bounds.from, ':to': bounds.to },
+          ExpressionAttributeValues: { ':pk': rejectionPartition(projectId, day), ':from': bounds.from, ':to': bounds.to },
           ScanIndexForward: false,
           Limit: remaining,
           ExclusiveStartKey: after,

@@ -1,10 +1,20 @@
 /**
- * Applies a stream batch to the counters exactly once. The checkpoint is keyed by where the batch
- * starts in its shard (its first record): Lambda retries a failed stream batch from that same
- * record, so a retry finds the checkpoint, skips what an earlier attempt committed, and applies the rest.
+ * Applies stream records to the counters exactly once, whatever batch boundaries the event source
+ * mapping uses. Each shard has a high-water mark, the last sequence number whose counters are
+ * committed, advanced in the same TransactWriteItems as the counter ADDs of the records it covers.
+ * Lambda delivers a shard's records at least once and in order the first time, but a redelivery may
+ * be shorter, longer, shifted, duplicated or out of order ("How Lambda processes records from stream
+ * and queue-based event sources": https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventsourcemapping.html;
+ * tumbling windows, which carry the shard id: https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html#services-ddb-windows).
+ * Sequence numbers increase within a shard, so a record at or below the mark is already counted and
+ * is skipped; everything above it is not, and is applied.
+ *
+ * A record that cannot be applied (an image that is not an event, or a write DynamoDB refuses) is
+ * quarantined, kept whole and covered by the mark, so it never holds back or discards the others.
  */
 import {
   compareSequenceNumbers,
+  counterIdsOf,
   groupForTransactions,
   planCounters,
   type CountedEvent,
@@ -12,31 +22,133 @@ import {
   type UniqueMarker,
 } from '../core/aggregation.js';
 
-/** TransactWriteItems takes 100 actions; one is the checkpoint. */
-export const MAX_COUNTERS_PER_TRANSACTION = 99;
+/** TransactWriteItems takes 100 actions; one is the mark. */
+export const MAX_ITEMS_PER_TRANSACTION = 99;
+/** In-function attempts at a transaction that concurrent writers cancelled, before the batch is left to Lambda's retry. */
+export const MAX_CONFLICT_ATTEMPTS = 8;
 
-export interface CounterStore {
-  readCheckpoint(checkpointId: string): Promise<string | undefined>;
-  claimMarker(marker: UniqueMarker): Promise<boolean>;
-  applyCounters(checkpointId: string, previous: string | undefined, last: string, counters: readonly CounterDelta[]): Promise<void>;
+/** The shard a batch came from: its mark is the one it reads and advances. */
+export type ShardRef = { readonly streamArn: string; readonly shardId: string };
+
+/** One stream record: an event to count, or a record that cannot be one and is quarantined with the reason. */
+export type StreamEntry =
+  | { readonly sequenceNumber: string; readonly event: CountedEvent; readonly raw: string }
+  | { readonly sequenceNumber: string; readonly problem: string; readonly raw: string };
+
+export type QuarantinedRecord = { readonly sequenceNumber: string; readonly reason: string; readonly raw: string };
+
+export type Commit = {
+  readonly shard: ShardRef;
+  /** The mark this commit expects to find (undefined: no mark yet). */
+  readonly previous: string | undefined;
+  readonly last: string;
+  readonly counters: readonly CounterDelta[];
+  readonly quarantined: readonly QuarantinedRecord[];
+};
+
+/** The commit found the mark elsewhere than `previous`: another invocation applied part of the shard. */
+export class MarkMovedError extends Error {
+  constructor(readonly shard: ShardRef) {
+    super(`the high-water mark of shard ${shard.shardId} moved during the commit`);
+    this.name = 'MarkMovedError';
+  }
 }
 
-export type ApplyOutcome = { applied: number; skipped: number; transactions: number };
-
-export async function applyBatch(checkpointId: string, events: readonly CountedEvent[], store: CounterStore): Promise<ApplyOutcome> {
-  const checkpoint = await store.readCheckpoint(checkpointId);
-  const pending = checkpoint === undefined ? events : events.filter((e) => compareSequenceNumbers(e.sequenceNumber, checkpoint) > 0);
-  let previous = checkpoint;
-  const groups = groupForTransactions(pending, MAX_COUNTERS_PER_TRANSACTION);
-  for (const group of groups) {
-    const plan = planCounters(group);
-    const claimed = await Promise.all(plan.markers.map((marker) => store.claimMarker(marker)));
-    plan.markers.forEach((marker, i) => {
-      if (claimed[i]) marker.counter.count += 1;
-    });
-    const last = group.at(-1)!.sequenceNumber;
-    await store.applyCounters(checkpointId, previous, last, plan.counters);
-    previous = last;
+/** Concurrent writers (other shards on the same counters) cancelled the transaction; trying again will do. */
+export class CommitConflictError extends Error {
+  constructor(options?: ErrorOptions) {
+    super('the counter transaction was cancelled by a concurrent write', options);
+    this.name = 'CommitConflictError';
   }
-  return { applied: pending.length, skipped: events.length - pending.length, transactions: groups.length };
+}
+
+/** DynamoDB refused the writes themselves: retrying the same records can never succeed. */
+export class UnappliableError extends Error {
+  constructor(reason: string, options?: ErrorOptions) {
+    super(reason, options);
+    this.name = 'UnappliableError';
+  }
+}
+
+export interface CounterStore {
+  readMark(shard: ShardRef): Promise<string | undefined>;
+  claimMarker(marker: UniqueMarker): Promise<boolean>;
+  /** Adds the counters, stores the quarantined records and moves the mark `previous` -> `last`, in one transaction. */
+  commit(commit: Commit): Promise<void>;
+}
+
+export type ApplyOutcome = { applied: number; skipped: number; quarantined: number; transactions: number };
+
+type Backoff = (attempt: number) => Promise<void>;
+
+/** Full jitter (AWS Architecture Blog, "Exponential Backoff And Jitter"): concurrent shards stop colliding. */
+export const jitteredBackoff: Backoff = (attempt) =>
+  new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(1000, 20 * 2 ** attempt)));
+
+export async function applyBatch(
+  shard: ShardRef,
+  entries: readonly StreamEntry[],
+  store: CounterStore,
+  backoff: Backoff = jitteredBackoff,
+): Promise<ApplyOutcome> {
+  const outcome: ApplyOutcome = { applied: 0, skipped: 0, quarantined: 0, transactions: 0 };
+  // A redelivery may come out of order and repeat records: apply each sequence number once, in order.
+  const ordered = [...new Map(entries.map((entry) => [entry.sequenceNumber, entry])).values()].sort((a, b) =>
+    compareSequenceNumbers(a.sequenceNumber, b.sequenceNumber),
+  );
+  let mark = await store.readMark(shard);
+  const pendingOf = (list: readonly StreamEntry[]) =>
+    mark === undefined ? [...list] : list.filter((entry) => compareSequenceNumbers(entry.sequenceNumber, mark!) > 0);
+  const pending = pendingOf(ordered);
+  outcome.skipped = entries.length - pending.length;
+
+  const commitGroup = async (group: readonly StreamEntry[], conflicts = 0): Promise<void> => {
+    const todo = pendingOf(group);
+    if (todo.length === 0) return;
+    const last = todo.at(-1)!.sequenceNumber;
+    const events = todo.flatMap((entry) => ('event' in entry ? [entry.event] : []));
+    const quarantined = todo.flatMap((entry) => ('problem' in entry ? [{ sequenceNumber: entry.sequenceNumber, reason: entry.problem, raw: entry.raw }] : []));
+    try {
+      const plan = planCounters(events);
+      const claimed = await Promise.all(plan.markers.map((marker) => store.claimMarker(marker)));
+      plan.markers.forEach((marker, i) => {
+        if (claimed[i]) marker.counter.count += 1;
+      });
+      await store.commit({ shard, previous: mark, last, counters: plan.counters, quarantined });
+      mark = last;
+      outcome.applied += events.length;
+      outcome.quarantined += quarantined.length;
+      outcome.transactions += 1;
+    } catch (error) {
+      if (error instanceof MarkMovedError) {
+        // Another invocation of this shard committed; what it covered is skipped on the next pass.
+        mark = await store.readMark(shard);
+        return commitGroup(todo, conflicts);
+      }
+      if (error instanceof CommitConflictError && conflicts + 1 < MAX_CONFLICT_ATTEMPTS) {
+        await backoff(conflicts);
+        return commitGroup(todo, conflicts + 1);
+      }
+      if (!(error instanceof UnappliableError)) throw error;
+      if (todo.length > 1) {
+        // Bisect: find the record DynamoDB refuses, apply the others.
+        const half = Math.ceil(todo.length / 2);
+        await commitGroup(todo.slice(0, half));
+        await commitGroup(todo.slice(half));
+        return;
+      }
+      const only = todo[0]!;
+      // Even keeping the record aside was refused: only Lambda's retry (and an operator) can help.
+      if ('problem' in only) throw error;
+      return commitGroup([{ sequenceNumber: only.sequenceNumber, problem: error.message, raw: only.raw }]);
+    }
+  };
+
+  const groups = groupForTransactions(
+    pending,
+    (entry) => ('event' in entry ? counterIdsOf(entry.event) : [`quarantine\u0000${entry.sequenceNumber}`]),
+    MAX_ITEMS_PER_TRANSACTION,
+  );
+  for (const group of groups) await commitGroup(group);
+  return outcome;
 }

@@ -3,7 +3,9 @@
  * become the answer's series. Pure: the query handler does the reading.
  */
 import { BadRequestError } from './errors.js';
-import { bucketOf, counterPartition, NO_SOURCE, type Granularity } from './aggregation.js';
+import { bucketOf, NO_SOURCE, type Granularity } from './aggregation.js';
+import { counterPartition, counterSortKeyRange } from './item-keys.js';
+import { formatMicros, microsToNumber } from './micro-units.js';
 import { parseTimestamp } from './timestamps.js';
 
 export type GroupBy = 'none' | 'event' | 'source';
@@ -22,7 +24,10 @@ export type SeriesPoint = {
   event?: string;
   source?: string | null;
   count: number;
+  /** The nearest JSON number to the exact sum; equal to it whenever the sum is exact in a double. */
   sum: number;
+  /** The exact sum as decimal text (numeric contract, docs/reliability.md). */
+  sumExact: string;
   uniqueDevices?: number;
 };
 
@@ -35,7 +40,8 @@ export type CounterRow = {
   readonly event?: string;
   readonly source?: string;
   readonly count: number;
-  readonly sum: number;
+  /** Sum of `value` in micro-units. */
+  readonly sumMicros: bigint;
 };
 
 export function parseAggregateQuery(projectId: string, params: Readonly<Record<string, string | undefined>>): AggregateQuery {
@@ -67,7 +73,10 @@ export function partitionsFor(query: AggregateQuery): { pk: string; fromSk: stri
   for (let t = query.fromMs - (query.fromMs % stepMs); t < query.toMs; t += stepMs) {
     const bucket = bucketOf(query.granularity, t);
     const pk = counterPartition(query.projectId, query.granularity, bucket);
-    if (!partitions.has(pk)) partitions.set(pk, { pk, fromSk: `${firstBucket}#`, toSk: `${lastBucket}#\uffff` });
+    if (!partitions.has(pk)) {
+      const range = counterSortKeyRange(firstBucket, lastBucket);
+      partitions.set(pk, { pk, fromSk: range.from, toSk: range.to });
+    }
   }
   return [...partitions.values()];
 }
@@ -75,6 +84,7 @@ export function partitionsFor(query: AggregateQuery): { pk: string; fromSk: stri
 export function summarize(rows: readonly CounterRow[], query: AggregateQuery): SeriesPoint[] {
   const wanted = query.events ? new Set(query.events) : undefined;
   const points = new Map<string, SeriesPoint>();
+  const sums = new Map<SeriesPoint, bigint>();
   for (const row of rows) {
     if (row.kind !== 'count' || (wanted && !wanted.has(row.event ?? ''))) continue;
     const event = query.groupBy === 'event' ? row.event : undefined;
@@ -82,16 +92,19 @@ export function summarize(rows: readonly CounterRow[], query: AggregateQuery): S
     const id = JSON.stringify([row.bucket, event ?? null, source ?? null]);
     let point = points.get(id);
     if (!point) {
-      point = { bucket: bucketStart(row.bucket), count: 0, sum: 0 };
+      point = { bucket: bucketStart(row.bucket), count: 0, sum: 0, sumExact: '0' };
       if (event !== undefined) point.event = event;
       if (source !== undefined) point.source = source === NO_SOURCE ? null : source;
       points.set(id, point);
     }
     point.count += row.count;
-    point.sum += row.sum;
+    sums.set(point, (sums.get(point) ?? 0n) + row.sumMicros);
   }
   if (query.granularity === 'day' && query.groupBy !== 'source') addUniqueDevices(points, rows, query);
-  for (const point of points.values()) point.sum = roundSum(point.sum);
+  for (const [point, micros] of sums) {
+    point.sum = microsToNumber(micros);
+    point.sumExact = formatMicros(micros);
+  }
   return [...points.values()].sort(
     (a, b) => a.bucket.localeCompare(b.bucket) || (a.event ?? '').localeCompare(b.event ?? '') || String(a.source).localeCompare(String(b.source)),
   );
@@ -115,9 +128,6 @@ function addUniqueDevices(points: Map<string, SeriesPoint>, rows: readonly Count
     if (point) point.uniqueDevices = row.count;
   }
 }
-
-/** Counters hold exact decimals; adding them up here in binary floating point needs a last rounding. */
-export const roundSum = (sum: number): number => Math.round(sum * 1e9) / 1e9;
 
 const bucketStart = (bucket: string) => (bucket.length === 13 ? `${bucket}:00:00.000Z` : `${bucket}T00:00:00.000Z`);
 

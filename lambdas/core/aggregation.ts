@@ -1,10 +1,8 @@
 /**
  * Aggregation math: which counter items an event moves, pre-aggregated per batch, and the split of
- * a batch into record-aligned groups that each fit one transaction.
- *
- * Counter items are laid out so one Query reads a range: hourly counters of one day share a
- * partition (`C#project#H#2024-01-15`), daily counters of one month share one (`C#project#D#2024-01`).
+ * a batch into record-aligned groups that each fit one transaction. Key layouts live in item-keys.ts.
  */
+import { countCounterSortKey, counterPartition, uniqueCounterSortKey, uniqueMarkerKey } from './item-keys.js';
 import { dayBucket, hourBucket } from './timestamps.js';
 
 export type Granularity = 'hour' | 'day';
@@ -17,7 +15,8 @@ export type CountedEvent = {
   readonly eventId: string;
   readonly event: string;
   readonly source?: string;
-  readonly value?: number;
+  /** `value` in micro-units (micro-units.ts): sums stay exact whatever their size. */
+  readonly valueMicros?: bigint;
   readonly deviceId: string;
   readonly timeMs: number;
   /** When the API accepted it, epoch ms: the start of end-to-end freshness. */
@@ -35,7 +34,8 @@ export type CounterDelta = CounterKey & {
   readonly event?: string;
   readonly source?: string;
   count: number;
-  sum: number;
+  /** Sum of `value` in micro-units. */
+  sumMicros: bigint;
 };
 
 /** A unique-device marker: created once per (day, event, device) and once per (day, device). */
@@ -50,19 +50,12 @@ export const NO_SOURCE = '';
 export const bucketOf = (granularity: Granularity, timeMs: number): string =>
   granularity === 'hour' ? hourBucket(timeMs) : dayBucket(timeMs);
 
-/** The partition holding a bucket: a day of hours, or a month of days. */
-export const counterPartition = (projectId: string, granularity: Granularity, bucket: string): string =>
-  granularity === 'hour' ? `C#${projectId}#H#${bucket.slice(0, 10)}` : `C#${projectId}#D#${bucket.slice(0, 7)}`;
-
-const countSortKey = (bucket: string, event: string, source: string) => `${bucket}#C#${JSON.stringify([event, source])}`;
-const uniqueSortKey = (bucket: string, event: string | undefined) =>
-  event === undefined ? `${bucket}#U*` : `${bucket}#U#${JSON.stringify(event)}`;
 
 function countDelta(projectId: string, granularity: Granularity, timeMs: number, event: string, source: string): CounterDelta {
   const bucket = bucketOf(granularity, timeMs);
   return {
     pk: counterPartition(projectId, granularity, bucket),
-    sk: countSortKey(bucket, event, source),
+    sk: countCounterSortKey(bucket, event, source),
     kind: 'count',
     projectId,
     granularity,
@@ -70,7 +63,7 @@ function countDelta(projectId: string, granularity: Granularity, timeMs: number,
     event,
     source,
     count: 0,
-    sum: 0,
+    sumMicros: 0n,
   };
 }
 
@@ -78,13 +71,13 @@ function uniqueDelta(projectId: string, timeMs: number, event: string | undefine
   const bucket = bucketOf('day', timeMs);
   const delta: CounterDelta = {
     pk: counterPartition(projectId, 'day', bucket),
-    sk: uniqueSortKey(bucket, event),
+    sk: uniqueCounterSortKey(bucket, event),
     kind: 'unique',
     projectId,
     granularity: 'day',
     bucket,
     count: 0,
-    sum: 0,
+    sumMicros: 0n,
   };
   return event === undefined ? delta : { ...delta, event };
 }
@@ -111,12 +104,11 @@ export function planCounters(events: readonly CountedEvent[]): BatchPlan {
     for (const granularity of ['hour', 'day'] as const) {
       const counter = merge(countDelta(e.projectId, granularity, e.timeMs, e.event, source));
       counter.count += 1;
-      counter.sum += e.value ?? 0;
+      counter.sumMicros += e.valueMicros ?? 0n;
     }
     const day = dayBucket(e.timeMs);
     for (const event of [e.event, undefined]) {
-      const pk = `M#${e.projectId}#${day}`;
-      const sk = JSON.stringify(event === undefined ? [e.deviceId] : [event, e.deviceId]);
+      const { pk, sk } = uniqueMarkerKey(e.projectId, day, e.deviceId, event);
       const id = `${pk}\u0000${sk}`;
       if (!markers.has(id)) {
         markers.set(id, { pk, sk, ownerEventId: e.eventId, counter: merge(uniqueDelta(e.projectId, e.timeMs, event)) });
@@ -127,38 +119,39 @@ export function planCounters(events: readonly CountedEvent[]): BatchPlan {
 }
 
 /**
- * Splits a batch, in stream order, into consecutive groups whose counter updates fit in one
- * transaction next to the checkpoint update. Each group's transaction advances the checkpoint to
- * its last record, so a crash between two groups leaves a checkpoint that says exactly what was applied.
+ * Splits a batch, in stream order, into consecutive groups whose writes fit in one transaction next
+ * to the high-water mark. `itemsOf` names the items one entry writes (the same name for the same item).
+ * Each group's transaction advances the mark to its last record, so a crash between two groups
+ * leaves a mark that says exactly what was applied.
  */
-export function groupForTransactions(events: readonly CountedEvent[], maxCounterItems: number): CountedEvent[][] {
-  const groups: CountedEvent[][] = [];
-  let current: CountedEvent[] = [];
-  let counterIds = new Set<string>();
-  for (const event of events) {
-    const ids = counterIdsOf(event);
-    if (current.length > 0 && counterIds.size + ids.filter((id) => !counterIds.has(id)).length > maxCounterItems) {
+export function groupForTransactions<T>(entries: readonly T[], itemsOf: (entry: T) => readonly string[], maxItems: number): T[][] {
+  const groups: T[][] = [];
+  let current: T[] = [];
+  let items = new Set<string>();
+  for (const entry of entries) {
+    const ids = itemsOf(entry);
+    if (current.length > 0 && items.size + ids.filter((id) => !items.has(id)).length > maxItems) {
       groups.push(current);
       current = [];
-      counterIds = new Set();
+      items = new Set();
     }
-    current.push(event);
-    for (const id of ids) counterIds.add(id);
+    current.push(entry);
+    for (const id of ids) items.add(id);
   }
   if (current.length > 0) groups.push(current);
   return groups;
 }
 
 /** The counter items one event moves: hourly and daily count, unique devices of its event and of the day. */
-function counterIdsOf(e: CountedEvent): string[] {
+export function counterIdsOf(e: CountedEvent): string[] {
   const source = e.source ?? NO_SOURCE;
   const day = bucketOf('day', e.timeMs);
   const hour = bucketOf('hour', e.timeMs);
   return [
-    countSortKey(hour, e.event, source),
-    countSortKey(day, e.event, source),
-    uniqueSortKey(day, e.event),
-    uniqueSortKey(day, undefined),
+    countCounterSortKey(hour, e.event, source),
+    countCounterSortKey(day, e.event, source),
+    uniqueCounterSortKey(day, e.event),
+    uniqueCounterSortKey(day, undefined),
   ].map((sk) => `${e.projectId}\u0000${sk}`);
 }
 

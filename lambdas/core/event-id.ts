@@ -8,8 +8,10 @@ import type { NormalizedEvent } from './types.js';
  */
 const IdentityFields = ['event', 'deviceId', 'userId', 'sessionId', 'source', 'value', 'originalTimestamp'] as const;
 
+type IdentityField = (typeof IdentityFields)[number];
+
 /** The identity fields as JSON members, without braces: the head of the event's own JSON too. */
-export function identityMembers(event: Pick<NormalizedEvent, (typeof IdentityFields)[number]>): string {
+export function identityMembers(event: { readonly [F in IdentityField]?: NormalizedEvent[F] | undefined }): string {
   let out = '';
   for (const field of IdentityFields) {
     const value = event[field];
@@ -25,6 +27,23 @@ export function identityMembers(event: Pick<NormalizedEvent, (typeof IdentityFie
 export function deriveEventId(identityMembers: string, propertiesJson: string): string {
   return `h-${sha256Hex(`${identityMembers}\n${propertiesJson}`).slice(0, 40)}`;
 }
+
+/**
+ * The content of an event as its client sent it: identity members (with the client's own time
+ * only) and properties. Two copies of one event have the same fingerprint; the same id with
+ * different content does not, which the processor reports as a `conflict`.
+ */
+export function eventFingerprint(identityMembers: string, propertiesJson: string): string {
+  return sha256Hex(`fingerprint\n${identityMembers}\n${propertiesJson}`).slice(0, 40);
+}
+
+/** The id of the row at `index` of a request sent with `Idempotency-Key: key`. */
+export function idempotentEventId(key: string, index: number): string {
+  return `k-${sha256Hex(`${key}\n${index}`).slice(0, 40)}`;
+}
+
+/** What an `Idempotency-Key` may be: 1 to 255 printable ASCII characters (as payment APIs take). */
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
 /** One-shot hashing: several times cheaper than `createHash` for the short inputs hashed per event. */
 export const sha256Hex = (text: string): string => hash('sha256', text, 'hex');

@@ -37,6 +37,16 @@ export const joinKey = (...parts: readonly string[]): string => parts.join(SEPAR
 /** EventsTable: one item per stored event; every conditional put (exactly once) is made on it. Get by id. */
 export const eventItemKey = (projectId: string, eventId: string) => ({ pk: joinKey(projectId, keyPart(eventId)) });
 
+/**
+ * EventsTable, index `byDay`: a project's events of one UTC day (`day` is `YYYY-MM-DD`), newest
+ * first by corrected time (an ISO time, so text order is time order), the id breaking ties.
+ */
+export const eventListPartition = (projectId: string, day: string): string => joinKey(projectId, day);
+export const eventListKey = (projectId: string, day: string, timestamp: string, eventId: string) => ({
+  listPk: eventListPartition(projectId, day),
+  listSk: joinKey(timestamp, keyPart(eventId)),
+});
+
 /** StateTable: a device's live state (last seen, current session). Get by device. */
 export const deviceStateKey = (projectId: string, deviceId: string) => ({
   pk: joinKey('DEVICE', projectId, keyPart(deviceId)),
@@ -54,6 +64,51 @@ export const sessionLockKey = (projectId: string, deviceId: string, sessionId: s
 
 /** StateTable: rejected rows of a project's day, newest first by receive time. Query by day. */
 export const rejectionPartition = (projectId: string, day: string): string => joinKey('REJ', projectId, day);
+/**
+ * One rejected row: its receive time (ISO), the request id (from API Gateway or Lambda, never from
+ * the client, but a key part all the same) and its index in the request; a conflict found by the
+ * processor has no request, and takes its event id instead.
+ */
+export const rejectionItemKey = (projectId: string, day: string, receivedAt: string, requestId: string, row: string) => ({
+  pk: rejectionPartition(projectId, day),
+  sk: joinKey(receivedAt, keyPart(requestId), keyPart(row)),
+});
 
 /** KeysTable: a project key, by the SHA-256 of the key. Get by hash. */
 export const apiKeyItemKey = (keyHash: string) => ({ pk: joinKey('KEY', keyHash) });
+
+/**
+ * AggregatesTable: the partition holding a counter bucket, a day of hours or a month of days, so one
+ * Query reads a range. Buckets are ISO prefixes (`2024-01-15T10`, `2024-01-15`).
+ */
+export const counterPartition = (projectId: string, granularity: 'hour' | 'day', bucket: string): string =>
+  granularity === 'hour' ? joinKey('C', projectId, 'H', bucket.slice(0, 10)) : joinKey('C', projectId, 'D', bucket.slice(0, 7));
+
+/** AggregatesTable: count and sum of one event from one source in one bucket (raw event and source are attributes). */
+export const countCounterSortKey = (bucket: string, event: string, source: string): string =>
+  joinKey(bucket, 'C', keyPart(event), keyPart(source));
+
+/** AggregatesTable: unique devices of one event in one day, or of every event when `event` is undefined. */
+export const uniqueCounterSortKey = (bucket: string, event: string | undefined): string =>
+  event === undefined ? joinKey(bucket, 'U*') : joinKey(bucket, 'U', keyPart(event));
+
+/** Every counter sort key of a bucket range starts with a bucket: `[from, to]` in a Query reads them all. */
+export const counterSortKeyRange = (firstBucket: string, lastBucket: string) => ({ from: `${firstBucket}${SEPARATOR}`, to: `${lastBucket}${SEPARATOR}\uffff` });
+
+/**
+ * AggregatesTable: a unique-device marker, created once per (day, event, device) (`E#`) and once per
+ * (day, device) over all events (`A#`); its creation is what moves a unique counter.
+ */
+export const uniqueMarkerKey = (projectId: string, day: string, deviceId: string, event: string | undefined) => ({
+  pk: joinKey('M', projectId, day),
+  sk: event === undefined ? joinKey('A', keyPart(deviceId)) : joinKey('E', keyPart(event), keyPart(deviceId)),
+});
+
+/**
+ * AggregatesTable: a stream shard's high-water mark, the last sequence number whose counters are
+ * committed. Shard ids and stream ARNs come from Lambda, never from a client, but are encoded all the same.
+ */
+export const streamMarkKey = (streamArn: string, shardId: string) => ({ pk: 'MARK', sk: joinKey(keyPart(streamArn), keyPart(shardId)) });
+
+/** AggregatesTable: a stream record that could not be applied, kept whole for replay. Query the partition to list them. */
+export const quarantineKey = (shardId: string, sequenceNumber: string) => ({ pk: 'QUARANTINE', sk: joinKey(keyPart(shardId), sequenceNumber) });

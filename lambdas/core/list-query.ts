@@ -1,14 +1,17 @@
-/** Parameters of the listing endpoints (`/v1/events`, `/v1/rejections`): time range, limit, cursor. */
+/**
+ * Parameters of the listing endpoints (`/v1/events`, `/v1/rejections`): time range, limit, and the
+ * cursor as sent (opened and checked by `openCursor` against the project and filters).
+ */
 import { BadRequestError } from './errors.js';
 import { parseTimestamp } from './timestamps.js';
 
-export type ListQuery<C> = { readonly fromMs: number; readonly toMs: number; readonly limit: number; readonly cursor?: C };
+export type ListQuery = { readonly fromMs: number; readonly toMs: number; readonly limit: number; readonly cursor?: string };
 
 export const DEFAULT_LIST_LIMIT = 100;
 export const MAX_LIST_LIMIT = 1000;
 const MAX_LIST_RANGE_DAYS = 31;
 
-export function parseListQuery<C>(params: Readonly<Record<string, string | undefined>>, nowMs: number): ListQuery<C> {
+export function parseListQuery(params: Readonly<Record<string, string | undefined>>, nowMs: number): ListQuery {
   const time = (name: 'from' | 'to', fallback: number) => {
     const raw = params[name];
     if (!raw) return fallback;
@@ -26,19 +29,5 @@ export function parseListQuery<C>(params: Readonly<Record<string, string | undef
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
     throw new BadRequestError(`\`limit\` must be an integer from 1 to ${MAX_LIST_LIMIT}.`, 'invalid_parameter');
   }
-  const cursor = params.cursor === undefined ? undefined : decodeCursor<C>(params.cursor);
-  return { fromMs, toMs, limit, ...(cursor === undefined ? {} : { cursor }) };
-}
-
-/** Cursors are opaque to clients: base64url JSON. */
-export const encodeCursor = (cursor: unknown): string => Buffer.from(JSON.stringify(cursor)).toString('base64url');
-
-function decodeCursor<C>(raw: string): C {
-  try {
-    const value = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
-    if (value === null || typeof value !== 'object' || typeof value.day !== 'string') throw new Error('shape');
-    return value as C;
-  } catch {
-    throw new BadRequestError('`cursor` is not one this API returned.', 'invalid_parameter');
-  }
+  return { fromMs, toMs, limit, ...(params.cursor === undefined ? {} : { cursor: params.cursor }) };
 }

@@ -2,11 +2,13 @@
  * Turns one row of whatever schema a client sent into a `NormalizedEvent`, or a rejection that
  * says why. Never throws: a bad row must not fail the rows beside it.
  */
-import { deriveEventId, identityMembers } from './event-id.js';
+import { Limits } from '../../resources/limits.js';
+import { deriveEventId, eventFingerprint, identityMembers, idempotentEventId } from './event-id.js';
 import { jsonString, plainJson, stableJson } from './stable-json.js';
 import { isCanonicalIso, parseTimestamp, toIso } from './timestamps.js';
 import type { IngestMode, Json, JsonObject, NormalizedEvent, Rejection } from './types.js';
 import { RejectionReason } from './types.js';
+import { checkValue } from './value.js';
 
 export type NormalizeContext = {
   readonly mode: IngestMode;
@@ -20,6 +22,8 @@ export type NormalizeContext = {
   readonly maxEventBytes: number;
   /** The request's User-Agent, kept in `context.userAgent` when the row carries none. */
   readonly userAgent?: string;
+  /** The request's `Idempotency-Key` header: rows without an id take theirs from it and their index. */
+  readonly idempotencyKey?: string;
 };
 
 export type NormalizeResult =
@@ -43,7 +47,9 @@ export const FieldAliases = {
     '__timestamp',
     'originalTimestamp',
   ],
-  eventId: ['eventId', 'event_id', 'messageId', 'insertId', 'insert_id', '$insert_id', 'uuid', 'id'],
+  // Never a generic `id` or `uuid`: those name products and orders, and two purchases of one product
+  // would be taken for one event. They stay in `properties`.
+  eventId: ['eventId', 'event_id', 'messageId', 'insertId', 'insert_id', '$insert_id'],
   sessionId: ['sessionId', 'session_id', '$session_id'],
   properties: ['properties', 'params', 'event_properties'],
 } as const;
@@ -56,7 +62,8 @@ const UnsupportedSegmentTypes = new Set(['alias', 'group']);
 /** Envelope keys that are neither canonical fields nor properties. */
 const EnvelopeKeys = new Set(['payload', 'context', 'sentAt', 'sent_at', 'integrations', 'receivedAt', 'writeKey']);
 
-const MAX_NAME = 256;
+/** Read with the `u` flag, a surrogate pair is one code point: only a lone surrogate is matched. */
+const LONE_SURROGATE = /\p{Cs}/u;
 const NUMERIC = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 const TEXT_FIELDS = ['event', 'deviceId', 'userId', 'sessionId', 'source', 'eventId'] as const;
 const REQUIRED_FIELDS: ReadonlySet<string> = new Set(['event', 'deviceId']);
@@ -83,16 +90,23 @@ function canonicalFields(candidate: Record<string, unknown>): Checked {
     if (typeof value !== 'string') return fail(field, 'must be a string');
     const name = value.trim();
     if (name === '') return fail(field, 'must not be empty');
-    if (name.length > MAX_NAME) return fail(field, `must be at most ${MAX_NAME} characters`);
+    // A lone surrogate has no UTF-8 form: it could be neither a key nor a message body.
+    if (LONE_SURROGATE.test(name)) return fail(field, 'must be well-formed Unicode (a lone surrogate is not)');
+    // Measured as it is written into keys and JSON, so every key derived from it fits DynamoDB's limits.
+    // (A UTF-16 unit takes at most 6 bytes escaped, so short strings need no measuring.)
+    if (name.length > Limits.maxKeyFieldBytes / 6) {
+      const bytes = Buffer.byteLength(jsonString(name)) - 2;
+      if (bytes > Limits.maxKeyFieldBytes) return fail(field, `must be at most ${Limits.maxKeyFieldBytes} bytes of UTF-8 after JSON escaping (maxKeyFieldBytes); got ${bytes}`);
+    }
     candidate[field] = name;
   }
   let value: unknown = candidate.value ?? undefined;
   if (typeof value === 'string' && NUMERIC.test(value.trim())) value = Number(value);
   if (value !== undefined) {
     if (typeof value !== 'number') return fail('value', 'must be a number');
-    if (!Number.isFinite(value)) return fail('value', 'must be a finite number');
-    // DynamoDB numbers span ±1e125 with 38 significant digits; a value outside could never be stored.
-    if (value !== 0 && !(Math.abs(value) < 1e125 && Math.abs(value) > 1e-125)) return fail('value', 'must be 0 or between 1e-125 and 1e125 in magnitude');
+    const checked = checkValue(value);
+    if (!checked.ok) return { ok: false, error: checked.error };
+    value = checked.value;
   }
   candidate.value = value;
   if (!isObject(candidate.properties)) return fail('properties', 'must be an object');
@@ -160,17 +174,33 @@ function normalizeObject(row: unknown, index: number, ctx: NormalizeContext): No
   // Each piece is serialized once and serves both a derived id's hash and the event's own JSON,
   // which is what gets measured against the size limit and reused for packing.
   const identity = identityMembers(event);
-  // Only a derived id needs the properties' keys in canonical order.
-  const propertiesJson = fields.eventId === undefined ? stableJson(event.properties) : plainJson(event.properties);
-  event.eventId = fields.eventId ?? deriveEventId(identity, propertiesJson);
+  // Keys in canonical order: the fingerprint (and a derived id) must not depend on key order.
+  const propertiesJson = stableJson(event.properties);
+  event.eventId = fields.eventId ?? idForRowWithoutId(identity, propertiesJson, index, ctx);
+  // A row without a time of its own has the receive time as `originalTimestamp`: that must not make
+  // a resend's content differ from the first copy's.
+  event.fingerprint = eventFingerprint(
+    candidate.timestamp === undefined ? identityMembers({ ...event, originalTimestamp: undefined }) : identity,
+    propertiesJson,
+  );
   const json =
     `{"eventId":${jsonString(event.eventId)},${identity},"timestamp":"${event.timestamp}","receivedAt":"${event.receivedAt}",` +
-    `${context ? `"context":${plainJson(context)},` : ''}"properties":${propertiesJson}}`;
+    `"fingerprint":"${event.fingerprint}",${context ? `"context":${plainJson(context)},` : ''}"properties":${propertiesJson}}`;
   const bytes = Buffer.byteLength(json);
   if (bytes > ctx.maxEventBytes) {
     return reject(index, RejectionReason.tooLarge, `event is ${bytes} bytes; the limit is ${ctx.maxEventBytes} (maxEventBytes)`);
   }
   return { ok: true, event, json, bytes, clamped: time.clamped };
+}
+
+/**
+ * With an `Idempotency-Key`, a row's id is the key and its index, so a retried request stores
+ * nothing twice. Without one, a hash of its content and the client's time; a row with no time of
+ * its own has the receive time there, so each resend of it is a new event (docs/reliability.md,
+ * "Event identity").
+ */
+function idForRowWithoutId(identity: string, propertiesJson: string, index: number, ctx: NormalizeContext): string {
+  return ctx.idempotencyKey === undefined ? deriveEventId(identity, propertiesJson) : idempotentEventId(ctx.idempotencyKey, index);
 }
 
 /** Segment's clock-skew correction, then the clamp of far-future times to receive time. */
@@ -185,7 +215,9 @@ function correctTime(originalMs: number, sentAtMs: number | undefined, ctx: Norm
 }
 
 type Candidate = { fields: Record<string, unknown>; timestamp: unknown };
-type Resolved = Partial<Record<CanonicalField, Json>>;
+/** A canonical field as found: its value and the key of `object` it was read from. */
+type Found = { readonly value: Json; readonly key: string; readonly object: JsonObject };
+type Resolved = Partial<Record<CanonicalField, Found>>;
 
 /** alias → canonical field; one pass over a row's keys finds every field. */
 const AliasIndex = new Map<string, CanonicalField>();
@@ -194,7 +226,7 @@ for (const [field, aliases] of Object.entries(FieldAliases) as [CanonicalField, 
 }
 const DEVICE_ID_PATH_RANK = FieldAliases.deviceId.indexOf('context.device.id');
 
-/** The value of each canonical field in `object`, by its most preferred alias present (not null or ''). */
+/** Each canonical field in `object`, by its most preferred alias present (not null or ''). */
 function resolveAliases(object: JsonObject): Resolved {
   const resolved: Resolved = {};
   for (const key in object) {
@@ -202,13 +234,25 @@ function resolveAliases(object: JsonObject): Resolved {
     const field = AliasIndex.get(key);
     if (field === undefined || !present(object[key])) continue;
     // Most rows use one alias per field; preference is only looked up when a field shows up twice.
-    resolved[field] = resolved[field] === undefined ? object[key] : object[FieldAliases[field][bestRank(object, field)]!];
+    const chosen = resolved[field] === undefined ? key : FieldAliases[field][bestRank(object, field)]!;
+    resolved[field] = { value: object[chosen]!, key: chosen, object };
   }
   const deviceId = dig(object, ['context', 'device', 'id']);
   if (present(deviceId) && (resolved.deviceId === undefined || DEVICE_ID_PATH_RANK < bestRank(object, 'deviceId'))) {
-    resolved.deviceId = deviceId;
+    // `context` is an envelope key: nothing of it is copied into properties either way.
+    resolved.deviceId = { value: deviceId, key: 'context', object };
   }
   return resolved;
+}
+
+/** The keys of `object` that a canonical field was read from: every other key stays in properties. */
+function chosenKeys(resolved: Resolved, object: JsonObject): Set<string> {
+  const keys = new Set<string>();
+  for (const field in resolved) {
+    const found = resolved[field as CanonicalField]!;
+    if (found.object === object) keys.add(found.key);
+  }
+  return keys;
 }
 
 const present = (value: Json | undefined): value is Json => value !== undefined && value !== null && value !== '';
@@ -230,16 +274,16 @@ function fromNativeRow(row: JsonObject): Candidate {
   const top = resolveAliases(row);
   const found = payload ? preferFirst(top, resolveAliases(payload)) : top;
   const fields = {
-    event: found.event,
-    deviceId: found.deviceId ?? found.userId ?? found.source,
-    userId: found.userId,
-    sessionId: found.sessionId,
-    source: found.source,
-    eventId: found.eventId,
-    value: found.value,
-    properties: propertiesOf(row, payload, found.properties),
+    event: found.event?.value,
+    deviceId: (found.deviceId ?? found.userId ?? found.source)?.value,
+    userId: found.userId?.value,
+    sessionId: found.sessionId?.value,
+    source: found.source?.value,
+    eventId: found.eventId?.value,
+    value: found.value?.value,
+    properties: propertiesOf(row, payload, found),
   };
-  return { fields, timestamp: nullToUndefined(found.timestamp) };
+  return { fields, timestamp: nullToUndefined(found.timestamp?.value) };
 }
 
 function fromSegmentMessage(row: JsonObject, type: string): Candidate {
@@ -253,36 +297,38 @@ function fromSegmentMessage(row: JsonObject, type: string): Candidate {
   const inProperties = resolveAliases(declared);
   const fields = {
     event: type === 'track' ? row.event : type,
-    deviceId: top.deviceId ?? top.userId,
-    userId: top.userId,
-    sessionId: top.sessionId ?? inProperties.sessionId,
-    source: top.source,
-    eventId: top.eventId,
-    value: inProperties.value,
+    deviceId: (top.deviceId ?? top.userId)?.value,
+    userId: top.userId?.value,
+    sessionId: (top.sessionId ?? inProperties.sessionId)?.value,
+    source: top.source?.value,
+    eventId: top.eventId?.value,
+    value: inProperties.value?.value,
     properties,
   };
   return { fields, timestamp: nullToUndefined(row.timestamp ?? row.originalTimestamp) };
 }
 
 /**
- * Properties are the declared properties object, plus the rest of a nested `payload`, plus any
- * top-level keys that are not canonical fields: a row's data is never silently dropped.
+ * Properties are the declared properties object, plus the rest of a nested `payload`, plus every
+ * top-level key that no canonical field was read from (an alias that lost to a preferred one, such
+ * as `price` beside `quantity`, included): a row's data is never silently dropped.
  */
-function propertiesOf(row: JsonObject, payload: JsonObject | undefined, declared: Json | undefined): unknown {
+function propertiesOf(row: JsonObject, payload: JsonObject | undefined, found: Resolved): unknown {
+  const declared = found.properties?.value;
   if (declared !== undefined && declared !== null && !isObject(declared)) return declared;
   const properties: JsonObject = {};
-  const extraKeys = copyExtraKeys(row, properties) + (payload ? copyExtraKeys(payload, properties) : 0);
+  const extraKeys = copyExtraKeys(row, properties, chosenKeys(found, row)) + (payload ? copyExtraKeys(payload, properties, chosenKeys(found, payload)) : 0);
   // The common case has nothing to merge: keep the declared object rather than copy it.
   if (extraKeys === 0 && declared) return declared;
   if (declared) for (const key in declared) if (Object.hasOwn(declared, key)) define(properties, key, declared[key]!);
   return properties;
 }
 
-/** Copies the keys of `object` that are neither canonical fields nor envelope keys; returns how many. */
-function copyExtraKeys(object: JsonObject, into: JsonObject): number {
+/** Copies the keys of `object` that are neither a chosen canonical field nor an envelope key; returns how many. */
+function copyExtraKeys(object: JsonObject, into: JsonObject, chosen: ReadonlySet<string>): number {
   let copied = 0;
   for (const key in object) {
-    if (Object.hasOwn(object, key) && !AliasIndex.has(key) && !EnvelopeKeys.has(key)) {
+    if (Object.hasOwn(object, key) && !chosen.has(key) && !EnvelopeKeys.has(key)) {
       define(into, key, object[key]!);
       copied++;
     }

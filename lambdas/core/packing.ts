@@ -4,6 +4,8 @@
  * a resent request within SQS's 5-minute window is dropped by SQS itself.
  */
 import { sha256Hex } from './event-id.js';
+import { joinKey, keyPart } from './item-keys.js';
+import { escapeForSqs } from './sqs-text.js';
 import type { NormalizedEvent } from './types.js';
 
 export type EventMessageBody = {
@@ -26,9 +28,10 @@ export type AcceptedRow = { readonly index: number; readonly event: NormalizedEv
 /** SQS allows 128 characters of alphanumerics and ASCII punctuation in a group id. */
 const GROUP_ID_SAFE = /^[\x21-\x7e]{1,128}$/;
 
+/** One group per device of a project; the device is a key part, so no device id can name another project's group. */
 export function messageGroupId(projectId: string, deviceId: string): string {
-  const plain = `${projectId}#${deviceId}`;
-  return GROUP_ID_SAFE.test(plain) ? plain : `${projectId}#h:${sha256Hex(deviceId).slice(0, 48)}`;
+  const plain = joinKey(projectId, keyPart(deviceId));
+  return GROUP_ID_SAFE.test(plain) ? plain : joinKey(projectId, `~${sha256Hex(deviceId).slice(0, 48)}`);
 }
 
 export function packMessages(projectId: string, rows: readonly AcceptedRow[], maxMessageBytes: number): QueueMessage[] {
@@ -40,7 +43,7 @@ export function packMessages(projectId: string, rows: readonly AcceptedRow[], ma
   }
   const messages: QueueMessage[] = [];
   for (const [deviceId, deviceRows] of byDevice) {
-    const head = `{"projectId":${JSON.stringify(projectId)},"deviceId":${JSON.stringify(deviceId)},"events":[`;
+    const head = escapeForSqs(`{"projectId":${JSON.stringify(projectId)},"deviceId":${JSON.stringify(deviceId)},"events":[`);
     const overhead = Buffer.byteLength(head) + 2;
     let parts: string[] = [];
     let indexes: number[] = [];
@@ -60,8 +63,9 @@ export function packMessages(projectId: string, rows: readonly AcceptedRow[], ma
       size = overhead;
     };
     for (const row of deviceRows) {
-      const json = row.json ?? JSON.stringify(row.event);
-      const bytes = (row.bytes ?? Buffer.byteLength(json)) + 1;
+      const given = row.json ?? JSON.stringify(row.event);
+      const json = escapeForSqs(given);
+      const bytes = (json === given && row.bytes !== undefined ? row.bytes : Buffer.byteLength(json)) + 1;
       if (size + bytes > maxMessageBytes) flush();
       parts.push(json);
       indexes.push(row.index);

@@ -15,9 +15,17 @@ export function sessionIdFor(projectId: string, deviceId: string, eventTimeMs: n
   return `s-${sha256Hex(`${projectId}\u0000${deviceId}\u0000${bucket}`).slice(0, 32)}`;
 }
 
-/** The one `session_start` a session may have; its id is derived from the session, so it is stored once. */
-export const sessionStartEventId = (sessionId: string): string => `session_start-${sessionId}`;
-export const SESSION_START = 'session_start';
+/**
+ * The one synthetic start a session may have; its id is derived from the device and the session
+ * (client session ids are scoped by device), so it is stored once.
+ */
+export const sessionStartEventId = (deviceId: string, sessionId: string): string =>
+  `session_start-${sha256Hex(`${deviceId}\u0000${sessionId}`).slice(0, 32)}`;
+/**
+ * The synthetic start's name. Reserved-looking (`$`, as Mixpanel and PostHog name their own events)
+ * so it is never counted with a `session_start` a client sends (Firebase and Amplitude send one).
+ */
+export const SYNTHETIC_SESSION_START = '$session_start';
 
 /** Live events move a device's live state; historical ones (older than the live window) never do. */
 export const isLive = (eventTimeMs: number, nowMs: number, liveWindowMs: number): boolean =>
@@ -39,18 +47,23 @@ export function firstEventPerSession(events: readonly StoredEvent[]): StoredEven
   return [...first.values()];
 }
 
-/** The `session_start` of the session that `first` opens, stamped 1 ms before it. */
-export function sessionStartFor(first: StoredEvent): StoredEvent {
+/**
+ * The synthetic start of the session that `first` opens, stamped at `max(first - 1 ms, bucket start)`:
+ * 1 ms before it, but never in an earlier session bucket, or counter hour or day, than its first event.
+ */
+export function sessionStartFor(first: StoredEvent, sessionLengthMs: number): StoredEvent {
+  const firstMs = Date.parse(first.timestamp);
+  const startMs = Math.max(firstMs - 1, sessionBucket(firstMs, sessionLengthMs) * sessionLengthMs, firstMs - (firstMs % 3_600_000));
   const start: StoredEvent = {
     projectId: first.projectId,
-    eventId: sessionStartEventId(first.sessionId),
-    event: SESSION_START,
+    eventId: sessionStartEventId(first.deviceId, first.sessionId),
+    event: SYNTHETIC_SESSION_START,
     deviceId: first.deviceId,
     sessionId: first.sessionId,
-    timestamp: new Date(Date.parse(first.timestamp) - 1).toISOString(),
-    originalTimestamp: new Date(Date.parse(first.originalTimestamp) - 1).toISOString(),
+    timestamp: new Date(startMs).toISOString(),
+    originalTimestamp: new Date(Date.parse(first.originalTimestamp) - (firstMs - startMs)).toISOString(),
     receivedAt: first.receivedAt,
-    properties: { firstEventId: first.eventId },
+    properties: { firstEventId: first.eventId, synthetic: true },
   };
   if (first.userId !== undefined) start.userId = first.userId;
   if (first.source !== undefined) start.source = first.source;

@@ -10,6 +10,8 @@ export const RejectionReason = {
   tooLarge: 'too_large',
   unsupported: 'unsupported',
   internal: 'internal',
+  /** An event whose id was already stored with different content: kept for audit, never stored over the first. */
+  conflict: 'conflict',
 } as const;
 export type RejectionReason = (typeof RejectionReason)[keyof typeof RejectionReason];
 
@@ -36,6 +38,12 @@ export type NormalizedEvent = {
   receivedAt: string;
   properties: JsonObject;
   context?: JsonObject;
+  /**
+   * SHA-256 of the event's content as the client sent it (`eventFingerprint`): the same for every
+   * resend of one event whatever its `sentAt`, receive time or skew correction, different when the
+   * same id carries other content. Absent on events the pipeline makes itself (`session_start`).
+   */
+  fingerprint?: string;
 };
 
 /** An event as stored by the processor: normalized plus session and enrichment. */

@@ -8,7 +8,8 @@ import { createClients, type AwsClients } from '../adapters/clients.js';
 import { SqsEventQueue } from '../adapters/event-queue.js';
 import { DynamoKeyStore, type KeyStore } from '../adapters/key-store.js';
 import { DynamoStateStore } from '../adapters/state-store.js';
-import { NotFoundError, TooManyRequestsError } from '../core/errors.js';
+import { BadRequestError, NotFoundError, TooManyRequestsError } from '../core/errors.js';
+import { IDEMPOTENCY_KEY_PATTERN } from '../core/event-id.js';
 import { decodeBody, parseIngestBody } from '../core/request-body.js';
 import type { IngestMode, Rejection } from '../core/types.js';
 import { authenticate, handleHttp, headersOf, json } from '../http/api.js';
@@ -48,6 +49,10 @@ export function createIngestHandler(dependencies: () => IngestHandlerDependencie
         limits,
       );
       const body = parseIngestBody(bytes, mode, limits);
+      const idempotencyKey = headers['idempotency-key'];
+      if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
+        throw new BadRequestError('`Idempotency-Key` must be 1 to 255 printable ASCII characters.', 'invalid_idempotency_key');
+      }
       const result = await ingestRows(
         {
           projectId: project.projectId,
@@ -58,6 +63,7 @@ export function createIngestHandler(dependencies: () => IngestHandlerDependencie
           validateOnly: event.queryStringParameters?.validate === 'true',
           ...(body.sentAt === undefined ? {} : { sentAt: body.sentAt }),
           ...(headers['user-agent'] ? { userAgent: headers['user-agent'] } : {}),
+          ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
         },
         deps,
       );

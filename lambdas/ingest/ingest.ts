@@ -19,6 +19,8 @@ export type IngestRequest = {
   readonly sentAt?: number;
   readonly receivedAt: number;
   readonly userAgent?: string;
+  /** The `Idempotency-Key` header, already checked with `IDEMPOTENCY_KEY_PATTERN`. */
+  readonly idempotencyKey?: string;
   /** `?validate=true`: answer the same shape, enqueue nothing. */
   readonly validateOnly: boolean;
 };
@@ -47,6 +49,7 @@ export async function ingestRows(request: IngestRequest, deps: IngestDependencie
     maxEventBytes: Limits.maxEventBytes,
     ...(request.sentAt === undefined ? {} : { sentAt: request.sentAt }),
     ...(request.userAgent === undefined ? {} : { userAgent: request.userAgent }),
+    ...(request.idempotencyKey === undefined ? {} : { idempotencyKey: request.idempotencyKey }),
   };
   request.rows.forEach((row, index) => {
     const result = normalizeRow(row, index, context);
@@ -60,9 +63,16 @@ export async function ingestRows(request: IngestRequest, deps: IngestDependencie
 
   if (!request.validateOnly && accepted.length > 0) {
     const { unsent } = await deps.queue.send(packMessages(request.projectId, accepted, EventsQueue.maxMessageBytes));
-    const unsentRows = new Set(unsent.flatMap((message) => message.rowIndexes));
-    for (const index of unsentRows) {
-      rejected.push({ index, reason: RejectionReason.internal, error: 'could not be queued; resend this row', retryable: true });
+    const unsentRows = new Set<number>();
+    for (const { message, retryable, error } of unsent) {
+      for (const index of message.rowIndexes) {
+        unsentRows.add(index);
+        rejected.push(
+          retryable
+            ? { index, reason: RejectionReason.internal, error: 'could not be queued; resend this row', retryable: true }
+            : { index, reason: RejectionReason.internal, error: `the queue refused this row (${error.slice(0, 200)}); resending it will not help`, retryable: false },
+        );
+      }
     }
     if (unsentRows.size > 0) accepted.splice(0, accepted.length, ...accepted.filter((row) => !unsentRows.has(row.index)));
   }

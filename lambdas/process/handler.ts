@@ -1,47 +1,58 @@
 /**
  * SQS FIFO consumer. Each record is one device's message; a failure fails only the rest of its
- * message group (`skipGroupOnError`), other devices go on, and SQS moves a message that keeps
- * failing to the DLQ after maxReceiveCount.
+ * message group, other devices go on side by side (fifo-batch.ts), and SQS moves a message that
+ * keeps failing to the DLQ after maxReceiveCount. Throttling is retried here while time remains
+ * (core/back-pressure.ts); when too little time remains, the messages not yet started are reported
+ * as failures untouched, so a slow invocation never times out with all of them in flight.
  */
-import {
-  SqsFifoPartialProcessorAsync,
-  processPartialResponse,
-} from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { Limits } from '../../resources/index.js';
 import { configFromEnv, required, type TidemarkConfig } from '../config.js';
 import { createClients, type AwsClients } from '../adapters/clients.js';
 import { DynamoEventStore } from '../adapters/event-store.js';
 import { DynamoStateStore } from '../adapters/state-store.js';
+import { DynamoStoredCopies } from '../adapters/stored-copies.js';
+import { withBackPressure } from '../core/back-pressure.js';
 import { parseMessageBody } from '../core/packing.js';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logger, metrics } from '../observability.js';
+import { processFifoBatch } from './fifo-batch.js';
 import { processMessage, type ProcessDependencies } from './process.js';
 
 /** A session lock outlives the session by a day; the deterministic `session_start` id covers anything later. */
 const SESSION_LOCK_TTL_MS = Limits.sessionLengthMs + 86_400_000;
 const DEVICE_STATE_TTL_MS = 90 * 86_400_000;
+/**
+ * Time a message may need: a 256 KB message is a few hundred conditional writes, 32 in flight. With
+ * less left, the invocation stops taking messages rather than be killed by its timeout mid-way.
+ */
+export const MESSAGE_TIME_RESERVE_MS = 8_000;
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export function createProcessHandler(dependencies: () => ProcessDependencies) {
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     const deps = dependencies();
-    const processor = new SqsFifoPartialProcessorAsync();
+    const clock = { remainingMs: () => context.getRemainingTimeInMillis(), sleep };
     const recordHandler = async (record: SQSRecord) => {
       const message = parseMessageBody(record.body);
-      const { ingestLagMs, ...outcome } = await processMessage(message, deps);
+      const { ingestLagMs, ...outcome } = await withBackPressure(() => processMessage(message, deps), MESSAGE_TIME_RESERVE_MS, clock);
       logger.info('processed message', { projectId: message.projectId, messageId: record.messageId, ...outcome });
       metrics.addMetric('EventsStored', MetricUnit.Count, outcome.stored);
       metrics.addMetric('Duplicates', MetricUnit.Count, outcome.duplicates);
+      metrics.addMetric('Conflicts', MetricUnit.Count, outcome.conflicts);
       metrics.addMetric('SessionsStarted', MetricUnit.Count, outcome.sessionsStarted);
       // EMF takes up to 100 values per metric; the mean per message keeps the distribution readable.
       metrics.addMetric('IngestLag', MetricUnit.Milliseconds, ingestLagMs.reduce((a, b) => a + b, 0) / Math.max(1, ingestLagMs.length));
     };
     try {
-      return await processPartialResponse(event, recordHandler, processor, {
-        context,
-        skipGroupOnError: true,
-        throwOnFullBatchFailure: false,
-      });
+      return await processFifoBatch(event.Records, recordHandler, (record, error) =>
+        logger.warn('message failed; SQS delivers it again', {
+          messageId: record.messageId,
+          receiveCount: record.attributes.ApproximateReceiveCount,
+          error: (error as Error)?.name ?? 'Error',
+          reason: (error as Error)?.message,
+        }),
+      );
     } finally {
       if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
     }
@@ -51,9 +62,11 @@ export function createProcessHandler(dependencies: () => ProcessDependencies) {
 export function processDependencies(config: TidemarkConfig, clients: AwsClients = createClients(config)): ProcessDependencies {
   const { documents } = clients;
   const state = new DynamoStateStore(documents, required(config, 'stateTable'));
+  const copies = new DynamoStoredCopies(documents, required(config, 'eventsTable'));
   return {
     events: new DynamoEventStore(documents, required(config, 'eventsTable'), config.eventRetentionDays),
-    acquireSessionLock: (projectId, sessionId, owner) => state.acquireSessionLock(projectId, sessionId, owner, SESSION_LOCK_TTL_MS),
+    storedCopies: (projectId, eventIds) => copies.read(projectId, eventIds),
+    acquireSessionLock: (projectId, deviceId, sessionId, owner) => state.acquireSessionLock(projectId, deviceId, sessionId, owner, SESSION_LOCK_TTL_MS),
     advanceDevice: (projectId, deviceState) => state.advanceDevice(projectId, deviceState, DEVICE_STATE_TTL_MS),
   };
 }

@@ -1,6 +1,8 @@
 /**
- * The processor use case for one queue message (one device's rows): assign sessions, emit each new
- * session's `session_start`, store every event once, and move the device's live state.
+ * The processor use case for one queue message (one device's rows): store every event once, then
+ * derive sessions, each new session's synthetic start and the device's live state from what was
+ * stored, never from a resend's copy: a duplicate whose stored copy differs (another skew
+ * correction, another clamp) contributes nothing.
  */
 import { Limits } from '../../resources/index.js';
 import { mapWithConcurrency } from '../core/concurrency.js';
@@ -14,15 +16,28 @@ import type { DeviceState } from '../adapters/state-store.js';
 /** Writes in flight per message; the SDK's default agent keeps 50 sockets. */
 const WRITE_CONCURRENCY = 32;
 
+/** What the events table holds for an event id: enough to tell whether it is this very event. */
+export type StoredCopy = { readonly sessionId: string; readonly timestamp: string };
+
 export type ProcessDependencies = {
   readonly events: EventStore;
-  /** True when this caller may emit the session's `session_start`. */
-  readonly acquireSessionLock: (projectId: string, sessionId: string, ownerEventId: string) => Promise<boolean>;
+  /** The stored copies of these events of the project, by event id (absent ids are left out). */
+  readonly storedCopies: (projectId: string, eventIds: readonly string[]) => Promise<ReadonlyMap<string, StoredCopy>>;
+  /** True when this caller may emit the session's start (newly taken, or taken earlier by the same owner). */
+  readonly acquireSessionLock: (projectId: string, deviceId: string, sessionId: string, ownerEventId: string) => Promise<boolean>;
   readonly advanceDevice: (projectId: string, state: DeviceState) => Promise<void>;
 };
 
 /** `ingestLagMs`: processing time minus event time, per event (what offline buffering costs in delay). */
-export type ProcessOutcome = { stored: number; duplicates: number; sessionsStarted: number; live: number; ingestLagMs: number[] };
+export type ProcessOutcome = {
+  stored: number;
+  duplicates: number;
+  /** Ids already stored with other content: not stored again, contributing nothing. */
+  conflicts: number;
+  sessionsStarted: number;
+  live: number;
+  ingestLagMs: number[];
+};
 
 export async function processMessage(message: EventMessageBody, deps: ProcessDependencies, nowMs = Date.now()): Promise<ProcessOutcome> {
   const syncedAt = new Date(nowMs).toISOString();
@@ -35,24 +50,42 @@ export async function processMessage(message: EventMessageBody, deps: ProcessDep
     ),
   );
 
-  const firsts = firstEventPerSession(events);
-  const held = await mapWithConcurrency(firsts, WRITE_CONCURRENCY, (first) => deps.acquireSessionLock(message.projectId, first.sessionId, first.eventId));
+  const outcomes = await mapWithConcurrency(events, WRITE_CONCURRENCY, (event) => deps.events.putIfAbsent(event));
+  const duplicates = events.filter((_, i) => outcomes[i] === 'duplicate');
+  const copies = duplicates.length > 0 ? await deps.storedCopies(message.projectId, duplicates.map((event) => event.eventId)) : new Map<string, StoredCopy>();
+  // A duplicate whose stored copy is this very event (same session, same time) is an earlier attempt of
+  // this work that may have stopped before its session start or device move: finishing them is idempotent.
+  const contributing = events.filter((event, i) => outcomes[i] === 'stored' || (outcomes[i] === 'duplicate' && isSameEvent(copies.get(event.eventId), event)));
+
+  const live = contributing.filter((event) => isLive(Date.parse(event.timestamp), nowMs, Limits.liveWindowMs));
+  const latest = live.reduce<StoredEvent | undefined>((a, b) => (!a || b.timestamp > a.timestamp ? b : a), undefined);
+  const [startOutcomes] = await Promise.all([
+    startSessions(firstEventPerSession(contributing), message.projectId, syncedAt, deps),
+    latest ? deps.advanceDevice(message.projectId, { deviceId: latest.deviceId, lastSeen: latest.timestamp, sessionId: latest.sessionId }) : undefined,
+  ]);
+  const stored = outcomes.filter((outcome) => outcome === 'stored').length;
+  const sessionsStarted = startOutcomes.filter((outcome) => outcome === 'stored').length;
+  return {
+    stored: stored + sessionsStarted,
+    duplicates: duplicates.length,
+    conflicts: events.length - stored - duplicates.length,
+    sessionsStarted,
+    live: live.length,
+    ingestLagMs: events.map((event) => nowMs - Date.parse(event.timestamp)),
+  };
+}
+
+/** Takes each session's lock and stores the start of the sessions whose lock this message holds. */
+async function startSessions(firsts: readonly StoredEvent[], projectId: string, syncedAt: string, deps: ProcessDependencies) {
+  const held = await mapWithConcurrency(firsts, WRITE_CONCURRENCY, (first) => deps.acquireSessionLock(projectId, first.deviceId, first.sessionId, first.eventId));
   const starts = firsts
     .filter((_, i) => held[i])
     .map((first) => {
-      const start = sessionStartFor(first);
+      const start = sessionStartFor(first, Limits.sessionLengthMs);
       return { ...start, properties: { ...start.properties, __syncedAt: syncedAt } };
     });
-
-  const outcomes = await mapWithConcurrency([...starts, ...events], WRITE_CONCURRENCY, (event) => deps.events.putIfAbsent(event));
-  const stored = outcomes.filter((outcome) => outcome === 'stored').length;
-  const sessionsStarted = outcomes.slice(0, starts.length).filter((outcome) => outcome === 'stored').length;
-
-  const live = events.filter((event) => isLive(Date.parse(event.timestamp), nowMs, Limits.liveWindowMs));
-  const latest = live.reduce<StoredEvent | undefined>((a, b) => (!a || b.timestamp > a.timestamp ? b : a), undefined);
-  if (latest) {
-    await deps.advanceDevice(message.projectId, { deviceId: latest.deviceId, lastSeen: latest.timestamp, sessionId: latest.sessionId });
-  }
-  const ingestLagMs = events.map((event) => nowMs - Date.parse(event.timestamp));
-  return { stored, duplicates: outcomes.length - stored, sessionsStarted, live: live.length, ingestLagMs };
+  return mapWithConcurrency(starts, WRITE_CONCURRENCY, (start) => deps.events.putIfAbsent(start));
 }
+
+const isSameEvent = (copy: StoredCopy | undefined, event: StoredEvent): boolean =>
+  copy !== undefined && copy.sessionId === event.sessionId && copy.timestamp === event.timestamp;

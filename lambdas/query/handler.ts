@@ -6,13 +6,14 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { configFromEnv, required, type TidemarkConfig } from '../config.js';
 import { createClients, type AwsClients } from '../adapters/clients.js';
 import { DynamoAggregateStore } from '../adapters/aggregate-store.js';
-import type { DayCursor } from '../adapters/day-pages.js';
+import { dayCursorWithin } from '../adapters/day-pages.js';
 import { DynamoEventStore } from '../adapters/event-store.js';
 import { DynamoKeyStore, type KeyStore } from '../adapters/key-store.js';
 import { DynamoStateStore } from '../adapters/state-store.js';
 import { parseAggregateQuery, partitionsFor, summarize } from '../core/aggregate-query.js';
-import { NotFoundError } from '../core/errors.js';
-import { encodeCursor, parseListQuery } from '../core/list-query.js';
+import { openCursor, signCursor, type CursorBinding } from '../core/cursor.js';
+import { BadRequestError, NotFoundError } from '../core/errors.js';
+import { parseListQuery, type ListQuery } from '../core/list-query.js';
 import { authenticate, handleHttp, headersOf, json } from '../http/api.js';
 import { logger } from '../observability.js';
 
@@ -21,6 +22,8 @@ export type QueryDependencies = {
   readonly aggregates: DynamoAggregateStore;
   readonly events: DynamoEventStore;
   readonly state: DynamoStateStore;
+  /** Signs listing cursors (`EnvNames.cursorSecret`). */
+  readonly cursorSecret: string;
   /** Resolves when the stores answer; throws when they do not. */
   readonly ping: () => Promise<void>;
 };
@@ -28,6 +31,13 @@ export type QueryDependencies = {
 type Route = (event: APIGatewayProxyEvent, projectId: string, deps: QueryDependencies) => Promise<APIGatewayProxyResult>;
 
 const params = (event: APIGatewayProxyEvent) => event.queryStringParameters ?? {};
+
+/** A listing's range and its cursor, opened and checked against this query (else 400 `invalid_cursor`). */
+function listing(list: ListQuery, binding: CursorBinding, secret: string, sortKey: string) {
+  const { cursor, ...range } = list;
+  if (cursor === undefined) return range;
+  return { ...range, cursor: dayCursorWithin(range, openCursor(secret, binding, cursor), sortKey) };
+}
 
 const routes: Record<string, Route> = {
   '/v1/aggregates': async (event, projectId, deps) => {
@@ -41,8 +51,10 @@ const routes: Record<string, Route> = {
     });
   },
   '/v1/events': async (event, projectId, deps) => {
-    const list = parseListQuery<DayCursor>(params(event), Date.now());
     const { event: name, deviceId, source } = params(event);
+    const filters = { event: name || undefined, deviceId: deviceId || undefined, source: source || undefined };
+    const binding = { route: '/v1/events', projectId, filters };
+    const list = listing(parseListQuery(params(event), Date.now()), binding, deps.cursorSecret, 'listSk');
     const page = await deps.events.list({
       projectId,
       ...list,
@@ -50,20 +62,30 @@ const routes: Record<string, Route> = {
       ...(deviceId ? { deviceId } : {}),
       ...(source ? { source } : {}),
     });
-    return json(200, { events: page.events, nextCursor: page.nextCursor ? encodeCursor(page.nextCursor) : null });
+    return json(200, { events: page.events, nextCursor: page.nextCursor ? signCursor(deps.cursorSecret, binding, page.nextCursor) : null });
   },
   '/v1/rejections': async (event, projectId, deps) => {
-    const list = parseListQuery<DayCursor>(params(event), Date.now());
+    const binding = { route: '/v1/rejections', projectId, filters: {} };
+    const list = listing(parseListQuery(params(event), Date.now()), binding, deps.cursorSecret, 'sk');
     const page = await deps.state.listRejections(projectId, list);
-    return json(200, { rejections: page.rows, nextCursor: page.nextCursor ? encodeCursor(page.nextCursor) : null });
+    return json(200, { rejections: page.rows, nextCursor: page.nextCursor ? signCursor(deps.cursorSecret, binding, page.nextCursor) : null });
   },
   '/v1/devices/{deviceId}': async (event, projectId, deps) => {
     const deviceId = event.pathParameters?.deviceId ?? '';
-    const device = await deps.state.getDevice(projectId, decodeURIComponent(deviceId));
+    const device = await deps.state.getDevice(projectId, decodePathPart(deviceId));
     if (!device) throw new NotFoundError(`No live state for device '${deviceId.slice(0, 128)}'.`);
     return json(200, device);
   },
 };
+
+/** A path parameter as sent, percent-decoded; a malformed escape is the client's error, not a 500. */
+function decodePathPart(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new BadRequestError('The device id in the path is not valid percent-encoding.', 'invalid_parameter');
+  }
+}
 
 export function createQueryHandler(dependencies: () => QueryDependencies) {
   return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> =>
@@ -90,6 +112,7 @@ export function queryDependencies(config: TidemarkConfig, clients: AwsClients = 
     aggregates: new DynamoAggregateStore(documents, required(config, 'aggregatesTable')),
     events: new DynamoEventStore(documents, required(config, 'eventsTable'), config.eventRetentionDays),
     state: new DynamoStateStore(documents, required(config, 'stateTable')),
+    cursorSecret: required(config, 'cursorSecret'),
     // An uncached lookup, so /health really reaches DynamoDB.
     ping: async () => {
       await new DynamoKeyStore(documents, required(config, 'keysTable'), 0).find('health-check-probe');

@@ -51,6 +51,7 @@ export class Aggregates extends Construct {
         maxBatchingWindow: Duration.seconds(EventsStreamMapping.maxBatchingWindowSeconds),
         bisectBatchOnError: EventsStreamMapping.bisectBatchOnError,
         retryAttempts: EventsStreamMapping.retryAttempts,
+        tumblingWindow: Duration.seconds(EventsStreamMapping.tumblingWindowSeconds),
         onFailure: new SqsDlq(this.failedBatches),
         filters: [lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.or(...EventsStreamMapping.eventNames) })],
       }),

@@ -61,10 +61,10 @@ export class EventPipeline extends Construct {
       },
     });
     const fn = this.processFunction.function;
-    grantTable(fn, this.eventsTable, ['PutItem']);
+    grantTable(fn, this.eventsTable, ['PutItem', 'BatchGetItem']);
     grantTable(fn, this.stateTable, ['PutItem', 'UpdateItem']);
     fn.addEventSource(
-      new SqsEventSource(this.queue, { batchSize: EventsQueue.batchSize, reportBatchItemFailures: true }),
+      new SqsEventSource(this.queue, { batchSize: EventsQueue.batchSize, reportBatchItemFailures: true, maxConcurrency: EventsQueue.maxConcurrency }),
     );
   }
 }

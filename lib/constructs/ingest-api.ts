@@ -7,6 +7,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ApiFunctions, EnvNames, EventsTable, KeysTable, Routes } from '../../resources/index.js';
@@ -36,6 +37,8 @@ export class IngestApi extends Construct {
   readonly keysTable: dynamodb.Table;
   readonly ingestFunction: TidemarkFunction;
   readonly queryFunction: TidemarkFunction;
+  /** The HMAC key of listing cursors, generated at deploy; the query function gets it in its environment. */
+  readonly cursorSecret: secretsmanager.Secret;
 
   constructor(scope: Construct, id: string, props: IngestApiProps) {
     super(scope, id);
@@ -58,6 +61,11 @@ export class IngestApi extends Construct {
     grantTable(ingest, props.stateTable, ['BatchWriteItem', 'UpdateItem']);
     props.queue.grantSendMessages(ingest);
 
+    this.cursorSecret = new secretsmanager.Secret(this, 'CursorSecret', {
+      description: 'Tidemark: HMAC key that signs the cursors of /v1/events and /v1/rejections',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      removalPolicy: props.removalPolicy,
+    });
     this.queryFunction = new TidemarkFunction(this, 'Query', {
       name: 'query',
       ...ApiFunctions.query,
@@ -68,6 +76,9 @@ export class IngestApi extends Construct {
         [EnvNames.stateTable]: props.stateTable.tableName,
         [EnvNames.aggregatesTable]: props.aggregatesTable.tableName,
         [EnvNames.eventRetentionDays]: String(props.eventRetentionDays),
+        // A dynamic reference CloudFormation resolves at deploy: the value is in no template, and
+        // the function needs no Secrets Manager call (nor its latency) at cold start.
+        [EnvNames.cursorSecret]: this.cursorSecret.secretValue.unsafeUnwrap(),
       },
     });
     const query = this.queryFunction.function;

@@ -92,6 +92,8 @@ export class Operations extends Construct {
       0,
       'DynamoDB throttled requests; on-demand tables are past their burst or a partition is hot.',
     );
+    // A quarantined stream record is left out of the counters until an operator replays it (docs/reliability.md, "Quarantine").
+    this.#alarm('RecordsQuarantined', tidemarkMetric('RecordsQuarantined'), 0, 'A stream record could not be counted and was quarantined; fix the cause, then `tidemark reconcile --fix` its days.');
     for (const [name, fn] of Object.entries(props.functions)) {
       this.#alarm(`${name}Errors`, fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }), 0, `The ${name} function is failing.`);
     }

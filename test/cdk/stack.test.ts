@@ -3,7 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TidemarkStack } from '../../lib/tidemark-stack.js';
-import { EventsQueue, EventsStreamMapping, ProcessFunction, Routes } from '../../resources/index.js';
+import { EnvNames, EventsQueue, EventsStreamMapping, ProcessFunction, Routes } from '../../resources/index.js';
 
 let template: Template;
 let stack: TidemarkStack;
@@ -29,6 +29,14 @@ describe('functions', () => {
   it('passes limits from props into the ingest function', () => {
     const [, ingest] = functionWithEnv('IngestApiIngest');
     expect(ingest.Properties.Environment.Variables.TIDEMARK_MAX_EVENT_AGE_DAYS).toBe('7');
+  });
+
+  it('gives the query function a cursor signing key generated at deploy, not written in the template', () => {
+    template.hasResourceProperties('AWS::SecretsManager::Secret', { GenerateSecretString: Match.objectLike({ PasswordLength: 64 }) });
+    const [, query] = functionWithEnv('IngestApiQuery');
+    const secret = JSON.stringify(query.Properties.Environment.Variables[EnvNames.cursorSecret]);
+    expect(secret).toContain('{{resolve:secretsmanager:');
+    expect(secret).toContain('CursorSecret');
   });
 });
 
@@ -60,6 +68,7 @@ describe('queue', () => {
       BatchSize: EventsQueue.batchSize,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       MaximumBatchingWindowInSeconds: Match.absent(),
+      ScalingConfig: { MaximumConcurrency: EventsQueue.maxConcurrency },
       EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('PipelineEventsQueue'), 'Arn'] },
     });
   });
@@ -90,6 +99,7 @@ describe('tables', () => {
       MaximumBatchingWindowInSeconds: EventsStreamMapping.maxBatchingWindowSeconds,
       BisectBatchOnFunctionError: false,
       MaximumRetryAttempts: EventsStreamMapping.retryAttempts,
+      TumblingWindowInSeconds: EventsStreamMapping.tumblingWindowSeconds,
       DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
       FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ eventName: ['INSERT'] }) }] },
     });
@@ -137,9 +147,9 @@ describe('least privilege', () => {
     );
   });
 
-  it('lets process only put events and state, and consume its queue', () => {
+  it('lets process only put events and state, read back stored copies of duplicates, and consume its queue', () => {
     expect(actionsOf('PipelineProcess')).toEqual(
-      ['dynamodb:PutItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'].sort(),
+      ['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'].sort(),
     );
   });
 
@@ -163,7 +173,7 @@ describe('operations', () => {
   it('sends every alarm to the topic that has the e-mail subscription', () => {
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
     const topic = Object.keys(template.findResources('AWS::SNS::Topic'))[0]!;
-    expect(alarms().length).toBe(6 + 4);
+    expect(alarms().length).toBe(7 + 4);
     for (const alarm of alarms()) expect(alarm.AlarmActions).toEqual([{ Ref: topic }]);
   });
 
@@ -172,6 +182,7 @@ describe('operations', () => {
     ['exhausted their retries', 'ApproximateNumberOfMessagesVisible', 0],
     ['wait too long in the queue', 'ApproximateAgeOfOldestMessage', 300],
     ['Counting lags', 'IteratorAge', 60_000],
+    ['could not be counted and was quarantined', 'RecordsQuarantined', 0],
   ])('alarms when %s: %s above %d', (description, metricName, threshold) => {
     expect(alarmFor(description)).toMatchObject({ MetricName: metricName, Threshold: threshold, ComparisonOperator: 'GreaterThanThreshold' });
   });

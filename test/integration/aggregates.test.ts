@@ -29,7 +29,6 @@ function workload(size: number, seed: number) {
       deviceId: `dev-${Math.floor(next() * 30)}`,
       ...(source ? { source } : {}),
       value: Math.round(next() * 10_000) / 100,
-      // Whole seconds plus 500 ms: a session_start (1 ms earlier) stays in its event's hour.
       timestamp: new Date(START + Math.floor(next() * 3 * DAY / 1000) * 1000 + 500).toISOString(),
     };
   }).sort((a, b) => a.timestamp.localeCompare(b.timestamp));
@@ -52,7 +51,8 @@ async function expectCountersEqualTruth(local: LocalHarness, truth: GroundTruth)
   await eventually(
     async () => (await aggregates(local, 'granularity=day')).body.series as { count: number }[],
     (series) => series.reduce((sum, p) => sum + p.count, 0) === total,
-    90_000,
+    // A budget, not an assertion: on a shared 2-core machine the pipeline may take minutes.
+    240_000,
   );
   // Let retries and duplicate deliveries settle, then every view must match exactly.
   await eventually(async () => local.streamIdle(), (idle) => idle, 30_000);
@@ -77,7 +77,7 @@ describe('counters under a mixed workload with resends', () => {
     await local?.close();
   });
 
-  it('equal the ground truth', { timeout: 180_000 }, async () => {
+  it('equal the ground truth', { timeout: 360_000 }, async () => {
     const truth = new GroundTruth();
     const rows = workload(1200, 7);
     await sendAll(local, rows, truth);
@@ -116,18 +116,19 @@ describe('counters under a mixed workload with resends', () => {
 describe('counters under faults', () => {
   let local: LocalHarness;
   beforeAll(async () => {
-    local = await startLocal({ faults: { seed: 42, aggregateCrash: 0.5, duplicateStreamDelivery: true }, streamRetryDelayMs: 10, streamBatchingWindowMs: 100 });
+    local = await startLocal({ faults: { seed: 42, aggregateCrash: 0.5, streamRedelivery: 0.5 }, streamRetryDelayMs: 10, streamBatchingWindowMs: 100 });
   });
   afterAll(async () => {
     await local?.close();
   });
 
-  it('equal the ground truth when the aggregator crashes before, between and after its writes and batches arrive twice', { timeout: 180_000 }, async () => {
+  it('equal the ground truth when the aggregator crashes before, between and after its writes and half the batches are redelivered with other boundaries', { timeout: 360_000 }, async () => {
     const truth = new GroundTruth();
     await sendAll(local, workload(900, 11), truth);
     await expectCountersEqualTruth(local, truth);
     const { aggregateCrashBefore, aggregateCrashBetween, aggregateCrashAfter } = local.faults.counts;
     expect(aggregateCrashBefore + aggregateCrashBetween + aggregateCrashAfter).toBeGreaterThan(5);
-    expect(local.faults.counts.duplicateStreamDelivery).toBeGreaterThan(0);
+    const { streamShorter, streamLonger, streamShifted, streamDuplicated, streamReplayed } = local.faults.counts;
+    expect(streamShorter + streamLonger + streamShifted + streamDuplicated + streamReplayed).toBeGreaterThan(3);
   });
 });

@@ -6,7 +6,7 @@
 import { expect, it } from 'vitest';
 import { runChaos } from '../../chaos/scenario.js';
 
-it('loses nothing and counts nothing twice under every fault at once', { timeout: 600_000 }, async () => {
+it('loses nothing and counts nothing twice under every fault at once, with hostile rows and varied stream redelivery', { timeout: 900_000 }, async () => {
   const report = await runChaos({
     events: 1500,
     devices: 30,
@@ -18,14 +18,17 @@ it('loses nothing and counts nothing twice under every fault at once', { timeout
     faultRate: 0.1,
     resendRate: 0.3,
     poisonMessages: 3,
+    hostileRate: 0.05,
     seed: 11,
-    timeoutMs: 300_000,
+    quietMs: 120_000,
+    timeoutMs: 480_000,
   });
   // At this size not every kind is sure to fire (the full `npm run chaos` checks that they all do); the crashes must.
   const { processCrashBefore, processCrashBetween, processCrashAfter, aggregateCrashBefore, aggregateCrashBetween, aggregateCrashAfter } = report.injected;
   expect(processCrashBefore + processCrashBetween + processCrashAfter).toBeGreaterThan(0);
   expect(aggregateCrashBefore + aggregateCrashBetween + aggregateCrashAfter).toBeGreaterThan(0);
   expect(report.injected.sqsSendFailure + report.injected.dynamoThrottle).toBeGreaterThan(0);
+  expect(report.hostileRows).toBeGreaterThan(0);
   expect(report.accepted).toBe(1500);
   expect(report.missing).toBe(0);
   expect(report.unexpected).toBe(0);

@@ -41,6 +41,15 @@ describe('keys', () => {
     expect((await cli('keys', 'list', '--project', 'cli-project')).out[0]).toContain('revoked');
   });
 
+  it('refuses a project id that could reach into another project’s keys, saying what ids may be', async () => {
+    for (const project of ['demo#b', 'Shop', 'a b', '']) {
+      const refused = await cli('keys', 'create', '--project', project, '--kind', 'write');
+      expect(refused.code).not.toBe(0);
+      if (project) expect(refused.err).toContain('lowercase letters, digits');
+    }
+    expect((await cli('keys', 'list', '--project', 'demo#b')).out).toHaveLength(0);
+  });
+
   it('answers usage errors with exit code 2', async () => {
     expect((await cli('keys', 'create', '--project', 'p', '--kind', 'admin')).code).toBe(2);
     expect((await cli('nonsense')).code).toBe(2);

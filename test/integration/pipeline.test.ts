@@ -37,7 +37,7 @@ describe('local runtime', () => {
         }),
       (reply) => reply.body.series?.length === 1,
     );
-    expect(counted.body.series).toEqual([{ bucket: from, count: 1, sum: 42, uniqueDevices: 1 }]);
+    expect(counted.body.series).toEqual([{ bucket: from, count: 1, sum: 42, sumExact: '42', uniqueDevices: 1 }]);
 
     const stored = await request(`${local.url}/v1/events?deviceId=device-e2e`, { key: DemoProject.secretKey });
     const purchase = stored.body.events.find((e: { event: string }) => e.event === 'purchase');

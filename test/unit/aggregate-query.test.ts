@@ -34,41 +34,41 @@ describe('partitionsFor', () => {
 
 describe('summarize', () => {
   const rows: CounterRow[] = [
-    { kind: 'count', bucket: '2024-01-15', event: 'buy', source: 'ios', count: 2, sum: 30 },
-    { kind: 'count', bucket: '2024-01-15', event: 'buy', source: 'web', count: 1, sum: 5 },
-    { kind: 'count', bucket: '2024-01-15', event: 'view', source: '', count: 4, sum: 0 },
-    { kind: 'count', bucket: '2024-01-16', event: 'view', source: 'ios', count: 1, sum: 0 },
-    { kind: 'unique', bucket: '2024-01-15', event: 'buy', count: 2, sum: 0 },
-    { kind: 'unique', bucket: '2024-01-15', event: 'view', count: 3, sum: 0 },
-    { kind: 'unique', bucket: '2024-01-15', count: 4, sum: 0 },
-    { kind: 'unique', bucket: '2024-01-16', count: 1, sum: 0 },
+    { kind: 'count', bucket: '2024-01-15', event: 'buy', source: 'ios', count: 2, sumMicros: 30_000_000n },
+    { kind: 'count', bucket: '2024-01-15', event: 'buy', source: 'web', count: 1, sumMicros: 5_000_000n },
+    { kind: 'count', bucket: '2024-01-15', event: 'view', source: '', count: 4, sumMicros: 0n },
+    { kind: 'count', bucket: '2024-01-16', event: 'view', source: 'ios', count: 1, sumMicros: 0n },
+    { kind: 'unique', bucket: '2024-01-15', event: 'buy', count: 2, sumMicros: 0n },
+    { kind: 'unique', bucket: '2024-01-15', event: 'view', count: 3, sumMicros: 0n },
+    { kind: 'unique', bucket: '2024-01-15', count: 4, sumMicros: 0n },
+    { kind: 'unique', bucket: '2024-01-16', count: 1, sumMicros: 0n },
   ];
 
   it('sums everything per bucket with the day’s unique devices', () => {
     expect(summarize(rows, q({}))).toEqual([
-      { bucket: '2024-01-15T00:00:00.000Z', count: 7, sum: 35, uniqueDevices: 4 },
-      { bucket: '2024-01-16T00:00:00.000Z', count: 1, sum: 0, uniqueDevices: 1 },
+      { bucket: '2024-01-15T00:00:00.000Z', count: 7, sum: 35, sumExact: '35', uniqueDevices: 4 },
+      { bucket: '2024-01-16T00:00:00.000Z', count: 1, sum: 0, sumExact: '0', uniqueDevices: 1 },
     ]);
   });
 
   it('groups by event with per-event unique devices', () => {
     expect(summarize(rows, q({ groupBy: 'event', event: 'buy,view' }))).toEqual([
-      { bucket: '2024-01-15T00:00:00.000Z', event: 'buy', count: 3, sum: 35, uniqueDevices: 2 },
-      { bucket: '2024-01-15T00:00:00.000Z', event: 'view', count: 4, sum: 0, uniqueDevices: 3 },
-      { bucket: '2024-01-16T00:00:00.000Z', event: 'view', count: 1, sum: 0 },
+      { bucket: '2024-01-15T00:00:00.000Z', event: 'buy', count: 3, sum: 35, sumExact: '35', uniqueDevices: 2 },
+      { bucket: '2024-01-15T00:00:00.000Z', event: 'view', count: 4, sum: 0, sumExact: '0', uniqueDevices: 3 },
+      { bucket: '2024-01-16T00:00:00.000Z', event: 'view', count: 1, sum: 0, sumExact: '0' },
     ]);
   });
 
   it('groups by source, the missing source as null, without unique devices', () => {
     expect(summarize(rows, q({ groupBy: 'source', event: 'buy' }))).toEqual([
-      { bucket: '2024-01-15T00:00:00.000Z', source: 'ios', count: 2, sum: 30 },
-      { bucket: '2024-01-15T00:00:00.000Z', source: 'web', count: 1, sum: 5 },
+      { bucket: '2024-01-15T00:00:00.000Z', source: 'ios', count: 2, sum: 30, sumExact: '30' },
+      { bucket: '2024-01-15T00:00:00.000Z', source: 'web', count: 1, sum: 5, sumExact: '5' },
     ]);
-    expect(summarize(rows, q({ groupBy: 'source', event: 'view' }))[0]).toEqual({ bucket: '2024-01-15T00:00:00.000Z', source: null, count: 4, sum: 0 });
+    expect(summarize(rows, q({ groupBy: 'source', event: 'view' }))[0]).toEqual({ bucket: '2024-01-15T00:00:00.000Z', source: null, count: 4, sum: 0, sumExact: '0' });
   });
 
   it('filters one event and gives its unique devices; several events have no summable uniques', () => {
-    expect(summarize(rows, q({ event: 'buy' }))).toEqual([{ bucket: '2024-01-15T00:00:00.000Z', count: 3, sum: 35, uniqueDevices: 2 }]);
+    expect(summarize(rows, q({ event: 'buy' }))).toEqual([{ bucket: '2024-01-15T00:00:00.000Z', count: 3, sum: 35, sumExact: '35', uniqueDevices: 2 }]);
     expect(summarize(rows, q({ event: 'buy,view' }))[0]).not.toHaveProperty('uniqueDevices');
   });
 });

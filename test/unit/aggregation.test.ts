@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareSequenceNumbers, groupForTransactions, planCounters, type CountedEvent } from '../../lambdas/core/aggregation.js';
+import { compareSequenceNumbers, counterIdsOf, groupForTransactions, planCounters, type CountedEvent } from '../../lambdas/core/aggregation.js';
 
 let seq = 100;
 const counted = (overrides: Partial<CountedEvent> = {}): CountedEvent => ({
@@ -10,19 +10,19 @@ const counted = (overrides: Partial<CountedEvent> = {}): CountedEvent => ({
   deviceId: 'd1',
   timeMs: Date.parse('2024-01-15T10:15:00Z'),
   source: 'ios',
-  value: 10,
+  valueMicros: 10_000_000n,
   ...overrides,
 });
 
 describe('planCounters', () => {
   it('pre-aggregates count and sum per hour and per day and source', () => {
-    const plan = planCounters([counted(), counted({ value: 5 }), counted({ source: 'web' }), counted({ timeMs: Date.parse('2024-01-15T11:00:00Z') })]);
+    const plan = planCounters([counted(), counted({ valueMicros: 5_000_000n }), counted({ source: 'web' }), counted({ timeMs: Date.parse('2024-01-15T11:00:00Z') })]);
     const counts = plan.counters.filter((c) => c.kind === 'count');
     const find = (bucket: string, source: string) => counts.find((c) => c.bucket === bucket && c.source === source);
-    expect(find('2024-01-15T10', 'ios')).toMatchObject({ count: 2, sum: 15, pk: 'C#p#H#2024-01-15' });
-    expect(find('2024-01-15T10', 'web')).toMatchObject({ count: 1, sum: 10 });
-    expect(find('2024-01-15T11', 'ios')).toMatchObject({ count: 1, sum: 10 });
-    expect(find('2024-01-15', 'ios')).toMatchObject({ count: 3, sum: 25, pk: 'C#p#D#2024-01' });
+    expect(find('2024-01-15T10', 'ios')).toMatchObject({ count: 2, sumMicros: 15_000_000n, pk: 'C#p#H#2024-01-15' });
+    expect(find('2024-01-15T10', 'web')).toMatchObject({ count: 1, sumMicros: 10_000_000n });
+    expect(find('2024-01-15T11', 'ios')).toMatchObject({ count: 1, sumMicros: 10_000_000n });
+    expect(find('2024-01-15', 'ios')).toMatchObject({ count: 3, sumMicros: 25_000_000n, pk: 'C#p#D#2024-01' });
     expect(counts).toHaveLength(5);
   });
 
@@ -35,8 +35,13 @@ describe('planCounters', () => {
   });
 
   it('counts events without source or value', () => {
-    const plan = planCounters([counted({ source: undefined, value: undefined })]);
-    expect(plan.counters.find((c) => c.kind === 'count')).toMatchObject({ source: '', count: 1, sum: 0 });
+    const plan = planCounters([counted({ source: undefined, valueMicros: undefined })]);
+    expect(plan.counters.find((c) => c.kind === 'count')).toMatchObject({ source: '', count: 1, sumMicros: 0n });
+  });
+
+  it('keeps sums of huge and tiny values exact, beyond what a double carries', () => {
+    const plan = planCounters([counted({ valueMicros: 9_000_000_000_000_000_000_000n }), counted({ valueMicros: 9_000_000_000_000_000_000_000n }), counted({ valueMicros: 500_000n })]);
+    expect(plan.counters.find((c) => c.kind === 'count')!.sumMicros).toBe(18_000_000_000_000_000_500_000n);
   });
 
   it('keeps event names containing separators apart', () => {
@@ -49,7 +54,7 @@ describe('planCounters', () => {
 describe('groupForTransactions', () => {
   it('splits a batch in order so that no group moves more counters than fit', () => {
     const events = Array.from({ length: 200 }, (_, i) => counted({ event: `e${i % 60}`, deviceId: `d${i}` }));
-    const groups = groupForTransactions(events, 99);
+    const groups = groupForTransactions(events, counterIdsOf, 99);
     expect(groups.flat()).toEqual(events);
     for (const group of groups) expect(planCounters(group).counters.length).toBeLessThanOrEqual(99);
     expect(groups.length).toBeGreaterThan(1);
@@ -57,7 +62,7 @@ describe('groupForTransactions', () => {
 
   it('keeps a batch of few counters in one group', () => {
     const events = Array.from({ length: 500 }, () => counted());
-    expect(groupForTransactions(events, 99)).toHaveLength(1);
+    expect(groupForTransactions(events, counterIdsOf, 99)).toHaveLength(1);
   });
 });
 

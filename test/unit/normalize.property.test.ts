@@ -2,6 +2,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { normalizeRow } from '../../lambdas/core/normalize.js';
+import { deviceStateKey, eventItemKey, eventListKey, sessionLockKey } from '../../lambdas/core/item-keys.js';
+import { packMessages, parseMessageBody } from '../../lambdas/core/packing.js';
+import { dayBucket } from '../../lambdas/core/timestamps.js';
+import { Limits } from '../../resources/limits.js';
 import { parseIngestBody } from '../../lambdas/core/request-body.js';
 import { TidemarkError } from '../../lambdas/core/errors.js';
 import { normalizeContext, RECEIVED_AT } from '../helpers/factories.js';
@@ -53,6 +57,80 @@ describe('normalizeRow under arbitrary input', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('every accepted row is storable, summable and queueable', () => {
+  /** Strings that break naive code: separators, escapes, SQS-refused and non-ASCII characters, lengths around the byte limit. */
+  const hostileText = fc.oneof(
+    { weight: 12, arbitrary: fc.string({ unit: fc.constantFrom('#', '%', '~', '"', '\\', '\u0001', '\uffff', '\ufffe', 'ü', '€', '😀', 'a'), minLength: 1, maxLength: 40 }) },
+    { weight: 1, arbitrary: fc.string({ unit: fc.constantFrom('\ud800', '\udfff', 'a'), minLength: 1, maxLength: 4 }) },
+    { weight: 1, arbitrary: fc.integer({ min: 80, max: 90 }).map((n) => '€'.repeat(n)) },
+    { weight: 1, arbitrary: fc.integer({ min: 250, max: 260 }).map((n) => 'x'.repeat(n)) },
+  );
+  const hostileNumber = fc.oneof(
+    { weight: 6, arbitrary: fc.double({ min: -2e12, max: 2e12 }) },
+    { weight: 3, arbitrary: fc.constantFrom(1e16, -1e16, 9e15, 1e12, -1e12, 1e12 + 0.5, 1e-40, -1e-40, 5e-7, 0.1 + 0.2, Number.MAX_VALUE, Number.MIN_VALUE, -0) },
+    { weight: 1, arbitrary: fc.double().map(String) },
+  );
+  const hostileRow = fc.record(
+    {
+      event: hostileText,
+      name: hostileText,
+      deviceId: hostileText,
+      source: hostileText,
+      userId: hostileText,
+      sessionId: hostileText,
+      eventId: hostileText,
+      id: hostileText,
+      value: hostileNumber,
+      price: hostileNumber,
+      quantity: hostileNumber,
+      timestamp: fc.constant(new Date(RECEIVED_AT - 60_000).toISOString()),
+      properties: fc.dictionary(hostileText, fc.oneof(hostileText, hostileNumber)),
+    },
+    { requiredKeys: [] },
+  );
+  const keyBytes = (key: Record<string, string>) => Object.values(key).map((part) => Buffer.byteLength(part, 'utf8'));
+
+  it('rejects with a reason or accepts a row whose value, keys and queue body fit every limit', () => {
+    let accepted = 0;
+    fc.assert(
+      fc.property(hostileRow, (row) => {
+        const result = normalizeRow(row, 0, normalizeContext());
+        if (!result.ok) {
+          expect(result.rejection).toMatchObject({ reason: expect.stringMatching(/^(validation|too_large)$/), retryable: false });
+          return;
+        }
+        accepted++;
+        const event = result.event;
+        if (event.value !== undefined) {
+          expect(Math.abs(event.value)).toBeLessThanOrEqual(Limits.maxAbsValue);
+          expect(Number(event.value.toFixed(Limits.valueFractionDigits))).toBe(event.value);
+        }
+        for (const field of ['event', 'deviceId', 'source', 'userId', 'sessionId', 'eventId'] as const) {
+          const text = event[field];
+          if (text !== undefined) expect(Buffer.byteLength(JSON.stringify(text)) - 2).toBeLessThanOrEqual(Limits.maxKeyFieldBytes);
+        }
+        const project = 'p'.repeat(63);
+        for (const bytes of [
+          ...keyBytes(eventItemKey(project, event.eventId)),
+          ...keyBytes(deviceStateKey(project, event.deviceId)),
+          ...keyBytes(sessionLockKey(project, event.deviceId, event.sessionId ?? 's')),
+        ]) {
+          expect(bytes).toBeLessThanOrEqual(1024);
+        }
+        expect(keyBytes(eventListKey(project, dayBucket(Date.parse(event.timestamp)), event.timestamp, event.eventId))[1]).toBeLessThanOrEqual(1024);
+        // Aliases that lost stay in properties.
+        if ('price' in row && 'quantity' in row && event.value !== undefined) expect(event.properties).toHaveProperty('price');
+        const [message] = packMessages(project, [{ index: 0, event, json: result.json, bytes: result.bytes }], 1024 * 1024);
+        expect(message!.body).not.toMatch(/[^\t\n\r\x20-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u);
+        expect(parseMessageBody(message!.body).events[0]).toEqual(JSON.parse(JSON.stringify(event)));
+      }),
+      { numRuns: 3000 },
+    );
+    // The property says something only if hostile rows do get through.
+    expect(accepted).toBeGreaterThan(300);
   });
 });
 

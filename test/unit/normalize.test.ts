@@ -82,10 +82,27 @@ describe('aliases', () => {
     expect(ok({ event: 'e', source: 's' }).deviceId).toBe('s');
   });
 
-  it('keeps unknown keys and the rest of payload as properties', () => {
-    const event = ok({ ...base, color: 'red', payload: { size: 3, metric: 'ignored-because-event-is-set' } });
+  it('keeps unknown keys, the rest of payload and aliases that were not chosen as properties', () => {
+    const event = ok({ ...base, color: 'red', payload: { size: 3, metric: 'not-chosen-because-event-is-set' } });
     expect(event.event).toBe('e');
-    expect(event.properties).toEqual({ color: 'red', size: 3 });
+    expect(event.properties).toEqual({ color: 'red', size: 3, metric: 'not-chosen-because-event-is-set' });
+  });
+
+  it('keeps an alias that lost to a preferred one in properties (issue 14, item 8)', () => {
+    const purchase = ok({ ...base, price: 19.99, quantity: 3 });
+    expect(purchase.value).toBe(3);
+    expect(purchase.properties).toEqual({ price: 19.99 });
+    const named = ok({ event: 'signup', name: 'Ada', deviceId: 'd' });
+    expect(named.event).toBe('signup');
+    expect(named.properties).toEqual({ name: 'Ada' });
+  });
+
+  it('never takes a generic id or uuid for the event id: they stay in properties', () => {
+    const a = ok({ ...base, id: 'sku-1', uuid: 'u-1', value: 5 });
+    const b = ok({ ...base, id: 'sku-1', uuid: 'u-1', value: 7 });
+    expect(a.eventId).not.toBe('sku-1');
+    expect(a.eventId).not.toBe(b.eventId);
+    expect(a.properties).toEqual({ id: 'sku-1', uuid: 'u-1' });
   });
 
   it('uses type as the event name when it is not a Segment message type', () => {
@@ -216,11 +233,74 @@ describe('event identity', () => {
   });
 });
 
+describe('event identity', () => {
+  it('gives a resend the same fingerprint whatever its sentAt, receive time or skew correction', () => {
+    const first = ok({ ...base, messageId: 'm1', properties: { a: 1, b: 2 } }, normalizeContext({ sentAt: RECEIVED_AT - 3_600_000 }));
+    const resend = ok({ ...base, messageId: 'm1', properties: { b: 2, a: 1 } }, normalizeContext({ sentAt: RECEIVED_AT + 5000, receivedAt: RECEIVED_AT + 86_400_000 }));
+    expect(resend.timestamp).not.toBe(first.timestamp);
+    expect(resend.fingerprint).toBe(first.fingerprint);
+    expect(first.fingerprint).toMatch(/^[0-9a-f]{40}$/);
+  });
+
+  it('gives the same id with other content another fingerprint', () => {
+    const a = ok({ ...base, messageId: 'm1', value: 1 });
+    for (const other of [{ value: 2 }, { event: 'f' }, { properties: { x: 1 } }, { timestamp: '2024-01-20T11:00:01Z' }, { userId: 'u' }]) {
+      const b = ok({ ...base, messageId: 'm1', value: 1, ...other });
+      expect(b.eventId).toBe(a.eventId);
+      expect(b.fingerprint).not.toBe(a.fingerprint);
+    }
+  });
+
+  it('derives ids from the Idempotency-Key and the row index for rows without an id', () => {
+    const row = { event: 'tap', deviceId: 'd' };
+    const first = normalizeRow(row, 4, normalizeContext({ idempotencyKey: 'req-1' }));
+    const retry = normalizeRow(row, 4, normalizeContext({ idempotencyKey: 'req-1', receivedAt: RECEIVED_AT + 60_000 }));
+    const neighbour = normalizeRow(row, 5, normalizeContext({ idempotencyKey: 'req-1' }));
+    const otherRequest = normalizeRow(row, 4, normalizeContext({ idempotencyKey: 'req-2' }));
+    if (!first.ok || !retry.ok || !neighbour.ok || !otherRequest.ok) throw new Error('rejected');
+    expect(retry.event.eventId).toBe(first.event.eventId);
+    // A row without a time of its own is stamped with the receive time, which must not make the retry a conflict.
+    expect(retry.event.fingerprint).toBe(first.event.fingerprint);
+    expect(neighbour.event.eventId).not.toBe(first.event.eventId);
+    expect(otherRequest.event.eventId).not.toBe(first.event.eventId);
+    expect(ok({ ...row, eventId: 'own' }, normalizeContext({ idempotencyKey: 'req-1' })).eventId).toBe('own');
+  });
+
+  it('without an Idempotency-Key, gives a row with neither id nor time a new id on every resend (documented)', () => {
+    const row = { event: 'tap', deviceId: 'd' };
+    expect(ok(row, normalizeContext({ receivedAt: RECEIVED_AT + 1 })).eventId).not.toBe(ok(row).eventId);
+  });
+});
+
 describe('what DynamoDB could never store', () => {
-  it('rejects values outside the range DynamoDB numbers hold', () => {
-    expect(rejected({ ...base, value: 1e200 }).error).toContain('value');
-    expect(rejected({ ...base, value: 1e-200 }).error).toContain('value');
-    expect(ok({ ...base, value: 0 }).value).toBe(0);
+  it('rejects values beyond the numeric contract, naming the bound', () => {
+    for (const value of [1e16, -1e16, 1e200, 1e12 + 1, '1e13']) {
+      expect(rejected({ ...base, value })).toMatchObject({ reason: 'validation', error: expect.stringContaining('1e+12') });
+    }
+    expect(ok({ ...base, value: 1e12 }).value).toBe(1e12);
+    expect(ok({ ...base, value: -1e12 }).value).toBe(-1e12);
+  });
+
+  it('rounds accepted values to 6 decimal places', () => {
+    expect(ok({ ...base, value: 1e-40 }).value).toBe(0);
+    expect(Object.is(ok({ ...base, value: -1e-40 }).value, 0)).toBe(true);
+    expect(ok({ ...base, value: 12.3456789 }).value).toBe(12.345679);
+    expect(ok({ ...base, value: '0.1234564' }).value).toBe(0.123456);
+    expect(ok({ ...base, value: 19.99 }).value).toBe(19.99);
+  });
+
+  it('rejects key fields over the byte limit, measured in UTF-8 after JSON escaping', () => {
+    expect(ok({ ...base, event: 'a'.repeat(256) }).event).toHaveLength(256);
+    expect(rejected({ ...base, event: 'a'.repeat(257) }).error).toContain('maxKeyFieldBytes');
+    // 120 characters, 300 bytes of UTF-8.
+    expect(rejected({ ...base, deviceId: 'ü€'.repeat(60) }).error).toMatch(/^deviceId: .*got 300$/);
+    // 50 control characters, each 6 bytes escaped.
+    expect(rejected({ ...base, source: 'x\u0001'.repeat(50) }).error).toContain('source');
+  });
+
+  it('rejects key fields with a lone surrogate, which have no UTF-8 form', () => {
+    expect(rejected({ ...base, deviceId: 'd\ud800' }).error).toContain('well-formed');
+    expect(ok({ ...base, deviceId: 'd😀' }).deviceId).toBe('d😀');
   });
 
   it('rejects a row nested deeply enough to exhaust the stack, as a row and not a crash', () => {

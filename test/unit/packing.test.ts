@@ -46,8 +46,20 @@ describe('packMessages', () => {
   it('hashes device ids that SQS would not accept as a group id', () => {
     expect(messageGroupId('p', 'ok-device')).toBe('p#ok-device');
     for (const id of ['has space', 'ünïcode', 'x'.repeat(200)]) {
-      expect(messageGroupId('p', id)).toMatch(/^p#h:[0-9a-f]{48}$/);
+      expect(messageGroupId('p', id)).toMatch(/^p#~[0-9a-f]{48}$/);
     }
+  });
+
+  it('never lets a device id name another project’s group', () => {
+    expect(messageGroupId('demo', 'b#x')).not.toBe(messageGroupId('demo#b', 'x'));
+    expect(messageGroupId('demo', 'b#x')).toBe('demo#b%23x');
+  });
+
+  it('escapes what SQS refuses in a body and keeps the event exactly as sent', () => {
+    const hostile = { ...event('dev\uffff', 0), event: 'e\ufffe', properties: { note: 'x\uffff\u0001\ud800y' } };
+    const [message] = packMessages('p', [{ index: 0, event: hostile }], 1e6);
+    expect(message!.body).not.toMatch(/[^\t\n\r\x20-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u);
+    expect(parseMessageBody(message!.body).events[0]).toEqual(hostile);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { firstEventPerSession, isLive, sessionBucket, sessionIdFor, sessionStartFor, sessionStartEventId } from '../../lambdas/core/sessions.js';
+import { firstEventPerSession, isLive, sessionBucket, sessionIdFor, sessionStartFor, sessionStartEventId, SYNTHETIC_SESSION_START } from '../../lambdas/core/sessions.js';
 import type { StoredEvent } from '../../lambdas/core/types.js';
 
 const HALF_HOUR = 30 * 60_000;
@@ -59,15 +59,28 @@ describe('session_start', () => {
     expect(firstEventPerSession(events).map((e) => e.eventId).sort()).toEqual(['a', 'c']);
   });
 
-  it('is stamped 1 ms before the first event, with an id derived from the session', () => {
-    const start = sessionStartFor(stored('a', 's1', '2024-01-15T10:01:00.000Z'));
+  it('is stamped 1 ms before the first event, with an id derived from the device and session, marked synthetic', () => {
+    const start = sessionStartFor(stored('a', 's1', '2024-01-15T10:01:00.000Z'), HALF_HOUR);
     expect(start).toMatchObject({
-      event: 'session_start',
-      eventId: sessionStartEventId('s1'),
+      event: SYNTHETIC_SESSION_START,
+      eventId: sessionStartEventId('d', 's1'),
+      properties: { synthetic: true, firstEventId: 'a' },
       sessionId: 's1',
       deviceId: 'd',
       source: 'ios',
       timestamp: '2024-01-15T10:00:59.999Z',
     });
+  });
+
+  it('never falls in an earlier bucket than its first event: at a bucket start it takes the bucket start', () => {
+    for (const at of ['2024-01-15T10:30:00.000Z', '2024-01-16T00:00:00.000Z', '2024-01-15T11:00:00.000Z']) {
+      const start = sessionStartFor(stored('a', 's1', at), HALF_HOUR);
+      expect(start.timestamp).toBe(at);
+      expect(start.originalTimestamp).toBe(at);
+    }
+  });
+
+  it('scopes the start of a client session id by device', () => {
+    expect(sessionStartEventId('d1', 'shared')).not.toBe(sessionStartEventId('d2', 'shared'));
   });
 });

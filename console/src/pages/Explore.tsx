@@ -80,7 +80,7 @@ export function Explore({ api, params }: { api: TidemarkApi; params: URLSearchPa
               <td>{bucketLabel(Date.parse(point.bucket), granularity)}</td>
               {groupBy !== 'none' && <td>{groupName(point, groupBy)}</td>}
               <td className="num">{point.count}</td>
-              <td className="num">{point.sum}</td>
+              <td className="num">{point.sumExact}</td>
               <td className="num">{point.uniqueDevices ?? '–'}</td>
             </tr>
           ))}

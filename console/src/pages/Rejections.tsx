@@ -46,7 +46,7 @@ export function Rejections({ api }: { api: TidemarkApi }) {
             </tr>
           )}
           {rows.map((row) => (
-            <tr key={`${row.requestId}#${row.index}`}>
+            <tr key={`${row.requestId}#${row.index ?? row.eventId}`}>
               <td>{formatTime(row.receivedAt)}</td>
               <td>
                 <span className={`badge ${row.retryable ? 'retry' : ''}`}>{row.reason}</span>

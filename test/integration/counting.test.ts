@@ -1,0 +1,126 @@
+/**
+ * Counting at the edges, through the local runtime and with the real `applyBatch` against DynamoDB
+ * Local: exact sums whatever their size, counter keys for any name, and `tidemark reconcile`.
+ */
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../cli/main.js';
+import { DynamoAggregateStore } from '../../lambdas/adapters/aggregate-store.js';
+import { createDocumentClient } from '../../lambdas/adapters/clients.js';
+import { applyBatch, type StreamEntry } from '../../lambdas/aggregate/aggregate.js';
+import { counterPartition, countCounterSortKey, counterSortKeyRange } from '../../lambdas/core/item-keys.js';
+import { DemoProject, eventually, request, startLocal, type LocalHarness } from '../helpers/local.js';
+
+let local: LocalHarness;
+beforeAll(async () => {
+  local = await startLocal();
+});
+afterAll(async () => {
+  await local?.close();
+});
+
+const DAY = '2024-05-20';
+const aggregates = (query: string) =>
+  request(`${local.url}/v1/aggregates?from=${DAY}T00:00:00Z&to=2024-05-21T00:00:00Z&${query}`, { key: DemoProject.secretKey });
+const countOf = (series: { event?: string; count: number }[], event: string) => series.find((p) => p.event === event)?.count ?? 0;
+
+describe('sums', () => {
+  it('are exact beyond what a double carries, and a tiny value breaks nothing', { timeout: 300_000 }, async () => {
+    const rows = [
+      { event: 'exact-sum', deviceId: 'rich', value: 1e12, timestamp: `${DAY}T10:00:00.000Z` },
+      { event: 'exact-sum', deviceId: 'rich', value: 1e12, timestamp: `${DAY}T10:01:00.000Z` },
+      { event: 'exact-sum', deviceId: 'rich', value: 0.000001, timestamp: `${DAY}T10:02:00.000Z` },
+      { event: 'exact-sum', deviceId: 'rich', value: 1e-40, timestamp: `${DAY}T10:03:00.000Z` },
+    ];
+    const reply = await request(`${local.url}/v1/import`, { key: DemoProject.secretKey, body: rows });
+    expect(reply.body).toEqual({ accepted: 4, rejected: [] });
+    const point = await eventually(
+      async () => (await aggregates('event=exact-sum&granularity=hour')).body.series?.[0],
+      (p) => p?.count === 4,
+      240_000,
+    );
+    expect(point.sumExact).toBe('2000000000000.000001');
+    expect(point.sum).toBe(Number('2000000000000.000001'));
+  });
+
+  it('carry 9e15 + 9e15 + 0.5 and 38-digit totals across calls, and every read answers', { timeout: 60_000 }, async () => {
+    const store = new DynamoAggregateStore(createDocumentClient(local.config), local.config.aggregatesTable!);
+    const shard = { streamArn: 'arn:test', shardId: 'shard-huge' };
+    const entry = (i: number, valueMicros: bigint): StreamEntry => ({
+      sequenceNumber: String(100 + i),
+      raw: '{}',
+      event: { sequenceNumber: String(100 + i), projectId: 'huge', eventId: `h${i}`, event: 'huge', deviceId: 'd', timeMs: Date.parse(`${DAY}T10:00:00Z`), valueMicros },
+    });
+    // Separate calls, as separate stream batches: each sum is stored, then added to.
+    await applyBatch(shard, [entry(1, 9_000_000_000_000_000_000_000n), entry(2, 9_000_000_000_000_000_000_000n)], store);
+    await applyBatch(shard, [entry(3, 500_000n)], store);
+    await applyBatch(shard, [entry(4, 10n ** 30n)], store);
+    const range = counterSortKeyRange(`${DAY}T10`, `${DAY}T10`);
+    const rows = await store.queryPartition(counterPartition('huge', 'hour', `${DAY}T10`), range.from, range.to);
+    const hourly = rows.find((row) => row.kind === 'count')!;
+    expect(hourly.count).toBe(4);
+    expect(hourly.sumMicros).toBe(10n ** 30n + 18_000_000_000_000_000_500_000n);
+  });
+});
+
+describe('counter keys', () => {
+  it('fit for 256-character non-ASCII names and ids, and a row with them never costs the others their count', { timeout: 300_000 }, async () => {
+    const long = (c: string) => c.repeat(256);
+    const rows = [
+      { event: long('界'), deviceId: long('é'), source: long('ж'), timestamp: `${DAY}T11:00:00.000Z` },
+      { event: 'beside-long', deviceId: `a#b%c~d`, source: 'x#y', timestamp: `${DAY}T11:00:01.000Z` },
+      { event: 'beside-long', deviceId: 'plain', timestamp: `${DAY}T11:00:02.000Z` },
+    ];
+    const reply = await request(`${local.url}/v1/import`, { key: DemoProject.secretKey, body: rows });
+    expect(reply.status).toBe(202);
+    const rejected = new Set((reply.body.rejected as { index: number; reason: string }[]).map((r) => r.index));
+    for (const r of reply.body.rejected) expect(r.reason).toEqual(expect.any(String));
+    expect(rejected.has(1) || rejected.has(2)).toBe(false);
+    const series = await eventually(
+      async () => (await aggregates('granularity=day&groupBy=event')).body.series as { event: string; count: number; uniqueDevices?: number }[],
+      (s) => countOf(s, 'beside-long') === 2 && (rejected.has(0) || countOf(s, long('界')) === 1),
+      240_000,
+    );
+    expect(series.find((p) => p.event === 'beside-long')?.uniqueDevices).toBe(2);
+  });
+});
+
+describe('tidemark reconcile', () => {
+  const cli = async (...args: string[]) => {
+    const out: string[] = [];
+    const code = await runCli([...args, '--data-dir', local.dataDir], { out: (l) => out.push(l), err: () => undefined, isTTY: false });
+    return { code, out };
+  };
+
+  it('finds no difference on a settled range, reports a damaged counter, repairs it, and a second repair changes nothing', { timeout: 300_000 }, async () => {
+    const rows = Array.from({ length: 20 }, (_, i) => ({ event: 'recount', deviceId: `rc-${i % 4}`, value: 2.5, timestamp: `2024-05-22T0${i % 3}:00:0${i % 10}.000Z` }));
+    await request(`${local.url}/v1/import`, { key: DemoProject.secretKey, body: rows });
+    const range = ['--from', '2024-05-22', '--to', '2024-05-23', '--project', DemoProject.projectId];
+    await eventually(async () => (await cli('reconcile', ...range)).code, (code) => code === 0, 240_000);
+
+    const documents = createDocumentClient(local.config);
+    await documents.send(
+      new UpdateCommand({
+        TableName: local.config.aggregatesTable!,
+        Key: { pk: counterPartition(DemoProject.projectId, 'day', '2024-05-22'), sk: countCounterSortKey('2024-05-22', 'recount', '') },
+        UpdateExpression: 'ADD #count :five',
+        ExpressionAttributeNames: { '#count': 'count' },
+        ExpressionAttributeValues: { ':five': 5 },
+      }),
+    );
+    const damaged = await cli('reconcile', ...range);
+    expect(damaged.code).toBe(3);
+    expect(damaged.out.join('\n')).toContain('stored count 25 sum 50  recounted count 20 sum 50');
+
+    const fixed = await cli('reconcile', ...range, '--fix');
+    expect(fixed.code).toBe(0);
+    expect(fixed.out.at(-1)).toContain('1 differ; 1 repaired');
+    expect((await cli('reconcile', ...range, '--fix')).out.at(-1)).toContain('0 differ; 0 repaired');
+    const day = await request(`${local.url}/v1/aggregates?from=2024-05-22T00:00:00Z&to=2024-05-23T00:00:00Z&event=recount`, { key: DemoProject.secretKey });
+    expect(day.body.series[0]).toMatchObject({ count: 20, sumExact: '50', uniqueDevices: 4 });
+  });
+
+  it('refuses a range that is not whole days', async () => {
+    expect((await cli('reconcile', '--from', '2024-05-22T10:00:00Z', '--to', '2024-05-23')).code).toBe(2);
+  });
+});

@@ -1,0 +1,107 @@
+/**
+ * The process handler with fast fakes, for what the local runtime cannot show on demand: an
+ * invocation short of time hands back the messages it has not started, and throttling is retried
+ * inside the invocation instead of failing a message (spending one of its receives).
+ */
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import type { EventStore } from '../../lambdas/adapters/event-store.js';
+import { createProcessHandler, MESSAGE_TIME_RESERVE_MS } from '../../lambdas/process/handler.js';
+import type { ProcessDependencies } from '../../lambdas/process/process.js';
+import type { StoredEvent } from '../../lambdas/core/types.js';
+
+process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+process.env.POWERTOOLS_LOG_LEVEL = 'CRITICAL';
+
+const record = (i: number, deviceId = `d${i}`): SQSRecord =>
+  ({
+    messageId: `m${i}`,
+    receiptHandle: `r${i}`,
+    body: JSON.stringify({
+      projectId: 'p',
+      events: [{ eventId: `e${i}`, event: 'open', deviceId, timestamp: '2024-01-15T10:00:00.000Z', originalTimestamp: '2024-01-15T10:00:00.000Z', receivedAt: '2024-01-15T10:00:01.000Z', properties: {} }],
+    }),
+    attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 's', ApproximateFirstReceiveTimestamp: '0', MessageGroupId: `p#${deviceId}`, MessageDeduplicationId: `m${i}`, SequenceNumber: String(i) },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:us-east-1:0:q.fifo',
+    awsRegion: 'us-east-1',
+  }) as SQSRecord;
+
+function fakeDeps(putIfAbsent: EventStore['putIfAbsent']): ProcessDependencies & { stored: StoredEvent[] } {
+  const stored: StoredEvent[] = [];
+  return {
+    stored,
+    events: {
+      putIfAbsent: async (event) => {
+        const outcome = await putIfAbsent(event);
+        if (outcome === 'stored') stored.push(event);
+        return outcome;
+      },
+    },
+    storedCopies: async () => new Map(),
+    acquireSessionLock: async () => true,
+    advanceDevice: async () => undefined,
+  };
+}
+
+const contextWith = (remainingMs: () => number) => ({ getRemainingTimeInMillis: remainingMs, awsRequestId: 'req' }) as unknown as Context;
+const throttled = () => Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), { name: 'ProvisionedThroughputExceededException' });
+
+describe('the process handler', () => {
+  it('stops taking messages when its remaining time runs low and reports the rest as failures, untouched', async () => {
+    const deps = fakeDeps(async () => 'stored');
+    let remaining = 29_000;
+    // Each message "costs" 10 s of the invocation.
+    const slowDeps = { ...deps, advanceDevice: async () => void (remaining -= 10_000) };
+    const handler = createProcessHandler(() => ({ ...slowDeps, acquireSessionLock: async () => ((remaining -= 10_000), true) }));
+    // One device's six messages: in order, one at a time.
+    const event: SQSEvent = { Records: Array.from({ length: 6 }, (_, i) => record(i, 'one-device')) };
+    const response = await handler(event, contextWith(() => remaining));
+    const failed = response.batchItemFailures.map((f) => f.itemIdentifier);
+    expect(remaining).toBeLessThan(MESSAGE_TIME_RESERVE_MS + 10_000);
+    expect(failed.length).toBeGreaterThan(0);
+    expect(failed.length).toBeLessThan(6);
+    // Every failed message was never started: none of its events reached the store.
+    const storedIds = new Set(deps.stored.map((e) => e.eventId));
+    for (const id of failed) expect(storedIds.has(`e${id.slice(1)}`)).toBe(false);
+  });
+
+  it('retries throttled writes inside the invocation, so a throttled message does not fail', async () => {
+    let throttles = 5;
+    const deps = fakeDeps(async () => {
+      if (throttles-- > 0) throw throttled();
+      return 'stored';
+    });
+    const handler = createProcessHandler(() => deps);
+    const response = await handler({ Records: [record(1), record(2)] }, contextWith(() => 25_000));
+    expect(response.batchItemFailures).toEqual([]);
+    expect(deps.stored.filter((e) => e.event === 'open').map((e) => e.eventId).sort()).toEqual(['e1', 'e2']);
+  });
+
+  it('processes other devices side by side and fails only the rest of a failing device\'s group', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const deps = fakeDeps(async (event) => {
+      if (event.eventId === 'e1') throw new Error('boom');
+      most = Math.max(most, ++inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      inFlight--;
+      return 'stored';
+    });
+    const handler = createProcessHandler(() => deps);
+    const records = [record(1, 'a'), record(2, 'a'), record(3, 'b'), record(4, 'c'), record(5, 'd')];
+    const response = await handler({ Records: records }, contextWith(() => 25_000));
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'm1' }, { itemIdentifier: 'm2' }]);
+    expect(most).toBeGreaterThan(1);
+  });
+
+  it('still fails a message whose failure is not throttling (poison goes on toward the DLQ)', async () => {
+    const deps = fakeDeps(async () => 'stored');
+    const handler = createProcessHandler(() => deps);
+    const poison = { ...record(9), body: '{"poison":true}' };
+    const response = await handler({ Records: [poison, record(3)] }, contextWith(() => 25_000));
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'm9' }]);
+  });
+});
