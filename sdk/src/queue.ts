@@ -1,15 +1,13 @@
 /**
  * The event queue: an in-memory view for sending, backed by a `QueueLog` for restarts. Bounded by
- * count and bytes (the oldest dropped first, and counted). Every change is one log operation
- * whatever the queue's length; changes made while a write runs are merged into the next write
- * (group commit), and each caller's promise resolves once the write holding its change landed.
+ * count and bytes (the oldest dropped first, and counted). A write costs the same whatever the
+ * queue's length; changes made while a write runs are merged into the next write (group commit),
+ * and each caller's promise resolves once the write holding its change landed.
  */
 import type { QueuedEvent } from './event.js';
 import type { QueueLog } from './storage/types.js';
 
 export type QueueLimits = { readonly maxEvents: number; readonly maxBytes: number };
-
-type Operation = { readonly kind: 'append'; readonly events: QueuedEvent[] } | { readonly kind: 'remove'; readonly ids: string[] };
 
 export class PersistentQueue {
   /** Oldest first from `#head`; removed events stay in the array until the head passes them. */
@@ -19,7 +17,7 @@ export class PersistentQueue {
   #bytes = 0;
   #dropped = 0;
   #writes: Promise<void> = Promise.resolve();
-  #open: { operation: Operation; done: Promise<void> } | undefined;
+  #pending: PendingWrite | undefined;
 
   constructor(
     private readonly log: QueueLog,
@@ -55,8 +53,7 @@ export class PersistentQueue {
       this.#forget(oldest.eventId);
       this.#dropped++;
     }
-    const appended = this.#enqueue('append', event);
-    return overflow.length > 0 ? Promise.all([appended, this.#enqueue('remove', ...overflow)]).then(() => undefined) : appended;
+    return this.#enqueue({ append: event, remove: overflow });
   }
 
   /** The oldest events, up to `count` and `maxBytes` (at least one). */
@@ -78,7 +75,7 @@ export class PersistentQueue {
     const present = eventIds.filter((id) => this.#size.has(id));
     if (present.length === 0) return Promise.resolve();
     for (const id of present) this.#forget(id);
-    return this.#enqueue('remove', ...present);
+    return this.#enqueue({ remove: present });
   }
 
   /** Resolves once every change so far is on storage, and releases the log. */
@@ -107,27 +104,32 @@ export class PersistentQueue {
     }
   }
 
-  #enqueue(kind: 'append', ...items: QueuedEvent[]): Promise<void>;
-  #enqueue(kind: 'remove', ...items: string[]): Promise<void>;
-  #enqueue(kind: Operation['kind'], ...items: (QueuedEvent | string)[]): Promise<void> {
-    const open = this.#open;
-    if (open && open.operation.kind === kind) {
-      if (open.operation.kind === 'append') open.operation.events.push(...(items as QueuedEvent[]));
-      else open.operation.ids.push(...(items as string[]));
-      return open.done;
+  /**
+   * Adds a change to the pending write, starting one if none is waiting. A pending write appends
+   * first and removes second, which is right in any order of calls since ids are never reused;
+   * an event appended and removed before its write started is never written at all.
+   */
+  #enqueue(change: { append?: QueuedEvent; remove?: readonly string[] }): Promise<void> {
+    let pending = this.#pending;
+    if (!pending) {
+      const batch: PendingWrite = { appends: new Map(), removes: [], done: Promise.resolve() };
+      batch.done = this.#writes
+        .catch(() => undefined)
+        .then(async () => {
+          this.#pending = undefined;
+          if (batch.appends.size > 0) await this.log.append([...batch.appends.values()]);
+          if (batch.removes.length > 0) await this.log.remove(batch.removes);
+        });
+      this.#pending = pending = batch;
+      this.#writes = batch.done;
     }
-    const operation: Operation = kind === 'append' ? { kind, events: items as QueuedEvent[] } : { kind, ids: items as string[] };
-    const done = this.#writes
-      .catch(() => undefined)
-      .then(() => {
-        if (this.#open?.operation === operation) this.#open = undefined;
-        return operation.kind === 'append' ? this.log.append(operation.events) : this.log.remove(operation.ids);
-      });
-    this.#open = { operation, done };
-    this.#writes = done;
-    return done;
+    if (change.append) pending.appends.set(change.append.eventId, change.append);
+    for (const id of change.remove ?? []) if (!pending.appends.delete(id)) pending.removes.push(id);
+    return pending.done;
   }
 }
+
+type PendingWrite = { readonly appends: Map<string, QueuedEvent>; readonly removes: string[]; done: Promise<void> };
 
 const encoder = new TextEncoder();
 const sizeOf = (event: QueuedEvent) => encoder.encode(JSON.stringify(event)).length;

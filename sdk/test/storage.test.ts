@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FieldAliases } from '../../lambdas/core/normalize.js';
+import { Tidemark } from '../src/client.js';
 import { VALUE_PROPERTY_NAMES, type QueuedEvent } from '../src/event.js';
 import { asyncStorage } from '../src/storage/async-storage.js';
 import { fileStorage } from '../src/storage/file.js';
@@ -125,4 +126,41 @@ describe('the file queue log', () => {
 
 it('promotes value from the same property names, in the same order, as the API does for Segment rows', () => {
   expect([...VALUE_PROPERTY_NAMES]).toEqual([...FieldAliases.value]);
+});
+
+describe('the localStorage default bound', () => {
+  /** localStorage with the strictest reading of browsers' ~5 MiB: two bytes per UTF-16 unit of keys and values. */
+  function quotaStorage(quotaBytes = 5 * 1024 * 1024) {
+    const values = new Map<string, string>();
+    const used = () => [...values].reduce((n, [k, v]) => n + 2 * (k.length + v.length), 0);
+    return {
+      used,
+      getItem: (k: string) => values.get(k) ?? null,
+      setItem: (k: string, v: string) => {
+        const before = values.get(k);
+        values.set(k, v);
+        if (used() > quotaBytes) {
+          if (before === undefined) values.delete(k);
+          else values.set(k, before);
+          throw Object.assign(new Error(`Setting the value of '${k}' exceeded the quota.`), { name: 'QuotaExceededError' });
+        }
+      },
+      removeItem: (k: string) => void values.delete(k),
+    };
+  }
+
+  it('keeps the queue below the quota: 12,000 events of ~1 KB (non-ASCII too) drop the oldest, never a QuotaExceededError', async () => {
+    const storage = quotaStorage();
+    const kinds: string[] = [];
+    const client = new Tidemark({ endpoint: 'http://127.0.0.1:9', writeKey: 'k', storage: localStorageStorage(storage), isOnline: () => false, onError: (e) => kinds.push(e.kind) });
+    const text = ['x'.repeat(900), 'ü'.repeat(450), '日本'.repeat(150), '😀'.repeat(225)];
+    for (let n = 0; n < 12_000; n += 1000) await Promise.all(Array.from({ length: 1000 }, (_, i) => client.track('big', { text: text[(n + i) % 4] })));
+    await client.shutdown();
+    expect(kinds).toEqual([]);
+    expect(client.dropped).toBeGreaterThan(0);
+    expect(client.queued + client.dropped).toBe(12_000);
+    expect(storage.used()).toBeLessThan(5 * 1024 * 1024);
+    const reloaded = localStorageStorage(storage).queue;
+    expect(await reloaded.load()).toHaveLength(client.queued);
+  });
 });
