@@ -20,6 +20,7 @@ type App = {
   errors: { kind: string; message: string }[];
   ready(): Promise<boolean>;
   queued(): number;
+  dropped(): number;
   flush(): Promise<void>;
   trackMany(event: string, count: number, properties?: Record<string, unknown>): Promise<string[]>;
 };
@@ -129,7 +130,7 @@ describe('the packed SDK in chromium', () => {
     await context.close();
   });
 
-  it('keeps 10,000 events tracked offline across a reload and delivers them exactly once, with the page\'s own timestamps', { timeout: 600_000 }, async () => {
+  it('keeps 10,000 events tracked offline across a reload and delivers them exactly once, with the page\'s own timestamps', { timeout: 1_200_000 }, async () => {
     const deviceId = 'web-offline';
     const context = await browser.newContext();
     const page = await openApp(context, { endpoint: local.url, writeKey: DemoProject.writeKey, deviceId });
@@ -146,17 +147,34 @@ describe('the packed SDK in chromium', () => {
     await context.setOffline(false); // the page's 'online' handler flushes
     await page.waitForFunction(() => window.app.queued() === 0, undefined, { timeout: 300_000, polling: 500 });
 
-    const stored = await eventually(() => storedFor(deviceId, 'offline_tap'), (s) => s.length >= 10_000, 300_000);
+    // Counters are cheap to poll; once they reach 10,000 every event is stored, and read once.
+    const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+    const counted = await eventually(
+      async () => ((await request(`${local.url}/v1/aggregates?event=offline_tap&from=${day(-1)}T00:00:00Z&to=${day(2)}T00:00:00Z`, { key: DemoProject.secretKey })).body.series as { count: number }[]).reduce((n, p) => n + p.count, 0),
+      (count) => count >= 10_000,
+      600_000,
+    );
+    expect(counted).toBe(10_000);
+    const stored = await storedFor(deviceId, 'offline_tap');
     expect(stored).toHaveLength(10_000);
     expect(new Set(stored.map((e) => e.eventId))).toEqual(new Set(ids));
     for (const event of stored) expect(Date.parse(event.timestamp)).toBe(uuidTimeMs(event.eventId));
-    const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
-    const counted = await eventually(
-      async () => (await request(`${local.url}/v1/aggregates?event=offline_tap&from=${day(-1)}T00:00:00Z&to=${day(2)}T00:00:00Z`, { key: DemoProject.secretKey })).body.series as { count: number }[],
-      (series) => series.reduce((n, p) => n + p.count, 0) >= 10_000,
-      300_000,
-    );
-    expect(counted.reduce((n, p) => n + p.count, 0)).toBe(10_000);
+    await context.close();
+  });
+
+  it('bounds a localStorage queue below the origin\'s quota: 3,000 events of 2 KB drop the oldest, never a QuotaExceededError', async () => {
+    const context = await browser.newContext();
+    const page = await openApp(context, { endpoint: local.url, writeKey: DemoProject.writeKey, deviceId: 'web-local-storage', storage: 'localStorage' });
+    await context.setOffline(true);
+    for (let round = 0; round < 3; round++) await page.evaluate(() => window.app.trackMany('big', 1000, { text: 'é'.repeat(1000) }));
+    const [queued, dropped] = await page.evaluate(() => [window.app.queued(), window.app.dropped()]);
+    expect(await page.evaluate(() => window.app.errors)).toEqual([]);
+    expect(dropped).toBeGreaterThan(0);
+    expect(queued! + dropped!).toBe(3000);
+    await page.reload();
+    await page.waitForFunction(() => 'app' in window);
+    await page.evaluate(() => window.app.ready());
+    expect(await page.evaluate(() => window.app.queued())).toBe(queued);
     await context.close();
   });
 
