@@ -3,6 +3,7 @@
  * process) and two DynamoDB Streams mappings on the events table (-> aggregate, -> lake), each
  * with its own saved positions.
  */
+import { join } from 'node:path';
 import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { EventsQueue, EventsStreamMapping, LakeFunction, LakeStreamMapping } from '../resources/index.js';
@@ -11,8 +12,7 @@ import type { WiredFunctions } from './function-wiring.js';
 import type { PipelineStats } from './pipeline-stats.js';
 import type { LocalQueues } from './provision.js';
 import { SqsPoller } from './sqs-poller.js';
-import { StreamPoller } from './stream-poller.js';
-import { join } from 'node:path';
+import { StreamPoller, type StreamPollerOptions } from './stream-poller.js';
 
 export type EventSourceOptions = {
   readonly dataDir: string;
@@ -72,30 +72,32 @@ export function createEventSources(options: EventSourceOptions): EventSources {
       }
     },
   });
-  const aggregateStream = new StreamPoller({
-    client: streamsClient,
-    streamArn: options.eventsStreamArn,
-    handler: functions.aggregate,
-    redelivery: () => faults.streamRedelivery(),
-    positionsFile: join(options.dataDir, 'stream-positions.json'),
-    retryDelayMs: options.streamRetryDelayMs ?? 200,
-    batchingWindowMs: options.streamBatchingWindowMs ?? EventsStreamMapping.maxBatchingWindowSeconds * 1000,
-    onError: onError('aggregate'),
-    onDiscard: (records) => log(`aggregate: discarded a batch of ${records.length} records after all retries`),
-  });
+  // Both stream mappings get the same redelivery faults: counts and the lake must each show every event once whatever the batch boundaries.
+  const streamMapping = (
+    where: 'aggregate' | 'lake',
+    handler: StreamPollerOptions['handler'],
+    positionsFileName: string,
+    maxBatchingWindowSeconds: number,
+    consumer?: StreamPollerOptions['consumer'],
+  ) =>
+    new StreamPoller({
+      client: streamsClient,
+      streamArn: options.eventsStreamArn,
+      handler,
+      ...(consumer ? { consumer } : {}),
+      redelivery: () => faults.streamRedelivery(),
+      positionsFile: join(options.dataDir, positionsFileName),
+      retryDelayMs: options.streamRetryDelayMs ?? 200,
+      batchingWindowMs: options.streamBatchingWindowMs ?? maxBatchingWindowSeconds * 1000,
+      onError: onError(where),
+      onDiscard: (records) => log(`${where}: discarded a batch of ${records.length} records after all retries`),
+    });
+  const aggregateStream = streamMapping('aggregate', functions.aggregate, 'stream-positions.json', EventsStreamMapping.maxBatchingWindowSeconds);
   // The lake writer: a second, independent mapping on the same stream, with its own positions.
-  const lakeStream = new StreamPoller({
-    client: streamsClient,
-    streamArn: options.eventsStreamArn,
-    handler: functions.lake,
-    consumer: { functionName: 'lake', timeoutSeconds: LakeFunction.timeoutSeconds, batchSize: LakeStreamMapping.batchSize },
-    // The same redelivery faults as the aggregator's: the lake must show each event once whatever the boundaries.
-    redelivery: () => faults.streamRedelivery(),
-    positionsFile: join(options.dataDir, 'lake-stream-positions.json'),
-    retryDelayMs: options.streamRetryDelayMs ?? 200,
-    batchingWindowMs: options.streamBatchingWindowMs ?? LakeStreamMapping.maxBatchingWindowSeconds * 1000,
-    onError: onError('lake'),
-    onDiscard: (records) => log(`lake: discarded a batch of ${records.length} records after all retries`),
+  const lakeStream = streamMapping('lake', functions.lake, 'lake-stream-positions.json', LakeStreamMapping.maxBatchingWindowSeconds, {
+    functionName: 'lake',
+    timeoutSeconds: LakeFunction.timeoutSeconds,
+    batchSize: LakeStreamMapping.batchSize,
   });
   return {
     sqs,
