@@ -2,7 +2,7 @@
  * POST /v1/batch, /v1/track, /v1/import: authenticate, rate-limit, decode, then `ingestRows`.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { isPublicWritePath, Limits } from '../../resources/index.js';
+import { Limits } from '../../resources/index.js';
 import { configFromEnv, required, type TidemarkConfig } from '../config.js';
 import { createClients, type AwsClients } from '../adapters/clients.js';
 import { SqsEventQueue } from '../adapters/event-queue.js';
@@ -12,8 +12,8 @@ import { BadRequestError, NotFoundError, TooManyRequestsError } from '../core/er
 import { IDEMPOTENCY_KEY_PATTERN } from '../core/event-id.js';
 import { decodeBody, parseIngestBody } from '../core/request-body.js';
 import type { IngestMode, Rejection } from '../core/types.js';
-import { assertWireSize, authenticate, handleHttp, headersOf, json, withHeaders, type Headers } from '../http/api.js';
-import { corsResponseHeaders } from '../http/cors.js';
+import { assertWireSize, authenticate, headersOf, json } from '../http/api.js';
+import { apiRequestId, httpFunction } from '../http/middleware.js';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logger, metrics } from '../observability.js';
 import { ingestRows, type IngestDependencies } from './ingest.js';
@@ -34,17 +34,12 @@ export type IngestHandlerDependencies = IngestDependencies & {
 const modes: Record<string, IngestMode> = { '/v1/batch': 'batch', '/v1/track': 'track', '/v1/import': 'import' };
 
 export function createIngestHandler(dependencies: () => IngestHandlerDependencies) {
-  return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
-    const deps = dependencies();
-    const headers = headersOf(event);
-    // Every answer of a public write route, errors included, carries CORS headers, or a browser cannot read it.
-    const cors = isPublicWritePath(event.resource ?? event.path) ? corsResponseHeaders(headers.origin, deps.corsAllowOrigins) : {};
-    return withHeaders(await handleHttp(event, (requestId) => ingest(event, headers, requestId, deps)), cors);
-  };
+  return httpFunction((event) => ingest(event, dependencies()), { corsAllowOrigins: () => dependencies().corsAllowOrigins });
 }
 
-async function ingest(event: APIGatewayProxyEvent, headers: Headers, requestId: string, deps: IngestHandlerDependencies): Promise<APIGatewayProxyResult> {
+async function ingest(event: APIGatewayProxyEvent, deps: IngestHandlerDependencies): Promise<APIGatewayProxyResult> {
   const receivedAt = Date.now();
+  const headers = headersOf(event);
   const mode = modes[event.resource ?? event.path];
   if (!mode) throw new NotFoundError(`No ingest route ${event.path}.`);
   assertWireSize(event);
@@ -71,7 +66,7 @@ async function ingest(event: APIGatewayProxyEvent, headers: Headers, requestId: 
   const result = await ingestRows(
     {
       projectId: project.projectId,
-      requestId,
+      requestId: apiRequestId(event),
       mode,
       rows: body.rows,
       receivedAt,
@@ -97,7 +92,6 @@ function publishIngestMetrics(accepted: number, rejected: readonly Rejection[]):
     single.addDimension('Reason', reason);
     single.addMetric('EventsRejected', MetricUnit.Count, count);
   }
-  if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
 }
 
 /** Every failed SendMessageBatch attempt, by cause: a log line and the SqsSendFailures metric (total, and per Cause). */
