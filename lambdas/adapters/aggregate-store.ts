@@ -10,7 +10,8 @@ import type { CounterRow } from '../core/aggregate-query.js';
 import type { UniqueMarker } from '../core/aggregation.js';
 import { quarantineKey, streamMarkKey } from '../core/item-keys.js';
 import { toMicros } from '../core/micro-units.js';
-import { CommitConflictError, MarkMovedError, UnappliableError, type Commit, type CounterStore, type ShardRef } from '../aggregate/aggregate.js';
+import { CommitConflictError, MarkMovedError, UnappliableError } from '../aggregate/aggregate.js';
+import type { Commit, CounterStore, ShardRef } from '../aggregate/ports.js';
 
 /**
  * A mark outlives its last advance by 3 days: a stream keeps records 24 hours, so no record at or

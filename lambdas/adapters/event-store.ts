@@ -10,14 +10,7 @@ import { eventItemKey, eventListKey, eventListPartition } from '../core/item-key
 import { dayBucket } from '../core/timestamps.js';
 import { readDaysNewestFirst, sortKeyBounds, type DayCursor } from './day-pages.js';
 import type { StoredEvent } from '../core/types.js';
-
-/**
- * `duplicate`: the id was stored with the same content (or content stored before fingerprints
- * existed, or a `session_start`, which has none). `conflict`: the id was stored with different
- * content; this copy is not stored, and the caller must keep it in the rejections store
- * (`conflictRejection`) and count it, so it is never silently lost.
- */
-export type PutOutcome = 'stored' | 'duplicate' | 'conflict';
+import type { EventStore, PutOutcome } from '../process/ports.js';
 
 export type EventFilter = {
   readonly projectId: string;
@@ -29,11 +22,6 @@ export type EventFilter = {
   readonly limit: number;
   readonly cursor?: DayCursor;
 };
-
-
-export interface EventStore {
-  putIfAbsent(event: StoredEvent): Promise<PutOutcome>;
-}
 
 const INTERNAL = new Set(['pk', 'listPk', 'listSk', 'ts', 'expiresAt', 'fingerprint']);
 

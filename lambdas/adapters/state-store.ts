@@ -14,19 +14,9 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { deviceSaltKey, deviceStateKey, rejectionItemKey, rejectionPartition, sessionLockKey } from '../core/item-keys.js';
 import { dayBucket } from '../core/timestamps.js';
-import { RejectionReason, type Rejection, type StoredEvent } from '../core/types.js';
+import { RejectionReason, type DeviceState, type RejectedRow, type StoredEvent } from '../core/types.js';
 import { readDaysNewestFirst, sortKeyBounds, type DayCursor, type DayRange } from './day-pages.js';
 
-export type DeviceState = { readonly deviceId: string; readonly lastSeen: string; readonly sessionId: string };
-/**
- * A rejected row kept for audit. Rows rejected at ingest carry their request's id and their index
- * in it; a `conflict` found by the processor has no request, and carries the event id instead.
- */
-export type RejectedRow = (Rejection | (Omit<Rejection, 'index'> & { readonly eventId: string })) & {
-  readonly receivedAt: string;
-  readonly requestId: string;
-  readonly row: string;
-};
 
 /**
  * The rejection kept when an event id was already stored with other content: the whole copy that

@@ -16,7 +16,8 @@ import { toMicros } from '../core/micro-units.js';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { lambdaFunction } from '../middleware.js';
 import { logger, metrics } from '../observability.js';
-import { applyBatch, type CounterStore, type StreamEntry } from './aggregate.js';
+import { applyBatch, type StreamEntry } from './aggregate.js';
+import type { CounterStore } from './ports.js';
 
 /** A stream invocation with a tumbling window (https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html#services-ddb-windows). */
 export type WindowedStreamEvent = DynamoDBStreamEvent & { readonly shardId?: string; readonly eventSourceARN?: string };

@@ -19,7 +19,8 @@ import { assertWireSize, authenticate, headersOf, json, type Headers } from '../
 import { apiRequestId, httpFunction } from '../http/middleware.js';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logger, metrics } from '../observability.js';
-import { ingestRows, type IngestDependencies } from './ingest.js';
+import { ingestRows } from './ingest.js';
+import type { IngestDependencies } from './ports.js';
 import { S3Client } from '@aws-sdk/client-s3';
 import { S3LakeObjects } from '../adapters/s3-lake-objects.js';
 import type { RejectedRowRecord } from '../core/lake-rows.js';

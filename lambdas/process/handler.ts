@@ -18,7 +18,8 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { lambdaFunction } from '../middleware.js';
 import { logger, metrics } from '../observability.js';
 import { processFifoBatch } from './fifo-batch.js';
-import { processMessage, type ProcessDependencies } from './process.js';
+import { processMessage } from './process.js';
+import type { ProcessDependencies } from './ports.js';
 
 /** A session lock outlives the session by a day; the deterministic `session_start` id covers anything later. */
 const SESSION_LOCK_TTL_MS = Limits.sessionLengthMs + 86_400_000;

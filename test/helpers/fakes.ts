@@ -2,15 +2,13 @@
  * In-memory fakes of the use cases' ports, with the semantics of the real stores that the rules
  * depend on (conditional puts, lock ownership, all-or-nothing commits conditional on the mark).
  */
-import { MarkMovedError, UnappliableError, type Commit, type CounterStore, type ShardRef } from '../../lambdas/aggregate/aggregate.js';
-import type { EventQueue, UnsentMessage } from '../../lambdas/adapters/event-queue.js';
-import type { PutOutcome } from '../../lambdas/adapters/event-store.js';
-import type { DeviceState, RejectedRow } from '../../lambdas/adapters/state-store.js';
+import { MarkMovedError, UnappliableError } from '../../lambdas/aggregate/aggregate.js';
+import type { Commit, CounterStore, ShardRef } from '../../lambdas/aggregate/ports.js';
 import type { UniqueMarker } from '../../lambdas/core/aggregation.js';
 import type { QueueMessage } from '../../lambdas/core/packing.js';
-import type { StoredEvent } from '../../lambdas/core/types.js';
-import type { ProcessDependencies, StoredCopy } from '../../lambdas/process/process.js';
-import type { IngestDependencies } from '../../lambdas/ingest/ingest.js';
+import type { DeviceState, RejectedRow, StoredEvent } from '../../lambdas/core/types.js';
+import type { EventQueue, IngestDependencies, UnsentMessage } from '../../lambdas/ingest/ports.js';
+import type { ProcessDependencies, PutOutcome, StoredCopy } from '../../lambdas/process/ports.js';
 
 /** A queue that takes every message unless `refuse` says how it fails. */
 export class MemoryEventQueue implements EventQueue {

@@ -4,7 +4,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { applyBatch, CommitConflictError, type Commit, type ShardRef, type StreamEntry } from '../../lambdas/aggregate/aggregate.js';
+import { applyBatch, CommitConflictError, type StreamEntry } from '../../lambdas/aggregate/aggregate.js';
+import type { Commit, ShardRef } from '../../lambdas/aggregate/ports.js';
 import { streamEntry as entry } from '../helpers/factories.js';
 import { MemoryCounterStore } from '../helpers/fakes.js';
 
