@@ -1,5 +1,5 @@
 /**
- * The read API: GET /v1/aggregates, /v1/events, /v1/rejections, /v1/devices/{deviceId}, /health.
+ * The read API: GET /v1/aggregates, /v1/events, /v1/rejections, /v1/sessions, /v1/devices/{deviceId}, /health.
  * Every read takes the project secret key and sees only its own project.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
@@ -16,6 +16,8 @@ import { BadRequestError, NotFoundError } from '../core/errors.js';
 import { parseListQuery, type ListQuery } from '../core/list-query.js';
 import { authenticate, handleHttp, headersOf, json } from '../http/api.js';
 import { logger } from '../observability.js';
+import { parseSessionQuery } from '../core/session-metrics.js';
+import { sessionMetrics } from './sessions.js';
 
 export type QueryDependencies = {
   readonly keys: KeyStore;
@@ -70,6 +72,7 @@ const routes: Record<string, Route> = {
     const page = await deps.state.listRejections(projectId, list);
     return json(200, { rejections: page.rows, nextCursor: page.nextCursor ? signCursor(deps.cursorSecret, binding, page.nextCursor) : null });
   },
+  '/v1/sessions': async (event, projectId, deps) => json(200, await sessionMetrics(projectId, parseSessionQuery(params(event), Date.now()), deps.events)),
   '/v1/devices/{deviceId}': async (event, projectId, deps) => {
     const deviceId = event.pathParameters?.deviceId ?? '';
     const device = await deps.state.getDevice(projectId, decodePathPart(deviceId));
