@@ -9,7 +9,7 @@
  * is not one of the session's events (counting it would make every session at least two events long
  * and no session a bounce); a `$session_start` a client sent is an ordinary event.
  */
-import { bucketOf, type Granularity } from './aggregation.js';
+import type { Granularity } from './aggregation.js';
 import { BadRequestError } from './errors.js';
 import { sessionStartEventId } from './sessions.js';
 import { parseTimestamp, toIso } from './timestamps.js';
@@ -157,7 +157,9 @@ function median(sorted: readonly number[]): number {
 export function sessionSeries(sessions: readonly SessionSummary[], granularity: Granularity, groupBy: SessionGroupBy): SessionSeriesPoint[] {
   const groups = new Map<string, { bucket: string; source: string | null; sessions: SessionSummary[] }>();
   for (const session of sessions) {
-    const bucket = bucketOf(granularity, Date.parse(session.start));
+    // The bucket's start as ISO, as /v1/aggregates writes its buckets.
+    const step = granularity === 'hour' ? 3_600_000 : 86_400_000;
+    const bucket = toIso(Math.floor(Date.parse(session.start) / step) * step);
     const source = groupBy === 'source' ? session.source : null;
     const key = JSON.stringify([bucket, source]);
     const group = groups.get(key) ?? { bucket, source, sessions: [] };

@@ -1,6 +1,6 @@
 /**
  * The console in a real browser (Debian's chromium driven by playwright-core) against the local
- * runtime: send a batch from the Send page, see it in Explore's chart and in Events, see the bad
+ * runtime: send a batch from the Send page, see it in Explore's chart, its sessions in Explore and Devices, and in Events, see the bad
  * rows in Rejections, flip a failure switch. Screenshots go to test-artifacts/console/.
  */
 import { randomUUID } from 'node:crypto';
@@ -111,6 +111,17 @@ describe('the console', () => {
     await shoot('explore');
   });
 
+  it('shows session metrics in Explore: one session of two events, no bounce, by source', async () => {
+    await open('#/explore?groupBy=source');
+    await refreshUntil(async () => (await page.locator('[data-testid=session-stats-sessions] .stat-value').textContent()) === '1');
+    expect(await page.textContent('[data-testid=session-stats-events-per-session] .stat-value')).toBe('2.00');
+    expect(await page.textContent('[data-testid=session-stats-bounce-rate] .stat-value')).toBe('0.0 %');
+    const rows = await page.locator('[data-testid=session-series-table] tbody tr').allTextContents();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatch(/\(no source\)\s*1\s*60\.0 s\s*60\.0 s\s*2\.00\s*0\.0 %/);
+    await shoot('explore-sessions');
+  });
+
   it('lists the stored events with filters and shows one in full', async () => {
     await open('#/events?deviceId=phone-linus');
     const rows = page.locator('[data-testid=events-table] tbody tr');
@@ -135,12 +146,17 @@ describe('the console', () => {
     await shoot('rejections');
   });
 
-  it('shows the device’s live state and its session', async () => {
+  it('shows the device’s live state, its session metrics and its session', async () => {
     await open('#/devices?deviceId=phone-linus');
     await page.waitForSelector('[data-testid=device-state]');
     const sessions = await page.locator('[data-testid=sessions-table] tbody tr').allTextContents();
     expect(sessions).toHaveLength(1);
-    expect(sessions[0]).toMatch(/s-[0-9a-f]+.*3$/);
+    // Two events a minute apart; the pipeline's $session_start is not one of the session's events.
+    expect(sessions[0]).toMatch(/s-[0-9a-f]+.*60\.0 s2$/);
+    expect(await page.textContent('[data-testid=device-session-stats-sessions] .stat-value')).toBe('1');
+    expect(await page.textContent('[data-testid=device-session-stats-bounce-rate] .stat-value')).toBe('0.0 %');
+    await page.locator('[data-testid=sessions-table] tbody tr').first().click();
+    expect(await page.locator('.timeline li').allTextContents()).toEqual([expect.stringContaining('$session_start'), expect.stringContaining('app_open'), expect.stringContaining('purchase')]);
     await shoot('devices');
   });
 

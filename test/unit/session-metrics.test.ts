@@ -91,11 +91,11 @@ describe('statsOf and sessionSeries', () => {
     const sessions = summarizeSessions([ev('a', '1', 50, { source: 'ios' }), ev('a', '1', 70, { source: 'web' }), ev('b', '1', 65), ev('c', '1', 61, { source: 'ios' })]);
     const series = sessionSeries(sessions, 'hour', 'source');
     expect(series.map((p) => [p.bucket, p.source, p.sessions, p.events])).toEqual([
-      ['2024-01-20T10', 'ios', 1, 2],
-      ['2024-01-20T11', null, 1, 1],
-      ['2024-01-20T11', 'ios', 1, 1],
+      ['2024-01-20T10:00:00.000Z', 'ios', 1, 2],
+      ['2024-01-20T11:00:00.000Z', null, 1, 1],
+      ['2024-01-20T11:00:00.000Z', 'ios', 1, 1],
     ]);
-    expect(sessionSeries(sessions, 'day', 'none')).toEqual([{ bucket: '2024-01-20', ...statsOf(sessions) }]);
+    expect(sessionSeries(sessions, 'day', 'none')).toEqual([{ bucket: '2024-01-20T00:00:00.000Z', ...statsOf(sessions) }]);
   });
 });
 

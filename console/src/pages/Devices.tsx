@@ -1,13 +1,16 @@
-/** One device: its live state (last seen, current session) and its sessions over a range, built from its events. */
+/**
+ * One device: its live state (last seen, current session), its session metrics and sessions over a
+ * range (GET /v1/sessions), and each session's events (GET /v1/events) on a click.
+ */
 import { useEffect, useState } from 'react';
-import type { DeviceState, StoredEvent, TidemarkApi } from '../api';
+import type { DeviceState, Session, SessionsAnswer, StoredEvent, TidemarkApi } from '../api';
 import { ApiError } from '../api';
 import { ErrorBox, Field, Stat } from '../components/Common';
+import { SessionStatTiles } from '../components/SessionStats';
 import { usePageParams } from '../router';
-import { DAY, formatTime, lastRange } from '../time';
+import { DAY, formatDuration, formatTime, lastRange } from '../time';
 
-type Session = { sessionId: string; first: string; last: string; events: StoredEvent[] };
-/** Sessions are read from up to this many of the device's newest events in the range. */
+/** Session timelines show up to this many of the device's newest events in the range. */
 const MAX_EVENTS = 1000;
 const DayChoices = [1, 7, 31] as const;
 
@@ -15,7 +18,7 @@ export function Devices({ api, params }: { api: TidemarkApi; params: URLSearchPa
   const [get, set] = usePageParams('devices', params);
   const deviceId = get('deviceId') ?? '';
   const days = DayChoices.find((d) => String(d) === get('days')) ?? 7;
-  const [state, setState] = useState<{ device?: DeviceState | null; sessions?: Session[]; truncated?: boolean; error?: unknown; loading: boolean }>({ loading: false });
+  const [state, setState] = useState<{ device?: DeviceState | null; sessions?: SessionsAnswer; events?: StoredEvent[]; truncated?: boolean; error?: unknown; loading: boolean }>({ loading: false });
   const [open, setOpen] = useState<string | undefined>();
 
   useEffect(() => {
@@ -28,9 +31,10 @@ export function Devices({ api, params }: { api: TidemarkApi; params: URLSearchPa
         if (error instanceof ApiError && error.status === 404) return null;
         throw error;
       }),
+      api.sessions({ ...lastRange(days * DAY), deviceId, limit: 1000 }),
       eventsOf(api, deviceId, days),
     ]).then(
-      ([device, { events, truncated }]) => !cancelled && setState({ device, sessions: sessionsOf(events), truncated, loading: false }),
+      ([device, sessions, { events, truncated }]) => !cancelled && setState({ device, sessions, events, truncated, loading: false }),
       (error: unknown) => !cancelled && setState({ error, loading: false }),
     );
     return () => {
@@ -70,26 +74,34 @@ export function Devices({ api, params }: { api: TidemarkApi; params: URLSearchPa
             <p className="muted">No live state: the device has sent nothing recent (historical imports leave live state alone).</p>
           )}
           <h2>Sessions</h2>
-          {state.truncated && <p className="muted">Showing sessions from the newest {MAX_EVENTS} events; narrow the range to see older ones.</p>}
+          {state.sessions && <SessionStatTiles stats={state.sessions.total} testId="device-session-stats" />}
+          {state.truncated && <p className="muted">Timelines show the newest {MAX_EVENTS} events; narrow the range to see older ones.</p>}
           <table data-testid="sessions-table" className="clickable">
             <thead>
               <tr>
                 <th>session</th>
                 <th>started</th>
                 <th>last event</th>
+                <th className="num">duration</th>
                 <th className="num">events</th>
               </tr>
             </thead>
             <tbody>
-              {state.sessions?.length === 0 && (
+              {state.sessions?.sessions.length === 0 && (
                 <tr>
-                  <td colSpan={4} className="muted">
+                  <td colSpan={5} className="muted">
                     No events from this device in the range.
                   </td>
                 </tr>
               )}
-              {state.sessions?.map((session) => (
-                <SessionRow key={session.sessionId} session={session} open={open === session.sessionId} toggle={() => setOpen(open === session.sessionId ? undefined : session.sessionId)} />
+              {state.sessions?.sessions.map((session) => (
+                <SessionRow
+                  key={session.sessionId}
+                  session={session}
+                  events={(state.events ?? []).filter((event) => event.sessionId === session.sessionId).reverse()}
+                  open={open === session.sessionId}
+                  toggle={() => setOpen(open === session.sessionId ? undefined : session.sessionId)}
+                />
               ))}
             </tbody>
           </table>
@@ -99,22 +111,24 @@ export function Devices({ api, params }: { api: TidemarkApi; params: URLSearchPa
   );
 }
 
-function SessionRow({ session, open, toggle }: { session: Session; open: boolean; toggle: () => void }) {
+/** A session and, opened, its stored events oldest first (the pipeline's `$session_start` included). */
+function SessionRow({ session, events, open, toggle }: { session: Session; events: StoredEvent[]; open: boolean; toggle: () => void }) {
   return (
     <>
       <tr onClick={toggle}>
         <td>
           <code>{session.sessionId}</code>
         </td>
-        <td>{formatTime(session.first)}</td>
-        <td>{formatTime(session.last)}</td>
-        <td className="num">{session.events.length}</td>
+        <td>{formatTime(session.start)}</td>
+        <td>{formatTime(session.end)}</td>
+        <td className="num">{formatDuration(session.durationMs)}</td>
+        <td className="num">{session.events}</td>
       </tr>
       {open && (
         <tr>
-          <td colSpan={4}>
+          <td colSpan={5}>
             <ol className="timeline">
-              {session.events.map((event) => (
+              {events.map((event) => (
                 <li key={event.eventId}>
                   {formatTime(event.timestamp)} <strong>{event.event}</strong>
                   {event.value !== undefined && ` (${event.value})`}
@@ -138,20 +152,4 @@ async function eventsOf(api: TidemarkApi, deviceId: string, days: number) {
     cursor = page.nextCursor;
   } while (cursor && events.length < MAX_EVENTS);
   return { events, truncated: cursor !== null };
-}
-
-/** Sessions newest first, each with its events in time order. */
-function sessionsOf(events: StoredEvent[]): Session[] {
-  const sessions = new Map<string, StoredEvent[]>();
-  for (const event of events) {
-    const list = sessions.get(event.sessionId) ?? [];
-    list.push(event);
-    sessions.set(event.sessionId, list);
-  }
-  return [...sessions]
-    .map(([sessionId, list]) => {
-      list.sort((a, b) => a.timestamp.localeCompare(b.timestamp));
-      return { sessionId, first: list[0]!.timestamp, last: list.at(-1)!.timestamp, events: list };
-    })
-    .sort((a, b) => b.first.localeCompare(a.first));
 }
