@@ -145,7 +145,7 @@ function normalizeObject(row: unknown, index: number, ctx: NormalizeContext): No
     return reject(index, RejectionReason.validation, `timestamp: cannot read ${JSON.stringify(candidate.timestamp).slice(0, 64)} as a time`);
   }
   const sentAt = parseTimestamp(row.sentAt) ?? ctx.sentAt;
-  const time = correctTime(originalMs, candidate.timestamp !== undefined ? sentAt : undefined, libraryNameOf(row), ctx);
+  const time = correctTime(originalMs, candidate.timestamp !== undefined ? sentAt : undefined, row, ctx);
   if (ctx.mode !== 'import' && time.correctedMs < ctx.receivedAt - ctx.maxEventAgeDays * 86_400_000) {
     return reject(
       index,
@@ -205,10 +205,10 @@ function idForRowWithoutId(identity: string, propertiesJson: string, index: numb
 }
 
 /** The clock-skew correction its library's way of stamping `sentAt` allows (clock-skew.ts), then the clamp of far-future times to receive time. */
-function correctTime(originalMs: number, sentAtMs: number | undefined, libraryName: string | undefined, ctx: NormalizeContext) {
+function correctTime(originalMs: number, sentAtMs: number | undefined, row: JsonObject, ctx: NormalizeContext) {
   let correctedMs = originalMs;
   if (sentAtMs !== undefined) {
-    correctedMs += skewCorrectionMs({ sentAtMs, receivedAtMs: ctx.receivedAt, thresholdMs: ctx.skewThresholdMs, stamping: sentAtStampingOf(libraryName) });
+    correctedMs += skewCorrectionMs({ sentAtMs, receivedAtMs: ctx.receivedAt, thresholdMs: ctx.skewThresholdMs, stamping: sentAtStampingOf(libraryNameOf(row)) });
   }
   const clamped = correctedMs > ctx.receivedAt + ctx.futureToleranceMs;
   return { correctedMs: clamped ? ctx.receivedAt : correctedMs, clamped };
