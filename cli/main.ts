@@ -4,7 +4,7 @@
  *
  *   keys create --project P --kind write|secret    prints the new key once; only its hash is stored
  *   keys list --project P
- *   keys revoke <key>
+ *   keys revoke <prefix> [--project P]            the prefix `keys list` shows (or the whole key)
  *   dlq inspect                                    how many messages, and a look at the first ten
  *   dlq redrive                                    back to the events queue, to be processed again
  *   import <file.ndjson|file.csv> --key SECRET     through /v1/import, resumable, with a progress bar
@@ -60,9 +60,8 @@ export async function runCli(argv: string[], io: Output): Promise<number> {
         io.out(`${record.keyPrefix}…  ${record.kind.padEnd(6)}  created ${record.createdAt}${record.revokedAt ? `  revoked ${record.revokedAt}` : ''}`);
       }
     } else if (command === 'keys' && sub === 'revoke') {
-      if (!arg) throw new UsageError('keys revoke <key>');
-      await revokeKey(target, arg);
-      io.out('revoked');
+      if (!arg) throw new UsageError('keys revoke <prefix shown by keys list> [--project P]');
+      io.out(`revoked ${await revokeKey(target, arg, values.project)}…`);
     } else if (command === 'dlq' && sub === 'inspect') {
       const { approximateCount, messages } = await inspectDlq(target);
       io.out(`${approximateCount} messages in the DLQ`);

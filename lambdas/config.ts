@@ -3,6 +3,7 @@
  * not given stay undefined, and the adapter that needs one fails with a clear message.
  */
 import { EnvNames, Limits } from '../resources/index.js';
+import { parseAllowOrigins } from './http/cors.js';
 
 export type TidemarkConfig = {
   readonly eventsTable?: string;
@@ -17,6 +18,8 @@ export type TidemarkConfig = {
   readonly eventRetentionDays: number;
   readonly rateLimitPerSecond: number;
   readonly keyCacheSeconds: number;
+  /** Origins allowed to call the public write routes from a browser. */
+  readonly corsAllowOrigins: readonly string[];
 };
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -42,6 +45,7 @@ export function configFromEnv(env: Env): TidemarkConfig {
     eventRetentionDays: number(EnvNames.eventRetentionDays, Limits.eventRetentionDays),
     rateLimitPerSecond: number(EnvNames.rateLimitPerSecond, Limits.projectRateLimitPerSecond),
     keyCacheSeconds: number(EnvNames.keyCacheSeconds, 30),
+    corsAllowOrigins: parseAllowOrigins(env[EnvNames.corsAllowOrigins]),
   };
 }
 

@@ -5,7 +5,7 @@
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { Limits } from '../resources/index.js';
+import { Cors, Limits } from '../resources/index.js';
 import { Aggregates } from './constructs/aggregates.js';
 import { ConsoleSite } from './constructs/console-site.js';
 import { EventPipeline } from './constructs/event-pipeline.js';
@@ -36,6 +36,16 @@ export type TidemarkStackProps = StackProps & {
    * output of `npm run build:console`; no console when unset.
    */
   readonly consoleDistDir?: string;
+  /**
+   * Origins allowed to call the public write routes (every ingest route but /v1/import) from a
+   * browser. Write keys are public, so any origin by default. @default ['*']
+   */
+  readonly corsAllowOrigins?: readonly string[];
+  /**
+   * Create the account-and-region API Gateway CloudWatch Logs role, for accounts that have none
+   * yet (stage logging needs it). It is retained when the stack is deleted. @default false
+   */
+  readonly createApiGatewayCloudWatchRole?: boolean;
 };
 
 export class TidemarkStack extends Stack {
@@ -68,6 +78,8 @@ export class TidemarkStack extends Stack {
       throttlingBurstLimit: props.throttlingBurstLimit ?? 2000,
       logRetention,
       removalPolicy,
+      corsAllowOrigins: props.corsAllowOrigins ?? Cors.defaultAllowOrigins,
+      createApiGatewayCloudWatchRole: props.createApiGatewayCloudWatchRole ?? false,
     });
     this.operations = new Operations(this, 'Operations', {
       ...(props.alarmEmail ? { alarmEmail: props.alarmEmail } : {}),

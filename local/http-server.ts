@@ -6,7 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { Routes, type RouteDefinition } from '../resources/index.js';
-import { ApiFunctions, Limits } from '../resources/index.js';
+import { ApiFunctions, isPublicWritePath, LAMBDA_INVOKE_PAYLOAD_BYTES, Limits } from '../resources/index.js';
+import { preflight } from '../lambdas/http/cors.js';
 import { invoke, type LambdaHandler } from './invoke.js';
 
 export type ApiHandlers = Record<RouteDefinition['function'], LambdaHandler<APIGatewayProxyEvent, APIGatewayProxyResult>>;
@@ -84,6 +85,33 @@ export function toProxyEvent(request: IncomingMessage, body: Buffer, match: Matc
 /** API Gateway's own payload cap; beyond it the gateway answers 413 before any function runs. */
 const GATEWAY_MAX_BODY = Limits.maxRequestBytes;
 
+/**
+ * Lambda refuses an invocation whose event, or a result, is over its 6 MB payload cap (Lambda
+ * quotas). API Gateway then answers the client itself: 413 `{"message":"Request Too Long"}` for
+ * a request (as reported in koki-develop/lgtm-generator issue 10, a response captured from a
+ * deployed REST API), 502 for a result. The local server answers the same, never kinder.
+ */
+const invokeRequestTooLong = (): APIGatewayProxyResult => ({
+  statusCode: 413,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ message: 'Request Too Long' }),
+});
+const invokeResultTooLarge = (): APIGatewayProxyResult => ({
+  statusCode: 502,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ message: 'Internal server error' }),
+});
+const overInvokeCap = (payload: unknown) => Buffer.byteLength(JSON.stringify(payload)) > LAMBDA_INVOKE_PAYLOAD_BYTES;
+
+/** Names under which only this machine reaches the server; anything else is a DNS-rebinding attempt or a misroute. */
+const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+export function isLocalHost(host: string | undefined): boolean {
+  if (!host) return false;
+  const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0]!;
+  return LOCAL_HOSTS.has(name.toLowerCase());
+}
+
 /** The body, or undefined when it is over the cap; an oversized body is still drained so the connection stays usable. */
 async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
@@ -93,6 +121,13 @@ async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
     if (size <= GATEWAY_MAX_BODY) chunks.push(chunk as Buffer);
   }
   return size > GATEWAY_MAX_BODY ? undefined : Buffer.concat(chunks);
+}
+
+/** Gateway answers carry the CORS origin header on public write routes, as the stack's DEFAULT_4XX/5XX gateway responses do. */
+function withCors(result: APIGatewayProxyResult, request: IncomingMessage, allowOrigins: readonly string[]): APIGatewayProxyResult {
+  const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+  if (!isPublicWritePath(path) || !allowOrigins.includes('*')) return result;
+  return { ...result, headers: { ...result.headers, 'access-control-allow-origin': '*' } };
 }
 
 function send(response: ServerResponse, result: APIGatewayProxyResult): void {
@@ -112,12 +147,33 @@ export type LocalApi = { server: Server; url: string; close(): Promise<void> };
 export type LocalRequest = { readonly method: string; readonly url: URL; readonly body: () => Promise<Buffer | undefined> };
 export type Intercept = (request: LocalRequest) => Promise<APIGatewayProxyResult | undefined>;
 
-export async function startHttpServer(port: number, handlers: ApiHandlers, intercept?: Intercept): Promise<LocalApi> {
+export type HttpServerOptions = {
+  /** Origins allowed to call the public write routes, as the stack's `corsAllowOrigins`. */
+  readonly corsAllowOrigins: readonly string[];
+  readonly intercept?: Intercept;
+};
+
+export async function startHttpServer(port: number, handlers: ApiHandlers, options: HttpServerOptions): Promise<LocalApi> {
+  const { intercept, corsAllowOrigins } = options;
   const server = createServer((request, response) => {
     void (async () => {
       try {
+        // The runtime holds keys and fault switches: a page on another site that rebinds its name
+        // to 127.0.0.1 reaches this port with its own Host, and is refused before anything runs.
+        if (!isLocalHost(request.headers.host)) {
+          request.resume();
+          return send(
+            response,
+            jsonError(421, 'misdirected_request', `Host '${String(request.headers.host ?? '').slice(0, 100)}' is not this machine; the local runtime answers only 127.0.0.1, localhost and [::1].`),
+          );
+        }
         const url = new URL(request.url ?? '/', 'http://localhost');
         const path = url.pathname;
+        if (request.method === 'OPTIONS' && isPublicWritePath(path)) {
+          request.resume();
+          const answer = preflight(request.headers.origin, corsAllowOrigins);
+          return send(response, { ...answer, body: '' });
+        }
         let reading: Promise<Buffer | undefined> | undefined;
         const readOnce = () => (reading ??= readBody(request));
         const early = await intercept?.({ method: request.method ?? 'GET', url, body: readOnce });
@@ -126,11 +182,13 @@ export async function startHttpServer(port: number, handlers: ApiHandlers, inter
         if (!match) return send(response, jsonError(404, 'not_found', `No route ${request.method} ${path}.`));
         const body = await readOnce();
         if (!body) {
-          return send(response, jsonError(413, 'payload_too_large', `Request body exceeds ${GATEWAY_MAX_BODY} bytes (maxRequestBytes).`));
+          return send(response, withCors(jsonError(413, 'payload_too_large', `Request body exceeds ${GATEWAY_MAX_BODY} bytes (maxRequestBytes).`), request, corsAllowOrigins));
         }
         const fn = match.route.function;
-        const result = await invoke(fn, handlers[fn], toProxyEvent(request, body, match), ApiFunctions[fn].timeoutSeconds);
-        send(response, result);
+        const event = toProxyEvent(request, body, match);
+        if (overInvokeCap(event)) return send(response, withCors(invokeRequestTooLong(), request, corsAllowOrigins));
+        const result = await invoke(fn, handlers[fn], event, ApiFunctions[fn].timeoutSeconds);
+        send(response, overInvokeCap(result) ? withCors(invokeResultTooLarge(), request, corsAllowOrigins) : result);
       } catch {
         if (!response.headersSent) send(response, jsonError(502, 'bad_gateway', 'The function failed; retry later.'));
       }

@@ -186,11 +186,13 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       sqs: sqsClient,
       queues,
     });
-    const api: LocalApi = await startHttpServer(options.port ?? 3000, { ingest, query }, async (request) =>
-      request.url.pathname === '/health' && !(sqsPoller.running && streamPoller.running)
-        ? { statusCode: 503, headers: { 'content-type': 'application/json' }, body: '{"status":"starting"}' }
-        : localRoutes(request),
-    );
+    const api: LocalApi = await startHttpServer(options.port ?? 3000, { ingest, query }, {
+      corsAllowOrigins: config.corsAllowOrigins,
+      intercept: async (request) =>
+        request.url.pathname === '/health' && !(sqsPoller.running && streamPoller.running)
+          ? { statusCode: 503, headers: { 'content-type': 'application/json' }, body: '{"status":"starting"}' }
+          : localRoutes(request),
+    });
     stoppers.push(() => api.close());
 
     // What the ops CLI reads to find this runtime, the way it reads a deployed stack's outputs.

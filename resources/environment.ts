@@ -12,6 +12,8 @@ export const EnvNames = {
   eventRetentionDays: 'TIDEMARK_EVENT_RETENTION_DAYS',
   rateLimitPerSecond: 'TIDEMARK_RATE_LIMIT_PER_SECOND',
   keyCacheSeconds: 'TIDEMARK_KEY_CACHE_SECONDS',
+  /** Comma-separated origins allowed to call the public write routes; `*` when unset. */
+  corsAllowOrigins: 'TIDEMARK_CORS_ALLOW_ORIGINS',
   /**
    * The HMAC key that signs listing cursors: generated once per stack at deploy (a Secrets Manager
    * generated secret) and once per data directory locally.

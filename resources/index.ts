@@ -3,3 +3,4 @@ export * from './pipeline.js';
 export * from './limits.js';
 export * from './environment.js';
 export * from './routes.js';
+export * from './cors.js';

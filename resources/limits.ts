@@ -1,7 +1,34 @@
+/**
+ * Lambda's synchronous invoke payload cap: "For synchronous invocations, the maximum payload size
+ * is 6 MB" (Lambda API reference, Invoke; the Lambda quotas page gives 6 MB each for request and
+ * response). Counted here as 6 MiB, the stricter reading.
+ */
+export const LAMBDA_INVOKE_PAYLOAD_BYTES = 6 * 1024 * 1024;
+/**
+ * Room in the invoke payload for the proxy event around the body: headers (API Gateway allows
+ * 10 KiB of them, and the event carries them twice, in `headers` and `multiValueHeaders`), the
+ * request context and JSON escaping. 64 KiB is several times what a real request needs.
+ */
+const PROXY_EVENT_ENVELOPE_BYTES = 64 * 1024;
+/**
+ * The largest raw request body that reaches the ingest function: bodies arrive base64-encoded
+ * (the API passes every content type as binary), 4 bytes for every 3, inside the invoke payload. 4,669,440 bytes
+ * (4,560 KiB, about 4.45 MiB); larger bodies get a 413 whatever their content.
+ */
+export const MAX_WIRE_BYTES = Math.floor(((LAMBDA_INVOKE_PAYLOAD_BYTES - PROXY_EVENT_ENVELOPE_BYTES) * 3) / 4 / 1024) * 1024;
+
 /** Product limits and defaults of DESIGN.md section 2 and 3; overridable through stack props and env. */
 export const Limits = {
   maxEventsPerRequest: 2000,
+  /** After decompression. */
   maxRequestBytes: 10 * 1024 * 1024,
+  /** On the wire, before decompression: what Lambda really takes (see MAX_WIRE_BYTES). */
+  maxWireBytes: MAX_WIRE_BYTES,
+  /**
+   * Bytes of events in one `/v1/events` page: Lambda's response is capped at 6 MB too (beyond it
+   * API Gateway answers 502), so a page stops before 5 MiB and hands back a cursor.
+   */
+  maxResponseBytes: 5 * 1024 * 1024,
   maxEventBytes: 64 * 1024,
   maxEventAgeDays: 5,
   /**

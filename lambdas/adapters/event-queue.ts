@@ -17,6 +17,9 @@ export interface EventQueue {
 
 export type RetryPolicy = { readonly attempts: number; readonly baseDelayMs: number };
 
+/** Told of every failed send attempt: the cause SQS gave (an entry's error code or the request error's name) and how many messages it hit. */
+export type SendFailureReporter = (cause: string, messages: number) => void;
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Why an attempt failed, per message; a permanent failure is never attempted again. */
@@ -48,6 +51,7 @@ export class SqsEventQueue implements EventQueue {
     private readonly client: SQSClient,
     private readonly queueUrl: string,
     private readonly retry: RetryPolicy = { attempts: 4, baseDelayMs: 50 },
+    private readonly reportFailure: SendFailureReporter = () => undefined,
   ) {}
 
   async send(messages: readonly QueueMessage[]): Promise<{ unsent: UnsentMessage[] }> {
@@ -82,11 +86,16 @@ export class SqsEventQueue implements EventQueue {
           })),
         }),
       );
-      return (result.Failed ?? []).flatMap((entry) => {
+      const failedEntries = result.Failed ?? [];
+      const byCause = new Map<string, number>();
+      for (const entry of failedEntries) byCause.set(entry.Code ?? 'Unknown', (byCause.get(entry.Code ?? 'Unknown') ?? 0) + 1);
+      for (const [cause, count] of byCause) this.reportFailure(cause, count);
+      return failedEntries.flatMap((entry) => {
         const message = messages[Number(entry.Id)];
         return message ? [{ message, ...entryFailure(entry) }] : [];
       });
     } catch (error) {
+      this.reportFailure((error as Error)?.name || 'Error', messages.length);
       const failure = requestFailure(error);
       return messages.map((message) => ({ message, ...failure }));
     }

@@ -1,10 +1,37 @@
-/** Project keys in the KeysTable, looked up by hash and cached briefly per container. */
+/**
+ * Project keys in the KeysTable, looked up by hash and cached briefly per container.
+ *
+ * Revocation bound: a warm container keeps answering from its cache for up to `cacheMs` (30 s
+ * by default, `TIDEMARK_KEY_CACHE_SECONDS`), so a revoked key stops working everywhere within
+ * that time. Unknown keys are cached for less (`negativeCacheMs`, 5 s), so a new key works soon,
+ * and the cache holds at most `maxEntries` keys (least recently used evicted), so a flood of
+ * random keys costs bounded memory.
+ */
 import { timingSafeEqual } from 'node:crypto';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { KeysTable } from '../../resources/index.js';
-import { BadRequestError } from '../core/errors.js';
+import { ExpiringLru } from '../core/expiring-lru.js';
+import { BadRequestError, NotFoundError, TidemarkError } from '../core/errors.js';
 import { apiKeyItemKey, isValidProjectId, PROJECT_ID_PATTERN } from '../core/item-keys.js';
 import { hashKey, type KeyKind, type ProjectKey } from '../core/keys.js';
+
+/** How much of a key `keys list` shows, and `keys revoke` takes to name it. */
+export const KEY_PREFIX_LENGTH = 12;
+
+export type KeyCacheLimits = {
+  readonly maxEntries: number;
+  readonly negativeCacheMs: number;
+  /** The clock cache entries expire by (tests pass their own). */
+  readonly now: () => number;
+};
+const DEFAULT_CACHE_LIMITS: KeyCacheLimits = { maxEntries: 10_000, negativeCacheMs: 5_000, now: Date.now };
+
+/** More than one key carries the prefix given to `keys revoke`. */
+export class AmbiguousKeyPrefixError extends TidemarkError {
+  constructor(prefix: string, matches: number) {
+    super(`${matches} keys start with '${prefix}'; name the project (--project) or give the whole key.`, 409, 'ambiguous_key_prefix');
+  }
+}
 
 export type KeyRecord = ProjectKey & { readonly keyPrefix: string; readonly createdAt: string; readonly revokedAt?: string };
 
@@ -13,25 +40,38 @@ export interface KeyStore {
 }
 
 export class DynamoKeyStore implements KeyStore {
-  readonly #cache = new Map<string, { value: ProjectKey | undefined; until: number }>();
+  readonly #cache: ExpiringLru<string, ProjectKey | undefined>;
+  readonly #negativeCacheMs: number;
+  readonly #now: () => number;
 
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
     private readonly cacheMs: number,
-  ) {}
+    limits: Partial<KeyCacheLimits> = {},
+  ) {
+    const { maxEntries, negativeCacheMs, now } = { ...DEFAULT_CACHE_LIMITS, ...limits };
+    this.#cache = new ExpiringLru(maxEntries);
+    this.#negativeCacheMs = Math.min(negativeCacheMs, cacheMs);
+    this.#now = now;
+  }
+
+  /** Keys held in this container's cache. */
+  get cachedKeys(): number {
+    return this.#cache.size;
+  }
 
   async find(key: string): Promise<ProjectKey | undefined> {
     const hash = hashKey(key);
-    const cached = this.#cache.get(hash);
-    if (cached && cached.until > Date.now()) return cached.value;
+    const cached = this.#cache.get(hash, this.#now());
+    if (cached.found) return cached.value;
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: apiKeyItemKey(hash) }));
     const stored = typeof Item?.keyHash === 'string' ? Buffer.from(Item.keyHash, 'hex') : Buffer.alloc(0);
     const given = Buffer.from(hash, 'hex');
     // The lookup is by hash already; the constant-time compare guards against a store that matched loosely.
     const matches = stored.length === given.length && timingSafeEqual(stored, given);
     const value = matches && Item && !Item.revokedAt ? { projectId: String(Item.projectId), kind: Item.kind as KeyKind } : undefined;
-    if (this.cacheMs > 0) this.#cache.set(hash, { value, until: Date.now() + this.cacheMs });
+    this.#cache.set(hash, value, value ? this.cacheMs : this.#negativeCacheMs, this.#now());
     return value;
   }
 
@@ -51,7 +91,7 @@ export class DynamoKeyStore implements KeyStore {
     await this.client.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { ...apiKeyItemKey(hash), keyHash: hash, projectId, kind, keyPrefix: key.slice(0, 8), createdAt: now.toISOString() },
+        Item: { ...apiKeyItemKey(hash), keyHash: hash, projectId, kind, keyPrefix: key.slice(0, KEY_PREFIX_LENGTH), createdAt: now.toISOString() },
         ConditionExpression: 'attribute_not_exists(pk) OR projectId = :projectId',
         ExpressionAttributeValues: { ':projectId': projectId },
       }),
@@ -59,19 +99,61 @@ export class DynamoKeyStore implements KeyStore {
   }
 
   async revoke(key: string, now = new Date()): Promise<void> {
+    await this.#revokeHash(hashKey(key), now);
+  }
+
+  /**
+   * Revokes the one key whose listed prefix (as `keys list` shows it) is `prefix`, looked up in
+   * `projectId` when given, else across the table (a scan: the keys table is small, and this is
+   * an operator's command). Returns the revoked key's record.
+   */
+  async revokeByPrefix(prefix: string, projectId?: string, now = new Date()): Promise<KeyRecord> {
+    const items = projectId ? await this.#itemsOfProject(projectId) : await this.#itemsWithPrefix(prefix);
+    const matches = items.filter((item) => item.keyPrefix === prefix);
+    if (matches.length === 0) throw new NotFoundError(`No key starts with '${prefix}'${projectId ? ` in project ${projectId}` : ''}.`);
+    if (matches.length > 1) throw new AmbiguousKeyPrefixError(prefix, matches.length);
+    const [item] = matches;
+    // Items from the project index carry the table key (pk) but not keyHash.
+    await this.#revokeItem({ pk: String(item!.pk) }, now);
+    return { ...recordOf(item!), revokedAt: now.toISOString() };
+  }
+
+  async #revokeHash(hash: string, now: Date): Promise<void> {
+    await this.#revokeItem(apiKeyItemKey(hash), now);
+    this.#cache.delete(hash);
+  }
+
+  async #revokeItem(key: { pk: string }, now: Date): Promise<void> {
     await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: apiKeyItemKey(hashKey(key)),
+        Key: key,
         UpdateExpression: 'SET revokedAt = :now',
         ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeValues: { ':now': now.toISOString() },
       }),
     );
-    this.#cache.delete(hashKey(key));
   }
 
-  async list(projectId: string): Promise<KeyRecord[]> {
+  async #itemsWithPrefix(prefix: string): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let after: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: 'keyPrefix = :prefix',
+          ExpressionAttributeValues: { ':prefix': prefix },
+          ExclusiveStartKey: after,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      after = page.LastEvaluatedKey;
+    } while (after);
+    return items;
+  }
+
+  async #itemsOfProject(projectId: string): Promise<Record<string, unknown>[]> {
     const { Items = [] } = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
@@ -80,12 +162,18 @@ export class DynamoKeyStore implements KeyStore {
         ExpressionAttributeValues: { ':projectId': projectId },
       }),
     );
-    return Items.map((item) => ({
-      projectId: String(item.projectId),
-      kind: item.kind as KeyKind,
-      keyPrefix: String(item.keyPrefix),
-      createdAt: String(item.createdAt),
-      ...(item.revokedAt ? { revokedAt: String(item.revokedAt) } : {}),
-    }));
+    return Items;
+  }
+
+  async list(projectId: string): Promise<KeyRecord[]> {
+    return (await this.#itemsOfProject(projectId)).map(recordOf);
   }
 }
+
+const recordOf = (item: Record<string, unknown>): KeyRecord => ({
+  projectId: String(item.projectId),
+  kind: item.kind as KeyKind,
+  keyPrefix: String(item.keyPrefix),
+  createdAt: String(item.createdAt),
+  ...(item.revokedAt ? { revokedAt: String(item.revokedAt) } : {}),
+});

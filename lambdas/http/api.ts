@@ -7,6 +7,7 @@ import { TidemarkError, TooManyRequestsError, PayloadTooLargeError, Unauthorized
 import { acceptedKinds, keyFromHeaders, type Access, type ProjectKey } from '../core/keys.js';
 import type { KeyStore } from '../adapters/key-store.js';
 import { logger } from '../observability.js';
+import { Limits } from '../../resources/index.js';
 
 export type Headers = Record<string, string | undefined>;
 
@@ -29,6 +30,36 @@ export function json(statusCode: number, body: unknown, headers: Record<string, 
     headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify(body),
   };
+}
+
+/** The result with more headers (CORS); the handler's own win on a clash. */
+export function withHeaders(result: APIGatewayProxyResult, headers: Record<string, string>): APIGatewayProxyResult {
+  return Object.keys(headers).length === 0 ? result : { ...result, headers: { ...headers, ...result.headers } };
+}
+
+/** Bytes of the body as the client sent it, before base64. */
+export function wireBytesOf(event: Pick<APIGatewayProxyEvent, 'body' | 'isBase64Encoded'>): number {
+  if (!event.body) return 0;
+  if (!event.isBase64Encoded) return Buffer.byteLength(event.body);
+  const padding = event.body.endsWith('==') ? 2 : event.body.endsWith('=') ? 1 : 0;
+  return (event.body.length / 4) * 3 - padding;
+}
+
+/**
+ * The wire limit, checked before anything is decoded: the same 413 for every body over
+ * `maxWireBytes`, whether the function sees it (here) or the local server turns it away.
+ */
+export function assertWireSize(event: Pick<APIGatewayProxyEvent, 'body' | 'isBase64Encoded'>): void {
+  const bytes = wireBytesOf(event);
+  if (bytes > Limits.maxWireBytes) throw wireLimitError(bytes);
+}
+
+function wireLimitError(bytes: number): PayloadTooLargeError {
+  return new PayloadTooLargeError(
+    `Request body is ${bytes} bytes; at most ${Limits.maxWireBytes} bytes are accepted as sent (maxWireBytes: Lambda takes 6 MB per invocation and bodies travel base64-encoded). Send gzip (up to ${Limits.maxRequestBytes} bytes decompressed) or split the batch.`,
+    'maxWireBytes',
+    Limits.maxWireBytes,
+  );
 }
 
 export function errorResponse(error: unknown, requestId: string): APIGatewayProxyResult {

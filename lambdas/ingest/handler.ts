@@ -2,7 +2,7 @@
  * POST /v1/batch, /v1/track, /v1/import: authenticate, rate-limit, decode, then `ingestRows`.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { Limits } from '../../resources/index.js';
+import { isPublicWritePath, Limits } from '../../resources/index.js';
 import { configFromEnv, required, type TidemarkConfig } from '../config.js';
 import { createClients, type AwsClients } from '../adapters/clients.js';
 import { SqsEventQueue } from '../adapters/event-queue.js';
@@ -12,7 +12,8 @@ import { BadRequestError, NotFoundError, TooManyRequestsError } from '../core/er
 import { IDEMPOTENCY_KEY_PATTERN } from '../core/event-id.js';
 import { decodeBody, parseIngestBody } from '../core/request-body.js';
 import type { IngestMode, Rejection } from '../core/types.js';
-import { authenticate, handleHttp, headersOf, json } from '../http/api.js';
+import { assertWireSize, authenticate, handleHttp, headersOf, json, withHeaders, type Headers } from '../http/api.js';
+import { corsResponseHeaders } from '../http/cors.js';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logger, metrics } from '../observability.js';
 import { ingestRows, type IngestDependencies } from './ingest.js';
@@ -21,57 +22,65 @@ export type IngestHandlerDependencies = IngestDependencies & {
   readonly keys: KeyStore;
   /** Seconds to wait when the project is over its rate, else 0. */
   readonly takeRateToken: (projectId: string) => Promise<number>;
+  /** Origins allowed to call the public write routes from a browser. */
+  readonly corsAllowOrigins: readonly string[];
 };
 
 const modes: Record<string, IngestMode> = { '/v1/batch': 'batch', '/v1/track': 'track', '/v1/import': 'import' };
 
 export function createIngestHandler(dependencies: () => IngestHandlerDependencies) {
-  return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> =>
-    handleHttp(event, async (requestId) => {
-      const receivedAt = Date.now();
-      const deps = dependencies();
-      const mode = modes[event.resource ?? event.path];
-      if (!mode) throw new NotFoundError(`No ingest route ${event.path}.`);
-      const headers = headersOf(event);
-      const project = await authenticate(headers, mode === 'import' ? 'import' : 'write', deps.keys);
-      logger.appendKeys({ projectId: project.projectId });
-      const wait = await deps.takeRateToken(project.projectId);
-      if (wait > 0) throw new TooManyRequestsError(wait);
+  return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+    const deps = dependencies();
+    const headers = headersOf(event);
+    // Every answer of a public write route, errors included, carries CORS headers, or a browser cannot read it.
+    const cors = isPublicWritePath(event.resource ?? event.path) ? corsResponseHeaders(headers.origin, deps.corsAllowOrigins) : {};
+    return withHeaders(await handleHttp(event, (requestId) => ingest(event, headers, requestId, deps)), cors);
+  };
+}
 
-      const limits = { maxRequestBytes: Limits.maxRequestBytes, maxEventsPerRequest: Limits.maxEventsPerRequest };
-      const bytes = decodeBody(
-        {
-          body: event.body,
-          isBase64Encoded: event.isBase64Encoded,
-          ...(headers['content-type'] ? { contentType: headers['content-type'] } : {}),
-          ...(headers['content-encoding'] ? { contentEncoding: headers['content-encoding'] } : {}),
-        },
-        limits,
-      );
-      const body = parseIngestBody(bytes, mode, limits);
-      const idempotencyKey = headers['idempotency-key'];
-      if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
-        throw new BadRequestError('`Idempotency-Key` must be 1 to 255 printable ASCII characters.', 'invalid_idempotency_key');
-      }
-      const result = await ingestRows(
-        {
-          projectId: project.projectId,
-          requestId,
-          mode,
-          rows: body.rows,
-          receivedAt,
-          validateOnly: event.queryStringParameters?.validate === 'true',
-          ...(body.sentAt === undefined ? {} : { sentAt: body.sentAt }),
-          ...(headers['user-agent'] ? { userAgent: headers['user-agent'] } : {}),
-          ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
-        },
-        deps,
-      );
-      logger.info('ingested', { mode, rows: body.rows.length, accepted: result.accepted, rejected: result.rejected.length, clamped: result.clamped });
-      publishIngestMetrics(result.accepted, result.rejected);
-      if (result.clamped > 0) logger.warn('future timestamps clamped to receive time', { clamped: result.clamped });
-      return json(202, { accepted: result.accepted, rejected: result.rejected });
-    });
+async function ingest(event: APIGatewayProxyEvent, headers: Headers, requestId: string, deps: IngestHandlerDependencies): Promise<APIGatewayProxyResult> {
+  const receivedAt = Date.now();
+  const mode = modes[event.resource ?? event.path];
+  if (!mode) throw new NotFoundError(`No ingest route ${event.path}.`);
+  assertWireSize(event);
+  const project = await authenticate(headers, mode === 'import' ? 'import' : 'write', deps.keys);
+  logger.appendKeys({ projectId: project.projectId });
+  const wait = await deps.takeRateToken(project.projectId);
+  if (wait > 0) throw new TooManyRequestsError(wait);
+
+  const limits = { maxRequestBytes: Limits.maxRequestBytes, maxEventsPerRequest: Limits.maxEventsPerRequest };
+  const bytes = decodeBody(
+    {
+      body: event.body,
+      isBase64Encoded: event.isBase64Encoded,
+      ...(headers['content-type'] ? { contentType: headers['content-type'] } : {}),
+      ...(headers['content-encoding'] ? { contentEncoding: headers['content-encoding'] } : {}),
+    },
+    limits,
+  );
+  const body = parseIngestBody(bytes, mode, limits);
+  const idempotencyKey = headers['idempotency-key'];
+  if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
+    throw new BadRequestError('`Idempotency-Key` must be 1 to 255 printable ASCII characters.', 'invalid_idempotency_key');
+  }
+  const result = await ingestRows(
+    {
+      projectId: project.projectId,
+      requestId,
+      mode,
+      rows: body.rows,
+      receivedAt,
+      validateOnly: event.queryStringParameters?.validate === 'true',
+      ...(body.sentAt === undefined ? {} : { sentAt: body.sentAt }),
+      ...(headers['user-agent'] ? { userAgent: headers['user-agent'] } : {}),
+      ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+    },
+    deps,
+  );
+  logger.info('ingested', { mode, rows: body.rows.length, accepted: result.accepted, rejected: result.rejected.length, clamped: result.clamped });
+  publishIngestMetrics(result.accepted, result.rejected);
+  if (result.clamped > 0) logger.warn('future timestamps clamped to receive time', { clamped: result.clamped });
+  return json(202, { accepted: result.accepted, rejected: result.rejected });
 }
 
 function publishIngestMetrics(accepted: number, rejected: readonly Rejection[]): void {
@@ -86,12 +95,22 @@ function publishIngestMetrics(accepted: number, rejected: readonly Rejection[]):
   if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
 }
 
+/** Every failed SendMessageBatch attempt, by cause: a log line and the SqsSendFailures metric (total, and per Cause). */
+function reportSendFailure(cause: string, messages: number): void {
+  logger.warn('SQS send failed', { cause, messages });
+  metrics.addMetric('SqsSendFailures', MetricUnit.Count, messages);
+  const byCause = metrics.singleMetric();
+  byCause.addDimension('Cause', cause);
+  byCause.addMetric('SqsSendFailures', MetricUnit.Count, messages);
+}
+
 export function ingestDependencies(config: TidemarkConfig, clients: AwsClients = createClients(config)): IngestHandlerDependencies {
   const { documents } = clients;
   const state = new DynamoStateStore(documents, required(config, 'stateTable'));
   return {
     keys: new DynamoKeyStore(documents, required(config, 'keysTable'), config.keyCacheSeconds * 1000),
-    queue: new SqsEventQueue(clients.sqs, required(config, 'eventsQueueUrl')),
+    queue: new SqsEventQueue(clients.sqs, required(config, 'eventsQueueUrl'), undefined, reportSendFailure),
+    corsAllowOrigins: config.corsAllowOrigins,
     recordRejections: (projectId, rows) => state.putRejections(projectId, rows, Limits.rejectionRetentionDays),
     takeRateToken: (projectId) => state.takeRateToken(projectId, config.rateLimitPerSecond),
     maxEventAgeDays: config.maxEventAgeDays,

@@ -6,7 +6,7 @@
  * as failures untouched, so a slow invocation never times out with all of them in flight.
  */
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { Limits } from '../../resources/index.js';
+import { EventsQueue, Limits } from '../../resources/index.js';
 import { configFromEnv, required, type TidemarkConfig } from '../config.js';
 import { createClients, type AwsClients } from '../adapters/clients.js';
 import { DynamoEventStore } from '../adapters/event-store.js';
@@ -34,6 +34,14 @@ export function createProcessHandler(dependencies: () => ProcessDependencies) {
     const deps = dependencies();
     const clock = { remainingMs: () => context.getRemainingTimeInMillis(), sleep };
     const recordHandler = async (record: SQSRecord) => {
+      try {
+        await handleRecord(record);
+      } catch (error) {
+        logIfPoison(record, error);
+        throw error;
+      }
+    };
+    const handleRecord = async (record: SQSRecord) => {
       const message = parseMessageBody(record.body);
       const { ingestLagMs, ...outcome } = await withBackPressure(() => processMessage(message, deps), MESSAGE_TIME_RESERVE_MS, clock);
       logger.info('processed message', { projectId: message.projectId, messageId: record.messageId, ...outcome });
@@ -57,6 +65,18 @@ export function createProcessHandler(dependencies: () => ProcessDependencies) {
       if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
     }
   };
+}
+
+/** A message failing its last receive goes to the DLQ next: one error line says which group and why. */
+function logIfPoison(record: SQSRecord, error: unknown): void {
+  const receiveCount = Number(record.attributes.ApproximateReceiveCount);
+  if (receiveCount < EventsQueue.maxReceiveCount) return;
+  logger.error('message failed its last receive; SQS moves it to the DLQ', {
+    messageId: record.messageId,
+    messageGroupId: record.attributes.MessageGroupId,
+    receiveCount,
+    error: error as Error,
+  });
 }
 
 export function processDependencies(config: TidemarkConfig, clients: AwsClients = createClients(config)): ProcessDependencies {

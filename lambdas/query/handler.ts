@@ -18,6 +18,7 @@ import { authenticate, handleHttp, headersOf, json } from '../http/api.js';
 import { logger } from '../observability.js';
 import { parseSessionQuery } from '../core/session-metrics.js';
 import { sessionMetrics } from './sessions.js';
+import { Limits } from '../../resources/index.js';
 
 export type QueryDependencies = {
   readonly keys: KeyStore;
@@ -57,14 +58,23 @@ const routes: Record<string, Route> = {
     const filters = { event: name || undefined, deviceId: deviceId || undefined, source: source || undefined };
     const binding = { route: '/v1/events', projectId, filters };
     const list = listing(parseListQuery(params(event), Date.now()), binding, deps.cursorSecret, 'listSk');
-    const page = await deps.events.list({
-      projectId,
-      ...list,
-      ...(name ? { event: name } : {}),
-      ...(deviceId ? { deviceId } : {}),
-      ...(source ? { source } : {}),
+    const read = (limit: number) =>
+      deps.events.list({
+        projectId,
+        ...list,
+        limit,
+        ...(name ? { event: name } : {}),
+        ...(deviceId ? { deviceId } : {}),
+        ...(source ? { source } : {}),
+      });
+    const body = (page: Awaited<ReturnType<typeof read>>) => ({
+      events: page.events,
+      nextCursor: page.nextCursor ? signCursor(deps.cursorSecret, binding, page.nextCursor) : null,
     });
-    return json(200, { events: page.events, nextCursor: page.nextCursor ? signCursor(deps.cursorSecret, binding, page.nextCursor) : null });
+    const page = await read(list.limit);
+    const fitting = eventsFitting(page.events, Limits.maxResponseBytes);
+    // Rare (large events): read the page again, shorter, so the store hands back the cursor that follows it.
+    return json(200, body(fitting < page.events.length ? await read(fitting) : page));
   },
   '/v1/rejections': async (event, projectId, deps) => {
     const binding = { route: '/v1/rejections', projectId, filters: {} };
@@ -80,6 +90,16 @@ const routes: Record<string, Route> = {
     return json(200, device);
   },
 };
+
+/** How many of the events, from the first, fit in a response of `maxBytes` (at least one, so paging always advances). */
+function eventsFitting(events: readonly unknown[], maxBytes: number): number {
+  let bytes = 0;
+  for (const [i, stored] of events.entries()) {
+    bytes += Buffer.byteLength(JSON.stringify(stored)) + 1;
+    if (bytes > maxBytes) return Math.max(1, i);
+  }
+  return events.length;
+}
 
 /** A path parameter as sent, percent-decoded; a malformed escape is the client's error, not a 500. */
 function decodePathPart(raw: string): string {

@@ -3,14 +3,14 @@
  * functions behind the routes of `resources/routes.ts`, and the keys table that maps a key to its
  * project (keys are checked by the functions, so the same check runs on AWS and locally).
  */
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ApiFunctions, EnvNames, EventsTable, KeysTable, Routes } from '../../resources/index.js';
+import { ApiFunctions, Cors, EnvNames, EventsTable, KeysTable, PublicWriteRoutes, Routes } from '../../resources/index.js';
 import { TidemarkFunction } from './function.js';
 import { grantTable } from './grants.js';
 import { tableFromDefinition } from './table.js';
@@ -30,6 +30,13 @@ export type IngestApiProps = {
   readonly throttlingBurstLimit: number;
   readonly logRetention: logs.RetentionDays;
   readonly removalPolicy: RemovalPolicy;
+  /** Origins allowed to call the public write routes from a browser. */
+  readonly corsAllowOrigins: readonly string[];
+  /**
+   * Create the account-wide API Gateway CloudWatch Logs role (one per account and region, shared
+   * by every API). Off by default so this stack never replaces another stack's role.
+   */
+  readonly createApiGatewayCloudWatchRole: boolean;
 };
 
 export class IngestApi extends Construct {
@@ -54,6 +61,7 @@ export class IngestApi extends Construct {
         [EnvNames.eventsQueueUrl]: props.queue.queueUrl,
         [EnvNames.maxEventAgeDays]: String(props.maxEventAgeDays),
         [EnvNames.rateLimitPerSecond]: String(props.projectRateLimitPerSecond),
+        [EnvNames.corsAllowOrigins]: props.corsAllowOrigins.join(','),
       },
     });
     const ingest = this.ingestFunction.function;
@@ -89,11 +97,15 @@ export class IngestApi extends Construct {
 
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
     this.api = new apigateway.RestApi(this, 'Api', {
+      // API Gateway metrics are keyed by API name: one name per stack keeps stacks apart.
+      restApiName: `${Stack.of(this).stackName}-api`,
       description: 'Tidemark event ingestion and read API',
       // Bodies reach the functions base64-encoded whatever their type, so gzip arrives intact.
       binaryMediaTypes: ['*/*'],
-      cloudWatchRole: true,
-      cloudWatchRoleRemovalPolicy: RemovalPolicy.DESTROY,
+      // The role is an account-and-region setting (AWS::ApiGateway::Account): created only on request,
+      // and retained, so deleting this stack never leaves the account pointing at a deleted role.
+      cloudWatchRole: props.createApiGatewayCloudWatchRole,
+      ...(props.createApiGatewayCloudWatchRole ? { cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN } : {}),
       deployOptions: {
         stageName: props.stageName,
         throttlingRateLimit: props.throttlingRateLimit,
@@ -121,6 +133,20 @@ export class IngestApi extends Construct {
     };
     for (const route of Routes) {
       this.api.root.resourceForPath(route.path).addMethod(route.method, integrations[route.function]);
+    }
+    const corsOptions: apigateway.CorsOptions = {
+      allowOrigins: [...props.corsAllowOrigins],
+      allowMethods: [...Cors.allowMethods],
+      allowHeaders: [...Cors.allowHeaders],
+      maxAge: Duration.seconds(Cors.maxAgeSeconds),
+    };
+    // One OPTIONS method per path, however many write methods it serves.
+    for (const path of new Set(PublicWriteRoutes.map((route) => route.path))) this.api.root.resourceForPath(path).addCorsPreflight(corsOptions);
+    // Answers API Gateway gives itself (413 over 10 MB, 429 throttled, 5xx) must be readable by a browser too.
+    if (props.corsAllowOrigins.includes('*')) {
+      for (const [id, type] of [['Default4xx', apigateway.ResponseType.DEFAULT_4XX], ['Default5xx', apigateway.ResponseType.DEFAULT_5XX]] as const) {
+        this.api.addGatewayResponse(id, { type, responseHeaders: { 'Access-Control-Allow-Origin': "'*'" } });
+      }
     }
   }
 }

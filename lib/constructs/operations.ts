@@ -3,6 +3,7 @@
  * (with an optional e-mail subscription), for every condition that puts events at risk.
  */
 import { Duration, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -40,6 +41,8 @@ export type AlarmThresholds = {
 
 const DEFAULT_THRESHOLDS: AlarmThresholds = { oldestMessageAgeSeconds: 300, iteratorAgeMs: 60_000, api5xxPercent: 1 };
 const FIVE_MINUTES = Duration.minutes(5);
+/** Percent of requests answered 5xx; 0 when there were none (a period without traffic is not an outage). */
+export const API_5XX_RATE_EXPRESSION = 'IF(requests > 0, 100 * errors / requests, 0)';
 
 /** A custom metric the functions publish as EMF through Powertools (namespace Tidemark, dimension service). */
 const tidemarkMetric = (metricName: string, statistic = 'Sum', extra: Record<string, string> = {}) =>
@@ -47,20 +50,54 @@ const tidemarkMetric = (metricName: string, statistic = 'Sum', extra: Record<str
 
 export class Operations extends Construct {
   readonly alarmTopic: sns.Topic;
+  readonly alarmTopicKey: kms.Key;
   readonly dashboard: cloudwatch.Dashboard;
   readonly alarms: cloudwatch.Alarm[] = [];
 
   constructor(scope: Construct, id: string, props: OperationsProps) {
     super(scope, id);
     const thresholds = { ...DEFAULT_THRESHOLDS, ...props.thresholds };
-    this.alarmTopic = new sns.Topic(this, 'AlarmTopic', {
-      enforceSSL: true,
-      masterKey: kms.Alias.fromAliasName(this, 'SnsKey', 'alias/aws/sns'),
+    // CloudWatch cannot use the AWS-managed `alias/aws/sns` key, so alarm actions on a topic
+    // encrypted with it fail with KMS AccessDenied (aws-cdk issue 11121). SNS's "Enable
+    // compatibility between event sources from AWS services and encrypted topics"
+    // (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services)
+    // asks for a customer-managed key whose policy lets the service use it; the SourceAccount and
+    // SourceArn conditions keep it to this account's alarms (the confused-deputy guard).
+    this.alarmTopicKey = new kms.Key(this, 'AlarmTopicKey', {
+      description: 'Encrypts the Tidemark alarm topic; CloudWatch alarms may use it to publish.',
+      enableKeyRotation: true,
     });
+    const account = Stack.of(this).account;
+    const alarmsOfThisAccount = {
+      StringEquals: { 'aws:SourceAccount': account },
+      ArnLike: { 'aws:SourceArn': `arn:${Stack.of(this).partition}:cloudwatch:${Stack.of(this).region}:${account}:alarm:*` },
+    };
+    this.alarmTopicKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToUseTheKey',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: alarmsOfThisAccount,
+      }),
+    );
+    this.alarmTopic = new sns.Topic(this, 'AlarmTopic', { enforceSSL: true, masterKey: this.alarmTopicKey });
+    // enforceSSL adds only a Deny; CloudWatch needs an Allow in the topic policy to publish.
+    this.alarmTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.alarmTopic.topicArn],
+        conditions: alarmsOfThisAccount,
+      }),
+    );
     if (props.alarmEmail) this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
 
     const api5xxRate = new cloudwatch.MathExpression({
-      expression: '100 * errors / MAX([requests, 1])',
+      // CloudWatch "Using metric math": IF(condition, a, b) is listed as supported in alarms; MAX of an
+      // array that mixes a metric with a scalar is not, and PutMetricAlarm could refuse it.
+      expression: API_5XX_RATE_EXPRESSION,
       usingMetrics: {
         errors: props.api.metricServerError({ period: FIVE_MINUTES, statistic: 'Sum' }),
         requests: props.api.metricCount({ period: FIVE_MINUTES, statistic: 'Sum' }),
@@ -91,6 +128,12 @@ export class Operations extends Construct {
       }),
       0,
       'DynamoDB throttled requests; on-demand tables are past their burst or a partition is hot.',
+    );
+    this.#alarm(
+      'SqsSendFailures',
+      tidemarkMetric('SqsSendFailures'),
+      0,
+      'Ingest could not send to SQS (rows answered internal/retryable); the log line "SQS send failed" and the metric by Cause say why.',
     );
     // A quarantined stream record is left out of the counters until an operator replays it (docs/reliability.md, "Quarantine").
     this.#alarm('RecordsQuarantined', tidemarkMetric('RecordsQuarantined'), 0, 'A stream record could not be counted and was quarantined; fix the cause, then `tidemark reconcile --fix` its days.');

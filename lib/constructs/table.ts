@@ -19,6 +19,8 @@ export function tableFromDefinition(scope: Construct, definition: TableDefinitio
     timeToLiveAttribute: definition.timeToLiveAttribute,
     ...(definition.stream ? { stream: dynamodb.StreamViewType.NEW_IMAGE } : {}),
     removalPolicy,
+    // Data tables: a stack update or a console click cannot delete them; turn it off on purpose first.
+    deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
   });
   for (const index of definition.globalIndexes) {
     table.addGlobalSecondaryIndex({

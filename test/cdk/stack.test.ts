@@ -1,16 +1,18 @@
-import { App, Validations } from 'aws-cdk-lib';
+import { App, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TidemarkStack } from '../../lib/tidemark-stack.js';
-import { EnvNames, EventsQueue, EventsStreamMapping, ProcessFunction, Routes } from '../../resources/index.js';
+import { Cors, EnvNames, EventsQueue, EventsStreamMapping, ProcessFunction, PublicWriteRoutes, Routes } from '../../resources/index.js';
+import { preflight } from '../../lambdas/http/cors.js';
+import { ContextError, settingsFromContext } from '../../lib/context.js';
 
 let template: Template;
 let stack: TidemarkStack;
 
 beforeAll(() => {
   const app = new App();
-  stack = new TidemarkStack(app, 'Test', { stageName: 'test', alarmEmail: 'ops@example.com', maxEventAgeDays: 7 });
+  stack = new TidemarkStack(app, 'Test', { stageName: 'test', alarmEmail: 'ops@example.com', maxEventAgeDays: 7, dataRemovalPolicy: RemovalPolicy.RETAIN });
   template = Template.fromStack(stack);
 }, 120_000);
 
@@ -108,7 +110,7 @@ describe('tables', () => {
 
 describe('API', () => {
   it('serves every route of the contract', () => {
-    const methods = Object.values(template.findResources('AWS::ApiGateway::Method'));
+    const methods = Object.values(template.findResources('AWS::ApiGateway::Method')).filter((m) => m.Properties.HttpMethod !== 'OPTIONS');
     expect(methods.map((m) => m.Properties.HttpMethod).sort()).toEqual(Routes.map((r) => r.method).sort());
     const paths = Object.values(template.findResources('AWS::ApiGateway::Resource')).map((r) => r.Properties.PathPart);
     for (const route of Routes) {
@@ -173,7 +175,7 @@ describe('operations', () => {
   it('sends every alarm to the topic that has the e-mail subscription', () => {
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
     const topic = Object.keys(template.findResources('AWS::SNS::Topic'))[0]!;
-    expect(alarms().length).toBe(7 + 4);
+    expect(alarms().length).toBe(8 + 4);
     for (const alarm of alarms()) expect(alarm.AlarmActions).toEqual([{ Ref: topic }]);
   });
 
@@ -190,7 +192,8 @@ describe('operations', () => {
   it('alarms on the API 5xx rate above 1% and on any DynamoDB throttling', () => {
     const api = alarmFor('5xx');
     expect(api.Threshold).toBe(1);
-    expect(JSON.stringify(api.Metrics)).toContain('100 * errors / MAX([requests, 1])');
+    const expression = (api.Metrics as { Expression?: string }[]).find((m) => m.Expression)!.Expression;
+    expect(expression).toBe('IF(requests > 0, 100 * errors / requests, 0)');
     expect(JSON.stringify(api.Metrics)).toContain('5XXError');
     const throttling = alarmFor('DynamoDB throttled');
     expect(throttling.Threshold).toBe(0);
@@ -258,5 +261,181 @@ describe('cdk-nag', () => {
     new Queue(new Stack(app, 'Bad'), 'PlainQueue');
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     expect(() => app.synth()).toThrow();
+  });
+});
+
+describe('alarm delivery', () => {
+  const cloudWatch = { Service: 'cloudwatch.amazonaws.com' };
+  const alarmsOfThisAccount = {
+    StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+    ArnLike: { 'aws:SourceArn': Match.anyValue() },
+  };
+
+  it('encrypts the topic with a rotated customer-managed key that CloudWatch alarms of this account may use', () => {
+    const [keyId] = Object.keys(template.findResources('AWS::KMS::Key', { Properties: { EnableKeyRotation: true } }));
+    expect(keyId).toBeDefined();
+    template.hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Allow', Principal: cloudWatch, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Condition: alarmsOfThisAccount }),
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } });
+    expect(JSON.stringify(template.findResources('AWS::SNS::Topic'))).not.toContain('alias/aws/sns');
+  });
+
+  it('lets CloudWatch alarms of this account publish to the topic and still denies requests without TLS', () => {
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          Match.objectLike({ Effect: 'Allow', Principal: cloudWatch, Action: 'sns:Publish', Condition: alarmsOfThisAccount }),
+        ]),
+      },
+    });
+  });
+
+  it('uses in every alarm only metric math the CloudWatch docs list as valid in alarms (no array literals)', () => {
+    const validInAlarms = new Set(['IF', 'ABS', 'AVG', 'CEIL', 'FILL', 'FLOOR', 'MAX', 'MIN', 'SUM', 'RATE', 'PERIOD', 'DIFF']);
+    const expressions = Object.values(template.findResources('AWS::CloudWatch::Alarm'))
+      .flatMap((alarm) => (alarm.Properties.Metrics ?? []) as { Expression?: string }[])
+      .flatMap((metric) => (metric.Expression ? [metric.Expression] : []));
+    expect(expressions.length).toBeGreaterThanOrEqual(2);
+    for (const expression of expressions) {
+      expect(expression).not.toContain('[');
+      for (const [, name] of expression.matchAll(/([A-Z_]+)\s*\(/g)) expect(validInAlarms).toContain(name);
+    }
+  });
+
+  it('alarms on any SQS send failure of the ingest function', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'SqsSendFailures',
+      Namespace: 'Tidemark',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+  });
+});
+
+describe('CORS', () => {
+  const optionsMethods = () =>
+    Object.values(template.findResources('AWS::ApiGateway::Method')).filter((m) => m.Properties.HttpMethod === 'OPTIONS');
+
+  it('answers a preflight on every public write route, and on no other', () => {
+    expect(PublicWriteRoutes.map((r) => r.path)).not.toContain('/v1/import');
+    expect(PublicWriteRoutes.length).toBeGreaterThanOrEqual(2);
+    expect(optionsMethods()).toHaveLength(new Set(PublicWriteRoutes.map((r) => r.path)).size);
+  });
+
+  it('answers the preflight with exactly the headers the local server sends', () => {
+    const local = preflight('http://127.0.0.1:5173', Cors.defaultAllowOrigins);
+    for (const method of optionsMethods()) {
+      const [response] = method.Properties.Integration.IntegrationResponses;
+      expect(method.Properties.Integration.Type).toBe('MOCK');
+      expect(Number(response.StatusCode)).toBe(local.statusCode);
+      const deployed = Object.fromEntries(
+        Object.entries(response.ResponseParameters as Record<string, string>).map(([name, value]) => [
+          name.replace('method.response.header.', '').toLowerCase(),
+          value.slice(1, -1),
+        ]),
+      );
+      expect(deployed).toEqual(local.headers);
+    }
+    for (const header of ['authorization', 'content-type', 'content-encoding', 'x-api-key', 'idempotency-key', 'openpanel-client-id', 'openpanel-client-secret', 'openpanel-sdk-name']) {
+      expect(local.headers['access-control-allow-headers']!.split(',')).toContain(header);
+    }
+  });
+
+  it('tells the ingest function the allowed origins and lets gateway errors carry them', () => {
+    const [, ingest] = functionWithEnv('IngestApiIngest');
+    expect(ingest.Properties.Environment.Variables.TIDEMARK_CORS_ALLOW_ORIGINS).toBe('*');
+    for (const type of ['DEFAULT_4XX', 'DEFAULT_5XX']) {
+      template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+        ResponseType: type,
+        ResponseParameters: { 'gatewayresponse.header.Access-Control-Allow-Origin': "'*'" },
+      });
+    }
+  });
+
+  it('narrows the preflight to the origins given as a stack property', () => {
+    const narrowed = Template.fromStack(new TidemarkStack(new App(), 'Narrow', { corsAllowOrigins: ['https://shop.example'] }));
+    narrowed.hasResourceProperties('AWS::ApiGateway::Method', {
+      HttpMethod: 'OPTIONS',
+      Integration: Match.objectLike({
+        IntegrationResponses: [Match.objectLike({ ResponseParameters: Match.objectLike({ 'method.response.header.Access-Control-Allow-Origin': "'https://shop.example'" }) })],
+      }),
+    });
+    narrowed.resourceCountIs('AWS::ApiGateway::GatewayResponse', 0);
+  });
+});
+
+describe('stack hygiene', () => {
+  it('names the REST API after the stack, so API Gateway metrics of two stacks never merge', () => {
+    template.hasResourceProperties('AWS::ApiGateway::RestApi', { Name: 'Test-api' });
+  });
+
+  it('leaves the account-wide API Gateway CloudWatch role alone unless asked, and then retains it', () => {
+    template.resourceCountIs('AWS::ApiGateway::Account', 0);
+    const optedIn = Template.fromStack(new TidemarkStack(new App(), 'OptedIn', { createApiGatewayCloudWatchRole: true }));
+    optedIn.resourceCountIs('AWS::ApiGateway::Account', 1);
+    const roles = optedIn.findResources('AWS::IAM::Role', {
+      Properties: { AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'apigateway.amazonaws.com' } })] } },
+    });
+    expect(Object.values(roles).map((role) => role.DeletionPolicy)).toEqual(['Retain']);
+  });
+
+  it('caps the concurrency of the SQS event source as resources/ says', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: EventsQueue.batchSize,
+      ScalingConfig: { MaximumConcurrency: EventsQueue.maxConcurrency },
+    });
+    expect(EventsQueue.maxConcurrency).toBeGreaterThanOrEqual(2);
+    expect(EventsQueue.maxConcurrency).toBeLessThanOrEqual(1000);
+  });
+
+  it('turns deletion protection on for every retained data table', () => {
+    template.resourcePropertiesCountIs('AWS::DynamoDB::Table', { DeletionProtectionEnabled: true }, 4);
+  });
+});
+
+describe('context flags', () => {
+  const settings = (context: Record<string, unknown>) => settingsFromContext((name) => context[name]);
+
+  it('keeps the defaults when no flag is given', () => {
+    expect(settings({})).toEqual({ stackName: 'Tidemark', withConsole: false, props: {} });
+  });
+
+  it('turns valid flags into stack props, from strings as -c gives them', () => {
+    expect(
+      settings({ stackName: 'Tidemark-prod', maxEventAgeDays: '7', projectRateLimitPerSecond: '0', corsAllowOrigins: 'https://a.example,https://b.example', apiGatewayCloudWatchRole: 'true' }),
+    ).toEqual({
+      stackName: 'Tidemark-prod',
+      withConsole: false,
+      props: { maxEventAgeDays: 7, projectRateLimitPerSecond: 0, corsAllowOrigins: ['https://a.example', 'https://b.example'], createApiGatewayCloudWatchRole: true },
+    });
+  });
+
+  it.each([
+    ['maxEventAgeDays', '0'],
+    ['maxEventAgeDays', '2.5'],
+    ['maxEventAgeDays', 'five'],
+    ['eventRetentionDays', '-1'],
+    ['projectRateLimitPerSecond', '1e9'],
+    ['throttlingBurstLimit', '0'],
+    ['stackName', '1stack'],
+    ['stageName', 'v 1'],
+    ['alarmEmail', 'ops'],
+    ['corsAllowOrigins', '*,https://a.example'],
+    ['corsAllowOrigins', 'a.example'],
+    ['apiGatewayCloudWatchRole', 'yes'],
+  ])('fails synth on -c %s=%s with a message naming the flag', (flag, value) => {
+    expect(() => settings({ [flag]: value })).toThrow(ContextError);
+    expect(() => settings({ [flag]: value })).toThrow(`-c ${flag}=${value}`);
+  });
+
+  it('refuses a maximum event age beyond the retention', () => {
+    expect(() => settings({ maxEventAgeDays: '30', eventRetentionDays: '10' })).toThrow(/maxEventAgeDays/);
   });
 });

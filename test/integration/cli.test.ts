@@ -24,7 +24,7 @@ async function cli(...args: string[]) {
 }
 
 describe('keys', () => {
-  it('creates a key shown once, lists it by prefix, and a revoked key gets 401', async () => {
+  it('creates a key shown once, lists it by prefix, revokes it by that prefix, and a revoked key gets 401', async () => {
     const created = await cli('keys', 'create', '--project', 'cli-project', '--kind', 'write');
     expect(created.code).toBe(0);
     const key = created.out[1]!;
@@ -33,12 +33,22 @@ describe('keys', () => {
 
     const listed = await cli('keys', 'list', '--project', 'cli-project');
     expect(listed.out).toHaveLength(1);
-    expect(listed.out[0]).toContain(key.slice(0, 8));
+    const listedPrefix = listed.out[0]!.split(/\s+/)[0]!;
+    expect(key.startsWith(listedPrefix.replace(/…$/, ''))).toBe(true);
     expect(listed.out.join('\n')).not.toContain(key);
 
-    expect((await cli('keys', 'revoke', key)).code).toBe(0);
+    const revoked = await cli('keys', 'revoke', listedPrefix);
+    expect(revoked.code).toBe(0);
+    expect(revoked.out[0]).toBe(`revoked ${listedPrefix}`);
     expect((await request(`${local.url}/v1/track`, { key, body: { event: 'cli', deviceId: 'd' } })).status).toBe(401);
     expect((await cli('keys', 'list', '--project', 'cli-project')).out[0]).toContain('revoked');
+  });
+
+  it('refuses a prefix that names no key, and accepts the whole key too', async () => {
+    expect((await cli('keys', 'revoke', 'tmw_nosuchkey', '--project', 'cli-project')).code).toBe(1);
+    const key = (await cli('keys', 'create', '--project', 'cli-whole', '--kind', 'write')).out[1]!;
+    expect((await cli('keys', 'revoke', key)).code).toBe(0);
+    expect((await cli('keys', 'list', '--project', 'cli-whole')).out[0]).toContain('revoked');
   });
 
   it('refuses a project id that could reach into another project’s keys, saying what ids may be', async () => {

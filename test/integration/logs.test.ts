@@ -1,11 +1,15 @@
 /** Logs are structured JSON with the request id and project id, and never carry a key or a raw IP. */
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EventsQueue } from '../../resources/index.js';
 import { logger } from '../../lambdas/observability.js';
 import { DemoProject, eventually, request, startLocal, type LocalHarness } from '../helpers/local.js';
 
 let local: LocalHarness;
 const lines: string[] = [];
 const write = process.stdout.write.bind(process.stdout);
+// Powertools writes warnings and errors to stderr.
+const writeError = process.stderr.write.bind(process.stderr);
 
 beforeAll(async () => {
   local = await startLocal();
@@ -14,9 +18,14 @@ beforeAll(async () => {
     lines.push(String(chunk));
     return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
   }) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    lines.push(String(chunk));
+    return (writeError as (...args: unknown[]) => boolean)(chunk, ...rest);
+  }) as typeof process.stderr.write;
 });
 afterAll(async () => {
   process.stdout.write = write;
+  process.stderr.write = writeError;
   logger.setLogLevel('ERROR');
   await local?.close();
 });
@@ -42,4 +51,36 @@ describe('logs', () => {
       expect(all).not.toContain(secret);
     }
   });
+
+  const entries = () => lines.flatMap((l) => l.split('\n')).filter((l) => l.trim().startsWith('{')).map((l) => JSON.parse(l));
+
+  it('say why SQS refused a send, by cause, when rows are answered internal', async () => {
+    local.faults.configure({ sqsSendFailure: 1 });
+    try {
+      const reply = await request(`${local.url}/v1/batch`, { key: DemoProject.writeKey, body: { events: [{ event: 'unsent', deviceId: 'sqs-down' }] } });
+      expect(reply.body.rejected).toEqual([expect.objectContaining({ index: 0, reason: 'internal', retryable: true })]);
+    } finally {
+      local.faults.configure({ sqsSendFailure: 0 });
+    }
+    const failures = entries().filter((e) => e.message === 'SQS send failed');
+    expect(failures.length).toBeGreaterThan(0);
+    expect(failures[0]).toMatchObject({ level: 'WARN', cause: 'InjectedFault', messages: 1, projectId: 'demo' });
+  });
+
+  it('name a poison message\'s group and error once, on the receive before the DLQ', async () => {
+    const sqs = new SQSClient({ endpoint: local.sqsEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } });
+    const groupId = `demo#poison-${Date.now()}`;
+    const { MessageId } = await sqs.send(
+      new SendMessageCommand({ QueueUrl: local.queues.queueUrl, MessageBody: 'not a message', MessageGroupId: groupId, MessageDeduplicationId: groupId }),
+    );
+    sqs.destroy();
+    const poisoned = await eventually(
+      async () => entries().filter((e) => e.message === 'message failed its last receive; SQS moves it to the DLQ' && e.messageId === MessageId),
+      (found) => found.length > 0,
+      60_000,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect(entries().filter((e) => e.messageId === MessageId && e.level === 'ERROR')).toHaveLength(1);
+    expect(poisoned[0]).toMatchObject({ messageGroupId: groupId, receiveCount: EventsQueue.maxReceiveCount, error: expect.objectContaining({ message: expect.any(String) }) });
+  }, 90_000);
 });
