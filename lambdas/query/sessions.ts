@@ -4,6 +4,7 @@
  * stored events than `MAX_SESSION_EVENTS_READ` is refused with a reason rather than answered slowly
  * or partly (docs/sessions.md, "Limits").
  */
+import { Limits } from '../../resources/index.js';
 import type { DynamoEventStore } from '../adapters/event-store.js';
 import type { DayCursor } from '../adapters/day-pages.js';
 import { BadRequestError } from '../core/errors.js';
@@ -35,7 +36,7 @@ export async function sessionMetrics(projectId: string, query: SessionQuery, eve
     cursor = page.nextCursor;
   } while (cursor);
   const sessions = summarizeSessions(read);
-  return {
+  const answer = {
     granularity: query.granularity,
     from: new Date(query.fromMs).toISOString(),
     to: new Date(query.toMs).toISOString(),
@@ -44,4 +45,14 @@ export async function sessionMetrics(projectId: string, query: SessionQuery, eve
     series: sessionSeries(sessions, query.granularity, query.groupBy),
     sessions: sessions.sort(newestFirst).slice(0, query.limit),
   };
+  // Lambda's response is capped at 6 MB (API Gateway would answer 502): many sources with long names,
+  // grouped by source per hour, can pass it well inside the read limit.
+  const bytes = Buffer.byteLength(JSON.stringify(answer));
+  if (bytes > Limits.maxResponseBytes) {
+    throw new BadRequestError(
+      `The answer would be ${bytes} bytes, over the ${Limits.maxResponseBytes} a response carries (maxResponseBytes); use granularity=day, groupBy=none, a smaller limit or a narrower range.`,
+      'response_too_large',
+    );
+  }
+  return answer;
 }

@@ -9,7 +9,7 @@ import { MAX_SESSION_EVENTS_READ, sessionMetrics } from '../../lambdas/query/ses
 const T0 = Date.parse('2024-01-20T10:00:00.000Z');
 
 /** A listing over `count` events of one device, one session per 10 events, served in pages as the store serves them. */
-function pagedStore(count: number) {
+function pagedStore(count: number, source?: (i: number) => string) {
   const filters: EventFilter[] = [];
   const events: StoredEvent[] = Array.from({ length: count }, (_, i) => ({
     projectId: 'p',
@@ -21,6 +21,7 @@ function pagedStore(count: number) {
     originalTimestamp: new Date(T0 + i * 1000).toISOString(),
     receivedAt: new Date(T0).toISOString(),
     properties: {},
+    ...(source ? { source: source(i), sessionId: `s-${i}` } : {}),
   }));
   const list = async (filter: EventFilter): Promise<{ events: StoredEvent[]; nextCursor?: DayCursor }> => {
     filters.push(filter);
@@ -48,5 +49,14 @@ describe('sessionMetrics', () => {
     const query = parseSessionQuery({ from: '2024-01-20T00:00:00Z', to: '2024-01-21T00:00:00Z' }, T0);
     await expect(sessionMetrics('p', query, pagedStore(MAX_SESSION_EVENTS_READ + 1))).rejects.toMatchObject({ status: 400, code: 'too_many_events' });
     await expect(sessionMetrics('p', query, pagedStore(MAX_SESSION_EVENTS_READ))).resolves.toMatchObject({ total: { events: MAX_SESSION_EVENTS_READ } });
+  });
+
+  it('refuses an answer larger than a response carries, saying how to make it smaller', async () => {
+    // Every event its own session from its own 200-byte source: grouped by source per hour, the series outgrows 5 MiB.
+    const store = pagedStore(MAX_SESSION_EVENTS_READ, (i) => `${'s'.repeat(190)}-${i}`);
+    const bySource = parseSessionQuery({ from: '2024-01-20T00:00:00Z', to: '2024-01-21T00:00:00Z', granularity: 'hour', groupBy: 'source', limit: '0' }, T0);
+    await expect(sessionMetrics('p', bySource, store)).rejects.toMatchObject({ status: 400, code: 'response_too_large' });
+    const total = parseSessionQuery({ from: '2024-01-20T00:00:00Z', to: '2024-01-21T00:00:00Z', limit: '0' }, T0);
+    await expect(sessionMetrics('p', total, store)).resolves.toMatchObject({ total: { sessions: MAX_SESSION_EVENTS_READ } });
   });
 });
