@@ -39,17 +39,26 @@ export const Limits = {
   valueFractionDigits: 6,
   /**
    * UTF-8 bytes, after JSON escaping, of each string that becomes part of an item key (`event`,
-   * `deviceId`, `source`, `userId`, `sessionId`, `eventId`): two of them side by side with their
-   * JSON punctuation stay far below DynamoDB's 1,024-byte sort key (docs/reliability.md, "Key limits").
+   * `deviceId`, `source`, `userId`, `sessionId`, `eventId`). Keys hold them through `keyPart`, which
+   * hashes a part over 200 bytes, so any length fits a key; this bound keeps the raw values kept as
+   * attributes small, and takes every name of up to 256 characters of the BMP, as clients could
+   * always send (docs/reliability.md, "Key limits").
    */
-  maxKeyFieldBytes: 256,
+  maxKeyFieldBytes: 1024,
   /** Timestamps further than this in the future are clamped to receive time. */
   futureToleranceMs: 10 * 60 * 1000,
   /** Clock skew between `sentAt` and receive time above which timestamps are corrected. */
   skewThresholdMs: 60 * 1000,
   sessionLengthMs: 30 * 60 * 1000,
   liveWindowMs: 30 * 60 * 1000,
-  eventRetentionDays: 400,
+  /**
+   * The hot tier: days a stored event stays in DynamoDB after it was received (the lake keeps it
+   * for ever). It is also the dedup window of /v1/import (docs/reliability.md). 35 days serves
+   * `/v1/events`' 31-day windows and a month of resends; at ~1 KB per event with its index entry,
+   * each further month in DynamoDB Standard costs ~$0.24 per million events, over a hundred times
+   * what the same month costs in the lake (docs/performance.md).
+   */
+  eventRetentionDays: 35,
   rejectionRetentionDays: 30,
   /** Ingest requests per second per project, counted in one-second windows. */
   projectRateLimitPerSecond: 100,

@@ -148,7 +148,7 @@ describe('validation', () => {
     [{ event: 'e', deviceId: 'd', properties: 'x' }, 'properties'],
     [{ event: { nested: 1 }, deviceId: 'd' }, 'event'],
     [{ event: 'e', deviceId: 'd', timestamp: 'yesterday' }, 'timestamp'],
-    [{ event: 'e'.repeat(300), deviceId: 'd' }, 'event'],
+    [{ event: 'e'.repeat(1025), deviceId: 'd' }, 'event'],
   ])('rejects %j with a validation error naming the field', (row, field) => {
     const rejection = rejected(row);
     expect(rejection.reason).toBe('validation');
@@ -290,12 +290,14 @@ describe('what DynamoDB could never store', () => {
   });
 
   it('rejects key fields over the byte limit, measured in UTF-8 after JSON escaping', () => {
-    expect(ok({ ...base, event: 'a'.repeat(256) }).event).toHaveLength(256);
-    expect(rejected({ ...base, event: 'a'.repeat(257) }).error).toContain('maxKeyFieldBytes');
-    // 120 characters, 300 bytes of UTF-8.
-    expect(rejected({ ...base, deviceId: 'ü€'.repeat(60) }).error).toMatch(/^deviceId: .*got 300$/);
-    // 50 control characters, each 6 bytes escaped.
-    expect(rejected({ ...base, source: 'x\u0001'.repeat(50) }).error).toContain('source');
+    expect(ok({ ...base, event: 'a'.repeat(1024) }).event).toHaveLength(1024);
+    expect(rejected({ ...base, event: 'a'.repeat(1025) }).error).toContain('maxKeyFieldBytes');
+    // 256 characters of CJK, 768 bytes: what clients could always send.
+    expect(ok({ ...base, event: '界'.repeat(256) }).event).toHaveLength(256);
+    // 410 characters, 1,025 bytes of UTF-8.
+    expect(rejected({ ...base, deviceId: `${'ü€'.repeat(205)}` }).error).toMatch(/^deviceId: .*got 1025$/);
+    // 147 control characters, each 6 bytes escaped: 1,029 bytes.
+    expect(rejected({ ...base, source: 'x\u0001'.repeat(147) }).error).toContain('source');
   });
 
   it('rejects key fields with a lone surrogate, which have no UTF-8 form', () => {
