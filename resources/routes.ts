@@ -14,5 +14,6 @@ export const Routes = [
   { method: 'GET', path: '/v1/rejections', function: 'query' },
   { method: 'GET', path: '/v1/sessions', function: 'query' },
   { method: 'GET', path: '/v1/devices/{deviceId}', function: 'query' },
+  { method: 'GET', path: '/v1/devices/{deviceId}/sessions', function: 'query' },
   { method: 'GET', path: '/health', function: 'query' },
 ] as const satisfies readonly RouteDefinition[];

@@ -58,12 +58,11 @@ async function ingest(event: APIGatewayProxyEvent, headers: Headers, requestId: 
     {
       body: event.body,
       isBase64Encoded: event.isBase64Encoded,
-      ...(headers['content-type'] ? { contentType: headers['content-type'] } : {}),
       ...(headers['content-encoding'] ? { contentEncoding: headers['content-encoding'] } : {}),
     },
     limits,
   );
-  const body = parseIngestBody(bytes, mode, limits);
+  const body = parseIngestBody(bytes, mode, limits, headers['content-type']);
   const idempotencyKey = headers['idempotency-key'];
   if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
     throw new BadRequestError('`Idempotency-Key` must be 1 to 255 printable ASCII characters.', 'invalid_idempotency_key');

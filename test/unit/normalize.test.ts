@@ -119,6 +119,14 @@ describe('Segment and RudderStack messages', () => {
     expect(event.context).toEqual({ library: { name: 'analytics.js', version: '1' } });
   });
 
+  it('takes the source from the library that sent the message when none is given', () => {
+    expect(ok({ ...message, type: 'track', event: 'e' }).source).toBe('analytics.js');
+    expect(ok({ ...message, type: 'track', event: 'e', context: { library: { name: 'analytics.js' } }, source: 'web' }).source).toBe('web');
+    expect(ok({ event: 'e', deviceId: 'd', context: { library: { name: '@tidemark/sdk', version: '0.1.0' } } }).source).toBe('@tidemark/sdk');
+    expect(ok({ ...message, type: 'track', event: 'e', context: { library: { name: 'é'.repeat(600) } } }).source).toBeUndefined();
+    expect(ok({ ...message, type: 'track', event: 'e', context: { library: { name: 7 } } }).source).toBeUndefined();
+  });
+
   it('maps screen, page and identify to events of that name', () => {
     expect(ok({ ...message, type: 'screen', name: 'Home' })).toMatchObject({ event: 'screen', properties: { name: 'Home' } });
     expect(ok({ ...message, type: 'page', name: 'Pricing', category: 'Docs' })).toMatchObject({ event: 'page', properties: { name: 'Pricing', category: 'Docs' } });

@@ -1,24 +1,27 @@
 /**
- * One device: its live state (last seen, current session), its session metrics and sessions over a
- * range (GET /v1/sessions), and each session's events (GET /v1/events) on a click.
+ * One device: its live state (last seen, current session), its session metrics (GET /v1/sessions)
+ * and its sessions over a range. The API builds the sessions from all of the device's events in the
+ * range; a session's events are read when it is opened.
  */
 import { useEffect, useState } from 'react';
-import type { DeviceState, Session, SessionsAnswer, StoredEvent, TidemarkApi } from '../api';
+import type { DeviceState, SessionStats, SessionSummary, StoredEvent, TidemarkApi } from '../api';
 import { ApiError } from '../api';
 import { ErrorBox, Field, Stat } from '../components/Common';
 import { SessionStatTiles } from '../components/SessionStats';
 import { usePageParams } from '../router';
 import { DAY, formatDuration, formatTime, lastRange } from '../time';
 
-/** Session timelines show up to this many of the device's newest events in the range. */
-const MAX_EVENTS = 1000;
+/** An opened session shows up to this many of its events. */
+const TIMELINE_EVENTS = 500;
 const DayChoices = [1, 7, 31] as const;
 
 export function Devices({ api, params }: { api: TidemarkApi; params: URLSearchParams }) {
   const [get, set] = usePageParams('devices', params);
   const deviceId = get('deviceId') ?? '';
   const days = DayChoices.find((d) => String(d) === get('days')) ?? 7;
-  const [state, setState] = useState<{ device?: DeviceState | null; sessions?: SessionsAnswer; events?: StoredEvent[]; truncated?: boolean; error?: unknown; loading: boolean }>({ loading: false });
+  const [state, setState] = useState<{ device?: DeviceState | null; sessions?: SessionSummary[]; stats?: SessionStats; error?: unknown; loading: boolean }>({
+    loading: false,
+  });
   const [open, setOpen] = useState<string | undefined>();
 
   useEffect(() => {
@@ -31,10 +34,10 @@ export function Devices({ api, params }: { api: TidemarkApi; params: URLSearchPa
         if (error instanceof ApiError && error.status === 404) return null;
         throw error;
       }),
-      api.sessions({ ...lastRange(days * DAY), deviceId, limit: 1000 }),
-      eventsOf(api, deviceId, days),
+      sessionsOf(api, deviceId, days),
+      api.sessions({ ...lastRange(days * DAY), deviceId, limit: 0 }),
     ]).then(
-      ([device, sessions, { events, truncated }]) => !cancelled && setState({ device, sessions, events, truncated, loading: false }),
+      ([device, sessions, metrics]) => !cancelled && setState({ device, sessions, stats: metrics.total, loading: false }),
       (error: unknown) => !cancelled && setState({ error, loading: false }),
     );
     return () => {
@@ -74,8 +77,7 @@ export function Devices({ api, params }: { api: TidemarkApi; params: URLSearchPa
             <p className="muted">No live state: the device has sent nothing recent (historical imports leave live state alone).</p>
           )}
           <h2>Sessions</h2>
-          {state.sessions && <SessionStatTiles stats={state.sessions.total} testId="device-session-stats" />}
-          {state.truncated && <p className="muted">Timelines show the newest {MAX_EVENTS} events; narrow the range to see older ones.</p>}
+          {state.stats && <SessionStatTiles stats={state.stats} testId="device-session-stats" />}
           <table data-testid="sessions-table" className="clickable">
             <thead>
               <tr>
@@ -83,22 +85,23 @@ export function Devices({ api, params }: { api: TidemarkApi; params: URLSearchPa
                 <th>started</th>
                 <th>last event</th>
                 <th className="num">duration</th>
-                <th className="num">events</th>
+                <th className="num" title="stored events, the session_start Tidemark makes included">stored events</th>
               </tr>
             </thead>
             <tbody>
-              {state.sessions?.sessions.length === 0 && (
+              {state.sessions?.length === 0 && (
                 <tr>
                   <td colSpan={5} className="muted">
                     No events from this device in the range.
                   </td>
                 </tr>
               )}
-              {state.sessions?.sessions.map((session) => (
+              {state.sessions?.map((session) => (
                 <SessionRow
                   key={session.sessionId}
+                  api={api}
+                  deviceId={deviceId}
                   session={session}
-                  events={(state.events ?? []).filter((event) => event.sessionId === session.sessionId).reverse()}
                   open={open === session.sessionId}
                   toggle={() => setOpen(open === session.sessionId ? undefined : session.sessionId)}
                 />
@@ -111,30 +114,22 @@ export function Devices({ api, params }: { api: TidemarkApi; params: URLSearchPa
   );
 }
 
-/** A session and, opened, its stored events oldest first (the pipeline's `$session_start` included). */
-function SessionRow({ session, events, open, toggle }: { session: Session; events: StoredEvent[]; open: boolean; toggle: () => void }) {
+function SessionRow({ api, deviceId, session, open, toggle }: { api: TidemarkApi; deviceId: string; session: SessionSummary; open: boolean; toggle: () => void }) {
   return (
     <>
       <tr onClick={toggle}>
         <td>
           <code>{session.sessionId}</code>
         </td>
-        <td>{formatTime(session.start)}</td>
-        <td>{formatTime(session.end)}</td>
-        <td className="num">{formatDuration(session.durationMs)}</td>
+        <td>{formatTime(session.firstEventAt)}</td>
+        <td>{formatTime(session.lastEventAt)}</td>
+        <td className="num">{formatDuration(Date.parse(session.lastEventAt) - Date.parse(session.firstEventAt))}</td>
         <td className="num">{session.events}</td>
       </tr>
       {open && (
         <tr>
           <td colSpan={5}>
-            <ol className="timeline">
-              {events.map((event) => (
-                <li key={event.eventId}>
-                  {formatTime(event.timestamp)} <strong>{event.event}</strong>
-                  {event.value !== undefined && ` (${event.value})`}
-                </li>
-              ))}
-            </ol>
+            <Timeline api={api} deviceId={deviceId} session={session} />
           </td>
         </tr>
       )}
@@ -142,14 +137,68 @@ function SessionRow({ session, events, open, toggle }: { session: Session; event
   );
 }
 
-async function eventsOf(api: TidemarkApi, deviceId: string, days: number) {
+function Timeline({ api, deviceId, session }: { api: TidemarkApi; deviceId: string; session: SessionSummary }) {
+  const [events, setEvents] = useState<{ list?: StoredEvent[]; error?: unknown }>({});
+  useEffect(() => {
+    let cancelled = false;
+    eventsOfSession(api, deviceId, session).then(
+      (list) => !cancelled && setEvents({ list }),
+      (error: unknown) => !cancelled && setEvents({ error }),
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [api, deviceId, session]);
+  if (events.error) return <ErrorBox error={events.error} />;
+  if (!events.list) return <p className="muted">Loading…</p>;
+  return (
+    <ol className="timeline">
+      {events.list.map((event) => (
+        <li key={event.eventId}>
+          {formatTime(event.timestamp)} <strong>{event.event}</strong>
+          {event.value !== undefined && ` (${event.value})`}
+        </li>
+      ))}
+      {session.events > events.list.length && <li className="muted">… and {session.events - events.list.length} more</li>}
+    </ol>
+  );
+}
+
+/** Every session in the range: the API answers in parts when the device has many events; a session spanning two parts is merged. */
+async function sessionsOf(api: TidemarkApi, deviceId: string, days: number): Promise<SessionSummary[]> {
   const range = lastRange(days * DAY);
+  const sessions = new Map<string, SessionSummary>();
+  let cursor: string | null = null;
+  do {
+    const page = await api.deviceSessions(deviceId, { ...range, cursor });
+    for (const part of page.sessions) {
+      const known = sessions.get(part.sessionId);
+      sessions.set(
+        part.sessionId,
+        known
+          ? {
+              sessionId: part.sessionId,
+              firstEventAt: part.firstEventAt < known.firstEventAt ? part.firstEventAt : known.firstEventAt,
+              lastEventAt: part.lastEventAt > known.lastEventAt ? part.lastEventAt : known.lastEventAt,
+              events: known.events + part.events,
+            }
+          : part,
+      );
+    }
+    cursor = page.nextCursor;
+  } while (cursor);
+  return [...sessions.values()].sort((a, b) => b.lastEventAt.localeCompare(a.lastEventAt));
+}
+
+/** A session's events in time order: the device's events between its first and last, of that session. */
+async function eventsOfSession(api: TidemarkApi, deviceId: string, session: SessionSummary): Promise<StoredEvent[]> {
+  const to = new Date(Date.parse(session.lastEventAt) + 1).toISOString();
   const events: StoredEvent[] = [];
   let cursor: string | null = null;
   do {
-    const page = await api.events({ ...range, deviceId, cursor, limit: 500 });
-    events.push(...page.events);
+    const page = await api.events({ from: session.firstEventAt, to, deviceId, cursor, limit: 500 });
+    events.push(...page.events.filter((event) => event.sessionId === session.sessionId));
     cursor = page.nextCursor;
-  } while (cursor && events.length < MAX_EVENTS);
-  return { events, truncated: cursor !== null };
+  } while (cursor && events.length < TIMELINE_EVENTS);
+  return events.slice(0, TIMELINE_EVENTS).sort((a, b) => a.timestamp.localeCompare(b.timestamp));
 }
