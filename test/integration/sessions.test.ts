@@ -31,7 +31,7 @@ const sessions = (query: string) => request(`${local.url}/v1/sessions?${query}`,
 /** Every accepted message has been processed: nothing left in the queue, visible or in flight. */
 const queueDrained = () =>
   eventually(
-    async () => (await request(`${local.url}/local/stats`)).body as { queue: { visible: number; inFlight: number } },
+    async () => (await request(`${local.url}/local/stats`, { key: DemoProject.secretKey })).body as { queue: { visible: number; inFlight: number } },
     (stats) => stats.queue.visible === 0 && stats.queue.inFlight === 0,
     60_000,
   );
@@ -58,7 +58,7 @@ describe('sessions that follow real activity', () => {
       (reply) => reply.body.total?.events === 4,
     );
     expect(sdk.body.sessions).toEqual([
-      { deviceId: 'sdk-phone', sessionId: '0192f5e0-sdk-session', source: null, start: iso(times[0]!), end: iso(times[3]!), durationMs: 15 * MINUTE, events: 4 },
+      { deviceId: 'sdk-phone', sessionId: '0192f5e0-sdk-session', source: '@tidemark/sdk', start: iso(times[0]!), end: iso(times[3]!), durationMs: 15 * MINUTE, events: 4 },
     ]);
     const bucketed = await eventually(
       () => sessions(`${range}&deviceId=gateway-7`),
