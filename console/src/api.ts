@@ -123,8 +123,8 @@ export class TidemarkApi {
   }
 
   /** Sends a batch body as it is: the console shows exactly what the API answers per row. */
-  send(body: string): Promise<IngestAnswer> {
-    return this.#request('POST', '/v1/batch', {}, this.settings.writeKey, body);
+  send(body: string, path: '/v1/batch' | '/track/batch' = '/v1/batch'): Promise<IngestAnswer> {
+    return this.#request('POST', path, {}, this.settings.writeKey, body);
   }
 
   localStats(): Promise<LocalStats> {

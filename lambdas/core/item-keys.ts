@@ -74,6 +74,9 @@ export const rejectionItemKey = (projectId: string, day: string, receivedAt: str
   sk: joinKey(receivedAt, keyPart(requestId), keyPart(row)),
 });
 
+/** StateTable: the secret salt of anonymous device ids for one UTC day (`YYYY-MM-DD`), shared by all projects; expires by TTL. */
+export const deviceSaltKey = (day: string) => ({ pk: joinKey('SALT', day), sk: 'SALT' });
+
 /** KeysTable: a project key, by the SHA-256 of the key. Get by hash. */
 export const apiKeyItemKey = (keyHash: string) => ({ pk: joinKey('KEY', keyHash) });
 

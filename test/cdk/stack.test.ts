@@ -343,7 +343,7 @@ describe('CORS', () => {
       );
       expect(deployed).toEqual(local.headers);
     }
-    for (const header of ['authorization', 'content-type', 'content-encoding', 'x-api-key', 'idempotency-key', 'openpanel-client-id', 'openpanel-client-secret', 'openpanel-sdk-name']) {
+    for (const header of ['authorization', 'content-type', 'content-encoding', 'x-api-key', 'idempotency-key', 'openpanel-client-id', 'openpanel-client-secret', 'openpanel-sdk-name', 'openpanel-sdk-version']) {
       expect(local.headers['access-control-allow-headers']!.split(',')).toContain(header);
     }
   });

@@ -213,4 +213,16 @@ describe('the console', () => {
     await expect.poll(() => local.faults.plan.processCrash).toBe(0);
     expect(pageErrors).toEqual([]);
   });
+
+  it('sends the OpenPanel SDK preset to /track/batch, where all but its alias row is accepted', async () => {
+    await open('#/send');
+    await page.selectOption('select[name=preset]', 'openpanel');
+    await page.getByText('body (POST /track/batch)').waitFor();
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    await page.waitForSelector('[data-testid=send-result]');
+    expect(await page.textContent('[data-testid=accepted-count]')).toBe('6');
+    expect(await page.locator('[data-testid=row-rejections] tbody tr').allTextContents()).toEqual([expect.stringMatching(/^6unsupported.*alias/)]);
+    await shoot('send-openpanel');
+    expect(pageErrors).toEqual([]);
+  });
 });

@@ -14,6 +14,7 @@ export function Send({ api, local }: { api: TidemarkApi; local: boolean }) {
   const [body, setBody] = useState(() => presetBody(Presets[0]!));
   const [result, setResult] = useState<{ answer?: IngestAnswer; error?: unknown; sentAt?: string }>({});
   const [sending, setSending] = useState(false);
+  const path = Presets.find((p) => p.id === presetId)?.path ?? '/v1/batch';
 
   const pick = (id: string) => {
     setPresetId(id);
@@ -23,7 +24,7 @@ export function Send({ api, local }: { api: TidemarkApi; local: boolean }) {
   const send = async () => {
     setSending(true);
     try {
-      setResult({ answer: await api.send(body), sentAt: new Date().toLocaleTimeString() });
+      setResult({ answer: await api.send(body, path), sentAt: new Date().toLocaleTimeString() });
     } catch (error) {
       setResult({ error, sentAt: new Date().toLocaleTimeString() });
     } finally {
@@ -44,7 +45,7 @@ export function Send({ api, local }: { api: TidemarkApi; local: boolean }) {
               ))}
             </select>
           </Field>
-          <Field label="body (POST /v1/batch)">
+          <Field label={`body (POST ${path})`}>
             <textarea name="body" value={body} spellCheck={false} rows={22} onChange={(e) => setBody(e.currentTarget.value)} />
           </Field>
           <div className="actions">
