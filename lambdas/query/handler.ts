@@ -16,7 +16,8 @@ import { openCursor, signCursor, type CursorBinding } from '../core/cursor.js';
 import { addToSessions, newestFirst, type SessionSummary } from '../core/device-sessions.js';
 import { BadRequestError, NotFoundError } from '../core/errors.js';
 import { MAX_LIST_LIMIT, parseListQuery, type ListQuery } from '../core/list-query.js';
-import { authenticate, handleHttp, headersOf, json } from '../http/api.js';
+import { authenticate, headersOf, json } from '../http/api.js';
+import { httpFunction } from '../http/middleware.js';
 import { logger } from '../observability.js';
 import { parseSessionQuery } from '../core/session-metrics.js';
 import { sessionMetrics } from './sessions.js';
@@ -132,20 +133,19 @@ function decodePathPart(raw: string): string {
 }
 
 export function createQueryHandler(dependencies: () => QueryDependencies) {
-  return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> =>
-    handleHttp(event, async () => {
-      const deps = dependencies();
-      const resource = event.resource ?? event.path;
-      if (resource === '/health') {
-        await deps.ping();
-        return json(200, { status: 'ok' });
-      }
-      const route = routes[resource];
-      if (!route) throw new NotFoundError(`No route ${event.httpMethod} ${event.path}.`);
-      const project = await authenticate(headersOf(event), 'read', deps.keys);
-      logger.appendKeys({ projectId: project.projectId });
-      return route(event, project.projectId, deps);
-    });
+  return httpFunction(async (event) => {
+    const deps = dependencies();
+    const resource = event.resource ?? event.path;
+    if (resource === '/health') {
+      await deps.ping();
+      return json(200, { status: 'ok' });
+    }
+    const route = routes[resource];
+    if (!route) throw new NotFoundError(`No route ${event.httpMethod} ${event.path}.`);
+    const project = await authenticate(headersOf(event), 'read', deps.keys);
+    logger.appendKeys({ projectId: project.projectId });
+    return route(event, project.projectId, deps);
+  });
 }
 
 export function queryDependencies(config: TidemarkConfig, clients: AwsClients = createClients(config)): QueryDependencies {

@@ -5,9 +5,9 @@
  */
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import type { EventStore } from '../../lambdas/adapters/event-store.js';
+import type { EventStore } from '../../lambdas/process/ports.js';
 import { createProcessHandler, MESSAGE_TIME_RESERVE_MS } from '../../lambdas/process/handler.js';
-import type { ProcessDependencies } from '../../lambdas/process/process.js';
+import type { ProcessDependencies } from '../../lambdas/process/ports.js';
 import type { StoredEvent } from '../../lambdas/core/types.js';
 
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
