@@ -97,6 +97,8 @@ function localValue(name: string, value: unknown): string {
     if (table) return tableNames[table.id]!;
     if (ref.includes(EventsQueue.id)) return queues.queueUrl;
     if (ref.includes(DeadLetterQueue.id)) return queues.dlqUrl;
+    // The lake bucket: a name only; S3 calls go to a loopback port (AWS_ENDPOINT_URL_S3 below), never off the machine.
+    if (ref.includes('Lake')) return 'shipped-lake';
   }
   throw new Error(`${name}: no local stand-in for ${JSON.stringify(value)}`);
 }
@@ -108,6 +110,7 @@ function environmentOf(fn: ShippedFunction): Record<string, string> {
     ...environment,
     [EnvNames.dynamodbEndpoint]: dynamoEndpoint,
     [EnvNames.sqsEndpoint]: sqsEndpoint,
+    AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9',
     AWS_REGION: 'us-east-1',
     AWS_DEFAULT_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: credentials.accessKeyId,
