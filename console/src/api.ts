@@ -32,6 +32,25 @@ export type IngestAnswer = { accepted: number; rejected: Rejection[] };
 export type DeviceState = { deviceId: string; lastSeen: string; sessionId: string };
 export type SessionSummary = { sessionId: string; firstEventAt: string; lastEventAt: string; events: number };
 
+export type SessionStats = {
+  sessions: number;
+  events: number;
+  bounces: number;
+  bounceRate: number;
+  averageDurationMs: number;
+  medianDurationMs: number;
+  eventsPerSession: number;
+};
+export type Session = { deviceId: string; sessionId: string; source: string | null; start: string; end: string; durationMs: number; events: number };
+export type SessionsAnswer = {
+  granularity: Granularity;
+  from: string;
+  to: string;
+  total: SessionStats;
+  series: (SessionStats & { bucket: string; source?: string | null })[];
+  sessions: Session[];
+};
+
 export type FaultPlan = { processCrash?: number; aggregateCrash?: number; sqsSendFailure?: number; dynamoThrottle?: number };
 type Counts = {
   accepted: number;
@@ -85,6 +104,13 @@ export class TidemarkApi {
 
   rejections(query: { from?: string; to?: string; cursor?: string | null; limit?: number }, signal?: AbortSignal) {
     return this.#get<Page<'rejections', RejectedRow>>('/v1/rejections', query, this.settings.secretKey, signal);
+  }
+
+  sessions(
+    query: { from: string; to: string; granularity?: Granularity; groupBy?: 'none' | 'source'; deviceId?: string; limit?: number },
+    signal?: AbortSignal,
+  ): Promise<SessionsAnswer> {
+    return this.#get('/v1/sessions', query, this.settings.secretKey, signal);
   }
 
   device(deviceId: string, signal?: AbortSignal): Promise<DeviceState> {

@@ -248,5 +248,10 @@ describe('the bundles in the cloud assembly', () => {
     const series = JSON.parse(query.result.body).series;
     expect(JSON.stringify(series)).toContain('"count":2');
     expect(JSON.stringify(series)).toContain('"sum":5');
+
+    // Session metrics from the same stored events: two devices, one one-event session each.
+    const sessions = await run(shipped('IngestApiQuery'), apiEvent('GET', '/v1/sessions', { key: 'shipped-secret-key', query: { from, to } }));
+    expect(sessions.result.statusCode).toBe(200);
+    expect(JSON.parse(sessions.result.body).total).toMatchObject({ sessions: 2, events: 2, bounces: 2, bounceRate: 1 });
   }, 180_000);
 });

@@ -1,15 +1,16 @@
 /**
- * One device: its live state (last seen, current session) and its sessions over a range. The API
- * builds the sessions from all of the device's events in the range; a session's events are read
- * when it is opened.
+ * One device: its live state (last seen, current session), its session metrics (GET /v1/sessions)
+ * and its sessions over a range. The API builds the sessions from all of the device's events in the
+ * range; a session's events are read when it is opened.
  */
 import { useState } from 'react';
 import type { SessionSummary, StoredEvent, TidemarkApi } from '../api';
 import { ApiError } from '../api';
 import { ErrorBox, Field, Stat } from '../components/Common';
+import { SessionStatTiles } from '../components/SessionStats';
 import { useLoad } from '../hooks';
 import { usePageParams } from '../router';
-import { DAY, formatTime, lastRange } from '../time';
+import { DAY, formatDuration, formatTime, lastRange } from '../time';
 
 /** An opened session shows up to this many of its events. */
 const TIMELINE_EVENTS = 500;
@@ -22,15 +23,16 @@ export function Devices({ api, params }: { api: TidemarkApi; params: URLSearchPa
   const [open, setOpen] = useState<string | undefined>();
   const loaded = useLoad(async (signal) => {
     if (!deviceId) return undefined;
-    const [device, sessions] = await Promise.all([
+    const [device, sessions, metrics] = await Promise.all([
       api.device(deviceId, signal).catch((error: unknown) => {
         // No live state is an answer, not a failure: the device sent nothing in the live window.
         if (error instanceof ApiError && error.status === 404) return null;
         throw error;
       }),
       sessionsOf(api, deviceId, days, signal),
+      api.sessions({ ...lastRange(days * DAY), deviceId, limit: 0 }, signal),
     ]);
-    return { device, sessions };
+    return { device, sessions, stats: metrics.total };
   }, [api, deviceId, days]);
   const state = { ...loaded.data, error: loaded.error, loading: loaded.loading && Boolean(deviceId) };
 
@@ -66,19 +68,21 @@ export function Devices({ api, params }: { api: TidemarkApi; params: URLSearchPa
             <p className="muted">No live state: the device has sent nothing recent (historical imports leave live state alone).</p>
           )}
           <h2>Sessions</h2>
+          {state.stats && <SessionStatTiles stats={state.stats} testId="device-session-stats" />}
           <table data-testid="sessions-table" className="clickable">
             <thead>
               <tr>
                 <th>session</th>
                 <th>started</th>
                 <th>last event</th>
-                <th className="num">events</th>
+                <th className="num">duration</th>
+                <th className="num" title="stored events, the session_start Tidemark makes included">stored events</th>
               </tr>
             </thead>
             <tbody>
               {state.sessions?.length === 0 && (
                 <tr>
-                  <td colSpan={4} className="muted">
+                  <td colSpan={5} className="muted">
                     No events from this device in the range.
                   </td>
                 </tr>
@@ -110,11 +114,12 @@ function SessionRow({ api, deviceId, session, open, toggle }: { api: TidemarkApi
         </td>
         <td>{formatTime(session.firstEventAt)}</td>
         <td>{formatTime(session.lastEventAt)}</td>
+        <td className="num">{formatDuration(Date.parse(session.lastEventAt) - Date.parse(session.firstEventAt))}</td>
         <td className="num">{session.events}</td>
       </tr>
       {open && (
         <tr>
-          <td colSpan={4}>
+          <td colSpan={5}>
             <Timeline api={api} deviceId={deviceId} session={session} />
           </td>
         </tr>
