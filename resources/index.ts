@@ -4,3 +4,4 @@ export * from './limits.js';
 export * from './environment.js';
 export * from './routes.js';
 export * from './cors.js';
+export * from './partitions.js';

@@ -21,6 +21,7 @@ import {
   type CounterDelta,
   type UniqueMarker,
 } from '../core/aggregation.js';
+import { jitteredBackoff, type Backoff } from '../core/back-pressure.js';
 
 /** TransactWriteItems takes 100 actions; one is the mark. */
 export const MAX_ITEMS_PER_TRANSACTION = 99;
@@ -79,11 +80,6 @@ export interface CounterStore {
 
 export type ApplyOutcome = { applied: number; skipped: number; quarantined: number; transactions: number };
 
-type Backoff = (attempt: number) => Promise<void>;
-
-/** Full jitter (AWS Architecture Blog, "Exponential Backoff And Jitter"): concurrent shards stop colliding. */
-export const jitteredBackoff: Backoff = (attempt) =>
-  new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(1000, 20 * 2 ** attempt)));
 
 export async function applyBatch(
   shard: ShardRef,
