@@ -8,6 +8,9 @@
  *   dlq inspect                                    how many messages, and a look at the first ten
  *   dlq redrive                                    back to the events queue, to be processed again
  *   import <file.ndjson|file.csv> --key SECRET     through /v1/import, resumable, with a progress bar
+ *   limits get --project P                         the project's quotas (its own, or the defaults)
+ *   limits set --project P [--requests-per-second N] [--rows-per-second N] [--bytes-per-second N] [--rows-per-day N]
+ *                                                  changes them; ingest applies the change within the key cache time
  *   reconcile --from DAY --to DAY [--project P] [--fix]
  *                                                  recounts stored events, reports (and repairs) counters that differ
  */
@@ -16,11 +19,12 @@ import { createKey, isKeyKind, listKeys, revokeKey } from './commands/keys.js';
 import { inspectDlq, redriveDlq } from './commands/dlq.js';
 import { importFile } from './commands/import.js';
 import { parseDayRange, reconcile } from './commands/reconcile.js';
+import { formatLimits, getLimits, QuotaNames, quotaFlag, setLimits } from './commands/limits.js';
 import { resolveTarget } from './target.js';
 
 export type Output = { out: (line: string) => void; err: (text: string) => void; isTTY: boolean };
 
-const USAGE = `usage: tidemark [--stack NAME] [--data-dir DIR] <keys create|keys list|keys revoke|dlq inspect|dlq redrive|import|reconcile> ...`;
+const USAGE = `usage: tidemark [--stack NAME] [--data-dir DIR] <keys create|keys list|keys revoke|limits get|limits set|dlq inspect|dlq redrive|import|reconcile> ...`;
 
 export async function runCli(argv: string[], io: Output): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -37,6 +41,10 @@ export async function runCli(argv: string[], io: Output): Promise<number> {
       from: { type: 'string' },
       to: { type: 'string' },
       fix: { type: 'boolean' },
+      'requests-per-second': { type: 'string' },
+      'rows-per-second': { type: 'string' },
+      'bytes-per-second': { type: 'string' },
+      'rows-per-day': { type: 'string' },
     },
   });
   const [command, sub, arg] = positionals;
@@ -62,6 +70,25 @@ export async function runCli(argv: string[], io: Output): Promise<number> {
     } else if (command === 'keys' && sub === 'revoke') {
       if (!arg) throw new UsageError('keys revoke <prefix shown by keys list> [--project P]');
       io.out(`revoked ${await revokeKey(target, arg, values.project)}…`);
+    } else if (command === 'limits' && (sub === 'get' || sub === 'set')) {
+      const flags = QuotaNames.map((name) => `[--${quotaFlag(name)} N]`).join(' ');
+      if (!values.project) throw new UsageError(sub === 'get' ? 'limits get --project P' : `limits set --project P ${flags}`);
+      let quota;
+      if (sub === 'get') {
+        quota = await getLimits(target, values.project);
+      } else {
+        const given = values as Record<string, unknown>;
+        const changes = Object.fromEntries(QuotaNames.flatMap((name) => (given[quotaFlag(name)] === undefined ? [] : [[name, String(given[quotaFlag(name)])]])));
+        if (Object.keys(changes).length === 0) throw new UsageError(`limits set --project P ${flags}`);
+        try {
+          quota = await setLimits(target, values.project, changes);
+        } catch (error) {
+          if (error instanceof RangeError) throw new UsageError(`limits set: ${error.message}`);
+          throw error;
+        }
+      }
+      io.out(`quotas of project ${values.project}:`);
+      for (const line of formatLimits(quota)) io.out(line);
     } else if (command === 'dlq' && sub === 'inspect') {
       const { approximateCount, messages } = await inspectDlq(target);
       io.out(`${approximateCount} messages in the DLQ`);

@@ -1,6 +1,6 @@
 /**
  * Per-device and short-lived state in the StateTable: session locks, live device state, rejected
- * rows kept for audit, and per-project rate windows. Every item carries a TTL, and because DynamoDB
+ * rows kept for audit (quota windows are project-quota.ts's). Every item carries a TTL, and because DynamoDB
  * deletes expired items only eventually, an expired item is treated as absent.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
@@ -197,29 +197,5 @@ export class DynamoStateStore {
       return { items: rows, ...(page.lastKey ? { lastKey: page.lastKey } : {}) };
     });
     return nextCursor ? { rows: items, nextCursor } : { rows: items };
-  }
-
-  /**
-   * Counts one request in the project's current one-second window. Returns the seconds to wait
-   * when the window is full, or 0 when the request may proceed. A limit of 0 turns limiting off.
-   */
-  async takeRateToken(projectId: string, limitPerSecond: number, nowMs = Date.now()): Promise<number> {
-    if (limitPerSecond <= 0) return 0;
-    const second = epochSeconds(nowMs);
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: `RATE#${projectId}`, sk: String(second) },
-          UpdateExpression: 'ADD requests :one SET expiresAt = :expiresAt',
-          ConditionExpression: 'attribute_not_exists(requests) OR requests < :limit',
-          ExpressionAttributeValues: { ':one': 1, ':limit': limitPerSecond, ':expiresAt': second + 60 },
-        }),
-      );
-      return 0;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return 1;
-      throw error;
-    }
   }
 }

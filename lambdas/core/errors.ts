@@ -54,11 +54,6 @@ export class UnsupportedMediaTypeError extends TidemarkError {
   }
 }
 
-export class TooManyRequestsError extends TidemarkError {
-  constructor(readonly retryAfterSeconds: number) {
-    super(`Rate limit exceeded; retry after ${retryAfterSeconds} s.`, 429, 'rate_limited');
-  }
-}
 
 /**
  * Rejected rows could not be kept for audit after every retry (DynamoDB left them unprocessed):

@@ -81,6 +81,18 @@ export const rejectionItemKey = (projectId: string, day: string, receivedAt: str
   return { pk: rejectionPartition(projectId, day, shardOf(sk, shards)), sk };
 };
 
+/**
+ * StateTable: one shard of a project's quota window (`S<epoch second>` or `D<YYYY-MM-DD>`), counting
+ * requests, rows and bytes; expires by TTL.
+ */
+export const quotaWindowKey = (projectId: string, window: string, shard: number) => ({
+  pk: joinKey('QUOTA', projectId, window, String(shard)),
+  sk: 'Q',
+});
+
+/** KeysTable: a project's quotas when an operator changed them from the defaults. Get by project. */
+export const projectQuotaKey = (projectId: string) => ({ pk: joinKey('QUOTA', projectId) });
+
 /** KeysTable: a project key, by the SHA-256 of the key. Get by hash. */
 export const apiKeyItemKey = (keyHash: string) => ({ pk: joinKey('KEY', keyHash) });
 

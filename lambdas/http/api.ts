@@ -3,7 +3,8 @@
  * where errors become responses. A 5xx never carries internals.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { TidemarkError, TooManyRequestsError, PayloadTooLargeError, UnauthorizedError, ForbiddenError } from '../core/errors.js';
+import { QuotaExceededError } from '../core/quota.js';
+import { TidemarkError, PayloadTooLargeError, UnauthorizedError, ForbiddenError } from '../core/errors.js';
 import { acceptedKinds, keyFromHeaders, type Access, type ProjectKey } from '../core/keys.js';
 import type { KeyStore } from '../adapters/key-store.js';
 import { logger } from '../observability.js';
@@ -65,9 +66,9 @@ function wireLimitError(bytes: number): PayloadTooLargeError {
 export function errorResponse(error: unknown, requestId: string): APIGatewayProxyResult {
   if (error instanceof TidemarkError) {
     const body: Record<string, unknown> = { error: error.code, message: error.message, requestId };
-    if (error instanceof PayloadTooLargeError) Object.assign(body, { limit: error.limit, max: error.max });
+    if (error instanceof PayloadTooLargeError || error instanceof QuotaExceededError) Object.assign(body, { limit: error.limit, max: error.max });
     const headers: Record<string, string> =
-      error instanceof TooManyRequestsError ? { 'retry-after': String(error.retryAfterSeconds) } : {};
+      error instanceof QuotaExceededError ? { 'retry-after': String(error.retryAfterSeconds) } : {};
     return json(error.status, body, headers);
   }
   logger.error('unhandled error', { error: error as Error });
