@@ -12,8 +12,11 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createDocumentClient } from '../lambdas/adapters/clients.js';
 import { DynamoKeyStore } from '../lambdas/adapters/key-store.js';
-import { EnvNames } from '../resources/index.js';
+import { EnvNames, LakeLayout } from '../resources/index.js';
 import { startRuntime, type Runtime } from '../local/runtime.js';
+import { parquetRowCount } from '../lambdas/core/lake-parquet.js';
+import { FileLakeObjects } from '../local/file-lake-objects.js';
+import { measureDynamoBytesPerEvent, measureLake, type LakeMeasure } from './storage.js';
 
 export type EndToEndOptions = { events: number; concurrency: number; batchSize: number; eventsPerSession: number; eventBytes: number };
 
@@ -28,7 +31,13 @@ export type EndToEndResult = {
   rawWriteCeilingItemsPerSecond: number;
   /** Items the pipeline wrote per second (events, session starts, locks, markers, counters) over the raw ceiling. */
   shareOfRawCeiling: number;
-  runtime: Pick<Runtime, 'calls' | 'invocations'>;
+  runtime: Pick<Runtime, 'calls' | 'invocations' | 'callsByFunction'>;
+  /** The lake as the run left it, and once every day is compacted. */
+  lake: LakeMeasure;
+  /** DynamoDB bytes per stored event, item and index entry, with DynamoDB's per-item overhead. */
+  dynamoBytesPerEvent: number;
+  /** Items the run stored: events and their `session_start`s. */
+  storedEvents: number;
 };
 
 const SESSION_MS = 30 * 60_000;
@@ -113,6 +122,14 @@ export async function measureEndToEnd(options: EndToEndOptions): Promise<EndToEn
     const written = Object.entries(runtime.calls.requests)
       .filter(([op]) => /dynamodb\.(PutItem|UpdateItem|TransactWriteItems|BatchWriteItem)/.test(op))
       .reduce((sum, [, n]) => sum + n, 0);
+    // The lake writer has its own mapping (a longer batching window): wait until it holds every event.
+    const lakeStarted = performance.now();
+    while (!runtime.lakeIdle() || (await lakeRowsWritten(runtime.lakeDir)) < expected) {
+      if (performance.now() - lakeStarted > 10 * 60_000) throw new Error('the lake did not receive every event within 10 minutes');
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    const dynamoBytesPerEvent = await measureDynamoBytesPerEvent(runtime.dynamodbEndpoint, runtime.config.eventsTable!);
+    const lake = await measureLake(runtime.lakeDir, Date.now());
     const ceiling = await rawWriteCeiling(runtime.dynamodbEndpoint, options.concurrency, options.eventBytes, Math.min(20_000, options.events));
     return {
       events: options.events,
@@ -124,12 +141,23 @@ export async function measureEndToEnd(options: EndToEndOptions): Promise<EndToEn
       freshnessP99Ms: Math.round(percentile(freshness, 99)),
       rawWriteCeilingItemsPerSecond: Math.round(ceiling),
       shareOfRawCeiling: Number((written / countedSeconds / ceiling).toFixed(3)),
-      runtime: { calls: structuredClone(runtime.calls), invocations: structuredClone(runtime.invocations) },
+      runtime: { calls: structuredClone(runtime.calls), invocations: structuredClone(runtime.invocations), callsByFunction: structuredClone(runtime.callsByFunction) },
+      lake,
+      dynamoBytesPerEvent: Math.round(dynamoBytesPerEvent),
+      storedEvents: expected,
     };
   } finally {
     await runtime.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/** Rows in the lake's raw files so far (copies included; the run makes none). */
+async function lakeRowsWritten(lakeDir: string): Promise<number> {
+  const lake = new FileLakeObjects(lakeDir);
+  let rows = 0;
+  for (const key of await lake.list(`${LakeLayout.eventsPrefix}/`)) rows += parquetRowCount(await lake.get(key));
+  return rows;
 }
 
 /** Items per second that plain BatchWriteItem of same-size items reaches on this DynamoDB Local. */

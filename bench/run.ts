@@ -11,6 +11,7 @@ const { parseArgs } = await import('node:util');
 const { measureIngestCpu } = await import('./ingest-cpu.js');
 const { measureEndToEnd } = await import('./end-to-end.js');
 const { costModel } = await import('./cost-model.js');
+const { allInCost, AthenaQueryMix, ProvisionedTargetUtilization, StorageMonths } = await import('./all-in-cost.js');
 const { PriceTable } = await import('./prices.js');
 
 const { values } = parseArgs({
@@ -29,11 +30,14 @@ if (!Number.isInteger(events) || events < 50 || events % 50 !== 0) throw new Err
 const cpu = measureIngestCpu(quick ? 2 : 20);
 const e2e = await measureEndToEnd({ events, concurrency, batchSize: 50, eventsPerSession: 10, eventBytes: 500 });
 const cost = costModel(e2e);
+const allIn = allInCost(e2e, 1000 / cpu.eventsPerSecondPerCore);
 
 const targets = {
   dynamoWriteUnitsPerEvent: { value: cost.dynamoWriteUnitsPerEvent, target: '<= 2.5', met: cost.dynamoWriteUnitsPerEvent <= 2.5 },
   sqsRequestsPerEvent: { value: cost.sqsRequestsPerEvent, target: '< 0.1', met: cost.sqsRequestsPerEvent < 0.1 },
   ingestCpuRatioToJsonParse: { value: cpu.ratioToJsonParse, target: '<= 4', met: cpu.ratioToJsonParse <= 4 },
+  allInOnDemandPerMillion: { value: allIn.onDemand, target: '<= 1.00', met: allIn.onDemand <= 1 },
+  allInProvisionedPerMillion: { value: allIn.provisioned, target: '<= 0.40', met: allIn.provisioned <= 0.4 },
 };
 const result = {
   date: new Date().toISOString(),
@@ -45,6 +49,8 @@ const result = {
   writeUnitsBy: e2e.runtime.calls.writeUnitsBy,
   invocations: e2e.runtime.invocations,
   cost,
+  allIn,
+  lake: e2e.lake,
   prices: PriceTable,
   targets,
 };
@@ -68,6 +74,18 @@ const rows: [string, string | number][] = [
   ['Lambda invocations per event', cost.lambdaInvocationsPerEvent],
   [`$ per million events (${PriceTable.region}, prices of ${PriceTable.checkedOn})`, cost.dollarsPerMillionEvents.total],
   ['  of which DynamoDB / SQS / API Gateway / Lambda', `${cost.dollarsPerMillionEvents.dynamodb} / ${cost.dollarsPerMillionEvents.sqs} / ${cost.dollarsPerMillionEvents.apiGateway} / ${cost.dollarsPerMillionEvents.lambda}`],
+  ['Parquet bytes per event (compacted) / raw batch files per million events', `${allIn.parquetBytesPerEvent} / ${allIn.rawFilesPerMillionEvents}`],
+  ['DynamoDB bytes per event (item + index, with overhead)', allIn.dynamoBytesPerEvent],
+  [`all-in $ per million, ${StorageMonths} months stored, on-demand (target <= 1.00)`, allIn.onDemand],
+  [`all-in $ per million, provisioned at ${ProvisionedTargetUtilization * 100}% (target <= 0.40)`, allIn.provisioned],
+  [
+    `  requests DynamoDB / SQS / API / Lambda (stated latencies)`,
+    `${allIn.perMillionEvents.requests.dynamodb} / ${allIn.perMillionEvents.requests.sqs} / ${allIn.perMillionEvents.requests.apiGateway} / ${allIn.perMillionEvents.requests.lambda}`,
+  ],
+  [
+    `  DynamoDB storage ${allIn.hotWindowDays} d / lake storage / lake requests / lake Lambda / Athena (${AthenaQueryMix.scansPerEvent} scans of ${AthenaQueryMix.columnShareRead * 100}% of columns)`,
+    `${allIn.perMillionEvents.dynamodbStorage} / ${allIn.perMillionEvents.lakeStorage} / ${allIn.perMillionEvents.lakeRequests} / ${allIn.perMillionEvents.lakeLambda} / ${allIn.perMillionEvents.athena}`,
+  ],
 ];
 const width = Math.max(...rows.map(([name]) => name.length));
 console.log(`Tidemark bench (${result.mode})`);

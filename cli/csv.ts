@@ -24,3 +24,6 @@ export function parseCsvLine(text: string): { fields: string[]; complete: boolea
 /** Turns a record into an object by the header; empty cells are left out. */
 export const recordOf = (header: readonly string[], fields: readonly string[]): Record<string, string> =>
   Object.fromEntries(header.map((name, i) => [name, fields[i] ?? '']).filter(([, value]) => value !== ''));
+
+/** One field as RFC 4180 writes it: quoted when it holds a quote, a comma or a line break. */
+export const csvField = (text: string): string => (/[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text);

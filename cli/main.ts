@@ -8,9 +8,7 @@
  *   dlq inspect                                    how many messages, and a look at the first ten
  *   dlq redrive                                    back to the events queue, to be processed again
  *   import <file.ndjson|file.csv> --key SECRET     through /v1/import, resumable, with a progress bar
- *   limits get --project P                         the project's quotas (its own, or the defaults)
- *   limits set --project P [--requests-per-second N] [--rows-per-second N] [--bytes-per-second N] [--rows-per-day N]
- *                                                  changes them; ingest applies the change within the key cache time
+const USAGE = `usage: tidemark [--stack NAME] [--data-dir DIR] <keys create|keys list|keys revoke|limits get|limits set|dlq inspect|dlq redrive|import|reconcile|sql|lake compact|rejections replay> ...`;
  *   reconcile --from DAY --to DAY [--project P] [--fix]
  *                                                  recounts stored events, reports (and repairs) counters that differ
  */
@@ -18,13 +16,17 @@ import { parseArgs } from 'node:util';
 import { createKey, isKeyKind, listKeys, revokeKey } from './commands/keys.js';
 import { inspectDlq, redriveDlq } from './commands/dlq.js';
 import { importFile } from './commands/import.js';
+import { compactLake } from './commands/lake.js';
+import { replayRejections } from './commands/rejections.js';
+import { runSql } from './commands/sql.js';
+import { formatResult, isResultFormat } from './lake/format.js';
 import { parseDayRange, reconcile } from './commands/reconcile.js';
 import { formatLimits, getLimits, QuotaNames, quotaFlag, setLimits } from './commands/limits.js';
 import { resolveTarget } from './target.js';
 
 export type Output = { out: (line: string) => void; err: (text: string) => void; isTTY: boolean };
 
-const USAGE = `usage: tidemark [--stack NAME] [--data-dir DIR] <keys create|keys list|keys revoke|limits get|limits set|dlq inspect|dlq redrive|import|reconcile> ...`;
+const USAGE = `usage: tidemark [--stack NAME] [--data-dir DIR] <keys create|keys list|keys revoke|limits get|limits set|dlq inspect|dlq redrive|import|reconcile|sql|lake compact|rejections replay> ...`;
 
 export async function runCli(argv: string[], io: Output): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -38,6 +40,7 @@ export async function runCli(argv: string[], io: Output): Promise<number> {
       key: { type: 'string' },
       format: { type: 'string' },
       'batch-size': { type: 'string' },
+      reason: { type: 'string' },
       from: { type: 'string' },
       to: { type: 'string' },
       fix: { type: 'boolean' },
@@ -129,6 +132,40 @@ export async function runCli(argv: string[], io: Output): Promise<number> {
           (values.fix ? `; ${report.fixed} repaired${report.movedMeanwhile > 0 ? `, ${report.movedMeanwhile} moved meanwhile (run again when the range is quiet)` : ''}` : ''),
       );
       return report.differences.length > 0 && !values.fix ? 3 : 0;
+    } else if (command === 'sql') {
+      const format = values.format ?? 'table';
+      if (!sub || !isResultFormat(format)) throw new UsageError('sql "SELECT …" [--format table|csv|json]');
+      const result = await runSql(target, sub, (state) => io.err(io.isTTY ? `\r${state}   ` : `${state}\n`));
+      if (io.isTTY) io.err('\n');
+      for (const line of formatResult(result, format)) io.out(line);
+    } else if (command === 'lake' && sub === 'compact') {
+      const outcomes = await compactLake(target);
+      for (const o of outcomes) {
+        io.out(`${o.partition.projectId} ${o.partition.day}: ${o.filesRead} files, ${o.rowsRead} rows -> 1 file, ${o.rowsWritten} rows (${o.bytes} bytes)`);
+      }
+      io.out(`${outcomes.length} project-days compacted`);
+    } else if (command === 'rejections' && sub === 'replay') {
+      const usage = 'rejections replay --project P --key SECRET_KEY --reason REASON [--from ISO] [--to ISO]';
+      if (!values.project || !values.key || !values.reason) throw new UsageError(usage);
+      const time = (text: string | undefined) => {
+        if (text === undefined) return undefined;
+        const ms = Date.parse(text);
+        if (!Number.isFinite(ms)) throw new UsageError(usage);
+        return ms;
+      };
+      const fromMs = time(values.from);
+      const toMs = time(values.to);
+      const report = await replayRejections(target, {
+        projectId: values.project,
+        secretKey: values.key,
+        reason: values.reason,
+        ...(fromMs === undefined ? {} : { fromMs }),
+        ...(toMs === undefined ? {} : { toMs }),
+        onProgress: progressBar(io),
+      });
+      if (io.isTTY) io.err('\n');
+      const refused = Object.entries(report.rejected).map(([reason, n]) => `${n} ${reason}`);
+      io.out(`${report.found} rows found, ${report.accepted} accepted${refused.length > 0 ? `, rejected again: ${refused.join(', ')}` : ''}`);
     } else {
       throw new UsageError(USAGE);
     }

@@ -53,6 +53,8 @@ async function stackOutputs(stackName: string): Promise<RuntimeOutputs> {
       aggregatesTableName: need('AggregatesTableName'),
       eventsQueueUrl: need('EventsQueueUrl'),
       deadLetterQueueUrl: need('DeadLetterQueueUrl'),
+      ...(outputs.LakeBucketName ? { lakeBucketName: outputs.LakeBucketName } : {}),
+      ...(outputs.LakeWorkgroupName ? { lakeWorkgroupName: outputs.LakeWorkgroupName } : {}),
     };
   } finally {
     client.destroy();

@@ -11,6 +11,7 @@ export type TidemarkConfig = {
   readonly aggregatesTable?: string;
   readonly keysTable?: string;
   readonly eventsQueueUrl?: string;
+  readonly lakeBucket?: string;
   readonly dynamodbEndpoint?: string;
   readonly sqsEndpoint?: string;
   readonly cursorSecret?: string;
@@ -38,6 +39,7 @@ export function configFromEnv(env: Env): TidemarkConfig {
     aggregatesTable: env[EnvNames.aggregatesTable],
     keysTable: env[EnvNames.keysTable],
     eventsQueueUrl: env[EnvNames.eventsQueueUrl],
+    lakeBucket: env[EnvNames.lakeBucket],
     dynamodbEndpoint: env[EnvNames.dynamodbEndpoint],
     sqsEndpoint: env[EnvNames.sqsEndpoint],
     cursorSecret: env[EnvNames.cursorSecret],

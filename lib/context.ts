@@ -20,12 +20,13 @@ export const ContextFlags = {
   stageName: { default: 'v1', range: 'letters, digits and underscores, at most 128' },
   alarmEmail: { default: '(none)', range: 'an e-mail address' },
   maxEventAgeDays: { default: 5, range: 'a whole number of days from 1 to 365, at most eventRetentionDays' },
-  eventRetentionDays: { default: 400, range: 'a whole number of days from 1 to 3650' },
+  eventRetentionDays: { default: 35, range: 'a whole number of days from 1 to 3650' },
   projectRateLimitPerSecond: { default: 100, range: 'a whole number from 0 (off) to 100000' },
   throttlingRateLimit: { default: 1000, range: 'a whole number of requests per second from 1 to 10000' },
   throttlingBurstLimit: { default: 2000, range: 'a whole number of requests from 1 to 5000' },
   corsAllowOrigins: { default: '*', range: "'*' or a comma-separated list of http(s) origins" },
   apiGatewayCloudWatchRole: { default: false, range: 'true or false' },
+  billing: { default: 'on-demand', range: "'on-demand' or 'provisioned'" },
   console: { default: false, range: 'true or false' },
 } as const;
 
@@ -91,6 +92,7 @@ export function settingsFromContext(lookup: Lookup): AppSettings {
       ...optional('throttlingRateLimit', read('throttlingRateLimit', (v) => wholeNumber('throttlingRateLimit', v, 1, 10_000))),
       ...optional('throttlingBurstLimit', read('throttlingBurstLimit', (v) => wholeNumber('throttlingBurstLimit', v, 1, 5_000))),
       ...optional('corsAllowOrigins', read('corsAllowOrigins', origins)),
+      ...optional('billing', read('billing', (v) => text('billing', v, /^(on-demand|provisioned)$/) as 'on-demand' | 'provisioned')),
       ...optional('createApiGatewayCloudWatchRole', read('apiGatewayCloudWatchRole', (v) => bool('apiGatewayCloudWatchRole', v))),
     },
   };

@@ -4,19 +4,21 @@
  */
 import { Validations, type Stack } from 'aws-cdk-lib';
 import type { ConsoleSite } from './constructs/console-site.js';
+import type { EventLake } from './constructs/event-lake.js';
 import type { IConstruct } from 'constructs';
 import type { TidemarkStack } from './tidemark-stack.js';
 
 const acknowledge = (scope: IConstruct, id: string, reason: string) =>
   Validations.of(scope).acknowledge({ id: `AwsSolutions::AwsSolutions-${id}`, reason });
 
-export function addNagSuppressions(stack: Stack & Pick<TidemarkStack, 'ingestApi' | 'pipeline' | 'aggregates' | 'consoleSite'>): void {
+export function addNagSuppressions(stack: Stack & Pick<TidemarkStack, 'ingestApi' | 'pipeline' | 'aggregates' | 'lake' | 'consoleSite'>): void {
   if (stack.consoleSite) acknowledgeConsoleSite(stack, stack.consoleSite);
   const functions = [
     stack.ingestApi.ingestFunction,
     stack.ingestApi.queryFunction,
     stack.pipeline.processFunction,
     stack.aggregates.aggregateFunction,
+    stack.lake.lakeFunction,
   ];
   for (const fn of functions) {
     acknowledge(
@@ -59,6 +61,24 @@ export function addNagSuppressions(stack: Stack & Pick<TidemarkStack, 'ingestApi
     'SQS3',
     'This queue is itself the on-failure destination of the stream mapping; it keeps failed batch pointers 14 days.',
   );
+  acknowledgeLake(stack, stack.lake);
+  const rejections = `IAM5[Resource::<${stack.getLogicalId(stack.lake.bucket.node.defaultChild as never)}.Arn>/rejections/*]`;
+  acknowledge(stack.ingestApi.ingestFunction, rejections, 'Rejected rows are kept one object per request (rejections/project=P/dt=D/request-ID.parquet); ingest may only put under rejections/.');
+}
+
+function acknowledgeLake(stack: Stack, lake: EventLake): void {
+  acknowledge(lake.failedBatches, 'SQS3', "This queue is itself the on-failure destination of the lake writer's stream mapping; it keeps failed batch pointers 14 days.");
+  acknowledge(
+    lake.bucket,
+    'S1',
+    'Server access logs would add a log object per request to a bucket written by one function; CloudTrail S3 data events can be enabled by the deploying team for audit.',
+  );
+  const bucket = stack.getLogicalId(lake.bucket.node.defaultChild as never);
+  const perObject = 'Objects are named per stream batch (events/project=P/dt=D/batch-…parquet), so a grant can only name the prefix.';
+  acknowledge(lake.lakeFunction, `IAM5[Resource::<${bucket}.Arn>/events/*]`, `${perObject} The writer may only put under events/.`);
+  acknowledge(lake.queryPolicy, `IAM5[Resource::<${bucket}.Arn>/events/*]`, `${perObject} Operators read them, and compaction rewrites a day into one file.`);
+  acknowledge(lake.queryPolicy, `IAM5[Resource::<${bucket}.Arn>/rejections/*]`, 'Rejected rows are one object per request; operators read them to replay them.');
+  acknowledge(lake.queryPolicy, `IAM5[Resource::<${bucket}.Arn>/athena-results/*]`, 'Athena names each query result object by its query id; the workgroup writes them under this prefix only.');
 }
 
 function acknowledgeConsoleSite(stack: Stack, site: ConsoleSite): void {

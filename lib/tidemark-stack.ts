@@ -5,20 +5,22 @@
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { Cors, Limits } from '../resources/index.js';
+import { AggregatesTable, Cors, EventsTable, KeysTable, Limits, StateTable } from '../resources/index.js';
 import { Aggregates } from './constructs/aggregates.js';
 import { ConsoleSite } from './constructs/console-site.js';
+import { EventLake } from './constructs/event-lake.js';
 import { EventPipeline } from './constructs/event-pipeline.js';
 import { IngestApi } from './constructs/ingest-api.js';
 import { Operations } from './constructs/operations.js';
 import { addNagSuppressions } from './nag-suppressions.js';
+import { useProvisionedCapacity } from './constructs/provisioned-capacity.js';
 
 export type TidemarkStackProps = StackProps & {
   /** API Gateway stage. @default 'v1' */
   readonly stageName?: string;
   /** Rows older than this are rejected on /v1/batch and /v1/track. @default 5 */
   readonly maxEventAgeDays?: number;
-  /** Days a stored event is kept. @default 400 */
+  /** Days a stored event stays in DynamoDB (the hot tier; the lake keeps every event). @default 35 */
   readonly eventRetentionDays?: number;
   /** Ingest requests per second per project; 0 turns it off. @default 100 */
   readonly projectRateLimitPerSecond?: number;
@@ -46,12 +48,18 @@ export type TidemarkStackProps = StackProps & {
    * yet (stage logging needs it). It is retained when the stack is deleted. @default false
    */
   readonly createApiGatewayCloudWatchRole?: boolean;
+  /**
+   * DynamoDB capacity: on-demand, or provisioned under auto scaling at `ProvisionedCapacity`'s
+   * target utilisation (cheaper for steady traffic; see docs/performance.md). @default 'on-demand'
+   */
+  readonly billing?: 'on-demand' | 'provisioned';
 };
 
 export class TidemarkStack extends Stack {
   readonly ingestApi: IngestApi;
   readonly pipeline: EventPipeline;
   readonly aggregates: Aggregates;
+  readonly lake: EventLake;
   readonly operations: Operations;
   readonly consoleSite?: ConsoleSite;
 
@@ -65,6 +73,7 @@ export class TidemarkStack extends Stack {
 
     this.pipeline = new EventPipeline(this, 'Pipeline', { eventRetentionDays, logRetention, removalPolicy });
     this.aggregates = new Aggregates(this, 'Aggregates', { eventsTable: this.pipeline.eventsTable, logRetention, removalPolicy });
+    this.lake = new EventLake(this, 'Lake', { eventsTable: this.pipeline.eventsTable, logRetention, removalPolicy });
     this.ingestApi = new IngestApi(this, 'IngestApi', {
       stageName: props.stageName ?? 'v1',
       queue: this.pipeline.queue,
@@ -81,6 +90,7 @@ export class TidemarkStack extends Stack {
       corsAllowOrigins: props.corsAllowOrigins ?? Cors.defaultAllowOrigins,
       createApiGatewayCloudWatchRole: props.createApiGatewayCloudWatchRole ?? false,
     });
+    this.lake.grantKeepRejections(this.ingestApi.ingestFunction.function);
     this.operations = new Operations(this, 'Operations', {
       ...(props.alarmEmail ? { alarmEmail: props.alarmEmail } : {}),
       api: this.ingestApi.api,
@@ -93,6 +103,7 @@ export class TidemarkStack extends Stack {
         Process: this.pipeline.processFunction.function,
         Aggregate: this.aggregates.aggregateFunction.function,
         Query: this.ingestApi.queryFunction.function,
+        Lake: this.lake.lakeFunction.function,
       },
       tables: {
         Events: this.pipeline.eventsTable,
@@ -111,9 +122,18 @@ export class TidemarkStack extends Stack {
     // Read by `tidemark reconcile`, which recounts stored events into counters.
     new CfnOutput(this, 'EventsTableName', { value: this.pipeline.eventsTable.tableName });
     new CfnOutput(this, 'AggregatesTableName', { value: this.aggregates.table.tableName });
+    new CfnOutput(this, 'LakeBucketName', { value: this.lake.bucket.bucketName, description: 'Every event as Parquet: events/project=P/dt=D/' });
+    new CfnOutput(this, 'LakeWorkgroupName', { value: this.lake.workgroup.name, description: 'Athena workgroup of tidemark sql --stack' });
+    new CfnOutput(this, 'LakeQueryPolicyArn', { value: this.lake.queryPolicy.managedPolicyArn, description: 'Attach to an operator role to run tidemark sql' });
     if (props.consoleDistDir) {
       this.consoleSite = new ConsoleSite(this, 'Console', { api: this.ingestApi.api, distDir: props.consoleDistDir });
       new CfnOutput(this, 'ConsoleUrl', { value: this.consoleSite.url, description: 'The Tidemark console (enter a secret key in Settings)' });
+    }
+    if (props.billing === 'provisioned') {
+      useProvisionedCapacity(this.pipeline.eventsTable, EventsTable);
+      useProvisionedCapacity(this.pipeline.stateTable, StateTable);
+      useProvisionedCapacity(this.aggregates.table, AggregatesTable);
+      useProvisionedCapacity(this.ingestApi.keysTable, KeysTable);
     }
     addNagSuppressions(this);
   }

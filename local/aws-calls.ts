@@ -24,7 +24,11 @@ const SQS_CHUNK = 64 * 1024;
 const DYNAMO_WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems']);
 type Capacity = { CapacityUnits?: number; WriteCapacityUnits?: number; ReadCapacityUnits?: number };
 
+let counters = 0;
+
 export class AwsCallCounter {
+  /** Middleware names are unique per client: several counters may watch one client. */
+  readonly #name = `tidemarkCount${++counters}`;
   readonly counts: CallCounts = { requests: {}, sqsBilledRequests: 0, sqsIdleReceives: 0, dynamoWriteUnits: 0, dynamoReadUnits: 0, writeUnitsBy: {} };
 
   attach(client: DynamoDBDocumentClient | SQSClient, service: 'dynamodb' | 'sqs'): void {
@@ -55,7 +59,7 @@ export class AwsCallCounter {
           throw error;
         }
       },
-      { step: 'initialize', name: `tidemarkCount-${service}` },
+      { step: 'initialize', name: `${this.#name}-${service}` },
     );
   }
 

@@ -9,18 +9,31 @@ import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { AggregatesTable, EnvNames, EventsQueue, EventsStreamMapping, EventsTable, KeysTable, StateTable } from '../resources/index.js';
+import {
+  AggregatesTable,
+  EnvNames,
+  EventsQueue,
+  EventsStreamMapping,
+  EventsTable,
+  KeysTable,
+  LakeFunction,
+  LakeLayout,
+  LakeStreamMapping,
+  StateTable,
+} from '../resources/index.js';
 import { configFromEnv, type TidemarkConfig } from '../lambdas/config.js';
 import { createClients, createDocumentClient } from '../lambdas/adapters/clients.js';
 import { DynamoKeyStore } from '../lambdas/adapters/key-store.js';
 import { KeyKind } from '../lambdas/core/keys.js';
 import { aggregateDependencies, createAggregateHandler } from '../lambdas/aggregate/handler.js';
-import { createIngestHandler, ingestDependencies } from '../lambdas/ingest/handler.js';
+import { createIngestHandler, ingestDependencies, lakeRejections } from '../lambdas/ingest/handler.js';
+import { createLakeHandler } from '../lambdas/lake/handler.js';
 import { createProcessHandler, processDependencies } from '../lambdas/process/handler.js';
 import { createQueryHandler, queryDependencies } from '../lambdas/query/handler.js';
 import { AwsCallCounter, type CallCounts } from './aws-calls.js';
 import { startDynamoDbLocal, startSqs, type Engine } from './engines.js';
 import { FaultInjector, type FaultPlan } from './faults.js';
+import { FileLakeObjects } from './file-lake-objects.js';
 import { InvocationStats } from './invocation-stats.js';
 import { consoleRoutes } from './console-routes.js';
 import { startHttpServer, type LocalApi } from './http-server.js';
@@ -40,6 +53,11 @@ export type RuntimeOutputs = {
   readonly aggregatesTableName: string;
   readonly eventsQueueUrl: string;
   readonly deadLetterQueueUrl: string;
+  /** Local runtime only: the folder holding the lake (what S3 holds on AWS). */
+  readonly lakeDir?: string;
+  /** Deployed stack only: the lake's bucket and the Athena workgroup `tidemark sql` runs in. */
+  readonly lakeBucketName?: string;
+  readonly lakeWorkgroupName?: string;
 };
 
 export const DemoProject = { projectId: 'demo', writeKey: 'demo-write-key', secretKey: 'demo-secret-key' } as const;
@@ -68,8 +86,14 @@ export type Runtime = {
   readonly sqsEndpoint: string;
   /** True when the last stream pass found nothing new. */
   streamIdle(): boolean;
+  /** True when the lake writer's last stream pass found nothing new. */
+  lakeIdle(): boolean;
+  /** The lake's folder (what S3 holds on AWS). */
+  readonly lakeDir: string;
   /** AWS requests the handlers made so far. */
   readonly calls: CallCounts;
+  /** The same, per function (the cost model turns each function's calls into its billed duration). */
+  readonly callsByFunction: Record<string, CallCounts>;
   readonly invocations: InvocationStats['byFunction'];
   readonly faults: FaultInjector;
   stop(): Promise<void>;
@@ -123,20 +147,27 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     const calls = new AwsCallCounter();
     const invocations = new InvocationStats();
     const faults = new FaultInjector(options.faults ?? {});
-    const clientsFor = () => {
+    const callsByFunction: Record<string, CallCounts> = {};
+    const clientsFor = (functionName: string) => {
       const clients = createClients(config);
-      calls.attach(clients.documents, 'dynamodb');
-      calls.attach(clients.sqs, 'sqs');
+      const own = new AwsCallCounter();
+      callsByFunction[functionName] = own.counts;
+      for (const counter of [calls, own]) {
+        counter.attach(clients.documents, 'dynamodb');
+        counter.attach(clients.sqs, 'sqs');
+      }
       faults.attachToSqs(clients.sqs);
       faults.attachToDynamo(clients.documents);
       return clients;
     };
     const stats = new PipelineStats();
-    const ingestDeps = ingestDependencies(config, clientsFor());
-    const processClients = processDependencies(config, clientsFor());
+    const lakeDir = join(dataDir, LakeLayout.localFolder);
+    const lakeObjects = new FileLakeObjects(lakeDir);
+    const ingestDeps = { ...ingestDependencies(config, clientsFor('ingest')), keepRejectedRows: lakeRejections(lakeObjects) };
+    const processClients = processDependencies(config, clientsFor('process'));
     const processDeps = { ...processClients, events: stats.observeStore(processClients.events) };
-    const counterStore = aggregateDependencies(config, clientsFor());
-    const queryDeps = queryDependencies(config, clientsFor());
+    const counterStore = aggregateDependencies(config, clientsFor('aggregate'));
+    const queryDeps = queryDependencies(config, clientsFor('query'));
 
     const report = (where: string, message: string) => {
       stats.recordError(where, message);
@@ -173,9 +204,24 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       onError: onError('aggregate'),
       onDiscard: (records) => log(`aggregate: discarded a batch of ${records.length} records after all retries`),
     });
+    // The lake writer: a second, independent mapping on the same stream, with its own positions.
+    const lakePoller = new StreamPoller({
+      client: streamsClient,
+      streamArn: events!.streamArn!,
+      handler: invocations.wrap('lake', createLakeHandler(() => lakeObjects)),
+      consumer: { functionName: 'lake', timeoutSeconds: LakeFunction.timeoutSeconds, batchSize: LakeStreamMapping.batchSize },
+      // The same redelivery faults as the aggregator's: the lake must show each event once whatever the boundaries.
+      redelivery: () => faults.streamRedelivery(),
+      positionsFile: join(dataDir, 'lake-stream-positions.json'),
+      retryDelayMs: options.streamRetryDelayMs ?? 200,
+      batchingWindowMs: options.streamBatchingWindowMs ?? LakeStreamMapping.maxBatchingWindowSeconds * 1000,
+      onError: onError('lake'),
+      onDiscard: (records) => log(`lake: discarded a batch of ${records.length} records after all retries`),
+    });
     sqsPoller.start();
     streamPoller.start();
-    stoppers.push(() => sqsPoller.stop(), () => streamPoller.stop());
+    lakePoller.start();
+    stoppers.push(() => sqsPoller.stop(), () => streamPoller.stop(), () => lakePoller.stop());
 
     const ingest = stats.observeIngest(invocations.wrap('ingest', createIngestHandler(() => ingestDeps)));
     const query = invocations.wrap('query', createQueryHandler(() => queryDeps));
@@ -189,7 +235,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     const api: LocalApi = await startHttpServer(options.port ?? 3000, { ingest, query }, {
       corsAllowOrigins: config.corsAllowOrigins,
       intercept: async (request) =>
-        request.url.pathname === '/health' && !(sqsPoller.running && streamPoller.running)
+        request.url.pathname === '/health' && !(sqsPoller.running && streamPoller.running && lakePoller.running)
           ? { statusCode: 503, headers: { 'content-type': 'application/json' }, body: '{"status":"starting"}' }
           : localRoutes(request),
     });
@@ -206,6 +252,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       aggregatesTableName: config.aggregatesTable!,
       eventsQueueUrl: queues.queueUrl,
       deadLetterQueueUrl: queues.dlqUrl,
+      lakeDir,
     };
     writeFileSync(descriptor, JSON.stringify(outputs, null, 2));
     stoppers.push(async () => rmSync(descriptor, { force: true }));
@@ -217,7 +264,10 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       dynamodbEndpoint: dynamo.endpoint,
       sqsEndpoint: sqs.endpoint,
       streamIdle: () => streamPoller.idle,
+      lakeIdle: () => lakePoller.idle,
+      lakeDir,
       calls: calls.counts,
+      callsByFunction,
       invocations: invocations.byFunction,
       faults,
       stop: () => stopAll(stoppers, engines),

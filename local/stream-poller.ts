@@ -28,6 +28,8 @@ export type StreamPollerOptions = {
   readonly client: DynamoDBStreamsClient;
   readonly streamArn: string;
   readonly handler: LambdaHandler<ShardBatchEvent, unknown>;
+  /** The consuming function, when not the aggregator: each mapping has its own batch size and timeout. */
+  readonly consumer?: { readonly functionName: string; readonly timeoutSeconds: number; readonly batchSize: number };
   /** JSON file holding the last sequence number delivered per shard. */
   readonly positionsFile: string;
   readonly retryDelayMs: number;
@@ -42,6 +44,8 @@ export type StreamPollerOptions = {
 
 /** The mapping's filter: only these stream events reach the handler. */
 const WANTED_EVENT_NAMES = new Set<string>(EventsStreamMapping.eventNames);
+/** GetRecords returns at most 1,000 records (DynamoDB Streams API reference, GetRecords: Limit). */
+const MAX_RECORDS_PER_GET = 1000;
 const RENEWABLE_ITERATOR_ERRORS = new Set(['TrimmedDataAccessException', 'ExpiredIteratorException']);
 
 export const RedeliveryModes = ['shorter', 'longer', 'shifted', 'duplicated', 'replayed'] as const;
@@ -85,7 +89,14 @@ export class StreamPoller {
   readonly #positions: Record<string, string>;
   #idle = true;
 
+  readonly #consumer: NonNullable<StreamPollerOptions['consumer']>;
+
   constructor(private readonly options: StreamPollerOptions) {
+    this.#consumer = options.consumer ?? {
+      functionName: 'aggregate',
+      timeoutSeconds: AggregateFunction.timeoutSeconds,
+      batchSize: EventsStreamMapping.batchSize,
+    };
     this.#positions = existsSync(options.positionsFile) ? JSON.parse(readFileSync(options.positionsFile, 'utf8')) : {};
   }
 
@@ -189,11 +200,11 @@ export class StreamPoller {
   async #collect(state: ShardState): Promise<{ records: _Record[]; iteratorLost: boolean }> {
     const records: _Record[] = [];
     let windowEnds = Number.POSITIVE_INFINITY;
-    while (state.iterator && records.length < EventsStreamMapping.batchSize) {
+    while (state.iterator && records.length < this.#consumer.batchSize) {
       let page;
       try {
         page = await this.options.client.send(
-          new GetRecordsCommand({ ShardIterator: state.iterator, Limit: EventsStreamMapping.batchSize - records.length }),
+          new GetRecordsCommand({ ShardIterator: state.iterator, Limit: Math.min(MAX_RECORDS_PER_GET, this.#consumer.batchSize - records.length) }),
         );
       } catch (error) {
         // DynamoDB Local invalidates an iterator taken on a then-empty shard once records arrive;
@@ -217,8 +228,8 @@ export class StreamPoller {
     if (!redelivery) return [records];
     const cut = Math.max(1, Math.floor(redelivery.cut * records.length));
     const chunks = (list: readonly DynamoDBRecord[]) =>
-      Array.from({ length: Math.ceil(list.length / EventsStreamMapping.batchSize) }, (_, i) =>
-        list.slice(i * EventsStreamMapping.batchSize, (i + 1) * EventsStreamMapping.batchSize),
+      Array.from({ length: Math.ceil(list.length / this.#consumer.batchSize) }, (_, i) =>
+        list.slice(i * this.#consumer.batchSize, (i + 1) * this.#consumer.batchSize),
       );
     switch (redelivery.mode) {
       case 'shorter':
@@ -227,7 +238,7 @@ export class StreamPoller {
       case 'longer':
         return [records.slice(0, cut), records];
       case 'shifted':
-        return [records, ...chunks([...history.slice(-Math.max(1, Math.floor(redelivery.cut * Math.min(history.length, EventsStreamMapping.batchSize)))), ...records])];
+        return [records, ...chunks([...history.slice(-Math.max(1, Math.floor(redelivery.cut * Math.min(history.length, this.#consumer.batchSize)))), ...records])];
       case 'duplicated':
         return [records, records];
       case 'replayed':
@@ -249,7 +260,7 @@ export class StreamPoller {
     };
     for (let attempt = 0; attempt <= EventsStreamMapping.retryAttempts; attempt++) {
       try {
-        await invoke('aggregate', this.options.handler, event, AggregateFunction.timeoutSeconds);
+        await invoke(this.#consumer.functionName, this.options.handler, event, this.#consumer.timeoutSeconds);
         return;
       } catch (error) {
         this.options.onError(error);

@@ -8,6 +8,7 @@ export const EnvNames = {
   aggregatesTable: 'TIDEMARK_AGGREGATES_TABLE',
   keysTable: 'TIDEMARK_KEYS_TABLE',
   eventsQueueUrl: 'TIDEMARK_EVENTS_QUEUE_URL',
+  lakeBucket: 'TIDEMARK_LAKE_BUCKET',
   maxEventAgeDays: 'TIDEMARK_MAX_EVENT_AGE_DAYS',
   eventRetentionDays: 'TIDEMARK_EVENT_RETENTION_DAYS',
   rateLimitPerSecond: 'TIDEMARK_RATE_LIMIT_PER_SECOND',

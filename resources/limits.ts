@@ -49,7 +49,14 @@ export const Limits = {
   skewThresholdMs: 60 * 1000,
   sessionLengthMs: 30 * 60 * 1000,
   liveWindowMs: 30 * 60 * 1000,
-  eventRetentionDays: 400,
+  /**
+   * The hot tier: days a stored event stays in DynamoDB after it was received (the lake keeps it
+   * for ever). It is also the dedup window of /v1/import (docs/reliability.md). 35 days serves
+   * `/v1/events`' 31-day windows and a month of resends; at ~1 KB per event with its index entry,
+   * each further month in DynamoDB Standard costs ~$0.24 per million events, over a hundred times
+   * what the same month costs in the lake (docs/performance.md).
+   */
+  eventRetentionDays: 35,
   rejectionRetentionDays: 30,
   /** Ingest requests per second per project, counted in one-second windows (the default of `ProjectQuotaDefaults.requestsPerSecond`). */
   projectRateLimitPerSecond: 100,

@@ -75,3 +75,14 @@ export const KeysTable = {
 } as const satisfies TableDefinition;
 
 export const allTables: readonly TableDefinition[] = [EventsTable, StateTable, AggregatesTable, KeysTable];
+
+/**
+ * `-c billing=provisioned`: every table and index on provisioned capacity under Application Auto
+ * Scaling, tracking this utilisation between these bounds (units per second). Cheaper than
+ * on-demand for steady traffic; the bench prices it at the same target (`bench/all-in-cost.ts`).
+ */
+export const ProvisionedCapacity = {
+  targetUtilizationPercent: 70,
+  minUnits: 5,
+  maxUnits: 40_000,
+} as const;

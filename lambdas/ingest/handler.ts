@@ -18,6 +18,11 @@ import { corsResponseHeaders } from '../http/cors.js';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logger, metrics } from '../observability.js';
 import { ingestRows, type IngestDependencies } from './ingest.js';
+import { S3Client } from '@aws-sdk/client-s3';
+import { S3LakeObjects } from '../adapters/s3-lake-objects.js';
+import type { RejectedRowRecord } from '../core/lake-rows.js';
+import { keepRejectedRows } from '../lake/rejections.js';
+import type { LakeObjects } from '../lake/ports.js';
 
 export type IngestHandlerDependencies = IngestDependencies & {
   readonly keys: KeyStore;
@@ -114,6 +119,7 @@ export function ingestDependencies(config: TidemarkConfig, clients: AwsClients =
     recordRejections: (projectId, rows) => state.putRejections(projectId, rows, Limits.rejectionRetentionDays),
     admit: quotaAdmission(config, documents),
     maxEventAgeDays: config.maxEventAgeDays,
+    ...(config.lakeBucket ? { keepRejectedRows: lakeRejections(new S3LakeObjects(new S3Client({}), config.lakeBucket)) } : {}),
   };
 }
 
@@ -129,6 +135,12 @@ function quotaAdmission(config: TidemarkConfig, documents: AwsClients['documents
   const quota = new DynamoProjectQuota(documents, settings, required(config, 'stateTable'));
   return (projectId, rows, bytes) => quota.admit(projectId, rows, bytes);
 }
+
+/** The ingest port that keeps rejected rows whole in the lake. */
+export const lakeRejections =
+  (lake: LakeObjects) =>
+  (projectId: string, rows: RejectedRowRecord[]): Promise<void> =>
+    keepRejectedRows(lake, projectId, rows);
 
 let cached: IngestHandlerDependencies | undefined;
 export const handler = createIngestHandler(() => (cached ??= ingestDependencies(configFromEnv(process.env))));

@@ -10,6 +10,7 @@ import type { IngestMode, Rejection } from '../core/types.js';
 import { RejectionReason } from '../core/types.js';
 import type { EventQueue } from '../adapters/event-queue.js';
 import type { RejectedRow } from '../adapters/state-store.js';
+import type { RejectedRowRecord } from '../core/lake-rows.js';
 
 export type IngestRequest = {
   readonly projectId: string;
@@ -30,6 +31,8 @@ export type IngestResult = { readonly accepted: number; readonly rejected: Rejec
 export type IngestDependencies = {
   readonly queue: EventQueue;
   readonly recordRejections: (projectId: string, rows: RejectedRow[]) => Promise<void>;
+  /** Keeps rejected rows whole in the event lake (the audit store above keeps them cut and for days). */
+  readonly keepRejectedRows?: (projectId: string, rows: RejectedRowRecord[]) => Promise<void>;
   readonly maxEventAgeDays: number;
 };
 
@@ -88,6 +91,10 @@ export async function ingestRows(request: IngestRequest, deps: IngestDependencie
         requestId: request.requestId,
         row: auditText(request.rows[rejection.index]),
       })),
+    );
+    await deps.keepRejectedRows?.(
+      request.projectId,
+      rejected.map((rejection) => ({ ...rejection, receivedAt, requestId: request.requestId, row: request.rows[rejection.index] })),
     );
   }
   return { accepted: accepted.length, rejected, clamped };

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 export type TidemarkFunctionProps = {
   /** Folder under `lambdas/` holding `handler.ts`. */
-  readonly name: 'ingest' | 'process' | 'aggregate' | 'query';
+  readonly name: 'ingest' | 'process' | 'aggregate' | 'query' | 'lake';
   readonly timeoutSeconds: number;
   readonly memoryMb: number;
   readonly environment: Record<string, string>;

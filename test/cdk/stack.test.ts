@@ -20,11 +20,11 @@ const functionWithEnv = (name: string) =>
   Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) => id.includes(name))!;
 
 describe('functions', () => {
-  it('runs four Node.js 22 arm64 functions with tracing', () => {
+  it('runs five Node.js 22 arm64 functions with tracing', () => {
     template.resourcePropertiesCountIs(
       'AWS::Lambda::Function',
       { Runtime: 'nodejs22.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' } },
-      4,
+      5,
     );
   });
 
@@ -59,7 +59,7 @@ describe('queue', () => {
 
   it('denies requests without TLS on every queue', () => {
     const policies = template.findResources('AWS::SQS::QueuePolicy');
-    expect(Object.keys(policies).length).toBe(3);
+    expect(Object.keys(policies).length).toBe(4);
     for (const policy of Object.values(policies)) {
       expect(JSON.stringify(policy)).toContain('"aws:SecureTransport":"false"');
     }
@@ -175,7 +175,7 @@ describe('operations', () => {
   it('sends every alarm to the topic that has the e-mail subscription', () => {
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
     const topic = Object.keys(template.findResources('AWS::SNS::Topic'))[0]!;
-    expect(alarms().length).toBe(8 + 4);
+    expect(alarms().length).toBe(8 + 5);
     for (const alarm of alarms()) expect(alarm.AlarmActions).toEqual([{ Ref: topic }]);
   });
 
@@ -200,8 +200,8 @@ describe('operations', () => {
     expect(JSON.stringify(throttling.Metrics).match(/WriteThrottleEvents/g)).toHaveLength(4);
   });
 
-  it('alarms on errors of each of the four functions', () => {
-    expect(alarms().filter((a) => a.MetricName === 'Errors' && a.Threshold === 0)).toHaveLength(4);
+  it('alarms on errors of each of the five functions', () => {
+    expect(alarms().filter((a) => a.MetricName === 'Errors' && a.Threshold === 0)).toHaveLength(5);
   });
 
   it('builds a dashboard with every widget ops need', () => {

@@ -28,7 +28,18 @@ it('writes a complete report in quick mode', { timeout: 240_000 }, async () => {
       2,
     );
     expect(report.prices.checkedOn).toMatch(/^\d{4}-\d\d-\d\d$/);
-    expect(Object.keys(report.targets).sort()).toEqual(['dynamoWriteUnitsPerEvent', 'ingestCpuRatioToJsonParse', 'sqsRequestsPerEvent']);
+    expect(Object.keys(report.targets).sort()).toEqual(
+      ['allInOnDemandPerMillion', 'allInProvisionedPerMillion', 'dynamoWriteUnitsPerEvent', 'ingestCpuRatioToJsonParse', 'sqsRequestsPerEvent'].sort(),
+    );
+    // The lake holds every stored event once compacted, and the all-in lines add up.
+    expect(report.lake.rows).toBe(500 + 50);
+    expect(report.lake.compactedFiles).toBe(report.lake.days);
+    expect(report.allIn.parquetBytesPerEvent).toBeGreaterThan(0);
+    expect(report.allIn.dynamoBytesPerEvent).toBeGreaterThan(100);
+    const parts = report.allIn.perMillionEvents;
+    const shared = parts.requests.sqs + parts.requests.apiGateway + parts.requests.lambda + parts.dynamodbStorage + parts.lakeStorage + parts.lakeRequests + parts.lakeLambda + parts.athena;
+    expect(report.allIn.onDemand).toBeCloseTo(parts.requests.dynamodb + shared, 2);
+    expect(report.allIn.provisioned).toBeLessThan(report.allIn.onDemand);
     expect(report.requests['sqs.SendMessageBatch']).toBeGreaterThan(0);
   } finally {
     rmSync(dir, { recursive: true, force: true });

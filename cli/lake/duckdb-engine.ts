@@ -1,0 +1,57 @@
+/**
+ * SQL over the local lake with DuckDB (in process; Parquet is built in, and nothing needs a
+ * download). `events_raw` reads every file under `events/`, `events` shows each event once, `rejections` the
+ * rejected rows.
+ */
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { LakeEventColumns, LakeLayout, LakePartitions, LakeRejectionColumns, type LakeColumn } from '../../resources/index.js';
+import { FileLakeObjects } from '../../local/file-lake-objects.js';
+import { distinctEventsQuery, EVENTS_VIEW, REJECTIONS_VIEW } from './views.js';
+import type { SqlEngine, SqlResult, SqlValue } from './sql-engine.js';
+
+const sqlString = (text: string) => `'${text.replaceAll("'", "''")}'`;
+
+export class DuckDbEngine implements SqlEngine {
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly connection: DuckDBConnection,
+  ) {}
+
+  static async open(lakeDir: string): Promise<DuckDbEngine> {
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    const engine = new DuckDbEngine(instance, connection);
+    await connection.run(`CREATE VIEW events_raw AS ${await lakeSource(lakeDir, LakeLayout.eventsPrefix, LakeEventColumns)}`);
+    await connection.run(`CREATE VIEW ${EVENTS_VIEW} AS ${distinctEventsQuery('events_raw', 'lake_file')}`);
+    await connection.run(`CREATE VIEW ${REJECTIONS_VIEW} AS ${await lakeSource(lakeDir, LakeLayout.rejectionsPrefix, LakeRejectionColumns)}`);
+    return engine;
+  }
+
+  async query(statement: string): Promise<SqlResult> {
+    const reader = await this.connection.runAndReadAll(statement);
+    return {
+      columns: reader.columnNames(),
+      types: reader.columnTypes().map(String),
+      rows: reader.getRowsJson() as SqlValue[][],
+    };
+  }
+
+  async close(): Promise<void> {
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+/** The files under a lake prefix with their partitions as columns; no files is an empty, typed relation. */
+async function lakeSource(lakeDir: string, prefix: string, schema: readonly LakeColumn[]): Promise<string> {
+  const files = await new FileLakeObjects(lakeDir).list(`${prefix}/`);
+  if (files.length === 0) {
+    const columns = schema.map((c) => `NULL::${c.duckdb} AS "${c.name}"`);
+    return `SELECT ${columns.join(', ')}, NULL::VARCHAR AS "${LakePartitions.project}", NULL::VARCHAR AS "${LakePartitions.day}", NULL::VARCHAR AS lake_file WHERE false`;
+  }
+  const glob = `${lakeDir}/${prefix}/*/*/*.parquet`;
+  return (
+    `SELECT * FROM read_parquet(${sqlString(glob)}, hive_partitioning = true, ` +
+    `hive_types = {'${LakePartitions.project}': VARCHAR, '${LakePartitions.day}': VARCHAR}, union_by_name = true, filename = 'lake_file')`
+  );
+}

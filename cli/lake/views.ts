@@ -1,0 +1,32 @@
+/**
+ * The `events` view both SQL engines serve: the raw lake files with each event once. A redelivered
+ * stream batch with other boundaries, or a compaction that crashed before deleting its inputs,
+ * leaves copies of an event in several files; copies are identical, so any one will do.
+ */
+import { LakeCatalog, LakeEventColumns, LakePartitions } from '../../resources/index.js';
+
+export const EVENTS_VIEW = 'events';
+/** Rejected rows need no dedup: one object per request, rewritten whole by a retry. */
+export const REJECTIONS_VIEW = LakeCatalog.rejectionsTableName;
+
+const quoted = (name: string) => `"${name}"`;
+const selectedColumns = [...LakeEventColumns.map((c) => c.name), LakePartitions.project, LakePartitions.day].map(quoted).join(', ');
+
+/** The dedup query over `source`, which must carry the partition columns and a file-name column. */
+export function distinctEventsQuery(source: string, fileColumn: string): string {
+  return (
+    `SELECT ${selectedColumns} FROM (SELECT *, row_number() OVER (PARTITION BY ${quoted(LakePartitions.project)}, "eventid" ORDER BY ${fileColumn}) AS copy_rank FROM ${source}) ` +
+    `WHERE copy_rank = 1`
+  );
+}
+
+/**
+ * Athena: the view as a leading `WITH` (a Glue view would need Presto's encoded view format), put
+ * in front of the operator's statement, or joined to its own `WITH` list.
+ */
+export function withEventsView(statement: string): string {
+  const view = `${EVENTS_VIEW} AS (${distinctEventsQuery(`"${LakeCatalog.databaseName}"."${LakeCatalog.eventsTableName}"`, '"$path"')})`;
+  const leadingWith = /^\s*WITH\s+(RECURSIVE\s+)?/i.exec(statement);
+  if (!leadingWith) return `WITH ${view}\n${statement}`;
+  return `${leadingWith[0]}${view},\n${statement.slice(leadingWith[0].length)}`;
+}

@@ -1,0 +1,151 @@
+/**
+ * Stored events as lake rows: the typed columns of `resources/lake.ts`, the Hive partition an
+ * event lands in, and the deterministic object names that make a redelivered stream batch
+ * overwrite its own objects instead of adding copies.
+ */
+import { LakeEventColumns, LakeLayout, LakePartitions } from '../../resources/index.js';
+import { dayBucket } from './timestamps.js';
+
+export type LakeValue = string | number | boolean | Date | null;
+export type LakeRow = Readonly<Record<string, LakeValue>>;
+
+/** One project-day of the lake: `events/project=P/dt=D/`. */
+export type LakePartition = { readonly projectId: string; readonly day: string };
+
+export type PartitionedRow = LakePartition & { readonly row: LakeRow };
+
+const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+const time = (value: unknown): Date | null => {
+  const ms = typeof value === 'string' ? Date.parse(value) : Number.NaN;
+  return Number.isFinite(ms) ? new Date(ms) : null;
+};
+const parseJson = (value: unknown): Record<string, unknown> => {
+  if (typeof value !== 'string') return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+};
+const member = (object: unknown, name: string): unknown =>
+  typeof object === 'object' && object !== null ? (object as Record<string, unknown>)[name] : undefined;
+const jsonText = (value: unknown): string | null =>
+  value === undefined || value === null ? null : typeof value === 'string' ? value : JSON.stringify(value);
+
+/**
+ * A stored event (the events table item, as the stream's new image carries it, unmarshalled) as
+ * a lake row. The partition day is the corrected event time's UTC day, the same day
+ * `/v1/events` and the counters put it in.
+ */
+export function lakeRowOf(item: Readonly<Record<string, unknown>>): PartitionedRow {
+  const properties = parseJson(item.properties);
+  const context = parseJson(item.context);
+  const timestamp = time(item.timestamp);
+  if (typeof item.projectId !== 'string' || typeof item.eventId !== 'string' || timestamp === null) {
+    throw new Error('a stored event without projectId, eventId or timestamp cannot be placed in the lake');
+  }
+  const os = member(context.os, 'name') ?? member(context.userAgentInfo, 'os');
+  const row: LakeRow = {
+    eventid: item.eventId,
+    event: text(item.event),
+    deviceid: text(item.deviceId),
+    userid: text(item.userId),
+    sessionid: text(item.sessionId),
+    source: text(item.source),
+    value: typeof item.value === 'number' ? item.value : null,
+    timestamp,
+    originaltimestamp: time(item.originalTimestamp),
+    receivedat: time(item.receivedAt),
+    syncedat: time(properties.__syncedAt),
+    library: text(member(context.library, 'name')),
+    os: text(os),
+    properties: jsonText(item.properties) ?? '{}',
+    context: jsonText(item.context),
+  };
+  return { projectId: item.projectId, day: dayBucket(timestamp.getTime()), row };
+}
+
+/** Rows grouped by partition, in first-seen order. */
+export function groupByPartition(rows: readonly PartitionedRow[]): { partition: LakePartition; rows: LakeRow[] }[] {
+  const groups = new Map<string, { partition: LakePartition; rows: LakeRow[] }>();
+  for (const { projectId, day, row } of rows) {
+    const key = partitionPrefix({ projectId, day });
+    const group = groups.get(key) ?? { partition: { projectId, day }, rows: [] };
+    group.rows.push(row);
+    groups.set(key, group);
+  }
+  return [...groups.values()];
+}
+
+/**
+ * `events/project=P/dt=D/`. Project ids match `PROJECT_ID_PATTERN` (lower-case letters, digits,
+ * `_`, `-`), so they are safe in a path and in an S3 key as they are.
+ */
+export const partitionPrefix = ({ projectId, day }: LakePartition, root: string = LakeLayout.eventsPrefix): string =>
+  `${root}/${LakePartitions.project}=${projectId}/${LakePartitions.day}=${day}/`;
+
+/** Reads `…/project=P/dt=D/file` back into its partition and file name. */
+export function parseObjectKey(key: string): (LakePartition & { readonly fileName: string }) | undefined {
+  const match = /(?:^|\/)project=([^/]+)\/dt=(\d{4}-\d{2}-\d{2})\/([^/]+)$/.exec(key);
+  return match ? { projectId: match[1]!, day: match[2]!, fileName: match[3]! } : undefined;
+}
+
+/**
+ * The name of a stream batch's object in each partition it touches: its first and last sequence
+ * numbers. Lambda retries a failed stream batch from the same first record, so a retry of the same
+ * batch writes the same names and overwrites; a redelivery with other boundaries writes other
+ * names, and the dedup view and the compaction keep one copy of each event.
+ */
+export const batchObjectName = (firstSequenceNumber: string, lastSequenceNumber: string): string =>
+  `batch-${firstSequenceNumber}-${lastSequenceNumber}.parquet`;
+
+/** First copy of each event id wins; copies of one event are identical (one conditional put, one image). */
+export function distinctEvents(rows: Iterable<LakeRow>): LakeRow[] {
+  const seen = new Set<string>();
+  const distinct: LakeRow[] = [];
+  for (const row of rows) {
+    const id = String(row.eventid);
+    if (seen.has(id)) continue;
+    seen.add(id);
+    distinct.push(row);
+  }
+  return distinct;
+}
+
+/** A rejected row as the ingest use case saw it: the rejection and the row exactly as sent. */
+export type RejectedRowRecord = {
+  readonly index: number;
+  readonly reason: string;
+  readonly error: string;
+  readonly retryable: boolean;
+  readonly receivedAt: string;
+  readonly requestId: string;
+  readonly row: unknown;
+};
+
+/** A rejected row, whole, as a lake row; `row` is the JSON the client sent for it. */
+export function rejectionRowOf(rejection: RejectedRowRecord): LakeRow {
+  return {
+    receivedat: time(rejection.receivedAt),
+    requestid: rejection.requestId,
+    rowindex: rejection.index,
+    reason: rejection.reason,
+    error: rejection.error,
+    retryable: rejection.retryable,
+    row: wholeJson(rejection.row),
+  };
+}
+
+function wholeJson(row: unknown): string {
+  try {
+    return JSON.stringify(row) ?? 'null';
+  } catch {
+    // Only a row nested deeper than the serializer's stack can get here; the parser took it, so say so.
+    return JSON.stringify({ __unserializable: 'nested too deeply to serialize again' });
+  }
+}
+
+/** `rejections/project=P/dt=D/request-<id>.parquet`: one object per request, by receive day. */
+export const rejectionObjectKey = (projectId: string, receivedAt: string, requestId: string): string =>
+  `${partitionPrefix({ projectId, day: receivedAt.slice(0, 10) }, LakeLayout.rejectionsPrefix)}request-${encodeURIComponent(requestId)}.parquet`;

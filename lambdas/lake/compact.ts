@@ -1,0 +1,53 @@
+/**
+ * Compaction: a closed project-day's raw batch files (and an earlier compacted file) become one
+ * file holding each event once. The new file is written before the old ones are deleted, and only
+ * the files read are deleted, so a crash or a batch landing meanwhile loses nothing (the dedup
+ * view hides the copies until the next run).
+ */
+import { LakeEventColumns, LakeLayout } from '../../resources/index.js';
+import { decodeParquet, encodeParquet } from '../core/lake-parquet.js';
+import { distinctEvents, parseObjectKey, partitionPrefix, type LakePartition, type LakeRow } from '../core/lake-rows.js';
+import { dayBucket } from '../core/timestamps.js';
+import type { LakeObjects } from './ports.js';
+
+export type CompactionOutcome = { partition: LakePartition; filesRead: number; rowsRead: number; rowsWritten: number; bytes: number };
+
+/** Compacts every project-day before today (UTC) that holds anything but its one compacted file. */
+export async function compactClosedDays(lake: LakeObjects, nowMs = Date.now()): Promise<CompactionOutcome[]> {
+  const today = dayBucket(nowMs);
+  const byPartition = new Map<string, { partition: LakePartition; files: string[] }>();
+  for (const key of await lake.list(`${LakeLayout.eventsPrefix}/`)) {
+    const parsed = parseObjectKey(key);
+    if (!parsed || parsed.day >= today) continue;
+    const prefix = partitionPrefix(parsed);
+    const entry = byPartition.get(prefix) ?? { partition: { projectId: parsed.projectId, day: parsed.day }, files: [] };
+    entry.files.push(key);
+    byPartition.set(prefix, entry);
+  }
+  const outcomes: CompactionOutcome[] = [];
+  for (const { partition, files } of byPartition.values()) {
+    const alreadyCompact = files.length === 1 && files[0]!.endsWith(`/${LakeLayout.compactedFileName}`);
+    if (!alreadyCompact) outcomes.push(await compactPartition(lake, partition, files));
+  }
+  return outcomes;
+}
+
+export async function compactPartition(lake: LakeObjects, partition: LakePartition, files: readonly string[]): Promise<CompactionOutcome> {
+  const target = `${partitionPrefix(partition)}${LakeLayout.compactedFileName}`;
+  // The earlier compacted file first, then batches in name order: the result does not depend on listing order.
+  const ordered = [...files].sort((a, b) => Number(b === target) - Number(a === target) || a.localeCompare(b));
+  const rows: LakeRow[] = [];
+  for (const key of ordered) rows.push(...(await decodeParquet(await lake.get(key))));
+  const distinct = distinctEvents(rows).sort(byTimestampThenId);
+  const body = encodeParquet(LakeEventColumns, distinct);
+  await lake.put(target, body);
+  await lake.delete(ordered.filter((key) => key !== target));
+  return { partition, filesRead: files.length, rowsRead: rows.length, rowsWritten: distinct.length, bytes: body.byteLength };
+}
+
+/** Sorted by time, so a compacted file's row-group statistics let engines skip by time. */
+function byTimestampThenId(a: LakeRow, b: LakeRow): number {
+  const ta = (a.timestamp as Date).getTime();
+  const tb = (b.timestamp as Date).getTime();
+  return ta - tb || String(a.eventid).localeCompare(String(b.eventid));
+}

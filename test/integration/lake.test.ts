@@ -1,0 +1,239 @@
+/**
+ * The event lake through the local runtime: events sent, resent, and their stream records
+ * redelivered with other batch boundaries appear once in `tidemark sql`, typed and in the right
+ * partitions; `tidemark lake compact` leaves one file per closed project-day with the same rows.
+ */
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type _Record,
+} from '@aws-sdk/client-dynamodb-streams';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../cli/main.js';
+import { createLakeHandler } from '../../lambdas/lake/handler.js';
+import { parseObjectKey } from '../../lambdas/core/lake-rows.js';
+import { FileLakeObjects } from '../../local/file-lake-objects.js';
+import { invoke } from '../../local/invoke.js';
+import { toDynamoDbRecord } from '../../local/stream-poller.js';
+import { LakeLayout } from '../../resources/index.js';
+import { DemoProject, eventually, request, startLocal, type LocalHarness } from '../helpers/local.js';
+
+const DAY_MS = 86_400_000;
+const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+let local: LocalHarness;
+beforeAll(async () => {
+  local = await startLocal({ streamBatchingWindowMs: 200 });
+});
+afterAll(async () => {
+  await local?.close();
+});
+
+async function sql(statement: string): Promise<Record<string, unknown>[]> {
+  const out: string[] = [];
+  let err = '';
+  const code = await runCli(['sql', statement, '--format', 'json', '--data-dir', local.dataDir], {
+    out: (line) => out.push(line),
+    err: (text) => (err += text),
+    isTTY: false,
+  });
+  if (code !== 0) throw new Error(`tidemark sql failed (${code}): ${err}`);
+  return out.map((line) => JSON.parse(line));
+}
+
+/** Every record of the events table's stream, read from the start, as Lambda would receive them. */
+async function streamRecords(): Promise<_Record[]> {
+  const dynamo = new DynamoDBClient({ endpoint: local.dynamodbEndpoint, region: 'us-east-1', credentials });
+  const streams = new DynamoDBStreamsClient({ endpoint: local.dynamodbEndpoint, region: 'us-east-1', credentials });
+  try {
+    const { Table } = await dynamo.send(new DescribeTableCommand({ TableName: local.config.eventsTable }));
+    const streamArn = Table!.LatestStreamArn!;
+    const { StreamDescription } = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
+    const records: _Record[] = [];
+    for (const shard of StreamDescription?.Shards ?? []) {
+      let { ShardIterator: iterator } = await streams.send(
+        new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }),
+      );
+      while (iterator) {
+        const page = await streams.send(new GetRecordsCommand({ ShardIterator: iterator }));
+        records.push(...(page.Records ?? []));
+        if ((page.Records ?? []).length === 0) break;
+        iterator = page.NextShardIterator;
+      }
+    }
+    return records.filter((r) => r.eventName === 'INSERT').map((r) => ({ ...r, eventSourceARN: streamArn }) as _Record);
+  } finally {
+    dynamo.destroy();
+    streams.destroy();
+  }
+}
+
+describe('the event lake', () => {
+  const now = Date.now();
+  const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+  // Two closed days (an offline device's backlog) and today; `/v1/import` has no age floor.
+  const times = [now - 3 * DAY_MS, now - 2 * DAY_MS, now - 2 * DAY_MS + 60_000, now - 1000];
+  const events = Array.from({ length: 24 }, (_, i) => ({
+    eventId: `lake-${i}-#ü`,
+    event: i % 2 === 0 ? 'purchase' : 'screen #1',
+    deviceId: `device-${i % 3}`,
+    userId: i % 4 === 0 ? `user-${i}` : undefined,
+    value: i % 2 === 0 ? i + 0.25 : undefined,
+    timestamp: new Date(times[i % times.length]! + i).toISOString(),
+    properties: { plan: 'pro', nested: { n: i } },
+    context: { library: { name: 'tidemark-sdk', version: '1.0.0' }, os: { name: 'iOS' } },
+  }));
+  const expectedDays = new Map<string, number>();
+  for (const e of events) expectedDays.set(day(Date.parse(e.timestamp)), (expectedDays.get(day(Date.parse(e.timestamp))) ?? 0) + 1);
+
+  it('shows each event once, typed and partitioned, after resends and redelivery with other boundaries', async () => {
+    // Prepare: sent, then resent whole (the conditional put stores nothing twice).
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const reply = await request(`${local.url}/v1/import`, { key: DemoProject.secretKey, body: { events } });
+      expect(reply.status).toBe(202);
+      expect(reply.body.accepted).toBe(events.length);
+    }
+    await eventually(
+      () => sql(`SELECT count(*) AS n FROM events WHERE project = 'demo' AND eventid LIKE 'lake-%'`),
+      (rows) => Number(rows[0]!.n) === events.length,
+    );
+
+    // Act: the stream delivered again to the lake writer, cut at other boundaries, overlapping.
+    const records = (await streamRecords()).filter((r) => String(r.dynamodb?.NewImage?.eventId?.S).startsWith('lake-'));
+    expect(records).toHaveLength(events.length);
+    const handler = createLakeHandler(() => new FileLakeObjects(local.lakeDir));
+    const lambdaRecords = records.map((r) => toDynamoDbRecord(r, String((r as { eventSourceARN?: string }).eventSourceARN)));
+    for (const [from, to] of [[0, 7], [5, 20], [3, 24], [0, 24]] as const) {
+      await invoke('lake', handler, { Records: lambdaRecords.slice(from, to) }, 60);
+    }
+
+    // Assess: copies exist in the raw files, the view shows each event once.
+    const [raw] = await sql(`SELECT count(*) AS n FROM events_raw WHERE eventid LIKE 'lake-%'`);
+    expect(Number(raw!.n)).toBeGreaterThan(events.length);
+    const [view] = await sql(`SELECT count(*) AS n, count(DISTINCT eventid) AS ids FROM events WHERE eventid LIKE 'lake-%'`);
+    expect(Number(view!.n)).toBe(events.length);
+    expect(Number(view!.ids)).toBe(events.length);
+
+    const partitions = await sql(`SELECT project, dt, count(*) AS n FROM events WHERE eventid LIKE 'lake-%' GROUP BY ALL ORDER BY dt`);
+    expect(partitions.map((p) => [p.project, p.dt, Number(p.n)])).toEqual([...expectedDays].sort().map(([d, n]) => ['demo', d, n]));
+
+    const [types] = await sql(
+      `SELECT typeof("timestamp") AS ts, typeof(receivedat) AS received, typeof(syncedat) AS synced, typeof(value) AS value, typeof(properties) AS props
+       FROM events WHERE eventid = 'lake-0-#ü'`,
+    );
+    expect(types).toEqual({ ts: 'TIMESTAMP', received: 'TIMESTAMP', synced: 'TIMESTAMP', value: 'DOUBLE', props: 'VARCHAR' });
+    const [first] = await sql(
+      `SELECT event, deviceid, userid, value, strftime("timestamp", '%Y-%m-%dT%H:%M:%S.%g') AS ts, library, os, properties->>'$.nested.n' AS n FROM events WHERE eventid = 'lake-0-#ü'`,
+    );
+    expect(first).toEqual({
+      event: 'purchase',
+      deviceid: 'device-0',
+      userid: 'user-0',
+      value: 0.25,
+      ts: events[0]!.timestamp.slice(0, 23),
+      library: 'tidemark-sdk',
+      os: 'iOS',
+      n: '0',
+    });
+  });
+
+  it('compacts each closed project-day into one file with the same rows', async () => {
+    const snapshot = `SELECT eventid, event, value, "timestamp", dt FROM events WHERE eventid LIKE 'lake-%' ORDER BY eventid`;
+    const before = await sql(snapshot);
+    expect(before).toHaveLength(events.length);
+    await eventually(async () => local.lakeIdle(), (idle) => idle);
+
+    const out: string[] = [];
+    expect(await runCli(['lake', 'compact', '--data-dir', local.dataDir], { out: (l) => out.push(l), err: () => undefined, isTTY: false })).toBe(0);
+
+    const today = day(now);
+    const files = (await new FileLakeObjects(local.lakeDir).list(`${LakeLayout.eventsPrefix}/project=demo/`)).map((key) => parseObjectKey(key)!);
+    const closed = files.filter((f) => f.day < today);
+    expect(closed.map((f) => f.day).sort()).toEqual([...expectedDays.keys()].filter((d) => d < today).sort());
+    expect(closed.every((f) => f.fileName === LakeLayout.compactedFileName)).toBe(true);
+    expect(await sql(snapshot)).toEqual(before);
+    const [raw] = await sql(`SELECT count(*) AS n FROM events_raw WHERE eventid LIKE 'lake-%' AND dt < '${today}'`);
+    expect(Number(raw!.n)).toBe(events.filter((e) => e.timestamp.slice(0, 10) < today).length);
+  });
+
+  it('keeps rejected rows whole, and a replay through /v1/import stores each once however often it runs', async () => {
+    // Prepare: an offline device's rows, older than the 5-day floor of /v1/batch; larger than the 2 KB audit cut.
+    const old = now - 10 * DAY_MS;
+    const rows = Array.from({ length: 6 }, (_, i) => ({
+      ...(i < 5 ? { eventId: `old-${i}` } : {}),
+      event: 'offline level up',
+      deviceId: 'offline-device',
+      timestamp: new Date(old + i * 1000).toISOString(),
+      properties: { note: `ü#"${'x'.repeat(3000)}`, i },
+    }));
+    const reply = await request(`${local.url}/v1/batch`, { key: DemoProject.writeKey, body: { batch: rows.map((r) => ({ type: 'track', ...r })) } });
+    expect(reply.status).toBe(202);
+    expect(reply.body.rejected.map((r: { reason: string }) => r.reason)).toEqual(rows.map(() => 'too_old'));
+
+    const kept = await sql(`SELECT "row", rowindex, typeof(receivedat) AS t FROM rejections WHERE project = 'demo' AND reason = 'too_old' ORDER BY rowindex`);
+    expect(kept.map((k) => JSON.parse(String(k.row)))).toEqual(rows.map((r) => ({ type: 'track', ...r })));
+    expect(kept.every((k) => k.t === 'TIMESTAMP')).toBe(true);
+
+    // Act: replayed twice.
+    const replay = async () => {
+      const out: string[] = [];
+      const args = ['rejections', 'replay', '--project', 'demo', '--key', DemoProject.secretKey, '--reason', 'too_old', '--data-dir', local.dataDir];
+      expect(await runCli(args, { out: (l) => out.push(l), err: () => undefined, isTTY: false })).toBe(0);
+      return out.join('\n');
+    };
+    expect(await replay()).toContain(`${rows.length} rows found, ${rows.length} accepted`);
+    await eventually(
+      () => sql(`SELECT count(*) AS n FROM events WHERE project = 'demo' AND deviceid = 'offline-device' AND event = 'offline level up'`),
+      (r) => Number(r[0]!.n) === rows.length,
+    );
+    await replay();
+    await eventually(async () => local.lakeIdle() && local.streamIdle(), (idle) => idle);
+
+    // Assess: each row stored once, in the day it happened, with its properties whole.
+    const stored = await sql(`SELECT dt, count(*) AS n, count(DISTINCT eventid) AS ids, max(length(properties)) AS longest FROM events WHERE deviceid = 'offline-device' AND event = 'offline level up' GROUP BY dt`);
+    expect(stored).toHaveLength(1);
+    expect(stored[0]).toMatchObject({ dt: day(old) });
+    expect(Number(stored[0]!.n)).toBe(rows.length);
+    expect(Number(stored[0]!.ids)).toBe(rows.length);
+    expect(Number(stored[0]!.longest)).toBeGreaterThan(3000);
+  });
+});
+
+
+describe('the event lake under the stream poller redelivering every batch with other boundaries', () => {
+  let faulty: LocalHarness;
+  beforeAll(async () => {
+    faulty = await startLocal({ streamBatchingWindowMs: 200, faults: { seed: 20, streamRedelivery: 1 } });
+  });
+  afterAll(async () => {
+    await faulty?.close();
+  });
+
+  it('shows each event once in tidemark sql', async () => {
+    // Prepare: several requests, so several stream batches, each redelivered shorter, longer, shifted, duplicated or replayed.
+    const events = Array.from({ length: 60 }, (_, i) => ({ eventId: `redelivered-${i}`, event: 'tap', deviceId: `d-${i % 4}`, timestamp: new Date(Date.now() - i * 1000).toISOString() }));
+    for (let i = 0; i < events.length; i += 15) {
+      expect((await request(`${faulty.url}/v1/batch`, { key: DemoProject.writeKey, body: { events: events.slice(i, i + 15) } })).status).toBe(202);
+    }
+    const query = async (statement: string) => {
+      const out: string[] = [];
+      const code = await runCli(['sql', statement, '--format', 'json', '--data-dir', faulty.dataDir], { out: (l) => out.push(l), err: () => undefined, isTTY: false });
+      expect(code).toBe(0);
+      return out.map((line) => JSON.parse(line) as Record<string, unknown>);
+    };
+    // Act: wait until every event reached the lake and the pollers are quiet.
+    await eventually(
+      async () => Number((await query(`SELECT count(DISTINCT eventid) AS n FROM events_raw WHERE eventid LIKE 'redelivered-%'`))[0]!.n),
+      (n) => n === events.length,
+    );
+    await eventually(async () => faulty.lakeIdle() && faulty.streamIdle(), (idle) => idle);
+    // Assess: copies in the raw files, each event once in the view.
+    const [raw] = await query(`SELECT count(*) AS n FROM events_raw WHERE eventid LIKE 'redelivered-%'`);
+    expect(Number(raw!.n)).toBeGreaterThan(events.length);
+    const [view] = await query(`SELECT count(*) AS n, count(DISTINCT eventid) AS ids FROM events WHERE eventid LIKE 'redelivered-%'`);
+    expect([Number(view!.n), Number(view!.ids)]).toEqual([events.length, events.length]);
+  });
+});

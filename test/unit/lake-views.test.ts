@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { withEventsView } from '../../cli/lake/views.js';
+import { formatResult } from '../../cli/lake/format.js';
+
+describe('the Athena events view', () => {
+  it('puts the dedup view in front of a statement', () => {
+    const sql = withEventsView('SELECT count(*) FROM events WHERE project = \'demo\'');
+    expect(sql).toMatch(/^WITH events AS \(SELECT .* FROM \(SELECT \*, row_number\(\) OVER \(PARTITION BY "project", "eventid" ORDER BY "\$path"\) AS copy_rank FROM "tidemark_lake"\."events_raw"\) WHERE copy_rank = 1\)\nSELECT count\(\*\) FROM events/s);
+  });
+
+  it("joins the operator's own WITH list instead of nesting a second WITH", () => {
+    const sql = withEventsView('  with recent AS (SELECT * FROM events WHERE dt > \'2026-01-01\') SELECT count(*) FROM recent');
+    expect(sql.match(/\bWITH\b/gi)).toHaveLength(1);
+    expect(sql).toContain('events AS (');
+    expect(sql).toContain(",\nrecent AS (SELECT * FROM events WHERE dt > '2026-01-01') SELECT count(*) FROM recent");
+  });
+});
+
+describe('result formats', () => {
+  const result = { columns: ['event', 'n'], types: ['VARCHAR', 'BIGINT'], rows: [['a "quoted", thing', '2'], [null, '10']] };
+
+  it('writes CSV as RFC 4180 does: quotes doubled, fields with commas quoted, null empty', () => {
+    expect(formatResult(result, 'csv')).toEqual(['event,n', '"a ""quoted"", thing",2', ',10']);
+  });
+
+  it('writes one JSON object per row', () => {
+    expect(formatResult(result, 'json').map((line) => JSON.parse(line))).toEqual([
+      { event: 'a "quoted", thing', n: '2' },
+      { event: null, n: '10' },
+    ]);
+  });
+
+  it('aligns a table and counts its rows', () => {
+    const lines = formatResult(result, 'table');
+    expect(lines[0]).toBe('event             | n');
+    expect(lines.at(-1)).toBe('(2 rows)');
+  });
+});

@@ -1,0 +1,156 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { decodeParquet } from '../../lambdas/core/lake-parquet.js';
+import { lakeRowOf, parseObjectKey } from '../../lambdas/core/lake-rows.js';
+import { compactClosedDays } from '../../lambdas/lake/compact.js';
+import { writeBatchToLake, type StreamedEvent } from '../../lambdas/lake/lake.js';
+import { LakeLayout } from '../../resources/index.js';
+import { MemoryLake } from '../helpers/memory-lake.js';
+
+const DAY_MS = 86_400_000;
+const NOW = Date.parse('2024-03-10T12:00:00.000Z');
+
+const hostileText = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 30 }).map((s) => `${s}#"'\\,\n`);
+
+/** A stored event as the events table's stream carries it (properties and context as JSON text). */
+const storedItem = fc.record({
+  projectId: fc.constantFrom('demo', 'p_2', 'other-project'),
+  event: hostileText,
+  deviceId: hostileText,
+  userId: fc.option(hostileText, { nil: undefined }),
+  source: fc.option(hostileText, { nil: undefined }),
+  value: fc.option(fc.oneof(fc.constant(1e12), fc.constant(-1e12), fc.constant(0.000001), fc.double({ min: -1e12, max: 1e12, noNaN: true })), { nil: undefined }),
+  timeMs: fc.integer({ min: NOW - 20 * DAY_MS, max: NOW }),
+  properties: fc.dictionary(hostileText, fc.jsonValue({ maxDepth: 2 })),
+  library: fc.option(hostileText, { nil: undefined }),
+});
+
+type StoredItem = typeof storedItem extends fc.Arbitrary<infer T> ? T : never;
+
+function streamed(events: StoredItem[]): StreamedEvent[] {
+  return events.map((e, i) => ({
+    sequenceNumber: String(1_000_000 + i).padStart(21, '0'),
+    item: {
+      projectId: e.projectId,
+      eventId: `id-${i}-${e.event}`,
+      event: e.event,
+      deviceId: e.deviceId,
+      ...(e.userId === undefined ? {} : { userId: e.userId }),
+      ...(e.source === undefined ? {} : { source: e.source }),
+      ...(e.value === undefined ? {} : { value: e.value }),
+      sessionId: `s-${i}`,
+      timestamp: new Date(e.timeMs).toISOString(),
+      originalTimestamp: new Date(e.timeMs - 1).toISOString(),
+      receivedAt: new Date(NOW).toISOString(),
+      properties: JSON.stringify({ ...e.properties, __syncedAt: new Date(NOW + 5).toISOString() }),
+      ...(e.library === undefined ? {} : { context: JSON.stringify({ library: { name: e.library } }) }),
+      pk: `${e.projectId}#id-${i}`,
+      ts: e.timeMs,
+    },
+  }));
+}
+
+async function write(lake: MemoryLake, events: readonly StreamedEvent[]) {
+  return writeBatchToLake({ firstSequenceNumber: events[0]!.sequenceNumber, lastSequenceNumber: events.at(-1)!.sequenceNumber }, events, lake);
+}
+
+async function allRows(lake: MemoryLake) {
+  const rows = [];
+  for (const [key, body] of lake.objects) {
+    const where = parseObjectKey(key)!;
+    for (const row of await decodeParquet(body)) rows.push({ ...where, row });
+  }
+  return rows;
+}
+
+/** Cuts `events` into consecutive batches at the given boundaries (as a stream mapping would). */
+function cut<T>(events: readonly T[], cuts: readonly number[]): T[][] {
+  const points = [...new Set(cuts.map((c) => c % events.length))].filter((c) => c > 0).sort((a, b) => a - b);
+  return [0, ...points].map((start, i) => events.slice(start, points[i] ?? events.length));
+}
+
+describe('the lake writer', () => {
+  it('writes every event once per batch, typed, in its project and UTC day, whatever the strings and numbers', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(storedItem, { minLength: 1, maxLength: 25 }), async (items) => {
+        // Prepare
+        const lake = new MemoryLake();
+        const events = streamed(items);
+        // Act
+        await write(lake, events);
+        // Assess
+        const rows = await allRows(lake);
+        expect(rows).toHaveLength(events.length);
+        for (const { projectId, day, fileName, row } of rows) {
+          const source = events.find((e) => e.item.eventId === row.eventid)!.item;
+          expect(projectId).toBe(source.projectId);
+          expect(day).toBe(String(source.timestamp).slice(0, 10));
+          expect(fileName).toMatch(/^batch-\d+-\d+\.parquet$/);
+          expect(row).toEqual(lakeRowOf(source).row);
+          expect(row.timestamp).toBeInstanceOf(Date);
+          expect((row.timestamp as Date).toISOString()).toBe(source.timestamp);
+          expect(row.value).toBe(source.value ?? null);
+          expect(JSON.parse(String(row.properties))).toEqual(JSON.parse(String(source.properties)));
+          expect((row.syncedat as Date).toISOString()).toBe(new Date(NOW + 5).toISOString());
+        }
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('overwrites its own objects when the same batch is delivered again', async () => {
+    const lake = new MemoryLake();
+    const events = streamed(fc.sample(storedItem, { numRuns: 30, seed: 7 }));
+    const first = await write(lake, events);
+    const before = new Map(lake.objects);
+    const second = await write(lake, events);
+    expect(second.objects).toEqual(first.objects);
+    expect([...lake.objects.keys()]).toEqual([...before.keys()]);
+    for (const [key, body] of lake.objects) expect(Buffer.from(body).equals(Buffer.from(before.get(key)!))).toBe(true);
+  });
+});
+
+describe('compaction', () => {
+  it('leaves one file per closed project-day holding each event once, whatever the redelivery boundaries', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(storedItem, { minLength: 1, maxLength: 30 }),
+        fc.array(fc.array(fc.nat(), { maxLength: 6 }), { minLength: 1, maxLength: 3 }),
+        async (items, deliveries) => {
+          // Prepare: the same stream delivered several times, cut at other boundaries each time.
+          const lake = new MemoryLake();
+          const events = streamed(items);
+          for (const cuts of deliveries) for (const batch of cut(events, cuts)) await write(lake, batch);
+          const today = new Date(NOW).toISOString().slice(0, 10);
+          const open = events.filter((e) => String(e.item.timestamp).startsWith(today));
+          // Act
+          await compactClosedDays(lake, NOW);
+          // Assess
+          const rows = await allRows(lake);
+          const closedRows = rows.filter((r) => r.day < today);
+          expect(closedRows.map((r) => r.row.eventid).sort()).toEqual(
+            events.filter((e) => !open.includes(e)).map((e) => String(e.item.eventId)).sort(),
+          );
+          const closedFiles = [...lake.objects.keys()].filter((key) => parseObjectKey(key)!.day < today);
+          expect(closedFiles.every((key) => key.endsWith(`/${LakeLayout.compactedFileName}`))).toBe(true);
+          expect(new Set(closedFiles.map((key) => key.replace(/[^/]+$/, ''))).size).toBe(closedFiles.length);
+          // Today stays as written: it is still open.
+          expect(new Set(rows.filter((r) => r.day === today).map((r) => r.row.eventid))).toEqual(new Set(open.map((e) => e.item.eventId)));
+        },
+      ),
+      { numRuns: 30 },
+    );
+  });
+
+  it('folds late batches of a compacted day into its one file', async () => {
+    const lake = new MemoryLake();
+    const events = streamed(fc.sample(storedItem, { numRuns: 20, seed: 3 }).map((e) => ({ ...e, timeMs: NOW - 3 * DAY_MS, projectId: 'demo' })));
+    await write(lake, events.slice(0, 10));
+    await compactClosedDays(lake, NOW);
+    await write(lake, events.slice(5));
+    const [outcome] = await compactClosedDays(lake, NOW);
+    expect(outcome).toMatchObject({ filesRead: 2, rowsRead: 25, rowsWritten: 20 });
+    expect([...lake.objects.keys()]).toHaveLength(1);
+    expect(await compactClosedDays(lake, NOW)).toEqual([]);
+  });
+});
