@@ -31,6 +31,7 @@ import { createLakeHandler } from '../lambdas/lake/handler.js';
 import { createProcessHandler, processDependencies } from '../lambdas/process/handler.js';
 import { createQueryHandler, queryDependencies } from '../lambdas/query/handler.js';
 import { AwsCallCounter, type CallCounts } from './aws-calls.js';
+import type { HotKeyMeter } from './hot-key-meter.js';
 import { startDynamoDbLocal, startSqs, type Engine } from './engines.js';
 import { FaultInjector, type FaultPlan } from './faults.js';
 import { FileLakeObjects } from './file-lake-objects.js';
@@ -92,6 +93,8 @@ export type Runtime = {
   readonly lakeDir: string;
   /** AWS requests the handlers made so far. */
   readonly calls: CallCounts;
+  /** Write and read units per partition key per second, over every function. */
+  readonly hotKeys: HotKeyMeter;
   /** The same, per function (the cost model turns each function's calls into its billed duration). */
   readonly callsByFunction: Record<string, CallCounts>;
   readonly invocations: InvocationStats['byFunction'];
@@ -144,7 +147,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     await seedDemoProject(config);
 
     // One set of clients per function, as each Lambda has its own; counted, and faulty when asked.
-    const calls = new AwsCallCounter();
+    const calls = new AwsCallCounter({ meterHotKeys: true });
     const invocations = new InvocationStats();
     const faults = new FaultInjector(options.faults ?? {});
     const callsByFunction: Record<string, CallCounts> = {};
@@ -267,6 +270,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       lakeIdle: () => lakePoller.idle,
       lakeDir,
       calls: calls.counts,
+      hotKeys: calls.hotKeys!,
       callsByFunction,
       invocations: invocations.byFunction,
       faults,
