@@ -29,7 +29,8 @@ async function allPages(keys: readonly string[], shards: number, limit: number) 
   for (;;) {
     const page = await mergeShardsNewestFirst({
       shards,
-      to: '\u{10ffff}',
+      // Above every generated key (at most 12 code points).
+      to: '\u{10ffff}'.repeat(13),
       ...(before === undefined ? {} : { before }),
       limit,
       sortKeyName: 'sk',
