@@ -1,7 +1,8 @@
 /**
  * How many partitions each per-project write stream is spread over. DynamoDB serves at most 1,000
- * write units per second per partition key value ("Burst and adaptive capacity" and the partition
- * throughput limits in the Developer Guide: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/bp-partition-key-design.html),
+ * write units per second on one partition ("each individual partition is limited to 1000 write
+ * units per second and 3000 read units per second":
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/warm-throughput-scenarios.html),
  * and splitting a hot partition does not help a key whose sort key only grows, so a project's
  * writes must land on many keys. Readers merge the shards (lambdas/adapters/sharded-listing.ts).
  */
