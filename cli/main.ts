@@ -5,17 +5,28 @@
  *   keys create --project P --kind write|secret    prints the new key once; only its hash is stored
  *   keys list --project P
  *   keys revoke <prefix> [--project P]            the prefix `keys list` shows (or the whole key)
- *   dlq inspect                                    how many messages, and a look at the first ten
+ *   dlq inspect [--peek N]                         how many messages (no receive); --peek N looks at N of them
  *   dlq redrive                                    back to the events queue, to be processed again
- *   import <file.ndjson|file.csv> --key SECRET     through /v1/import, resumable, with a progress bar
-const USAGE = `usage: tidemark [--stack NAME] [--data-dir DIR] <keys create|keys list|keys revoke|limits get|limits set|dlq inspect|dlq redrive|import|reconcile|sql|lake compact|rejections replay> ...`;
+ *   import <file.ndjson|file.csv>                  through /v1/import, resumable, with a progress bar
+ *   sql "SELECT …" [--format table|csv|json]       the lake's `events` view: DuckDB locally, Athena on a stack
+ *   lake compact                                   closed project-days rewritten as one file each, each event once
+ *   rejections replay --project P --key SECRET --reason R [--from ISO --to ISO]
+ *                                                  rejected rows kept in the lake, back through /v1/import
+ *   limits get --project P                         the project's quotas (its own, or the defaults)
+ *   limits set --project P [--requests-per-second N] [--rows-per-second N] [--bytes-per-second N] [--rows-per-day N]
+ *                                                  changes them; ingest applies the change within the key cache time
  *   reconcile --from DAY --to DAY [--project P] [--fix]
  *                                                  recounts stored events, reports (and repairs) counters that differ
+ *
+ * Secrets never need the command line (where npm echoes them and shells keep them): `import` takes
+ * the project's secret key from TIDEMARK_KEY, else asks for it on the terminal without echo.
+ * `--key` is still read, for scripts written before, but discouraged.
  */
 import { parseArgs } from 'node:util';
 import { createKey, isKeyKind, listKeys, revokeKey } from './commands/keys.js';
 import { inspectDlq, redriveDlq } from './commands/dlq.js';
 import { importFile } from './commands/import.js';
+import { promptWithoutEcho } from './prompt.js';
 import { compactLake } from './commands/lake.js';
 import { replayRejections } from './commands/rejections.js';
 import { runSql } from './commands/sql.js';
@@ -24,7 +35,15 @@ import { parseDayRange, reconcile } from './commands/reconcile.js';
 import { formatLimits, getLimits, QuotaNames, quotaFlag, setLimits } from './commands/limits.js';
 import { resolveTarget } from './target.js';
 
-export type Output = { out: (line: string) => void; err: (text: string) => void; isTTY: boolean };
+export type Output = {
+  out: (line: string) => void;
+  err: (text: string) => void;
+  isTTY: boolean;
+  /** Asks for a secret on the terminal without echoing it; absent when there is no terminal to ask. */
+  promptSecret?: (question: string) => Promise<string>;
+  /** Where TIDEMARK_KEY is read from (the process environment by default). */
+  env?: Record<string, string | undefined>;
+};
 
 const USAGE = `usage: tidemark [--stack NAME] [--data-dir DIR] <keys create|keys list|keys revoke|limits get|limits set|dlq inspect|dlq redrive|import|reconcile|sql|lake compact|rejections replay> ...`;
 
@@ -40,6 +59,7 @@ export async function runCli(argv: string[], io: Output): Promise<number> {
       key: { type: 'string' },
       format: { type: 'string' },
       'batch-size': { type: 'string' },
+      peek: { type: 'string' },
       reason: { type: 'string' },
       from: { type: 'string' },
       to: { type: 'string' },
@@ -93,18 +113,18 @@ export async function runCli(argv: string[], io: Output): Promise<number> {
       io.out(`quotas of project ${values.project}:`);
       for (const line of formatLimits(quota)) io.out(line);
     } else if (command === 'dlq' && sub === 'inspect') {
-      const { approximateCount, messages } = await inspectDlq(target);
-      io.out(`${approximateCount} messages in the DLQ`);
+      const { count, messages } = await inspectDlq(target, values.peek ? Number(values.peek) : 0);
+      io.out(`${count} messages in the DLQ`);
       for (const m of messages) io.out(`${m.messageId}  group ${m.groupId ?? '-'}  receives ${m.receiveCount ?? '-'}  ${m.body}`);
     } else if (command === 'dlq' && sub === 'redrive') {
       const moved = await redriveDlq(target);
       io.out(`${moved} messages sent back to the events queue`);
     } else if (command === 'import') {
       const file = sub;
-      if (!file || !values.key) throw new UsageError('import <file> --key SECRET_KEY [--format ndjson|csv] [--batch-size N]');
+      if (!file) throw new UsageError('import <file> [--format ndjson|csv] [--batch-size N]  (secret key from TIDEMARK_KEY or the prompt)');
       const report = await importFile({
         apiUrl: target.apiUrl,
-        secretKey: values.key,
+        secretKey: await secretKey(values.key, io),
         file,
         ...(values.format === 'csv' || values.format === 'ndjson' ? { format: values.format } : {}),
         ...(values['batch-size'] ? { batchSize: Number(values['batch-size']) } : {}),
@@ -180,6 +200,19 @@ export async function runCli(argv: string[], io: Output): Promise<number> {
 
 class UsageError extends Error {}
 
+async function secretKey(fromFlag: string | undefined, io: Output): Promise<string> {
+  const fromEnv = (io.env ?? process.env).TIDEMARK_KEY;
+  if (fromFlag) {
+    io.err('warning: --key puts the secret key in your shell history and in npm\'s echo of the command; set TIDEMARK_KEY or answer the prompt instead\n');
+    return fromFlag;
+  }
+  if (fromEnv) return fromEnv;
+  if (!io.promptSecret) throw new UsageError('import needs the project\'s secret key: set TIDEMARK_KEY (there is no terminal to ask on)');
+  const answer = (await io.promptSecret('secret key: ')).trim();
+  if (!answer) throw new UsageError('import needs the project\'s secret key');
+  return answer;
+}
+
 function progressBar(io: Output) {
   let lastTenth = -1;
   return (settled: number, total: number) => {
@@ -200,6 +233,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     out: (line) => console.log(line),
     err: (text) => process.stderr.write(text),
     isTTY: Boolean(process.stderr.isTTY),
+    ...(process.stdin.isTTY ? { promptSecret: promptWithoutEcho } : {}),
   });
   process.exit(code);
 }

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { z } from 'zod';
+import { keyFromHeaders } from '../lambdas/core/keys.js';
 import type { FaultInjector } from './faults.js';
 import type { Intercept } from './http-server.js';
 import type { PipelineStats } from './pipeline-stats.js';
@@ -49,6 +50,8 @@ const FaultSwitches = z
 export type ConsoleRouteDeps = {
   readonly config: ConsoleConfig;
   readonly stats: PipelineStats;
+  /** The project a key belongs to: `/local/stats` answers for the project of the key it is asked with. */
+  readonly projectOfKey: (key: string) => Promise<string | undefined>;
   readonly faults: FaultInjector;
   readonly sqs: SQSClient;
   readonly queues: LocalQueues;
@@ -63,12 +66,18 @@ const json = (statusCode: number, body: unknown): APIGatewayProxyResult => ({
 
 export function consoleRoutes(deps: ConsoleRouteDeps): Intercept {
   const dist = deps.distDir ?? CONSOLE_DIST;
-  return async ({ method, url, body }) => {
+  return async ({ method, url, headers, body }) => {
     const path = url.pathname;
-    if (path === '/console') return { statusCode: 308, headers: { location: '/console/' }, body: '' };
+    // `/` is what the ready line names: a person opening it wants the console.
+    if ((path === '/console' || path === '/') && method === 'GET') return { statusCode: 308, headers: { location: '/console/' }, body: '' };
     if (path === '/console/config.json') return json(200, deps.config);
     if (path.startsWith('/console/') && method === 'GET') return staticFile(dist, path.slice('/console/'.length) || 'index.html');
-    if (path === '/local/stats' && method === 'GET') return json(200, await localStats(deps));
+    if (path === '/local/stats' && method === 'GET') {
+      const key = keyFromHeaders(headers as Record<string, string | undefined>);
+      const projectId = key ? await deps.projectOfKey(key) : undefined;
+      if (!projectId) return json(401, { error: 'unauthorized', message: "Ask with a project's key (as /v1/* is asked): the figures are that project's." });
+      return json(200, await localStats(deps, projectId));
+    }
     if (path === '/local/faults' && method === 'GET') return json(200, faultState(deps.faults));
     if (path === '/local/faults' && method === 'PUT') {
       const raw = await body();
@@ -95,7 +104,8 @@ function faultState(faults: FaultInjector) {
   return { plan, fired: faults.counts };
 }
 
-async function localStats(deps: ConsoleRouteDeps) {
+async function localStats(deps: ConsoleRouteDeps, projectId: string) {
+  // The queues are the runtime's, shared by every project (on AWS too: one queue, groups per device).
   const depth = async (queueUrl: string) => {
     const { Attributes = {} } = await deps.sqs.send(
       new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
@@ -103,7 +113,7 @@ async function localStats(deps: ConsoleRouteDeps) {
     return { visible: Number(Attributes.ApproximateNumberOfMessages ?? 0), inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0) };
   };
   const [queue, deadLetters] = await Promise.all([depth(deps.queues.queueUrl), depth(deps.queues.dlqUrl)]);
-  return { at: new Date().toISOString(), queue, deadLetters, ...deps.stats.snapshot(), faults: faultState(deps.faults) };
+  return { at: new Date().toISOString(), projectId, queue, deadLetters, ...deps.stats.snapshot(projectId), faults: faultState(deps.faults) };
 }
 
 function staticFile(dist: string, relative: string): APIGatewayProxyResult {

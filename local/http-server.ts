@@ -3,7 +3,7 @@
  * Lambdas run, and their results back into HTTP responses. Routes come from `resources/routes.ts`.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { Routes, type RouteDefinition } from '../resources/index.js';
 import { ApiFunctions, isPublicWritePath, LAMBDA_INVOKE_PAYLOAD_BYTES, Limits } from '../resources/index.js';
@@ -144,7 +144,13 @@ const jsonError = (statusCode: number, error: string, message: string): APIGatew
 export type LocalApi = { server: Server; url: string; close(): Promise<void> };
 
 /** A request the runtime may answer itself (health while starting, the console, `/local/*`) before routing. */
-export type LocalRequest = { readonly method: string; readonly url: URL; readonly body: () => Promise<Buffer | undefined> };
+export type LocalRequest = {
+  readonly method: string;
+  readonly url: URL;
+  /** Header names lower-cased. */
+  readonly headers: IncomingHttpHeaders;
+  readonly body: () => Promise<Buffer | undefined>;
+};
 export type Intercept = (request: LocalRequest) => Promise<APIGatewayProxyResult | undefined>;
 
 export type HttpServerOptions = {
@@ -176,7 +182,7 @@ export async function startHttpServer(port: number, handlers: ApiHandlers, optio
         }
         let reading: Promise<Buffer | undefined> | undefined;
         const readOnce = () => (reading ??= readBody(request));
-        const early = await intercept?.({ method: request.method ?? 'GET', url, body: readOnce });
+        const early = await intercept?.({ method: request.method ?? 'GET', url, headers: request.headers, body: readOnce });
         if (early) return send(response, early);
         const match = matchRoute(request.method ?? 'GET', path);
         if (!match) return send(response, jsonError(404, 'not_found', `No route ${request.method} ${path}.`));

@@ -17,14 +17,33 @@ console.log(
   `Tidemark is ready at ${runtime.url} (project '${DemoProject.projectId}', write key '${DemoProject.writeKey}', secret key '${DemoProject.secretKey}'); console at ${runtime.url}/console/`,
 );
 
-let stopping = false;
-const shutdown = async (signal: string) => {
-  if (stopping) return;
-  stopping = true;
-  console.error(`${signal}: stopping Tidemark…`);
+// Ctrl-C drains: no new requests, and what was accepted is processed before the engines stop. A
+// second Ctrl-C stops at once; what is still queued is journaled and processed after the next start.
+let signals = 0;
+const stop = async (code: number) => {
   await runtime.stop();
-  process.exit(0);
+  process.exit(code);
 };
-process.on('SIGINT', () => void shutdown('SIGINT'));
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
+const onSignal = (signal: NodeJS.Signals) => {
+  signals++;
+  if (signals > 1) {
+    console.error(`${signal}: stopping now; the queued messages are kept in the data directory and processed after the next start`);
+    void stop(0);
+    return;
+  }
+  const started = Date.now();
+  console.error(`${signal}: draining the queue before stopping (Ctrl-C again to stop now; nothing accepted is lost either way)…`);
+  runtime
+    .drain((left) => console.error(`draining: ${left} messages left in the events queue`))
+    .then(() => {
+      console.error(`drained in ${((Date.now() - started) / 1000).toFixed(1)} s; stopping Tidemark`);
+      return stop(0);
+    })
+    .catch((error: unknown) => {
+      console.error(`drain failed (${(error as Error).message}); stopping, the queue is kept for the next start`);
+      return stop(1);
+    });
+};
+// SIGHUP too: DynamoDB Local runs in its own process group, so a closed terminal reaches only us.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
 export {};

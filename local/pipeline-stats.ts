@@ -1,59 +1,136 @@
 /**
- * What the console's Overview shows about the local pipeline: per-minute accepted, rejected,
- * stored and duplicate events, freshness (accepted to counted) and the last errors. It watches
- * the same handlers and store the Lambdas use, from the outside, the way CloudWatch watches them
- * on AWS; nothing here feeds back into the pipeline.
+ * What the console's Overview shows about the local pipeline, per project: per-minute accepted,
+ * rejected, stored and counted events, the synthetic `$session_start`s apart from the client's
+ * events, dropped duplicates split by cause, whole requests refused (with their reason), freshness
+ * (accepted to counted) and the last errors. It watches the same handlers and store the Lambdas
+ * use, from the outside, the way CloudWatch watches them on AWS; nothing here feeds back into the
+ * pipeline.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, DynamoDBStreamEvent } from 'aws-lambda';
 import type { EventStore } from '../lambdas/adapters/event-store.js';
+import { SYNTHETIC_SESSION_START, sessionStartEventId } from '../lambdas/core/sessions.js';
+import type { StoredEvent } from '../lambdas/core/types.js';
 import type { LambdaHandler } from './invoke.js';
 
-export type MinuteCounts = { minute: string; accepted: number; rejected: number; stored: number; duplicates: number; counted: number };
+export type MinuteCounts = {
+  minute: string;
+  /** Rows the ingest API accepted (202) and rejected one by one. */
+  accepted: number;
+  rejected: number;
+  /** The client's events stored for the first time. */
+  stored: number;
+  /** `$session_start`s the processor made (one per new session): stored and counted, never accepted. */
+  sessionStarts: number;
+  /** The same SQS message processed again (a retry after a failure or an expired visibility): dropped. */
+  redeliveries: number;
+  /** A client sent an event it had sent before (same id, a new request): dropped. */
+  resends: number;
+  /** The client's events counted by the aggregator; `$session_start`s are in `sessionStartsCounted`. */
+  counted: number;
+  sessionStartsCounted: number;
+  /** Whole requests refused (4xx) before any row was looked at. */
+  refused: number;
+};
+type Counter = Exclude<keyof MinuteCounts, 'minute'>;
+export type Totals = Omit<MinuteCounts, 'minute'>;
+
 export type RecentError = { at: string; where: string; message: string };
-export type PipelineSnapshot = {
+export type Refusal = { at: string; path: string; status: number; error: string; message: string };
+export type ProjectSnapshot = {
   minutes: MinuteCounts[];
-  totals: Omit<MinuteCounts, 'minute'>;
+  totals: Totals;
   /** Accepted to counted over the last five minutes, ms; null before anything was counted. */
   freshness: { p50Ms: number | null; p99Ms: number | null; samples: number };
+  /** The last whole-request refusals of this project's keys, newest first. */
+  refusals: Refusal[];
+};
+export type PipelineSnapshot = ProjectSnapshot & {
+  /** Refusals no project can be told from (no key, an unknown or revoked one): shown to every project. */
+  unattributedRefusals: Refusal[];
   recentErrors: RecentError[];
 };
 
+/** Finds the project whose key a request carries; undefined when it carries no known key. */
+export type ProjectOfRequest = (event: APIGatewayProxyEvent) => Promise<string | undefined>;
+/** When the stored copy of an event was received, to tell a redelivery (same request) from a client's resend. */
+export type StoredReceivedAt = (projectId: string, eventId: string) => Promise<string | undefined>;
+
 const KEPT_MINUTES = 60;
 const KEPT_ERRORS = 20;
+const KEPT_REFUSALS = 20;
 const FRESHNESS_WINDOW_MS = 5 * 60_000;
 const KEPT_SAMPLES = 10_000;
 
-type Counter = Exclude<keyof MinuteCounts, 'minute'>;
+const zeroTotals = (): Totals => ({
+  accepted: 0,
+  rejected: 0,
+  stored: 0,
+  sessionStarts: 0,
+  redeliveries: 0,
+  resends: 0,
+  counted: 0,
+  sessionStartsCounted: 0,
+  refused: 0,
+});
+
+class ProjectStats {
+  readonly minutes = new Map<string, MinuteCounts>();
+  readonly totals = zeroTotals();
+  readonly refusals: Refusal[] = [];
+  freshness: { at: number; ms: number }[] = [];
+}
 
 export class PipelineStats {
-  readonly #minutes = new Map<string, MinuteCounts>();
-  readonly #totals = { accepted: 0, rejected: 0, stored: 0, duplicates: 0, counted: 0 };
+  readonly #projects = new Map<string, ProjectStats>();
+  readonly #unattributedRefusals: Refusal[] = [];
   readonly #errors: RecentError[] = [];
-  #freshness: { at: number; ms: number }[] = [];
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  /** Counts the rows of every ingest response that queued events (not `?validate=true`). */
+  /** Counts the rows of every ingest response that queued events (not `?validate=true`), and every refused request. */
   observeIngest(
     handler: LambdaHandler<APIGatewayProxyEvent, APIGatewayProxyResult>,
+    projectOf: ProjectOfRequest,
   ): LambdaHandler<APIGatewayProxyEvent, APIGatewayProxyResult> {
     return async (event, context) => {
       const result = await handler(event, context);
       if (result.statusCode === 202 && event.queryStringParameters?.validate !== 'true') {
         const body = JSON.parse(result.body) as { accepted: number; rejected: unknown[] };
-        this.#add('accepted', body.accepted);
-        this.#add('rejected', body.rejected.length);
+        const projectId = await projectOf(event);
+        if (projectId) {
+          this.#add(projectId, 'accepted', body.accepted);
+          this.#add(projectId, 'rejected', body.rejected.length);
+        }
+      } else if (result.statusCode >= 400 && result.statusCode < 500) {
+        const { error = 'unknown', message = '' } = JSON.parse(result.body || '{}') as { error?: string; message?: string };
+        const refusal: Refusal = { at: new Date(this.now()).toISOString(), path: event.path, status: result.statusCode, error, message };
+        const projectId = await projectOf(event);
+        if (projectId) {
+          this.#add(projectId, 'refused', 1);
+          keepNewest(this.#project(projectId).refusals, refusal, KEPT_REFUSALS);
+        } else {
+          keepNewest(this.#unattributedRefusals, refusal, KEPT_REFUSALS);
+        }
       }
       return result;
     };
   }
 
-  /** Counts stored and duplicate writes of the processor's event store. */
-  observeStore(store: EventStore): EventStore {
+  /** Counts the processor's writes: new events, new sessions, and duplicates by cause. */
+  observeStore(store: EventStore, storedReceivedAt: StoredReceivedAt): EventStore {
     return {
       putIfAbsent: async (event) => {
         const outcome = await store.putIfAbsent(event);
-        this.#add(outcome === 'stored' ? 'stored' : 'duplicates', 1);
+        const synthetic = isSyntheticSessionStart(event);
+        if (outcome === 'stored') {
+          this.#add(event.projectId, synthetic ? 'sessionStarts' : 'stored', 1);
+        } else if (!synthetic) {
+          // A redelivered message carries the very rows of the request that first stored them; a
+          // client's resend is a new request, received at another time. (A session_start written
+          // again is the processor's own retry of a row no client sent: it is neither.)
+          const firstReceivedAt = await storedReceivedAt(event.projectId, event.eventId);
+          this.#add(event.projectId, firstReceivedAt === undefined || firstReceivedAt === event.receivedAt ? 'redeliveries' : 'resends', 1);
+        }
         return outcome;
       },
     };
@@ -64,48 +141,69 @@ export class PipelineStats {
     return async (event, context) => {
       const result = await handler(event, context);
       const now = this.now();
-      let counted = 0;
       for (const record of event.Records) {
-        const receivedAt = record.dynamodb?.NewImage?.receivedAt?.S;
-        if (record.eventName !== 'INSERT' || !receivedAt) continue;
-        counted++;
-        this.#freshness.push({ at: now, ms: now - Date.parse(receivedAt) });
+        const image = record.dynamodb?.NewImage;
+        const projectId = image?.projectId?.S;
+        const receivedAt = image?.receivedAt?.S;
+        if (record.eventName !== 'INSERT' || !projectId || !receivedAt) continue;
+        const synthetic = image.event?.S === SYNTHETIC_SESSION_START && image.eventId?.S === sessionStartEventId(image.deviceId?.S ?? '', image.sessionId?.S ?? '');
+        this.#add(projectId, synthetic ? 'sessionStartsCounted' : 'counted', 1);
+        if (!synthetic) this.#project(projectId).freshness.push({ at: now, ms: now - Date.parse(receivedAt) });
       }
-      if (this.#freshness.length > KEPT_SAMPLES) this.#freshness = this.#freshness.slice(-KEPT_SAMPLES);
-      this.#add('counted', counted);
+      for (const stats of this.#projects.values()) {
+        if (stats.freshness.length > KEPT_SAMPLES) stats.freshness = stats.freshness.slice(-KEPT_SAMPLES);
+      }
       return result;
     };
   }
 
   recordError(where: string, message: string): void {
-    this.#errors.unshift({ at: new Date(this.now()).toISOString(), where, message });
-    this.#errors.length = Math.min(this.#errors.length, KEPT_ERRORS);
+    keepNewest(this.#errors, { at: new Date(this.now()).toISOString(), where, message }, KEPT_ERRORS);
   }
 
-  snapshot(): PipelineSnapshot {
+  /** One project's figures, with the refusals and errors no project owns. */
+  snapshot(projectId: string): PipelineSnapshot {
+    const stats = this.#projects.get(projectId) ?? new ProjectStats();
     const now = this.now();
-    const recent = this.#freshness.filter((sample) => sample.at >= now - FRESHNESS_WINDOW_MS).map((sample) => sample.ms);
+    const recent = stats.freshness.filter((sample) => sample.at >= now - FRESHNESS_WINDOW_MS).map((sample) => sample.ms);
     recent.sort((a, b) => a - b);
     const percentile = (p: number) => (recent.length === 0 ? null : recent[Math.min(recent.length - 1, Math.floor((p / 100) * recent.length))]!);
     return {
-      minutes: [...this.#minutes.values()].sort((a, b) => a.minute.localeCompare(b.minute)),
-      totals: { ...this.#totals },
+      minutes: [...stats.minutes.values()].sort((a, b) => a.minute.localeCompare(b.minute)),
+      totals: { ...stats.totals },
       freshness: { p50Ms: percentile(50), p99Ms: percentile(99), samples: recent.length },
+      refusals: [...stats.refusals],
+      unattributedRefusals: [...this.#unattributedRefusals],
       recentErrors: [...this.#errors],
     };
   }
 
-  #add(counter: Counter, amount: number): void {
+  #project(projectId: string): ProjectStats {
+    let stats = this.#projects.get(projectId);
+    if (!stats) this.#projects.set(projectId, (stats = new ProjectStats()));
+    return stats;
+  }
+
+  #add(projectId: string, counter: Counter, amount: number): void {
     if (amount === 0) return;
+    const stats = this.#project(projectId);
     const minute = new Date(this.now()).toISOString().slice(0, 16);
-    let counts = this.#minutes.get(minute);
+    let counts = stats.minutes.get(minute);
     if (!counts) {
-      counts = { minute, accepted: 0, rejected: 0, stored: 0, duplicates: 0, counted: 0 };
-      this.#minutes.set(minute, counts);
+      counts = { minute, ...zeroTotals() };
+      stats.minutes.set(minute, counts);
       // Map order is insertion order, which is time order here: the oldest minute goes first.
-      if (this.#minutes.size > KEPT_MINUTES) this.#minutes.delete(this.#minutes.keys().next().value!);
+      if (stats.minutes.size > KEPT_MINUTES) stats.minutes.delete(stats.minutes.keys().next().value!);
     }
     counts[counter] += amount;
-    this.#totals[counter] += amount;
+    stats.totals[counter] += amount;
   }
+}
+
+const isSyntheticSessionStart = (event: StoredEvent) =>
+  event.event === SYNTHETIC_SESSION_START && event.eventId === sessionStartEventId(event.deviceId, event.sessionId);
+
+function keepNewest<T>(list: T[], item: T, keep: number): void {
+  list.unshift(item);
+  list.length = Math.min(list.length, keep);
 }

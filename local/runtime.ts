@@ -24,7 +24,10 @@ import {
 import { configFromEnv, type TidemarkConfig } from '../lambdas/config.js';
 import { createClients, createDocumentClient } from '../lambdas/adapters/clients.js';
 import { DynamoKeyStore } from '../lambdas/adapters/key-store.js';
-import { KeyKind } from '../lambdas/core/keys.js';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { eventItemKey } from '../lambdas/core/item-keys.js';
+import { KeyKind, keyFromHeaders } from '../lambdas/core/keys.js';
+import { headersOf } from '../lambdas/http/api.js';
 import { aggregateDependencies, createAggregateHandler } from '../lambdas/aggregate/handler.js';
 import { createIngestHandler, ingestDependencies, lakeRejections } from '../lambdas/ingest/handler.js';
 import { createLakeHandler } from '../lambdas/lake/handler.js';
@@ -40,6 +43,7 @@ import { consoleRoutes } from './console-routes.js';
 import { startHttpServer, type LocalApi } from './http-server.js';
 import { PipelineStats } from './pipeline-stats.js';
 import { createQueues, createTable, type LocalQueues } from './provision.js';
+import { QueueJournal } from './queue-journal.js';
 import { SqsPoller } from './sqs-poller.js';
 import { StreamPoller } from './stream-poller.js';
 
@@ -99,6 +103,12 @@ export type Runtime = {
   readonly callsByFunction: Record<string, CallCounts>;
   readonly invocations: InvocationStats['byFunction'];
   readonly faults: FaultInjector;
+  /**
+   * Stops taking requests and waits until the events queue is empty and the stream consumer has
+   * caught up, calling `progress` with the messages left about once a second. What is still queued
+   * when `stop` is called instead is journaled and processed after the next start.
+   */
+  drain(progress: (messagesLeft: number) => void): Promise<void>;
   stop(): Promise<void>;
 };
 
@@ -132,6 +142,11 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       [EventsTable, StateTable, AggregatesTable, KeysTable].map((table) => createTable(dynamoClient, table)),
     );
     const queues = await createQueues(sqsClient);
+    const journal = new QueueJournal(dataDir, queues, sqs.inspect);
+    const restored = await journal.restore(sqsClient);
+    if (restored.events + restored.deadLetters > 0) {
+      log(`queue: restored ${restored.events} messages to the events queue and ${restored.deadLetters} to the DLQ from the last run`);
+    }
     const config = configFromEnv({
       [EnvNames.eventsTable]: events!.name,
       [EnvNames.stateTable]: state!.name,
@@ -166,9 +181,19 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     const stats = new PipelineStats();
     const lakeDir = join(dataDir, LakeLayout.localFolder);
     const lakeObjects = new FileLakeObjects(lakeDir);
-    const ingestDeps = { ...ingestDependencies(config, clientsFor('ingest')), keepRejectedRows: lakeRejections(lakeObjects) };
+    const ingestClients = clientsFor('ingest');
+    journal.recordSends(ingestClients.sqs);
+    const ingestDeps = { ...ingestDependencies(config, ingestClients), keepRejectedRows: lakeRejections(lakeObjects) };
     const processClients = processDependencies(config, clientsFor('process'));
-    const processDeps = { ...processClients, events: stats.observeStore(processClients.events) };
+    // The local pipeline's observers read with a client of their own: their reads are not the functions' and are not counted.
+    const observer = createDocumentClient(config);
+    stoppers.push(async () => observer.destroy());
+    const storedReceivedAt = async (projectId: string, eventId: string) => {
+      const { Item } = await observer.send(new GetCommand({ TableName: config.eventsTable!, Key: eventItemKey(projectId, eventId), ProjectionExpression: 'receivedAt' }));
+      return typeof Item?.receivedAt === 'string' ? Item.receivedAt : undefined;
+    };
+    const projectOfKey = async (key: string) => (await ingestDeps.keys.find(key))?.projectId;
+    const processDeps = { ...processClients, events: stats.observeStore(processClients.events, storedReceivedAt) };
     const counterStore = aggregateDependencies(config, clientsFor('aggregate'));
     const queryDeps = queryDependencies(config, clientsFor('query'));
 
@@ -189,10 +214,15 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       failedVisibilitySeconds: options.failedVisibilitySeconds ?? 1,
       onError: onError('process'),
       onFailedMessages: (failed, received) => {
-        stats.recordError('process', `${failed.length} of ${received} messages failed; SQS delivers them again (the DLQ takes a message after ${EventsQueue.maxReceiveCount} receives)`);
-        // The receive before the DLQ is worth a line of its own: it says which device's events are about to park there.
-        for (const record of failed.filter((r) => Number(r.attributes.ApproximateReceiveCount) >= EventsQueue.maxReceiveCount - 1)) {
-          report('process', `message ${record.messageId} (group ${record.attributes.MessageGroupId}) failed on receive ${record.attributes.ApproximateReceiveCount} of ${EventsQueue.maxReceiveCount}`);
+        // SQS moves a message to the DLQ once its receive count exceeds maxReceiveCount: one that failed
+        // on its last allowed receive is never delivered again (SQS docs, "Using dead-letter queues").
+        const last = failed.filter((r) => Number(r.attributes.ApproximateReceiveCount) >= EventsQueue.maxReceiveCount);
+        const again = failed.length - last.length;
+        if (again > 0) {
+          stats.recordError('process', `${again} of ${received} messages failed; SQS delivers them again (a message moves to the DLQ after ${EventsQueue.maxReceiveCount} failed receives)`);
+        }
+        for (const record of last) {
+          report('process', `message ${record.messageId} (group ${record.attributes.MessageGroupId}) failed on its last receive (${record.attributes.ApproximateReceiveCount} of ${EventsQueue.maxReceiveCount}): it is moved to the DLQ, see npm run tidemark -- dlq inspect`);
         }
       },
     });
@@ -221,16 +251,23 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       onError: onError('lake'),
       onDiscard: (records) => log(`lake: discarded a batch of ${records.length} records after all retries`),
     });
+    journal.start();
+    // Stoppers run last first: the pollers stop, then the journal takes its final snapshot.
+    stoppers.push(() => journal.stop());
     sqsPoller.start();
     streamPoller.start();
     lakePoller.start();
     stoppers.push(() => sqsPoller.stop(), () => streamPoller.stop(), () => lakePoller.stop());
 
-    const ingest = stats.observeIngest(invocations.wrap('ingest', createIngestHandler(() => ingestDeps)));
+    const ingest = stats.observeIngest(invocations.wrap('ingest', createIngestHandler(() => ingestDeps)), async (event) => {
+      const key = keyFromHeaders(headersOf(event));
+      return key ? projectOfKey(key) : undefined;
+    });
     const query = invocations.wrap('query', createQueryHandler(() => queryDeps));
     const localRoutes = consoleRoutes({
       config: { apiUrl: '', local: true, writeKey: DemoProject.writeKey, secretKey: DemoProject.secretKey },
       stats,
+      projectOfKey,
       faults,
       sqs: sqsClient,
       queues,
@@ -274,6 +311,19 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       callsByFunction,
       invocations: invocations.byFunction,
       faults,
+      drain: async (progress) => {
+        await api.close();
+        for (let left = await journal.pending(); left > 0; left = await journal.pending()) {
+          progress(left);
+          await sleep(1000);
+        }
+        // The last stored events reach the stream after the queue empties; a bounded wait, since
+        // what the consumer has not read yet is read after the next start from its saved position.
+        for (let quietPasses = 0, waited = 0; quietPasses < 2 && waited < 10_000; waited += 500) {
+          await sleep(500);
+          quietPasses = streamPoller.idle ? quietPasses + 1 : 0;
+        }
+      },
       stop: () => stopAll(stoppers, engines),
     };
   } catch (error) {
@@ -281,6 +331,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     throw error;
   }
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function stopAll(stoppers: (() => Promise<void>)[], engines: Engine[]): Promise<void> {
   for (const stop of stoppers.reverse()) await stop().catch(() => undefined);

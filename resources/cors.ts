@@ -11,7 +11,7 @@ export const Cors = {
   allowMethods: ['OPTIONS', 'POST'],
   /**
    * What the SDKs send: keys in Authorization or x-api-key, JSON maybe gzipped, the idempotency
-   * key, and OpenPanel's client headers.
+   * key, and OpenPanel's client headers (`@openpanel/sdk` 1.3.1 sends all four on every request).
    */
   allowHeaders: [
     'authorization',
@@ -22,6 +22,7 @@ export const Cors = {
     'openpanel-client-id',
     'openpanel-client-secret',
     'openpanel-sdk-name',
+    'openpanel-sdk-version',
   ],
   /** Browsers cap this themselves (Chromium at 2 hours); 10 minutes bounds how long a narrowed origin list takes to apply. */
   maxAgeSeconds: 600,

@@ -39,10 +39,12 @@ export const Limits = {
   valueFractionDigits: 6,
   /**
    * UTF-8 bytes, after JSON escaping, of each string that becomes part of an item key (`event`,
-   * `deviceId`, `source`, `userId`, `sessionId`, `eventId`): two of them side by side with their
-   * JSON punctuation stay far below DynamoDB's 1,024-byte sort key (docs/reliability.md, "Key limits").
+   * `deviceId`, `source`, `userId`, `sessionId`, `eventId`). Keys hold them through `keyPart`, which
+   * hashes a part over 200 bytes, so any length fits a key; this bound keeps the raw values kept as
+   * attributes small, and takes every name of up to 256 characters of the BMP, as clients could
+   * always send (docs/reliability.md, "Key limits").
    */
-  maxKeyFieldBytes: 256,
+  maxKeyFieldBytes: 1024,
   /** Timestamps further than this in the future are clamped to receive time. */
   futureToleranceMs: 10 * 60 * 1000,
   /** Clock skew between `sentAt` and receive time above which timestamps are corrected. */

@@ -14,10 +14,18 @@ import type { Target } from '../target.js';
 
 export type DlqMessage = { messageId: string; groupId?: string; receiveCount?: string; body: string };
 
-export async function inspectDlq(target: Target, peek = 10): Promise<{ approximateCount: number; messages: DlqMessage[] }> {
-  const { Attributes } = await target.sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: target.deadLetterQueueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
+/**
+ * How many messages the DLQ holds, from its attributes alone: no receive, so nothing is hidden
+ * behind a visibility timeout and asking twice says the same number. Visible, in flight (someone
+ * else is receiving them) and delayed messages all count. Messages are looked at only when asked
+ * (`peek`): a look is a receive, which SQS counts and which hides them from other readers meanwhile.
+ */
+export async function inspectDlq(target: Target, peek = 0): Promise<{ count: number; messages: DlqMessage[] }> {
+  const { Attributes = {} } = await target.sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: target.deadLetterQueueUrl, AttributeNames: [...COUNT_ATTRIBUTES] }),
   );
+  const count = COUNT_ATTRIBUTES.reduce((sum, name) => sum + Number(Attributes[name] ?? 0), 0);
+  if (peek <= 0) return { count, messages: [] };
   const { Messages = [] } = await target.sqs.send(
     new ReceiveMessageCommand({
       QueueUrl: target.deadLetterQueueUrl,
@@ -27,8 +35,10 @@ export async function inspectDlq(target: Target, peek = 10): Promise<{ approxima
       MessageSystemAttributeNames: ['All'],
     }),
   );
-  return { approximateCount: Number(Attributes?.ApproximateNumberOfMessages ?? 0), messages: Messages.map(describe) };
+  return { count, messages: Messages.map(describe) };
 }
+
+const COUNT_ATTRIBUTES = ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'] as const;
 
 export async function redriveDlq(target: Target, onProgress: (moved: number) => void = () => undefined): Promise<number> {
   let moved = 0;

@@ -30,15 +30,32 @@ export type Rejection = { index: number; reason: string; error: string; retryabl
 export type RejectedRow = Omit<Rejection, 'index'> & { index?: number; eventId?: string; receivedAt: string; requestId: string; row: string };
 export type IngestAnswer = { accepted: number; rejected: Rejection[] };
 export type DeviceState = { deviceId: string; lastSeen: string; sessionId: string };
+export type SessionSummary = { sessionId: string; firstEventAt: string; lastEventAt: string; events: number };
 
 export type FaultPlan = { processCrash?: number; aggregateCrash?: number; sqsSendFailure?: number; dynamoThrottle?: number };
+type Counts = {
+  accepted: number;
+  rejected: number;
+  stored: number;
+  sessionStarts: number;
+  redeliveries: number;
+  resends: number;
+  counted: number;
+  sessionStartsCounted: number;
+  refused: number;
+};
+export type Refusal = { at: string; path: string; status: number; error: string; message: string };
+/** The local runtime's figures for the project of the key the console asks with. */
 export type LocalStats = {
   at: string;
+  projectId: string;
   queue: { visible: number; inFlight: number };
   deadLetters: { visible: number; inFlight: number };
-  minutes: { minute: string; accepted: number; rejected: number; stored: number; duplicates: number; counted: number }[];
-  totals: { accepted: number; rejected: number; stored: number; duplicates: number; counted: number };
+  minutes: ({ minute: string } & Counts)[];
+  totals: Counts;
   freshness: { p50Ms: number | null; p99Ms: number | null; samples: number };
+  refusals: Refusal[];
+  unattributedRefusals: Refusal[];
   recentErrors: { at: string; where: string; message: string }[];
   faults: { plan: FaultPlan; fired: Record<string, number> };
 };
@@ -74,13 +91,21 @@ export class TidemarkApi {
     return this.#get(`/v1/devices/${encodeURIComponent(deviceId)}`, {}, this.settings.secretKey);
   }
 
+  deviceSessions(deviceId: string, query: { from: string; to: string; cursor?: string | null }) {
+    return this.#get<{ deviceId: string; sessions: SessionSummary[]; nextCursor: string | null }>(
+      `/v1/devices/${encodeURIComponent(deviceId)}/sessions`,
+      query,
+      this.settings.secretKey,
+    );
+  }
+
   /** Sends a batch body as it is: the console shows exactly what the API answers per row. */
-  send(body: string): Promise<IngestAnswer> {
-    return this.#request('POST', '/v1/batch', {}, this.settings.writeKey, body);
+  send(body: string, path: '/v1/batch' | '/track/batch' = '/v1/batch'): Promise<IngestAnswer> {
+    return this.#request('POST', path, {}, this.settings.writeKey, body);
   }
 
   localStats(): Promise<LocalStats> {
-    return this.#request('GET', '/local/stats', {});
+    return this.#request('GET', '/local/stats', {}, this.settings.secretKey);
   }
 
   setFaults(plan: FaultPlan): Promise<LocalStats['faults']> {

@@ -1,13 +1,21 @@
 /**
  * Batches shaped like what real fleets send: Tidemark's and Segment's SDKs, a RudderStack batch,
- * IoT gateways nesting a `payload`, a legacy snake_case tracker, and a batch with bad rows. Each
- * is built fresh (new ids and times) when picked; sending the same text twice shows deduplication.
+ * OpenPanel's SDKs, IoT gateways nesting a `payload`, a legacy snake_case tracker, and a batch with
+ * bad rows. Each is built fresh (new ids and times) when picked; sending the same text twice shows
+ * deduplication.
  */
-export type Preset = { id: string; label: string; build: (now: number) => unknown };
+export type Preset = {
+  id: string;
+  label: string;
+  /** The route the batch goes to; `/v1/batch` unless the preset speaks another protocol. */
+  path?: '/track/batch';
+  build: (now: number) => unknown;
+};
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const uuid = () => crypto.randomUUID();
 const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
 
 export const Presets: readonly Preset[] = [
   {
@@ -36,6 +44,23 @@ export const Presets: readonly Preset[] = [
         { type: 'track', event: 'Order Completed', anonymousId: 'anon-grace', messageId: uuid(), timestamp: iso(now - 3 * MINUTE), properties: { revenue: 19.99, currency: 'EUR' }, context: { library: { name: 'analytics-ios', version: '4.1.0' } } },
         { type: 'screen', name: 'Checkout', anonymousId: 'anon-grace', messageId: uuid(), timestamp: iso(now - 2 * MINUTE), properties: {} },
         { type: 'identify', userId: 'grace', anonymousId: 'anon-grace', messageId: uuid(), timestamp: iso(now - MINUTE), traits: { plan: 'pro' } },
+      ],
+    }),
+  },
+  {
+    id: 'openpanel',
+    label: 'OpenPanel SDK (POST /track/batch: offline events hours back, identify, increment, alias)',
+    path: '/track/batch',
+    build: (now) => ({
+      events: [
+        { type: 'identify', payload: { profileId: 'marie', firstName: 'Marie', email: 'marie@example.com', properties: { __deviceId: 'tablet-marie', plan: 'team' } } },
+        ...[3, 2, 1].map((hours) => ({
+          type: 'track',
+          payload: { name: 'screen_view', profileId: 'marie', properties: { __deviceId: 'tablet-marie', __timestamp: iso(now - hours * HOUR), __path: `/lesson/${4 - hours}` } },
+        })),
+        { type: 'track', payload: { name: 'purchase', profileId: 'marie', properties: { __deviceId: 'tablet-marie', __timestamp: iso(now - 30 * MINUTE), value: 12, sku: 'course-3' } } },
+        { type: 'increment', payload: { profileId: 'marie', property: 'lessons_done', value: 3 } },
+        { type: 'alias', payload: { profileId: 'marie', alias: 'm.curie' } },
       ],
     }),
   },

@@ -1,6 +1,6 @@
 /**
  * Per-device and short-lived state in the StateTable: session locks, live device state, rejected
- * rows kept for audit (quota windows are project-quota.ts's). Every item carries a TTL, and because DynamoDB
+ * rows kept for audit and the daily salt of anonymous device ids (quota windows are project-quota.ts's). Every item carries a TTL, and because DynamoDB
  * deletes expired items only eventually, an expired item is treated as absent.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
@@ -12,7 +12,7 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { deviceStateKey, rejectionItemKey, rejectionPartition, sessionLockKey } from '../core/item-keys.js';
+import { deviceSaltKey, deviceStateKey, rejectionItemKey, rejectionPartition, sessionLockKey } from '../core/item-keys.js';
 import { dayBucket } from '../core/timestamps.js';
 import { RejectionReason, type Rejection, type StoredEvent } from '../core/types.js';
 import { readDaysNewestFirst, sortKeyBounds, type DayCursor, type DayRange } from './day-pages.js';
@@ -197,5 +197,22 @@ export class DynamoStateStore {
       return { items: rows, ...(page.lastKey ? { lastKey: page.lastKey } : {}) };
     });
     return nextCursor ? { rows: items, nextCursor } : { rows: items };
+  }
+
+  /**
+   * The salt of `day`: the one stored, or `candidate` when there is none yet. One UpdateItem with
+   * `if_not_exists` makes every caller agree on the first salt written, with no read before.
+   */
+  async daySalt(day: string, candidate: string, expiresAtSeconds: number): Promise<string> {
+    const result = await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: deviceSaltKey(day),
+        UpdateExpression: 'SET salt = if_not_exists(salt, :salt), expiresAt = if_not_exists(expiresAt, :expiresAt)',
+        ExpressionAttributeValues: { ':salt': candidate, ':expiresAt': expiresAtSeconds },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return result.Attributes!.salt as string;
   }
 }

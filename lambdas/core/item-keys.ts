@@ -93,6 +93,9 @@ export const quotaWindowKey = (projectId: string, window: string, shard: number)
 /** KeysTable: a project's quotas when an operator changed them from the defaults. Get by project. */
 export const projectQuotaKey = (projectId: string) => ({ pk: joinKey('QUOTA', projectId) });
 
+/** StateTable: the secret salt of anonymous device ids for one UTC day (`YYYY-MM-DD`), shared by all projects; expires by TTL. */
+export const deviceSaltKey = (day: string) => ({ pk: joinKey('SALT', day), sk: 'SALT' });
+
 /** KeysTable: a project key, by the SHA-256 of the key. Get by hash. */
 export const apiKeyItemKey = (keyHash: string) => ({ pk: joinKey('KEY', keyHash) });
 

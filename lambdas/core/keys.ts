@@ -13,7 +13,11 @@ type Headers = Readonly<Record<string, string | undefined>>;
 
 /**
  * Reads a key from `Authorization: Basic base64(key:)` (Segment and RudderStack SDKs),
- * `Authorization: Bearer key`, or `x-api-key`. Header names must already be lower-cased.
+ * `Authorization: Bearer key`, `x-api-key`, or `openpanel-client-id` (OpenPanel SDKs, which are
+ * given a write key as their client id). `openpanel-client-secret` is never read: OpenPanel uses
+ * it to let server-side clients past origin checks, Tidemark write keys are public by design, and
+ * a second key beside the first would only be a second thing to leak. Header names must already
+ * be lower-cased.
  */
 export function keyFromHeaders(headers: Headers): string | undefined {
   const authorization = headers.authorization?.trim();
@@ -26,7 +30,7 @@ export function keyFromHeaders(headers: Headers): string | undefined {
       return user || undefined;
     }
   }
-  return headers['x-api-key']?.trim() || undefined;
+  return headers['x-api-key']?.trim() || headers['openpanel-client-id']?.trim() || undefined;
 }
 
 export const hashKey = (key: string): string => createHash('sha256').update(key, 'utf8').digest('hex');

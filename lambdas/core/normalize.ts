@@ -278,7 +278,7 @@ function fromNativeRow(row: JsonObject): Candidate {
     deviceId: (found.deviceId ?? found.userId ?? found.source)?.value,
     userId: found.userId?.value,
     sessionId: found.sessionId?.value,
-    source: found.source?.value,
+    source: found.source?.value ?? libraryName(row),
     eventId: found.eventId?.value,
     value: found.value?.value,
     properties: propertiesOf(row, payload, found),
@@ -300,12 +300,25 @@ function fromSegmentMessage(row: JsonObject, type: string): Candidate {
     deviceId: (top.deviceId ?? top.userId)?.value,
     userId: top.userId?.value,
     sessionId: (top.sessionId ?? inProperties.sessionId)?.value,
-    source: top.source?.value,
+    source: top.source?.value ?? libraryName(row),
     eventId: top.eventId?.value,
     value: inProperties.value?.value,
     properties,
   };
   return { fields, timestamp: nullToUndefined(row.timestamp ?? row.originalTimestamp) };
+}
+
+/**
+ * SDKs (Tidemark's, Segment's, RudderStack's) name themselves in `context.library.name` and send no
+ * source: grouping by source then tells their traffic apart instead of showing it all as none. Only
+ * a name that would pass as a source is taken, so a row is never rejected for its library's name.
+ */
+function libraryName(row: JsonObject): string | undefined {
+  const name = dig(row, ['context', 'library', 'name']);
+  if (typeof name !== 'string') return undefined;
+  const trimmed = name.trim();
+  const fits = trimmed !== '' && !LONE_SURROGATE.test(trimmed) && Buffer.byteLength(jsonString(trimmed)) - 2 <= Limits.maxKeyFieldBytes;
+  return fits ? trimmed : undefined;
 }
 
 /**

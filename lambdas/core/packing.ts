@@ -69,7 +69,9 @@ export function packMessages(projectId: string, rows: readonly AcceptedRow[], ma
       if (size + bytes > maxMessageBytes) flush();
       parts.push(json);
       indexes.push(row.index);
-      ids.push(row.event.eventId);
+      // The content's fingerprint too: a row reusing an id with other content must reach the
+      // processor, which keeps it as a `conflict`, rather than be dropped by SQS as a resend.
+      ids.push(`${row.event.eventId}\n${row.event.fingerprint ?? ''}`);
       size += bytes;
     }
     flush();

@@ -1,6 +1,11 @@
 /**
  * Decodes an ingest request body (base64, gzip with a capped output, JSON) and finds its rows in
  * whichever envelope the client used: native `{events}`, Segment/RudderStack `{batch}`, or a bare array.
+ *
+ * The content type does not decide whether a body is read: a body that parses as JSON is accepted
+ * whatever it is labelled, as RudderStack's own server does (its Node SDK sends gzipped JSON as
+ * `application/x-www-form-urlencoded`). The label only picks the answer for a body that is not JSON:
+ * 415 when the client declared some other format, 400 when it claimed JSON (or said nothing).
  */
 import { gunzipSync, inflateSync } from 'node:zlib';
 import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from './errors.js';
@@ -11,7 +16,6 @@ import type { IngestMode } from './types.js';
 export type RawBody = {
   readonly body: string | null;
   readonly isBase64Encoded: boolean;
-  readonly contentType?: string;
   readonly contentEncoding?: string;
 };
 
@@ -22,10 +26,6 @@ export type IngestBody = { readonly rows: unknown[]; readonly sentAt?: number };
 const JSON_TYPES = /^(application\/(json|[\w.+-]+\+json|x-ndjson-batch)|text\/plain)$/;
 
 export function decodeBody(raw: RawBody, limits: BodyLimits): Buffer {
-  const mediaType = raw.contentType?.split(';')[0]?.trim().toLowerCase();
-  if (mediaType && !JSON_TYPES.test(mediaType)) {
-    throw new UnsupportedMediaTypeError(`Content-Type '${mediaType}' is not supported; send application/json.`);
-  }
   const bytes = Buffer.from(raw.body ?? '', raw.isBase64Encoded ? 'base64' : 'utf8');
   const encoding = raw.contentEncoding?.trim().toLowerCase() || 'identity';
   const tooLarge = () =>
@@ -51,11 +51,15 @@ export function decodeBody(raw: RawBody, limits: BodyLimits): Buffer {
   }
 }
 
-export function parseIngestBody(bytes: Buffer, mode: IngestMode, limits: BodyLimits): IngestBody {
+export function parseIngestBody(bytes: Buffer, mode: IngestMode, limits: BodyLimits, contentType?: string): IngestBody {
   let parsed: unknown;
   try {
     parsed = JSON.parse(bytes.toString('utf8'));
   } catch (error) {
+    const mediaType = contentType?.split(';')[0]?.trim().toLowerCase();
+    if (mediaType && !JSON_TYPES.test(mediaType)) {
+      throw new UnsupportedMediaTypeError(`Content-Type '${mediaType}' is not supported and the body is not JSON; send JSON.`);
+    }
     if (error instanceof RangeError) throw new BadRequestError('Body nests JSON too deeply to read.', 'invalid_json');
     throw new BadRequestError('Body is not valid JSON.', 'invalid_json');
   }

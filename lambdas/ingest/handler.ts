@@ -1,5 +1,6 @@
 /**
- * POST /v1/batch, /v1/track, /v1/import: authenticate, decode, count against the project's quotas, then `ingestRows`.
+ * POST /v1/batch, /v1/track, /v1/import, and OpenPanel's /track and /track/batch: authenticate,
+ * decode, count against the project's quotas, then `ingestRows`.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { isPublicWritePath, Limits, ProjectQuotaDefaults } from '../../resources/index.js';
@@ -12,6 +13,8 @@ import { DynamoStateStore } from '../adapters/state-store.js';
 import { BadRequestError, NotFoundError } from '../core/errors.js';
 import { IDEMPOTENCY_KEY_PATTERN } from '../core/event-id.js';
 import { decodeBody, parseIngestBody } from '../core/request-body.js';
+import { anonymousDeviceId, newSalt, SALT_RETENTION_SECONDS, saltDay } from '../core/anonymous-device.js';
+import { openPanelTranslator } from '../core/openpanel.js';
 import type { IngestMode, Rejection } from '../core/types.js';
 import { assertWireSize, authenticate, handleHttp, headersOf, json, withHeaders, type Headers } from '../http/api.js';
 import { corsResponseHeaders } from '../http/cors.js';
@@ -28,11 +31,25 @@ export type IngestHandlerDependencies = IngestDependencies & {
   readonly keys: KeyStore;
   /** Counts a request of `rows` rows and `bytes` bytes against the project's quotas; throws `QuotaExceededError` when over. */
   readonly admit: (projectId: string, rows: number, bytes: number) => Promise<void>;
+  /** The secret salt of anonymous device ids for the UTC day of `epochMs` (OpenPanel visitors). */
+  readonly deviceSalt: (epochMs: number) => Promise<string>;
   /** Origins allowed to call the public write routes from a browser. */
   readonly corsAllowOrigins: readonly string[];
 };
 
-const modes: Record<string, IngestMode> = { '/v1/batch': 'batch', '/v1/track': 'track', '/v1/import': 'import' };
+/**
+ * OpenPanel's routes read its `openpanel-*` headers, which API Gateway's Lambda proxy integration
+ * passes through with the rest of the request headers
+ * (https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html).
+ */
+type IngestRoute = { readonly mode: IngestMode; readonly protocol: 'tidemark' | 'openpanel' };
+const ingestRoutes: Record<string, IngestRoute> = {
+  '/v1/batch': { mode: 'batch', protocol: 'tidemark' },
+  '/v1/track': { mode: 'track', protocol: 'tidemark' },
+  '/v1/import': { mode: 'import', protocol: 'tidemark' },
+  '/track': { mode: 'track', protocol: 'openpanel' },
+  '/track/batch': { mode: 'batch', protocol: 'openpanel' },
+};
 
 export function createIngestHandler(dependencies: () => IngestHandlerDependencies) {
   return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
@@ -46,8 +63,9 @@ export function createIngestHandler(dependencies: () => IngestHandlerDependencie
 
 async function ingest(event: APIGatewayProxyEvent, headers: Headers, requestId: string, deps: IngestHandlerDependencies): Promise<APIGatewayProxyResult> {
   const receivedAt = Date.now();
-  const mode = modes[event.resource ?? event.path];
-  if (!mode) throw new NotFoundError(`No ingest route ${event.path}.`);
+  const route = ingestRoutes[event.resource ?? event.path];
+  if (!route) throw new NotFoundError(`No ingest route ${event.path}.`);
+  const { mode, protocol } = route;
   assertWireSize(event);
   const project = await authenticate(headers, mode === 'import' ? 'import' : 'write', deps.keys);
   logger.appendKeys({ projectId: project.projectId });
@@ -57,12 +75,11 @@ async function ingest(event: APIGatewayProxyEvent, headers: Headers, requestId: 
     {
       body: event.body,
       isBase64Encoded: event.isBase64Encoded,
-      ...(headers['content-type'] ? { contentType: headers['content-type'] } : {}),
       ...(headers['content-encoding'] ? { contentEncoding: headers['content-encoding'] } : {}),
     },
     limits,
   );
-  const body = parseIngestBody(bytes, mode, limits);
+  const body = parseIngestBody(bytes, mode, limits, headers['content-type']);
   await deps.admit(project.projectId, body.rows.length, bytes.length);
   const idempotencyKey = headers['idempotency-key'];
   if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
@@ -79,13 +96,32 @@ async function ingest(event: APIGatewayProxyEvent, headers: Headers, requestId: 
       ...(body.sentAt === undefined ? {} : { sentAt: body.sentAt }),
       ...(headers['user-agent'] ? { userAgent: headers['user-agent'] } : {}),
       ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+      ...(protocol === 'openpanel' ? { translator: await openPanelTranslatorFor(event, headers, project.projectId, receivedAt, deps) } : {}),
     },
     deps,
   );
-  logger.info('ingested', { mode, rows: body.rows.length, accepted: result.accepted, rejected: result.rejected.length, clamped: result.clamped });
+  logger.info('ingested', { mode, protocol, rows: body.rows.length, accepted: result.accepted, rejected: result.rejected.length, clamped: result.clamped });
   publishIngestMetrics(result.accepted, result.rejected);
   if (result.clamped > 0) logger.warn('future timestamps clamped to receive time', { clamped: result.clamped });
   return json(202, { accepted: result.accepted, rejected: result.rejected });
+}
+
+/**
+ * Reads OpenPanel rows, with anonymous devices derived from the visitor's address: the row's `__ip` or
+ * the request's source IP (`requestContext.identity.sourceIp` of API Gateway's proxy event,
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html).
+ */
+async function openPanelTranslatorFor(event: APIGatewayProxyEvent, headers: Headers, projectId: string, receivedAt: number, deps: IngestHandlerDependencies) {
+  const userAgent = headers['user-agent'] ?? '';
+  const requestIp = event.requestContext?.identity?.sourceIp || undefined;
+  const salt = await deps.deviceSalt(receivedAt);
+  return openPanelTranslator({
+    sdkName: headers['openpanel-sdk-name'],
+    anonymousDevice: (rowIp) => {
+      const ip = rowIp ?? requestIp;
+      return ip === undefined ? undefined : anonymousDeviceId(salt, projectId, ip, userAgent);
+    },
+  });
 }
 
 function publishIngestMetrics(accepted: number, rejected: readonly Rejection[]): void {
@@ -118,6 +154,7 @@ export function ingestDependencies(config: TidemarkConfig, clients: AwsClients =
     corsAllowOrigins: config.corsAllowOrigins,
     recordRejections: (projectId, rows) => state.putRejections(projectId, rows, Limits.rejectionRetentionDays),
     admit: quotaAdmission(config, documents),
+    deviceSalt: cachedDaySalt(state),
     maxEventAgeDays: config.maxEventAgeDays,
     ...(config.lakeBucket ? { keepRejectedRows: lakeRejections(new S3LakeObjects(new S3Client({}), config.lakeBucket)) } : {}),
   };
@@ -134,6 +171,24 @@ function quotaAdmission(config: TidemarkConfig, documents: AwsClients['documents
   );
   const quota = new DynamoProjectQuota(documents, settings, required(config, 'stateTable'));
   return (projectId, rows, bytes) => quota.admit(projectId, rows, bytes);
+}
+
+/** A day's salt, read once per container and day: one UpdateItem a day, not one a request. */
+function cachedDaySalt(state: DynamoStateStore): (epochMs: number) => Promise<string> {
+  let current: { day: string; salt: Promise<string> } | undefined;
+  return (epochMs) => {
+    const day = saltDay(epochMs);
+    if (current?.day !== day) {
+      const expiresAt = Math.floor(Date.parse(day) / 1000) + SALT_RETENTION_SECONDS;
+      const salt = state.daySalt(day, newSalt(), expiresAt);
+      // A failed read is not kept: the next request tries again.
+      salt.catch(() => {
+        if (current?.salt === salt) current = undefined;
+      });
+      current = { day, salt };
+    }
+    return current.salt;
+  };
 }
 
 /** The ingest port that keeps rejected rows whole in the lake. */

@@ -4,6 +4,7 @@
  */
 import { Limits } from '../../resources/index.js';
 import { normalizeRow } from '../core/normalize.js';
+import type { RowTranslator } from '../core/openpanel.js';
 import { packMessages, type AcceptedRow } from '../core/packing.js';
 import { EventsQueue } from '../../resources/index.js';
 import type { IngestMode, Rejection } from '../core/types.js';
@@ -24,6 +25,8 @@ export type IngestRequest = {
   readonly idempotencyKey?: string;
   /** `?validate=true`: answer the same shape, enqueue nothing. */
   readonly validateOnly: boolean;
+  /** Turns rows of another wire protocol (OpenPanel's) into rows normalization reads; rejects per row. */
+  readonly translator?: RowTranslator;
 };
 
 export type IngestResult = { readonly accepted: number; readonly rejected: Rejection[]; readonly clamped: number };
@@ -54,8 +57,13 @@ export async function ingestRows(request: IngestRequest, deps: IngestDependencie
     ...(request.userAgent === undefined ? {} : { userAgent: request.userAgent }),
     ...(request.idempotencyKey === undefined ? {} : { idempotencyKey: request.idempotencyKey }),
   };
-  request.rows.forEach((row, index) => {
-    const result = normalizeRow(row, index, context);
+  request.rows.forEach((sent, index) => {
+    const translated = request.translator ? request.translator.translate(sent, index) : { ok: true as const, row: sent };
+    if (!translated.ok) {
+      rejected.push(translated.rejection);
+      return;
+    }
+    const result = normalizeRow(translated.row, index, context);
     if (result.ok) {
       accepted.push({ index, event: result.event, json: result.json, bytes: result.bytes });
       if (result.clamped) clamped++;
@@ -83,18 +91,20 @@ export async function ingestRows(request: IngestRequest, deps: IngestDependencie
   rejected.sort((a, b) => a.index - b.index);
   if (!request.validateOnly && rejected.length > 0) {
     const receivedAt = new Date(request.receivedAt).toISOString();
+    // A rejected row is kept as sent, less what may never be stored (OpenPanel's `__ip`).
+    const keptRow = (index: number) => (request.translator ? request.translator.forAudit(request.rows[index]) : request.rows[index]);
     await deps.recordRejections(
       request.projectId,
       rejected.map((rejection) => ({
         ...rejection,
         receivedAt,
         requestId: request.requestId,
-        row: auditText(request.rows[rejection.index]),
+        row: auditText(keptRow(rejection.index)),
       })),
     );
     await deps.keepRejectedRows?.(
       request.projectId,
-      rejected.map((rejection) => ({ ...rejection, receivedAt, requestId: request.requestId, row: request.rows[rejection.index] })),
+      rejected.map((rejection) => ({ ...rejection, receivedAt, requestId: request.requestId, row: keptRow(rejection.index) })),
     );
   }
   return { accepted: accepted.length, rejected, clamped };

@@ -10,7 +10,7 @@ import { EventsQueue, Limits } from '../../resources/index.js';
 import { configFromEnv, required, type TidemarkConfig } from '../config.js';
 import { createClients, type AwsClients } from '../adapters/clients.js';
 import { DynamoEventStore } from '../adapters/event-store.js';
-import { DynamoStateStore } from '../adapters/state-store.js';
+import { conflictRejection, DynamoStateStore } from '../adapters/state-store.js';
 import { DynamoStoredCopies } from '../adapters/stored-copies.js';
 import { withBackPressure } from '../core/back-pressure.js';
 import { parseMessageBody } from '../core/packing.js';
@@ -88,6 +88,7 @@ export function processDependencies(config: TidemarkConfig, clients: AwsClients 
     storedCopies: (projectId, eventIds) => copies.read(projectId, eventIds),
     acquireSessionLock: (projectId, deviceId, sessionId, owner) => state.acquireSessionLock(projectId, deviceId, sessionId, owner, SESSION_LOCK_TTL_MS),
     advanceDevice: (projectId, deviceState) => state.advanceDevice(projectId, deviceState, DEVICE_STATE_TTL_MS),
+    recordConflicts: (projectId, events) => state.putRejections(projectId, events.map(conflictRejection), Limits.rejectionRetentionDays),
   };
 }
 

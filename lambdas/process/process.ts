@@ -26,6 +26,8 @@ export type ProcessDependencies = {
   /** True when this caller may emit the session's start (newly taken, or taken earlier by the same owner). */
   readonly acquireSessionLock: (projectId: string, deviceId: string, sessionId: string, ownerEventId: string) => Promise<boolean>;
   readonly advanceDevice: (projectId: string, state: DeviceState) => Promise<void>;
+  /** Keeps copies whose id was already stored with other content (`conflict`) in the rejections store. */
+  readonly recordConflicts: (projectId: string, events: readonly StoredEvent[]) => Promise<void>;
 };
 
 /** `ingestLagMs`: processing time minus event time, per event (what offline buffering costs in delay). */
@@ -59,16 +61,19 @@ export async function processMessage(message: EventMessageBody, deps: ProcessDep
 
   const live = contributing.filter((event) => isLive(Date.parse(event.timestamp), nowMs, Limits.liveWindowMs));
   const latest = live.reduce<StoredEvent | undefined>((a, b) => (!a || b.timestamp > a.timestamp ? b : a), undefined);
+  // Same id, other content: never stored over the first copy, never silently dropped either.
+  const conflicted = events.filter((_, i) => outcomes[i] === 'conflict');
   const [startOutcomes] = await Promise.all([
     startSessions(firstEventPerSession(contributing), message.projectId, syncedAt, deps),
     latest ? deps.advanceDevice(message.projectId, { deviceId: latest.deviceId, lastSeen: latest.timestamp, sessionId: latest.sessionId }) : undefined,
+    conflicted.length > 0 ? deps.recordConflicts(message.projectId, conflicted) : undefined,
   ]);
   const stored = outcomes.filter((outcome) => outcome === 'stored').length;
   const sessionsStarted = startOutcomes.filter((outcome) => outcome === 'stored').length;
   return {
     stored: stored + sessionsStarted,
     duplicates: duplicates.length,
-    conflicts: events.length - stored - duplicates.length,
+    conflicts: conflicted.length,
     sessionsStarted,
     live: live.length,
     ingestLagMs: events.map((event) => nowMs - Date.parse(event.timestamp)),

@@ -1,5 +1,6 @@
 /**
- * The read API: GET /v1/aggregates, /v1/events, /v1/rejections, /v1/devices/{deviceId}, /health.
+ * The read API: GET /v1/aggregates, /v1/events, /v1/rejections, /v1/devices/{deviceId} and its
+ * sessions, /health.
  * Every read takes the project secret key and sees only its own project.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
@@ -12,8 +13,9 @@ import { DynamoKeyStore, type KeyStore } from '../adapters/key-store.js';
 import { DynamoStateStore } from '../adapters/state-store.js';
 import { parseAggregateQuery, partitionsFor, summarize } from '../core/aggregate-query.js';
 import { openCursor, signCursor, type CursorBinding } from '../core/cursor.js';
+import { addToSessions, newestFirst, type SessionSummary } from '../core/device-sessions.js';
 import { BadRequestError, NotFoundError } from '../core/errors.js';
-import { parseListQuery, type ListQuery } from '../core/list-query.js';
+import { MAX_LIST_LIMIT, parseListQuery, type ListQuery } from '../core/list-query.js';
 import { authenticate, handleHttp, headersOf, json } from '../http/api.js';
 import { logger } from '../observability.js';
 import { Limits } from '../../resources/index.js';
@@ -86,7 +88,26 @@ const routes: Record<string, Route> = {
     if (!device) throw new NotFoundError(`No live state for device '${deviceId.slice(0, 128)}'.`);
     return json(200, device);
   },
+  '/v1/devices/{deviceId}/sessions': async (event, projectId, deps) => {
+    const deviceId = decodePathPart(event.pathParameters?.deviceId ?? '');
+    const binding = { route: '/v1/devices/{deviceId}/sessions', projectId, filters: { deviceId } };
+    const range = listing(parseListQuery(params(event), Date.now()), binding, deps.cursorSecret, 'listSk');
+    // Each call reads at most this many events, so a busy device cannot run the function out of time;
+    // `nextCursor` says there is more, and the sessions of the next call merge with these by id.
+    const sessions = new Map<string, SessionSummary>();
+    let position = 'cursor' in range ? range.cursor : undefined;
+    let read = 0;
+    do {
+      const page = await deps.events.list({ projectId, fromMs: range.fromMs, toMs: range.toMs, ...(position ? { cursor: position } : {}), limit: MAX_LIST_LIMIT, deviceId });
+      addToSessions(sessions, page.events);
+      read += page.events.length;
+      position = page.nextCursor;
+    } while (position && read < SESSION_EVENTS_PER_CALL);
+    return json(200, { deviceId, sessions: newestFirst(sessions.values()), nextCursor: position ? signCursor(deps.cursorSecret, binding, position) : null });
+  },
 };
+
+const SESSION_EVENTS_PER_CALL = 10_000;
 
 /** How many of the events, from the first, fit in a response of `maxBytes` (at least one, so paging always advances). */
 function eventsFitting(events: readonly unknown[], maxBytes: number): number {

@@ -1,6 +1,6 @@
 /**
  * The console as a static site next to the stack: the built files in a private S3 bucket, behind
- * a CloudFront distribution that also routes `/v1/*` to the API. Console and API share one origin,
+ * a CloudFront distribution that also routes the API's paths (`/v1/*`, OpenPanel's `/track*`) to the API. Console and API share one origin,
  * so the browser needs no CORS, and the console's config names no URL. Keys are never deployed:
  * each user enters a secret key in the console's Settings, kept in their own browser.
  */
@@ -59,6 +59,13 @@ export class ConsoleSite extends Construct {
       headerBehavior: cloudfront.CacheHeaderBehavior.allowList('Authorization', 'x-api-key'),
       queryStringBehavior: cloudfront.CacheQueryStringBehavior.all(),
     });
+    const apiBehavior: cloudfront.BehaviorOptions = {
+      origin: new origins.RestApiOrigin(props.api),
+      viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
+      allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
+      cachePolicy: noCache,
+      originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+    };
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       comment: 'Tidemark console',
       defaultBehavior: {
@@ -74,15 +81,8 @@ export class ConsoleSite extends Construct {
           },
         ],
       },
-      additionalBehaviors: {
-        '/v1/*': {
-          origin: new origins.RestApiOrigin(props.api),
-          viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
-          allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
-          cachePolicy: noCache,
-          originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
-        },
-      },
+      // The Send page posts to /v1/batch, and its OpenPanel preset to /track/batch.
+      additionalBehaviors: { '/v1/*': apiBehavior, '/track*': apiBehavior },
     });
     this.deployment = new s3deploy.BucketDeployment(this, 'Files', {
       destinationBucket: this.bucket,

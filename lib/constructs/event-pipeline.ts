@@ -62,7 +62,8 @@ export class EventPipeline extends Construct {
     });
     const fn = this.processFunction.function;
     grantTable(fn, this.eventsTable, ['PutItem', 'BatchGetItem']);
-    grantTable(fn, this.stateTable, ['PutItem', 'UpdateItem']);
+    // BatchWriteItem: conflicts (an id already stored with other content) are kept as rejections.
+    grantTable(fn, this.stateTable, ['PutItem', 'UpdateItem', 'BatchWriteItem']);
     fn.addEventSource(
       new SqsEventSource(this.queue, { batchSize: EventsQueue.batchSize, reportBatchItemFailures: true, maxConcurrency: EventsQueue.maxConcurrency }),
     );

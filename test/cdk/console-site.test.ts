@@ -39,12 +39,14 @@ describe('console site', () => {
     });
   });
 
-  it('routes /v1/* to the API uncached with every method, and serves the rest from S3 over HTTPS', () => {
+  it('routes /v1/* and /track* to the API uncached with every method, and serves the rest from S3 over HTTPS', () => {
     const [distribution] = Object.values(template.findResources('AWS::CloudFront::Distribution'));
     const config = distribution!.Properties.DistributionConfig;
     expect(config.DefaultCacheBehavior.ViewerProtocolPolicy).toBe('redirect-to-https');
     expect(config.DefaultCacheBehavior.FunctionAssociations).toHaveLength(1);
+    expect(config.CacheBehaviors.map((b: { PathPattern: string }) => b.PathPattern).sort()).toEqual(['/track*', '/v1/*']);
     const api = config.CacheBehaviors.find((b: { PathPattern: string }) => b.PathPattern === '/v1/*');
+    expect(config.CacheBehaviors.find((b: { PathPattern: string }) => b.PathPattern === '/track*')).toEqual({ ...api, PathPattern: '/track*' });
     expect(api.AllowedMethods).toEqual(expect.arrayContaining(['GET', 'POST', 'OPTIONS']));
     expect(api.ViewerProtocolPolicy).toBe('https-only');
     template.hasResourceProperties('AWS::CloudFront::CachePolicy', {

@@ -149,9 +149,9 @@ describe('least privilege', () => {
     );
   });
 
-  it('lets process only put events and state, read back stored copies of duplicates, and consume its queue', () => {
+  it('lets process only put events and state, keep conflicts as rejections, read back stored copies of duplicates, and consume its queue', () => {
     expect(actionsOf('PipelineProcess')).toEqual(
-      ['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'].sort(),
+      ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'].sort(),
     );
   });
 
@@ -343,7 +343,7 @@ describe('CORS', () => {
       );
       expect(deployed).toEqual(local.headers);
     }
-    for (const header of ['authorization', 'content-type', 'content-encoding', 'x-api-key', 'idempotency-key', 'openpanel-client-id', 'openpanel-client-secret', 'openpanel-sdk-name']) {
+    for (const header of ['authorization', 'content-type', 'content-encoding', 'x-api-key', 'idempotency-key', 'openpanel-client-id', 'openpanel-client-secret', 'openpanel-sdk-name', 'openpanel-sdk-version']) {
       expect(local.headers['access-control-allow-headers']!.split(',')).toContain(header);
     }
   });

@@ -1,7 +1,8 @@
 /**
- * The console in a real browser (Debian's chromium driven by playwright-core) against the local
+ * The console in a real browser (chromium from npm, driven by playwright-core) against the local
  * runtime: send a batch from the Send page, see it in Explore's chart and in Events, see the bad
- * rows in Rejections, flip a failure switch. Screenshots go to test-artifacts/console/.
+ * rows in Rejections, the Overview's figures and a refused request, flip a failure switch.
+ * Screenshots go to test-artifacts/console/.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
@@ -10,7 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/browser.js';
-import { startLocal, type LocalHarness } from '../helpers/local.js';
+import { DemoProject, startLocal, type LocalHarness } from '../helpers/local.js';
 
 const ARTIFACTS = 'test-artifacts/console';
 
@@ -30,6 +31,15 @@ describe('the console', () => {
     while (!(await probe())) {
       if (Date.now() > deadline) throw new Error('the page never showed what was expected');
       await page.getByRole('button', { name: 'Refresh' }).click();
+      await page.waitForTimeout(500);
+    }
+  };
+
+  /** The Overview polls every two seconds by itself: wait for it to show what is expected. */
+  const refreshUntilStat = async (probe: () => Promise<boolean>, timeoutMs = 30_000) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await probe())) {
+      if (Date.now() > deadline) throw new Error('the Overview never showed what was expected');
       await page.waitForTimeout(500);
     }
   };
@@ -93,6 +103,9 @@ describe('the console', () => {
     expect(reasons).toHaveLength(3);
     expect(reasons.join('\n')).toContain('too_old');
     expect(reasons.join('\n')).toContain('row must be a JSON object');
+    // Rows are numbered as the API numbers them (from 0), and the page says so once.
+    expect(reasons.map((row) => row.match(/^\d+/)?.[0])).toEqual(['1', '2', '4']);
+    expect(await page.locator('[data-testid=index-note]').count()).toBe(1);
     await shoot('send');
   });
 
@@ -144,6 +157,30 @@ describe('the console', () => {
     await shoot('devices');
   });
 
+  it('shows the project’s figures on the Overview: session_starts apart from counted, and a refused request with its reason', async () => {
+    // A client that labels CSV as CSV: the whole request is refused, and the Overview lists why.
+    const refused = await fetch(`${local.url}/v1/batch`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${DemoProject.writeKey}`, 'content-type': 'text/csv' },
+      body: 'event,deviceId\nrefused,phone-linus\n',
+    });
+    expect(refused.status).toBe(415);
+    await open('#/overview');
+    const figure = async (testId: string) => (await page.locator(`[data-testid=${testId}] .stat-value`).textContent())?.trim();
+    await refreshUntilStat(async () => (await figure('stat-counted')) === '2' && (await figure('stat-session-starts')) === '1');
+    expect(await page.textContent('[data-testid=overview-project]')).toBe('demo');
+    expect(await figure('stat-accepted')).toBe('2');
+    expect(await figure('stat-stored')).toBe('2');
+    expect(await figure('stat-rejected')).toBe('3');
+    expect(await figure('stat-refused')).toBe('1');
+    expect(await figure('stat-resends')).toBe('0');
+    const refusals = await page.locator('[data-testid=refusals] tbody tr').allTextContents();
+    expect(refusals).toHaveLength(1);
+    expect(refusals[0]).toContain('415');
+    expect(refusals[0]).toContain('unsupported_media_type');
+    expect(refusals[0]).toContain('text/csv');
+  });
+
   it('turns a failure switch on and off, and the Overview says so', async () => {
     await open('#/send');
     await page.check('input[name=processCrash]');
@@ -155,6 +192,18 @@ describe('the console', () => {
     await open('#/send');
     await page.uncheck('input[name=processCrash]');
     await expect.poll(() => local.faults.plan.processCrash).toBe(0);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('sends the OpenPanel SDK preset to /track/batch, where all but its alias row is accepted', async () => {
+    await open('#/send');
+    await page.selectOption('select[name=preset]', 'openpanel');
+    await page.getByText('body (POST /track/batch)').waitFor();
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    await page.waitForSelector('[data-testid=send-result]');
+    expect(await page.textContent('[data-testid=accepted-count]')).toBe('6');
+    expect(await page.locator('[data-testid=row-rejections] tbody tr').allTextContents()).toEqual([expect.stringMatching(/^6unsupported.*alias/)]);
+    await shoot('send-openpanel');
     expect(pageErrors).toEqual([]);
   });
 });

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../cli/main.js';
+import { runCli, type Output } from '../../cli/main.js';
 import { importFile } from '../../cli/commands/import.js';
 import { DemoProject, eventually, request, startLocal, type LocalHarness } from '../helpers/local.js';
 
@@ -16,12 +16,15 @@ afterAll(async () => {
   await local?.close();
 });
 
-async function cli(...args: string[]) {
+/** Runs the CLI with no terminal and no TIDEMARK_KEY unless `terminal` gives them. */
+async function cliWith(terminal: Pick<Output, 'env' | 'promptSecret'>, ...args: string[]) {
   const out: string[] = [];
   let err = '';
-  const code = await runCli([...args, '--data-dir', local.dataDir], { out: (l) => out.push(l), err: (t) => (err += t), isTTY: false });
+  const code = await runCli([...args, '--data-dir', local.dataDir], { out: (l) => out.push(l), err: (t) => (err += t), isTTY: false, env: {}, ...terminal });
   return { code, out, err };
 }
+const cli = (...args: string[]) => cliWith({}, ...args);
+const withSecretKey = { env: { TIDEMARK_KEY: DemoProject.secretKey } };
 
 describe('keys', () => {
   it('creates a key shown once, lists it by prefix, revokes it by that prefix, and a revoked key gets 401', async () => {
@@ -78,9 +81,14 @@ describe('dlq', () => {
     await sqs.send(new SendMessageCommand({ QueueUrl: local.queues.dlqUrl, MessageBody: body, MessageGroupId: 'demo#dlq-device', MessageDeduplicationId: 'dlq-1' }));
     sqs.destroy();
 
-    const inspected = await cli('dlq', 'inspect');
-    expect(inspected.out[0]).toBe('1 messages in the DLQ');
-    expect(inspected.out[1]).toContain('demo#dlq-device');
+    // Counting receives nothing: asked twice with nothing changed, it says the same number twice.
+    const counted = await cli('dlq', 'inspect');
+    expect(counted.out).toEqual(['1 messages in the DLQ']);
+    expect((await cli('dlq', 'inspect')).out).toEqual(['1 messages in the DLQ']);
+    const peeked = await cli('dlq', 'inspect', '--peek', '5');
+    expect(peeked.out[0]).toBe('1 messages in the DLQ');
+    expect(peeked.out[1]).toContain('demo#dlq-device');
+    expect((await cli('dlq', 'inspect')).out).toEqual(['1 messages in the DLQ']);
     const redriven = await cli('dlq', 'redrive');
     expect(redriven.out[0]).toBe('1 messages sent back to the events queue');
     const stored = await eventually(
@@ -89,6 +97,35 @@ describe('dlq', () => {
     );
     expect(stored.body.events[0].eventId).toBe('from-the-dlq');
     expect((await cli('dlq', 'inspect')).out[0]).toBe('0 messages in the DLQ');
+  });
+});
+
+describe('import secrets', () => {
+  it('never needs the key on the command line: TIDEMARK_KEY or a prompt; --key still works, with a warning', async () => {
+    // A fresh file for each run: an import resumes after what a previous run settled.
+    const dir = mkdtempSync(join(tmpdir(), 'tidemark-secret-'));
+    let files = 0;
+    const oneRowFile = () => {
+      const file = join(dir, `one-${files++}.ndjson`);
+      writeFileSync(file, `${JSON.stringify({ event: 'secret_source', deviceId: 'd', timestamp: '2024-06-02T00:00:00Z' })}\n`);
+      return file;
+    };
+
+    const noKey = await cli('import', oneRowFile());
+    expect(noKey.code).toBe(2);
+    expect(noKey.err).toContain('TIDEMARK_KEY');
+    const fromEnv = await cliWith(withSecretKey, 'import', oneRowFile());
+    expect(fromEnv.code).toBe(0);
+    expect(fromEnv.err).not.toContain('warning');
+    const questions: string[] = [];
+    const fromPrompt = await cliWith({ promptSecret: async (question) => (questions.push(question), DemoProject.secretKey) }, 'import', oneRowFile());
+    expect(fromPrompt.code).toBe(0);
+    expect(questions).toEqual(['secret key: ']);
+    const wrongFromPrompt = await cliWith({ promptSecret: async () => 'not-a-key' }, 'import', oneRowFile());
+    expect(wrongFromPrompt.code).toBe(1);
+    const fromFlag = await cli('import', oneRowFile(), '--key', DemoProject.secretKey);
+    expect(fromFlag.code).toBe(0);
+    expect(fromFlag.err).toContain('warning: --key');
   });
 });
 
@@ -122,7 +159,7 @@ describe('import', () => {
     ).rejects.toBe(crash);
     expect(existsSync(`${file}.import-state.json`)).toBe(true);
 
-    const resumed = await cli('import', file, '--key', DemoProject.secretKey);
+    const resumed = await cliWith(withSecretKey, 'import', file);
     expect(resumed.code).toBe(0);
     expect(resumed.out[0]).toContain(`${good} rows accepted, ${50_000 - good} rejected of 50000 (resumed after row 20000)`);
     expect(resumed.err).toContain('50000/50000 rows');
@@ -154,7 +191,7 @@ describe('import of CSV', () => {
         'csv_row,csv-2,3,2024-06-01T10:05:00Z,"says ""hi""\nover two lines"\r\n' +
         ',csv-3,1,2024-06-01T10:06:00Z,no event\r\n',
     );
-    const result = await cli('import', file, '--key', DemoProject.secretKey);
+    const result = await cliWith({ promptSecret: async () => DemoProject.secretKey }, 'import', file);
     expect(result.out[0]).toContain('2 rows accepted, 1 rejected of 3');
     const stored = await eventually(
       () => request(`${local.url}/v1/events?event=csv_row&from=2024-06-01T00:00:00Z&to=2024-06-02T00:00:00Z`, { key: DemoProject.secretKey }),

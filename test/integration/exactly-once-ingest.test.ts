@@ -110,8 +110,8 @@ describe('key parts (items 2 and 3)', () => {
 
   it('stores and lists rows whose key fields are at the byte limit in UTF-8, separators and escapes included', async () => {
     const now = Date.now();
-    // 85 × 3 bytes = 255 bytes of UTF-8; 256 bytes once the `#` is added.
-    const deviceId = `${'€'.repeat(85)}#`;
+    // 341 × 3 bytes = 1,023 bytes of UTF-8; 1,024 bytes once the `#` is added.
+    const deviceId = `${'€'.repeat(341)}#`;
     const eventId = `${'%'.repeat(128)}#~${'ü'.repeat(63)}`;
     const reply = await send({
       events: [
@@ -182,6 +182,24 @@ describe('identity (item 4)', () => {
     const stored = await settled(`event=sku_purchase&${around(now)}`, 2);
     expect(stored.map((e) => e.value).sort()).toEqual([10, 12]);
     expect(stored.every((e) => e.properties.id === 'sku-1')).toBe(true);
+  });
+
+  it('keeps a row whose id was stored with other content as a `conflict` rejection, whole, and stores nothing over the first', async () => {
+    const now = Date.now();
+    const timestamp = new Date(now).toISOString();
+    const eventId = `order-${now}`;
+    expect((await send({ events: [{ event: 'order_placed', deviceId: 'till', eventId, value: 10, timestamp }] })).body.accepted).toBe(1);
+    await settled(`event=order_placed&${around(now)}`, 1);
+    // The same id again, with another amount: accepted at ingest (the id alone says nothing there), a conflict when stored.
+    expect((await send({ events: [{ event: 'order_placed', deviceId: 'till', eventId, value: 99, timestamp }] })).body.accepted).toBe(1);
+    const rejections = await eventually(
+      async () => (await request(`${local.url}/v1/rejections?${around(now)}`, { key: DemoProject.secretKey })).body.rejections as { reason: string; eventId?: string; row: string }[],
+      (rows) => rows.some((row) => row.reason === 'conflict' && row.eventId === eventId),
+    );
+    const conflict = rejections.find((row) => row.reason === 'conflict' && row.eventId === eventId)!;
+    expect(JSON.parse(conflict.row)).toMatchObject({ eventId, value: 99 });
+    const stored = await list(`event=order_placed&${around(now)}`);
+    expect(stored.map((e) => e.value)).toEqual([10]);
   });
 
   it('tells a duplicate from a conflict when an id is taken (the event store the processor writes through)', async () => {

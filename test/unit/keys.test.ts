@@ -10,6 +10,13 @@ describe('keyFromHeaders', () => {
     expect(keyFromHeaders({ 'x-api-key': ' xk ' })).toBe('xk');
   });
 
+  it('reads an OpenPanel client id as the key and never the client secret', () => {
+    expect(keyFromHeaders({ 'openpanel-client-id': ' wk ', 'openpanel-client-secret': 'sk' })).toBe('wk');
+    expect(keyFromHeaders({ 'openpanel-client-secret': 'sk' })).toBeUndefined();
+    // The Tidemark forms come first, so a proxy adding its own Authorization is what counts.
+    expect(keyFromHeaders({ authorization: 'Bearer sk', 'openpanel-client-id': 'wk' })).toBe('sk');
+  });
+
   it('finds nothing in empty or foreign credentials', () => {
     expect(keyFromHeaders({})).toBeUndefined();
     expect(keyFromHeaders({ authorization: 'Basic ' })).toBeUndefined();

@@ -119,6 +119,14 @@ describe('Segment and RudderStack messages', () => {
     expect(event.context).toEqual({ library: { name: 'analytics.js', version: '1' } });
   });
 
+  it('takes the source from the library that sent the message when none is given', () => {
+    expect(ok({ ...message, type: 'track', event: 'e' }).source).toBe('analytics.js');
+    expect(ok({ ...message, type: 'track', event: 'e', context: { library: { name: 'analytics.js' } }, source: 'web' }).source).toBe('web');
+    expect(ok({ event: 'e', deviceId: 'd', context: { library: { name: '@tidemark/sdk', version: '0.1.0' } } }).source).toBe('@tidemark/sdk');
+    expect(ok({ ...message, type: 'track', event: 'e', context: { library: { name: 'é'.repeat(600) } } }).source).toBeUndefined();
+    expect(ok({ ...message, type: 'track', event: 'e', context: { library: { name: 7 } } }).source).toBeUndefined();
+  });
+
   it('maps screen, page and identify to events of that name', () => {
     expect(ok({ ...message, type: 'screen', name: 'Home' })).toMatchObject({ event: 'screen', properties: { name: 'Home' } });
     expect(ok({ ...message, type: 'page', name: 'Pricing', category: 'Docs' })).toMatchObject({ event: 'page', properties: { name: 'Pricing', category: 'Docs' } });
@@ -148,7 +156,7 @@ describe('validation', () => {
     [{ event: 'e', deviceId: 'd', properties: 'x' }, 'properties'],
     [{ event: { nested: 1 }, deviceId: 'd' }, 'event'],
     [{ event: 'e', deviceId: 'd', timestamp: 'yesterday' }, 'timestamp'],
-    [{ event: 'e'.repeat(300), deviceId: 'd' }, 'event'],
+    [{ event: 'e'.repeat(1025), deviceId: 'd' }, 'event'],
   ])('rejects %j with a validation error naming the field', (row, field) => {
     const rejection = rejected(row);
     expect(rejection.reason).toBe('validation');
@@ -290,12 +298,14 @@ describe('what DynamoDB could never store', () => {
   });
 
   it('rejects key fields over the byte limit, measured in UTF-8 after JSON escaping', () => {
-    expect(ok({ ...base, event: 'a'.repeat(256) }).event).toHaveLength(256);
-    expect(rejected({ ...base, event: 'a'.repeat(257) }).error).toContain('maxKeyFieldBytes');
-    // 120 characters, 300 bytes of UTF-8.
-    expect(rejected({ ...base, deviceId: 'ü€'.repeat(60) }).error).toMatch(/^deviceId: .*got 300$/);
-    // 50 control characters, each 6 bytes escaped.
-    expect(rejected({ ...base, source: 'x\u0001'.repeat(50) }).error).toContain('source');
+    expect(ok({ ...base, event: 'a'.repeat(1024) }).event).toHaveLength(1024);
+    expect(rejected({ ...base, event: 'a'.repeat(1025) }).error).toContain('maxKeyFieldBytes');
+    // 256 characters of CJK, 768 bytes: what clients could always send.
+    expect(ok({ ...base, event: '界'.repeat(256) }).event).toHaveLength(256);
+    // 410 characters, 1,025 bytes of UTF-8.
+    expect(rejected({ ...base, deviceId: `${'ü€'.repeat(205)}` }).error).toMatch(/^deviceId: .*got 1025$/);
+    // 147 control characters, each 6 bytes escaped: 1,029 bytes.
+    expect(rejected({ ...base, source: 'x\u0001'.repeat(147) }).error).toContain('source');
   });
 
   it('rejects key fields with a lone surrogate, which have no UTF-8 form', () => {

@@ -43,6 +43,12 @@ describe('packMessages', () => {
     );
   });
 
+  it('gives a row reusing an id with other content another deduplication id, so SQS does not drop a conflict', () => {
+    const dedup = (fingerprint: string) => packMessages('p', [{ index: 0, event: { ...event('a', 0), fingerprint } }], 1e6)[0]!.deduplicationId;
+    expect(dedup('f1')).toBe(dedup('f1'));
+    expect(dedup('f2')).not.toBe(dedup('f1'));
+  });
+
   it('hashes device ids that SQS would not accept as a group id', () => {
     expect(messageGroupId('p', 'ok-device')).toBe('p#ok-device');
     for (const id of ['has space', 'ünïcode', 'x'.repeat(200)]) {

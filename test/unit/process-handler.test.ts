@@ -29,10 +29,12 @@ const record = (i: number, deviceId = `d${i}`): SQSRecord =>
     awsRegion: 'us-east-1',
   }) as SQSRecord;
 
-function fakeDeps(putIfAbsent: EventStore['putIfAbsent']): ProcessDependencies & { stored: StoredEvent[] } {
+function fakeDeps(putIfAbsent: EventStore['putIfAbsent']): ProcessDependencies & { stored: StoredEvent[]; conflicts: StoredEvent[] } {
   const stored: StoredEvent[] = [];
+  const conflicts: StoredEvent[] = [];
   return {
     stored,
+    conflicts,
     events: {
       putIfAbsent: async (event) => {
         const outcome = await putIfAbsent(event);
@@ -43,6 +45,7 @@ function fakeDeps(putIfAbsent: EventStore['putIfAbsent']): ProcessDependencies &
     storedCopies: async () => new Map(),
     acquireSessionLock: async () => true,
     advanceDevice: async () => undefined,
+    recordConflicts: async (_, events) => void conflicts.push(...events),
   };
 }
 
@@ -95,6 +98,16 @@ describe('the process handler', () => {
     const response = await handler({ Records: records }, contextWith(() => 25_000));
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'm1' }, { itemIdentifier: 'm2' }]);
     expect(most).toBeGreaterThan(1);
+  });
+
+  it('keeps a copy whose id was stored with other content as a conflict, and starts no session from it', async () => {
+    const deps = fakeDeps(async (event) => (event.eventId === 'e1' ? 'conflict' : 'stored'));
+    let locks = 0;
+    const handler = createProcessHandler(() => ({ ...deps, acquireSessionLock: async () => (locks++, true) }));
+    const response = await handler({ Records: [record(1, 'a'), record(2, 'b')] }, contextWith(() => 25_000));
+    expect(response.batchItemFailures).toEqual([]);
+    expect(deps.conflicts.map((e) => e.eventId)).toEqual(['e1']);
+    expect(locks).toBe(1);
   });
 
   it('still fails a message whose failure is not throttling (poison goes on toward the DLQ)', async () => {

@@ -1,13 +1,13 @@
 import { gzipSync } from 'node:zlib';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../../lambdas/core/errors.js';
 import { decodeBody, parseIngestBody } from '../../lambdas/core/request-body.js';
 
 const limits = { maxRequestBytes: 10 * 1024 * 1024, maxEventsPerRequest: 2000 };
-const raw = (body: Buffer | string, extra: { contentType?: string; contentEncoding?: string } = {}) => ({
+const raw = (body: Buffer | string, extra: { contentEncoding?: string } = {}) => ({
   body: Buffer.from(body).toString('base64'),
   isBase64Encoded: true,
-  contentType: 'application/json',
   ...extra,
 });
 
@@ -37,14 +37,21 @@ describe('decodeBody', () => {
     expect(() => decodeBody(raw(Buffer.alloc(limits.maxRequestBytes + 1, 0x20)), limits)).toThrow(PayloadTooLargeError);
   });
 
-  it('answers 415 for other content types and encodings, 400 for corrupt gzip', () => {
-    expect(() => decodeBody(raw('x', { contentType: 'text/csv' }), limits)).toThrow(UnsupportedMediaTypeError);
+  it('answers 415 for other encodings, 400 for corrupt gzip', () => {
     expect(() => decodeBody(raw('x', { contentEncoding: 'br' }), limits)).toThrow(UnsupportedMediaTypeError);
     expect(() => decodeBody(raw('not gzip', { contentEncoding: 'gzip' }), limits)).toThrow(BadRequestError);
-    expect(decodeBody(raw('{}', { contentType: 'application/json; charset=utf-8' }), limits).toString()).toBe('{}');
-    expect(decodeBody(raw('{}', { contentType: 'text/plain' }), limits).toString()).toBe('{}');
   });
 });
+
+const mediaTypes = [undefined, 'application/json', 'text/plain', 'application/x-www-form-urlencoded', 'text/csv', 'application/octet-stream', 'APPLICATION/X-WWW-FORM-URLENCODED; charset=utf-8'];
+const notJson = (text: string) => {
+  try {
+    JSON.parse(text);
+    return false;
+  } catch {
+    return true;
+  }
+};
 
 describe('parseIngestBody', () => {
   const parse = (body: unknown, mode: 'batch' | 'track' | 'import' = 'batch') =>
@@ -66,6 +73,25 @@ describe('parseIngestBody', () => {
     ['null', 'no_events'],
   ])('answers 400 for %s', (body, code) => {
     expect(() => parse(body)).toThrow(expect.objectContaining({ status: 400, code }));
+  });
+
+  it('reads a JSON body whatever its content type, and answers 415 only for a labelled body that is not JSON', () => {
+    const ingest = (text: string, contentType?: string) => () => parseIngestBody(Buffer.from(text), 'batch', limits, contentType);
+    fc.assert(
+      fc.property(fc.array(fc.record({ event: fc.string({ unit: 'grapheme' }) }), { minLength: 1, maxLength: 5 }), fc.constantFrom(...mediaTypes), (events, contentType) => {
+        expect(ingest(JSON.stringify({ batch: events }), contentType)().rows).toEqual(events);
+      }),
+    );
+    fc.assert(
+      fc.property(fc.string().filter(notJson), fc.constantFrom('text/csv', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x'), (text, contentType) => {
+        expect(ingest(text, contentType)).toThrow(UnsupportedMediaTypeError);
+      }),
+    );
+    fc.assert(
+      fc.property(fc.string().filter(notJson), fc.constantFrom(undefined, 'application/json', 'application/json; charset=utf-8', 'text/plain'), (text, contentType) => {
+        expect(ingest(text, contentType)).toThrow(expect.objectContaining({ status: 400, code: 'invalid_json' }));
+      }),
+    );
   });
 
   it('answers 400 naming the limit for 2001 events', () => {

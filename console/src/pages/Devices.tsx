@@ -1,21 +1,24 @@
-/** One device: its live state (last seen, current session) and its sessions over a range, built from its events. */
+/**
+ * One device: its live state (last seen, current session) and its sessions over a range. The API
+ * builds the sessions from all of the device's events in the range; a session's events are read
+ * when it is opened.
+ */
 import { useEffect, useState } from 'react';
-import type { DeviceState, StoredEvent, TidemarkApi } from '../api';
+import type { DeviceState, SessionSummary, StoredEvent, TidemarkApi } from '../api';
 import { ApiError } from '../api';
 import { ErrorBox, Field, Stat } from '../components/Common';
 import { usePageParams } from '../router';
 import { DAY, formatTime, lastRange } from '../time';
 
-type Session = { sessionId: string; first: string; last: string; events: StoredEvent[] };
-/** Sessions are read from up to this many of the device's newest events in the range. */
-const MAX_EVENTS = 1000;
+/** An opened session shows up to this many of its events. */
+const TIMELINE_EVENTS = 500;
 const DayChoices = [1, 7, 31] as const;
 
 export function Devices({ api, params }: { api: TidemarkApi; params: URLSearchParams }) {
   const [get, set] = usePageParams('devices', params);
   const deviceId = get('deviceId') ?? '';
   const days = DayChoices.find((d) => String(d) === get('days')) ?? 7;
-  const [state, setState] = useState<{ device?: DeviceState | null; sessions?: Session[]; truncated?: boolean; error?: unknown; loading: boolean }>({ loading: false });
+  const [state, setState] = useState<{ device?: DeviceState | null; sessions?: SessionSummary[]; error?: unknown; loading: boolean }>({ loading: false });
   const [open, setOpen] = useState<string | undefined>();
 
   useEffect(() => {
@@ -28,9 +31,9 @@ export function Devices({ api, params }: { api: TidemarkApi; params: URLSearchPa
         if (error instanceof ApiError && error.status === 404) return null;
         throw error;
       }),
-      eventsOf(api, deviceId, days),
+      sessionsOf(api, deviceId, days),
     ]).then(
-      ([device, { events, truncated }]) => !cancelled && setState({ device, sessions: sessionsOf(events), truncated, loading: false }),
+      ([device, sessions]) => !cancelled && setState({ device, sessions, loading: false }),
       (error: unknown) => !cancelled && setState({ error, loading: false }),
     );
     return () => {
@@ -70,7 +73,6 @@ export function Devices({ api, params }: { api: TidemarkApi; params: URLSearchPa
             <p className="muted">No live state: the device has sent nothing recent (historical imports leave live state alone).</p>
           )}
           <h2>Sessions</h2>
-          {state.truncated && <p className="muted">Showing sessions from the newest {MAX_EVENTS} events; narrow the range to see older ones.</p>}
           <table data-testid="sessions-table" className="clickable">
             <thead>
               <tr>
@@ -89,7 +91,14 @@ export function Devices({ api, params }: { api: TidemarkApi; params: URLSearchPa
                 </tr>
               )}
               {state.sessions?.map((session) => (
-                <SessionRow key={session.sessionId} session={session} open={open === session.sessionId} toggle={() => setOpen(open === session.sessionId ? undefined : session.sessionId)} />
+                <SessionRow
+                  key={session.sessionId}
+                  api={api}
+                  deviceId={deviceId}
+                  session={session}
+                  open={open === session.sessionId}
+                  toggle={() => setOpen(open === session.sessionId ? undefined : session.sessionId)}
+                />
               ))}
             </tbody>
           </table>
@@ -99,28 +108,21 @@ export function Devices({ api, params }: { api: TidemarkApi; params: URLSearchPa
   );
 }
 
-function SessionRow({ session, open, toggle }: { session: Session; open: boolean; toggle: () => void }) {
+function SessionRow({ api, deviceId, session, open, toggle }: { api: TidemarkApi; deviceId: string; session: SessionSummary; open: boolean; toggle: () => void }) {
   return (
     <>
       <tr onClick={toggle}>
         <td>
           <code>{session.sessionId}</code>
         </td>
-        <td>{formatTime(session.first)}</td>
-        <td>{formatTime(session.last)}</td>
-        <td className="num">{session.events.length}</td>
+        <td>{formatTime(session.firstEventAt)}</td>
+        <td>{formatTime(session.lastEventAt)}</td>
+        <td className="num">{session.events}</td>
       </tr>
       {open && (
         <tr>
           <td colSpan={4}>
-            <ol className="timeline">
-              {session.events.map((event) => (
-                <li key={event.eventId}>
-                  {formatTime(event.timestamp)} <strong>{event.event}</strong>
-                  {event.value !== undefined && ` (${event.value})`}
-                </li>
-              ))}
-            </ol>
+            <Timeline api={api} deviceId={deviceId} session={session} />
           </td>
         </tr>
       )}
@@ -128,30 +130,68 @@ function SessionRow({ session, open, toggle }: { session: Session; open: boolean
   );
 }
 
-async function eventsOf(api: TidemarkApi, deviceId: string, days: number) {
+function Timeline({ api, deviceId, session }: { api: TidemarkApi; deviceId: string; session: SessionSummary }) {
+  const [events, setEvents] = useState<{ list?: StoredEvent[]; error?: unknown }>({});
+  useEffect(() => {
+    let cancelled = false;
+    eventsOfSession(api, deviceId, session).then(
+      (list) => !cancelled && setEvents({ list }),
+      (error: unknown) => !cancelled && setEvents({ error }),
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [api, deviceId, session]);
+  if (events.error) return <ErrorBox error={events.error} />;
+  if (!events.list) return <p className="muted">Loading…</p>;
+  return (
+    <ol className="timeline">
+      {events.list.map((event) => (
+        <li key={event.eventId}>
+          {formatTime(event.timestamp)} <strong>{event.event}</strong>
+          {event.value !== undefined && ` (${event.value})`}
+        </li>
+      ))}
+      {session.events > events.list.length && <li className="muted">… and {session.events - events.list.length} more</li>}
+    </ol>
+  );
+}
+
+/** Every session in the range: the API answers in parts when the device has many events; a session spanning two parts is merged. */
+async function sessionsOf(api: TidemarkApi, deviceId: string, days: number): Promise<SessionSummary[]> {
   const range = lastRange(days * DAY);
+  const sessions = new Map<string, SessionSummary>();
+  let cursor: string | null = null;
+  do {
+    const page = await api.deviceSessions(deviceId, { ...range, cursor });
+    for (const part of page.sessions) {
+      const known = sessions.get(part.sessionId);
+      sessions.set(
+        part.sessionId,
+        known
+          ? {
+              sessionId: part.sessionId,
+              firstEventAt: part.firstEventAt < known.firstEventAt ? part.firstEventAt : known.firstEventAt,
+              lastEventAt: part.lastEventAt > known.lastEventAt ? part.lastEventAt : known.lastEventAt,
+              events: known.events + part.events,
+            }
+          : part,
+      );
+    }
+    cursor = page.nextCursor;
+  } while (cursor);
+  return [...sessions.values()].sort((a, b) => b.lastEventAt.localeCompare(a.lastEventAt));
+}
+
+/** A session's events in time order: the device's events between its first and last, of that session. */
+async function eventsOfSession(api: TidemarkApi, deviceId: string, session: SessionSummary): Promise<StoredEvent[]> {
+  const to = new Date(Date.parse(session.lastEventAt) + 1).toISOString();
   const events: StoredEvent[] = [];
   let cursor: string | null = null;
   do {
-    const page = await api.events({ ...range, deviceId, cursor, limit: 500 });
-    events.push(...page.events);
+    const page = await api.events({ from: session.firstEventAt, to, deviceId, cursor, limit: 500 });
+    events.push(...page.events.filter((event) => event.sessionId === session.sessionId));
     cursor = page.nextCursor;
-  } while (cursor && events.length < MAX_EVENTS);
-  return { events, truncated: cursor !== null };
-}
-
-/** Sessions newest first, each with its events in time order. */
-function sessionsOf(events: StoredEvent[]): Session[] {
-  const sessions = new Map<string, StoredEvent[]>();
-  for (const event of events) {
-    const list = sessions.get(event.sessionId) ?? [];
-    list.push(event);
-    sessions.set(event.sessionId, list);
-  }
-  return [...sessions]
-    .map(([sessionId, list]) => {
-      list.sort((a, b) => a.timestamp.localeCompare(b.timestamp));
-      return { sessionId, first: list[0]!.timestamp, last: list.at(-1)!.timestamp, events: list };
-    })
-    .sort((a, b) => b.first.localeCompare(a.first));
+  } while (cursor && events.length < TIMELINE_EVENTS);
+  return events.slice(0, TIMELINE_EVENTS).sort((a, b) => a.timestamp.localeCompare(b.timestamp));
 }

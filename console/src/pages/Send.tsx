@@ -14,6 +14,7 @@ export function Send({ api, local }: { api: TidemarkApi; local: boolean }) {
   const [body, setBody] = useState(() => presetBody(Presets[0]!));
   const [result, setResult] = useState<{ answer?: IngestAnswer; error?: unknown; sentAt?: string }>({});
   const [sending, setSending] = useState(false);
+  const path = Presets.find((p) => p.id === presetId)?.path ?? '/v1/batch';
 
   const pick = (id: string) => {
     setPresetId(id);
@@ -23,7 +24,7 @@ export function Send({ api, local }: { api: TidemarkApi; local: boolean }) {
   const send = async () => {
     setSending(true);
     try {
-      setResult({ answer: await api.send(body), sentAt: new Date().toLocaleTimeString() });
+      setResult({ answer: await api.send(body, path), sentAt: new Date().toLocaleTimeString() });
     } catch (error) {
       setResult({ error, sentAt: new Date().toLocaleTimeString() });
     } finally {
@@ -44,7 +45,7 @@ export function Send({ api, local }: { api: TidemarkApi; local: boolean }) {
               ))}
             </select>
           </Field>
-          <Field label="body (POST /v1/batch)">
+          <Field label={`body (POST ${path})`}>
             <textarea name="body" value={body} spellCheck={false} rows={22} onChange={(e) => setBody(e.currentTarget.value)} />
           </Field>
           <div className="actions">
@@ -77,10 +78,15 @@ function SendResult({ answer, body, sentAt }: { answer: IngestAnswer; body: stri
         {rows !== undefined && ` of ${rows} rows`} at {sentAt}.
       </p>
       {answer.rejected.length > 0 && (
+        <p className="muted" data-testid="index-note">
+          Rows are numbered as the API numbers them in <code>rejected[].index</code>: from 0, so the batch's first row is 0.
+        </p>
+      )}
+      {answer.rejected.length > 0 && (
         <table data-testid="row-rejections">
           <thead>
             <tr>
-              <th className="num">row</th>
+              <th className="num">index</th>
               <th>reason</th>
               <th>why</th>
               <th>retry?</th>
@@ -130,7 +136,8 @@ function FailureSwitches({ api }: { api: TidemarkApi }) {
   const [error, setError] = useState<unknown>();
   // The switch moves at once; the runtime's answer then confirms (or corrects) it.
   const [chosen, setChosen] = useState<FaultPlan | undefined>();
-  const plan = chosen ?? stats.data?.faults.plan ?? {};
+  const known = chosen ?? stats.data?.faults.plan;
+  const plan = known ?? {};
   const apply = async (kind: (typeof Switches)[number]['kind'], probability: number) => {
     setChosen({ ...plan, [kind]: probability });
     try {
@@ -145,30 +152,34 @@ function FailureSwitches({ api }: { api: TidemarkApi }) {
     <section className="switches">
       <h2>Simulate failures (local runtime only)</h2>
       <ErrorBox error={error ?? stats.error} />
-      <div className="switch-grid">
-        {Switches.map(({ kind, label, hint }) => {
-          const probability = plan[kind] ?? 0;
-          return (
-            <div key={kind} className="switch">
-              <label>
-                <input type="checkbox" name={kind} checked={probability > 0} onChange={(e) => apply(kind, e.currentTarget.checked ? 0.3 : 0)} />
-                {label}
-              </label>
-              <input
-                type="range"
-                aria-label={`${label} probability`}
-                min={0}
-                max={0.9}
-                step={0.1}
-                value={probability}
-                onChange={(e) => apply(kind, Number(e.currentTarget.value))}
-              />
-              <span>{Math.round(probability * 100)}%</span>
-              <small className="muted">{hint}</small>
-            </div>
-          );
-        })}
-      </div>
+      {/* Until the runtime says which switches are on, showing them all off would be a guess. */}
+      {!known && !stats.error && <p className="muted">Loading…</p>}
+      {known && (
+        <div className="switch-grid">
+          {Switches.map(({ kind, label, hint }) => {
+            const probability = plan[kind] ?? 0;
+            return (
+              <div key={kind} className="switch">
+                <label>
+                  <input type="checkbox" name={kind} checked={probability > 0} onChange={(e) => apply(kind, e.currentTarget.checked ? 0.3 : 0)} />
+                  {label}
+                </label>
+                <input
+                  type="range"
+                  aria-label={`${label} probability`}
+                  min={0}
+                  max={0.9}
+                  step={0.1}
+                  value={probability}
+                  onChange={(e) => apply(kind, Number(e.currentTarget.value))}
+                />
+                <span>{Math.round(probability * 100)}%</span>
+                <small className="muted">{hint}</small>
+              </div>
+            );
+          })}
+        </div>
+      )}
       {stats.data && <Recovery stats={stats.data} />}
     </section>
   );
@@ -180,10 +191,10 @@ function Recovery({ stats }: { stats: LocalStats }) {
   return (
     <div className="stats">
       <Stat label="accepted" value={stats.totals.accepted} />
-      <Stat label="stored" value={stats.totals.stored} hint={`${stats.totals.duplicates} duplicates dropped`} />
+      <Stat label="stored" value={stats.totals.stored} hint={`${stats.totals.redeliveries} redeliveries, ${stats.totals.resends} resends dropped`} />
       <Stat label="counted" value={stats.totals.counted} />
       <Stat label="queue depth" value={stats.queue.visible + stats.queue.inFlight} />
-      <Stat label="dead letters" value={stats.deadLetters.visible} />
+      <Stat label="dead letters" value={stats.deadLetters.visible + stats.deadLetters.inFlight} />
       <Stat label="faults fired" value={crashes('process') + crashes('aggregate') + (fired.sqsSendFailure ?? 0) + (fired.dynamoThrottle ?? 0)} hint={`${crashes('process')} processor crashes, ${fired.sqsSendFailure ?? 0} SQS failures`} />
     </div>
   );
