@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
 import { join } from 'node:path';
 import { createDocumentClient } from '../lambdas/adapters/clients.js';
+import { Limits } from '../resources/limits.js';
 import { DemoProject, startRuntime, type Runtime } from '../local/runtime.js';
 import type { FaultCounts } from '../local/faults.js';
 import { GroundTruth, type SentRow } from './ground-truth.js';
@@ -45,6 +46,8 @@ export type ChaosReport = {
   readonly counterMismatches: string[];
   /** Accepted events never stored, named (the first 20). */
   readonly missingIds: string[];
+  /** Stored events that were never accepted, named (the first 20). */
+  readonly unexpectedIds: string[];
   readonly hostileRows: number;
   readonly deadLetters: { poison: number; other: number };
   readonly ok: boolean;
@@ -54,7 +57,7 @@ type Row = SentRow & { eventId: string; hostile?: boolean; [field: string]: unkn
 
 /**
  * Hostile variations of a row that must still be stored and counted as sent: values at the edges of
- * the numeric contract, 256-character non-ASCII names, separators in ids, a character SQS refuses
+ * the numeric contract, non-ASCII names at the byte limit, separators in ids, a character SQS refuses
  * (in a property: how the API treats it in a counted field is the ingest tests' business), alias
  * collisions the normalizer must resolve to the canonical field.
  */
@@ -63,7 +66,8 @@ const HOSTILE: ((row: Row, i: number) => Row)[] = [
   (row) => ({ ...row, value: -999_999_999_999.5 }),
   (row) => ({ ...row, value: 0.000001 }),
   (row) => ({ ...row, value: 123_456.789012 }),
-  (row) => ({ ...row, event: '界'.repeat(256) }),
+  // Exactly at the limit in UTF-8 bytes: two bytes per character.
+  (row) => ({ ...row, event: 'é'.repeat(Limits.maxKeyFieldBytes / 2) }),
   (row) => ({ ...row, event: `${row.event}#%~` }),
   (row, i) => ({ ...row, eventId: `${row.eventId}#demo#${i}` }),
   (row) => ({ ...row, properties: { note: 'refused by SQS: \ufffe\uffff' } }),
@@ -101,7 +105,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const storedIds = await storedEventIds(runtime);
     const acceptedIds = new Set(sent.acceptedIds);
     const missingIds = [...acceptedIds].filter((id) => !storedIds.has(id));
-    const unexpected = [...storedIds].filter((id) => !acceptedIds.has(id) && !id.startsWith('session_start-')).length;
+    const unexpectedIds = [...storedIds].filter((id) => !acceptedIds.has(id) && !id.startsWith('session_start-'));
+    const unexpected = unexpectedIds.length;
+    if (unexpected > 0) log(`stored but never accepted: ${unexpectedIds.slice(0, 20).map((id) => JSON.stringify(id)).join(', ')}`);
     const counterMismatches = await compareCounters(runtime, truth);
     // Poison reaches the DLQ only after maxReceiveCount receives with growing visibility timeouts: wait for it.
     const deadLetters = await drainDeadLetters(sqs, runtime.queues.dlqUrl, new Set(poison), options.quietMs);
@@ -117,6 +123,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       storedEvents: [...storedIds].filter((id) => !id.startsWith('session_start-')).length,
       missing: missingIds.length,
       missingIds: missingIds.slice(0, 20),
+      unexpectedIds: unexpectedIds.slice(0, 20),
       hostileRows: rows.filter((row) => row.hostile).length,
       unexpected,
       countersMatch: counterMismatches.length === 0,

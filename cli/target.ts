@@ -8,7 +8,8 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { RUNTIME_FILE, type RuntimeOutputs } from '../local/runtime.js';
+import { RUNTIME_FILE, type RuntimeOutputs } from '../local/runtime-descriptor.js';
+import { StackOutputs } from '../resources/index.js';
 
 export type Target = RuntimeOutputs & { readonly documents: DynamoDBDocumentClient; readonly sqs: SQSClient; close(): void };
 
@@ -47,14 +48,14 @@ async function stackOutputs(stackName: string): Promise<RuntimeOutputs> {
       return value;
     };
     return {
-      apiUrl: need('ApiUrl').replace(/\/$/, ''),
-      keysTableName: need('KeysTableName'),
-      eventsTableName: need('EventsTableName'),
-      aggregatesTableName: need('AggregatesTableName'),
-      eventsQueueUrl: need('EventsQueueUrl'),
-      deadLetterQueueUrl: need('DeadLetterQueueUrl'),
-      ...(outputs.LakeBucketName ? { lakeBucketName: outputs.LakeBucketName } : {}),
-      ...(outputs.LakeWorkgroupName ? { lakeWorkgroupName: outputs.LakeWorkgroupName } : {}),
+      apiUrl: need(StackOutputs.apiUrl).replace(/\/$/, ''),
+      keysTableName: need(StackOutputs.keysTableName),
+      eventsTableName: need(StackOutputs.eventsTableName),
+      aggregatesTableName: need(StackOutputs.aggregatesTableName),
+      eventsQueueUrl: need(StackOutputs.eventsQueueUrl),
+      deadLetterQueueUrl: need(StackOutputs.deadLetterQueueUrl),
+      ...(outputs[StackOutputs.lakeBucketName] ? { lakeBucketName: outputs[StackOutputs.lakeBucketName] } : {}),
+      ...(outputs[StackOutputs.lakeWorkgroupName] ? { lakeWorkgroupName: outputs[StackOutputs.lakeWorkgroupName] } : {}),
     };
   } finally {
     client.destroy();

@@ -5,7 +5,7 @@
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { AggregatesTable, Cors, EventsTable, KeysTable, Limits, StateTable } from '../resources/index.js';
+import { AggregatesTable, Cors, EventsTable, KeysTable, Limits, StackOutputs, StateTable } from '../resources/index.js';
 import { Aggregates } from './constructs/aggregates.js';
 import { ConsoleSite } from './constructs/console-site.js';
 import { EventLake } from './constructs/event-lake.js';
@@ -113,21 +113,21 @@ export class TidemarkStack extends Stack {
       },
     });
 
-    new CfnOutput(this, 'ApiUrl', { value: this.ingestApi.api.url, description: 'Base URL of the Tidemark API' });
-    new CfnOutput(this, 'DashboardUrl', { value: this.operations.dashboardUrl, description: 'CloudWatch dashboard of the pipeline' });
-    new CfnOutput(this, 'AlarmTopicArn', { value: this.operations.alarmTopic.topicArn });
-    new CfnOutput(this, 'KeysTableName', { value: this.ingestApi.keysTable.tableName });
-    new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.pipeline.deadLetterQueue.queueUrl });
-    new CfnOutput(this, 'EventsQueueUrl', { value: this.pipeline.queue.queueUrl });
+    new CfnOutput(this, StackOutputs.apiUrl, { value: this.ingestApi.api.url, description: 'Base URL of the Tidemark API' });
+    new CfnOutput(this, StackOutputs.dashboardUrl, { value: this.operations.dashboardUrl, description: 'CloudWatch dashboard of the pipeline' });
+    new CfnOutput(this, StackOutputs.alarmTopicArn, { value: this.operations.alarmTopic.topicArn });
+    new CfnOutput(this, StackOutputs.keysTableName, { value: this.ingestApi.keysTable.tableName });
+    new CfnOutput(this, StackOutputs.deadLetterQueueUrl, { value: this.pipeline.deadLetterQueue.queueUrl });
+    new CfnOutput(this, StackOutputs.eventsQueueUrl, { value: this.pipeline.queue.queueUrl });
     // Read by `tidemark reconcile`, which recounts stored events into counters.
-    new CfnOutput(this, 'EventsTableName', { value: this.pipeline.eventsTable.tableName });
-    new CfnOutput(this, 'AggregatesTableName', { value: this.aggregates.table.tableName });
-    new CfnOutput(this, 'LakeBucketName', { value: this.lake.bucket.bucketName, description: 'Every event as Parquet: events/project=P/dt=D/' });
-    new CfnOutput(this, 'LakeWorkgroupName', { value: this.lake.workgroup.name, description: 'Athena workgroup of tidemark sql --stack' });
-    new CfnOutput(this, 'LakeQueryPolicyArn', { value: this.lake.queryPolicy.managedPolicyArn, description: 'Attach to an operator role to run tidemark sql' });
+    new CfnOutput(this, StackOutputs.eventsTableName, { value: this.pipeline.eventsTable.tableName });
+    new CfnOutput(this, StackOutputs.aggregatesTableName, { value: this.aggregates.table.tableName });
+    new CfnOutput(this, StackOutputs.lakeBucketName, { value: this.lake.bucket.bucketName, description: 'Every event as Parquet: events/project=P/dt=D/' });
+    new CfnOutput(this, StackOutputs.lakeWorkgroupName, { value: this.lake.workgroup.name, description: 'Athena workgroup of tidemark sql --stack' });
+    new CfnOutput(this, StackOutputs.lakeQueryPolicyArn, { value: this.lake.queryPolicy.managedPolicyArn, description: 'Attach to an operator role to run tidemark sql' });
     if (props.consoleDistDir) {
       this.consoleSite = new ConsoleSite(this, 'Console', { api: this.ingestApi.api, distDir: props.consoleDistDir });
-      new CfnOutput(this, 'ConsoleUrl', { value: this.consoleSite.url, description: 'The Tidemark console (enter a secret key in Settings)' });
+      new CfnOutput(this, StackOutputs.consoleUrl, { value: this.consoleSite.url, description: 'The Tidemark console (enter a secret key in Settings)' });
     }
     if (props.billing === 'provisioned') {
       useProvisionedCapacity(this.pipeline.eventsTable, EventsTable);

@@ -43,6 +43,8 @@ const FaultSwitches = z
     aggregateCrash: z.number().min(0).max(0.9),
     sqsSendFailure: z.number().min(0).max(0.9),
     dynamoThrottle: z.number().min(0).max(0.9),
+    /** Share of stream batches delivered again with other boundaries (counting must not change). */
+    streamRedelivery: z.number().min(0).max(1),
   })
   .partial()
   .strict();

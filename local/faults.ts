@@ -9,8 +9,8 @@ import { ChangeMessageVisibilityBatchCommand, type SQSClient, type SendMessageBa
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { MiddlewareStack } from '@smithy/types';
 import type { SQSRecord } from 'aws-lambda';
-import type { CounterStore } from '../lambdas/aggregate/aggregate.js';
-import type { ProcessDependencies } from '../lambdas/process/process.js';
+import type { CounterStore } from '../lambdas/aggregate/ports.js';
+import type { ProcessDependencies } from '../lambdas/process/ports.js';
 import { RedeliveryModes, type RedeliveryMode } from './stream-poller.js';
 
 export type FaultPlan = {

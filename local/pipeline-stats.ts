@@ -7,7 +7,7 @@
  * pipeline.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, DynamoDBStreamEvent } from 'aws-lambda';
-import type { EventStore } from '../lambdas/adapters/event-store.js';
+import type { EventStore } from '../lambdas/process/ports.js';
 import { SYNTHETIC_SESSION_START, sessionStartEventId } from '../lambdas/core/sessions.js';
 import type { StoredEvent } from '../lambdas/core/types.js';
 import type { LambdaHandler } from './invoke.js';

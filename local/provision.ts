@@ -66,8 +66,8 @@ export async function createQueues(client: SQSClient): Promise<LocalQueues> {
   const queue = await createFifoQueue(client, `tidemark-${EventsQueue.id}.fifo`, {
     VisibilityTimeout: String(EventsQueue.visibilityTimeoutSeconds),
     MessageRetentionPeriod: String(EventsQueue.retentionSeconds),
-    DeduplicationScope: 'messageGroup',
-    FifoThroughputLimit: 'perMessageGroupId',
+    DeduplicationScope: EventsQueue.deduplicationScope,
+    FifoThroughputLimit: EventsQueue.fifoThroughputLimit,
     RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: EventsQueue.maxReceiveCount }),
   });
   return { queueUrl: queue.url, queueArn: queue.arn, dlqUrl: dlq.url, dlqArn: dlq.arn };

@@ -19,6 +19,7 @@ export type SqsPollerOptions = {
   readonly client: SQSClient;
   readonly queueUrl: string;
   readonly queueArn: string;
+  // biome-ignore lint/suspicious/noConfusingVoidType: the return type of @types/aws-lambda's SQSHandler, which the functions implement
   readonly handler: LambdaHandler<SQSEvent, SQSBatchResponse | void>;
   /** Parallel pollers, like Lambda's concurrent invocations over different message groups. */
   readonly concurrency: number;
@@ -60,6 +61,7 @@ export function toSqsRecord(message: Message, queueArn: string): SQSRecord {
 }
 
 /** Which receipt handles to delete after an invocation: only the successes, none when it threw. */
+// biome-ignore lint/suspicious/noConfusingVoidType: what an SQSHandler may return (see `handler` above), or what it threw
 export function settle(records: readonly SQSRecord[], response: SQSBatchResponse | void | Error) {
   if (response instanceof Error) return { succeeded: [], failed: [...records] };
   const failedIds = new Set((response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));

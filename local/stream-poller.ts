@@ -17,6 +17,7 @@ import {
   GetRecordsCommand,
   GetShardIteratorCommand,
   type DynamoDBStreamsClient,
+  type GetRecordsCommandOutput,
   type Shard,
   type _Record,
 } from '@aws-sdk/client-dynamodb-streams';
@@ -201,7 +202,7 @@ export class StreamPoller {
     const records: _Record[] = [];
     let windowEnds = Number.POSITIVE_INFINITY;
     while (state.iterator && records.length < this.#consumer.batchSize) {
-      let page;
+      let page: GetRecordsCommandOutput;
       try {
         page = await this.options.client.send(
           new GetRecordsCommand({ ShardIterator: state.iterator, Limit: Math.min(MAX_RECORDS_PER_GET, this.#consumer.batchSize - records.length) }),

@@ -6,3 +6,4 @@ export * from './routes.js';
 export * from './lake.js';
 export * from './cors.js';
 export * from './partitions.js';
+export * from './outputs.js';

@@ -23,6 +23,14 @@ export const EventsQueue = {
    */
   maxReceiveCount: 5,
   /**
+   * High-throughput FIFO: deduplication and the throughput quota per message group (one device)
+   * instead of per queue, so the 5-minute deduplication of a resend works per device and the queue
+   * is not held to one queue-wide FIFO limit (SQS developer guide, "High throughput for FIFO queues").
+   * Values as the SQS attributes `DeduplicationScope` and `FifoThroughputLimit` spell them.
+   */
+  deduplicationScope: 'messageGroup',
+  fifoThroughputLimit: 'perMessageGroupId',
+  /**
    * Concurrent process invocations the mapping may run (ScalingConfig.MaximumConcurrency, 2 to 1000).
    * FIFO groups already bound it by the devices with messages waiting; this caps the write rate one
    * burst of backlog can put on the tables, so a backlog drains at a steady rate instead of throttling.

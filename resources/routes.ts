@@ -15,6 +15,7 @@ export const Routes = [
   { method: 'GET', path: '/v1/aggregates', function: 'query' },
   { method: 'GET', path: '/v1/events', function: 'query' },
   { method: 'GET', path: '/v1/rejections', function: 'query' },
+  { method: 'GET', path: '/v1/sessions', function: 'query' },
   { method: 'GET', path: '/v1/devices/{deviceId}', function: 'query' },
   { method: 'GET', path: '/v1/devices/{deviceId}/sessions', function: 'query' },
   { method: 'GET', path: '/health', function: 'query' },

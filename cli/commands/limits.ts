@@ -1,5 +1,6 @@
 /** Per-project quotas: read the effective ones, change some (the others keep their value). */
 import { DynamoQuotaSettings } from '../../lambdas/adapters/project-quota.js';
+export { QuotaNames } from '../../lambdas/core/quota.js';
 import { QuotaNames, type ProjectQuota, type QuotaName } from '../../lambdas/core/quota.js';
 import type { Target } from '../target.js';
 
@@ -13,4 +14,3 @@ export const setLimits = (target: Target, projectId: string, changes: Partial<Re
 
 export const formatLimits = (quota: ProjectQuota): string[] => QuotaNames.map((name) => `${name.padEnd(18)} ${quota[name]}`);
 
-export { QuotaNames };

@@ -32,6 +32,25 @@ export type IngestAnswer = { accepted: number; rejected: Rejection[] };
 export type DeviceState = { deviceId: string; lastSeen: string; sessionId: string };
 export type SessionSummary = { sessionId: string; firstEventAt: string; lastEventAt: string; events: number };
 
+export type SessionStats = {
+  sessions: number;
+  events: number;
+  bounces: number;
+  bounceRate: number;
+  averageDurationMs: number;
+  medianDurationMs: number;
+  eventsPerSession: number;
+};
+export type Session = { deviceId: string; sessionId: string; source: string | null; start: string; end: string; durationMs: number; events: number };
+export type SessionsAnswer = {
+  granularity: Granularity;
+  from: string;
+  to: string;
+  total: SessionStats;
+  series: (SessionStats & { bucket: string; source?: string | null })[];
+  sessions: Session[];
+};
+
 export type FaultPlan = { processCrash?: number; aggregateCrash?: number; sqsSendFailure?: number; dynamoThrottle?: number };
 type Counts = {
   accepted: number;
@@ -75,27 +94,35 @@ type Query = Record<string, string | number | undefined | null>;
 export class TidemarkApi {
   constructor(private readonly settings: Settings) {}
 
-  aggregates(query: { from: string; to: string; event?: string; granularity: Granularity; groupBy: GroupBy }): Promise<AggregatesAnswer> {
-    return this.#get('/v1/aggregates', query, this.settings.secretKey);
+  aggregates(query: { from: string; to: string; event?: string; granularity: Granularity; groupBy: GroupBy }, signal?: AbortSignal): Promise<AggregatesAnswer> {
+    return this.#get('/v1/aggregates', query, this.settings.secretKey, signal);
   }
 
-  events(query: { from?: string; to?: string; event?: string; deviceId?: string; source?: string; cursor?: string | null; limit?: number }) {
-    return this.#get<Page<'events', StoredEvent>>('/v1/events', query, this.settings.secretKey);
+  events(query: { from?: string; to?: string; event?: string; deviceId?: string; source?: string; cursor?: string | null; limit?: number }, signal?: AbortSignal) {
+    return this.#get<Page<'events', StoredEvent>>('/v1/events', query, this.settings.secretKey, signal);
   }
 
-  rejections(query: { from?: string; to?: string; cursor?: string | null; limit?: number }) {
-    return this.#get<Page<'rejections', RejectedRow>>('/v1/rejections', query, this.settings.secretKey);
+  rejections(query: { from?: string; to?: string; cursor?: string | null; limit?: number }, signal?: AbortSignal) {
+    return this.#get<Page<'rejections', RejectedRow>>('/v1/rejections', query, this.settings.secretKey, signal);
   }
 
-  device(deviceId: string): Promise<DeviceState> {
-    return this.#get(`/v1/devices/${encodeURIComponent(deviceId)}`, {}, this.settings.secretKey);
+  sessions(
+    query: { from: string; to: string; granularity?: Granularity; groupBy?: 'none' | 'source'; deviceId?: string; limit?: number },
+    signal?: AbortSignal,
+  ): Promise<SessionsAnswer> {
+    return this.#get('/v1/sessions', query, this.settings.secretKey, signal);
   }
 
-  deviceSessions(deviceId: string, query: { from: string; to: string; cursor?: string | null }) {
+  device(deviceId: string, signal?: AbortSignal): Promise<DeviceState> {
+    return this.#get(`/v1/devices/${encodeURIComponent(deviceId)}`, {}, this.settings.secretKey, signal);
+  }
+
+  deviceSessions(deviceId: string, query: { from: string; to: string; cursor?: string | null }, signal?: AbortSignal) {
     return this.#get<{ deviceId: string; sessions: SessionSummary[]; nextCursor: string | null }>(
       `/v1/devices/${encodeURIComponent(deviceId)}/sessions`,
       query,
       this.settings.secretKey,
+      signal,
     );
   }
 
@@ -104,19 +131,19 @@ export class TidemarkApi {
     return this.#request('POST', path, {}, this.settings.writeKey, body);
   }
 
-  localStats(): Promise<LocalStats> {
-    return this.#request('GET', '/local/stats', {}, this.settings.secretKey);
+  localStats(signal?: AbortSignal): Promise<LocalStats> {
+    return this.#request('GET', '/local/stats', {}, this.settings.secretKey, undefined, signal);
   }
 
   setFaults(plan: FaultPlan): Promise<LocalStats['faults']> {
     return this.#request('PUT', '/local/faults', {}, undefined, JSON.stringify(plan));
   }
 
-  #get<T>(path: string, query: Query, key: string): Promise<T> {
-    return this.#request('GET', path, query, key);
+  #get<T>(path: string, query: Query, key: string, signal?: AbortSignal): Promise<T> {
+    return this.#request('GET', path, query, key, undefined, signal);
   }
 
-  async #request<T>(method: string, path: string, query: Query, key?: string, body?: string): Promise<T> {
+  async #request<T>(method: string, path: string, query: Query, key?: string, body?: string, signal?: AbortSignal): Promise<T> {
     const search = new URLSearchParams();
     for (const [name, value] of Object.entries(query)) if (value !== undefined && value !== null && value !== '') search.set(name, String(value));
     const url = `${this.settings.apiUrl.replace(/\/$/, '')}${path}${search.size > 0 ? `?${search}` : ''}`;
@@ -125,7 +152,7 @@ export class TidemarkApi {
     if (body !== undefined) headers['content-type'] = 'application/json';
     let response: Response;
     try {
-      response = await fetch(url, { method, headers, body });
+      response = await fetch(url, { method, headers, body, ...(signal ? { signal } : {}) });
     } catch (error) {
       throw new ApiError(0, 'network', `Cannot reach ${url}: ${(error as Error).message}`);
     }

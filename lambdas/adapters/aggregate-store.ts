@@ -3,14 +3,16 @@
  * in the same transaction as the counter ADDs of the records it covers (lambdas/aggregate/aggregate.ts).
  * Sums are integer micro-units read with number wrapping, so no sum is ever rounded or unreadable.
  */
-import { ConditionalCheckFailedException, QueryCommand, TransactionCanceledException, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { QueryCommand, TransactionCanceledException, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { writeIfCondition } from './conditional-write.js';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { MaxRangeDays, type CounterRow } from '../core/aggregate-query.js';
 import type { UniqueMarker } from '../core/aggregation.js';
 import { quarantineKey, streamMarkKey } from '../core/item-keys.js';
 import { toMicros } from '../core/micro-units.js';
-import { CommitConflictError, MarkMovedError, UnappliableError, type Commit, type CounterStore, type ShardRef } from '../aggregate/aggregate.js';
+import { CommitConflictError, MarkMovedError, UnappliableError } from '../aggregate/aggregate.js';
+import type { Commit, CounterStore, ShardRef } from '../aggregate/ports.js';
 
 /**
  * A mark outlives its last advance by 3 days: a stream keeps records 24 hours, so no record at or
@@ -63,21 +65,17 @@ export class DynamoAggregateStore implements CounterStore {
   }
 
   async #putMarker(marker: UniqueMarker): Promise<boolean> {
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { pk: marker.pk, sk: marker.sk, owner: marker.ownerEventId, expiresAt: Math.floor(Date.now() / 1000) + MARKER_TTL_SECONDS },
-          ConditionExpression: 'attribute_not_exists(pk) OR #owner = :owner',
-          ExpressionAttributeNames: { '#owner': 'owner' },
-          ExpressionAttributeValues: { ':owner': marker.ownerEventId },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    const { written } = await writeIfCondition(
+      this.client,
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { pk: marker.pk, sk: marker.sk, owner: marker.ownerEventId, expiresAt: Math.floor(Date.now() / 1000) + MARKER_TTL_SECONDS },
+        ConditionExpression: 'attribute_not_exists(pk) OR #owner = :owner',
+        ExpressionAttributeNames: { '#owner': 'owner' },
+        ExpressionAttributeValues: { ':owner': marker.ownerEventId },
+      }),
+    );
+    return written;
   }
 
   /**

@@ -7,13 +7,8 @@
 import { SendMessageBatchCommand, type BatchResultErrorEntry, type SQSClient } from '@aws-sdk/client-sqs';
 import { EventsQueue } from '../../resources/index.js';
 import { batchRequests, type QueueMessage } from '../core/packing.js';
+import type { EventQueue, UnsentMessage } from '../ingest/ports.js';
 
-/** A message SQS did not take: `retryable` is false when SQS said the message itself is at fault. */
-export type UnsentMessage = { readonly message: QueueMessage; readonly retryable: boolean; readonly error: string };
-
-export interface EventQueue {
-  send(messages: readonly QueueMessage[]): Promise<{ unsent: UnsentMessage[] }>;
-}
 
 export type RetryPolicy = { readonly attempts: number; readonly baseDelayMs: number };
 

@@ -3,22 +3,15 @@
  * (`eventItemKey`), which is what makes redelivery, resends and retries store nothing twice; when
  * the id is taken, the stored content fingerprint tells a true duplicate from a conflict.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { writeIfCondition } from './conditional-write.js';
 import { EventsTable, PartitionShards } from '../../resources/index.js';
 import { eventItemKey, eventListKey, eventListPartition } from '../core/item-keys.js';
 import { dayBucket } from '../core/timestamps.js';
 import { readDaysNewestFirst, sortKeyBounds, type DayCursor } from './day-pages.js';
 import { mergeShardsNewestFirst } from './sharded-listing.js';
 import type { StoredEvent } from '../core/types.js';
-
-/**
- * `duplicate`: the id was stored with the same content (or content stored before fingerprints
- * existed, or a `session_start`, which has none). `conflict`: the id was stored with different
- * content; this copy is not stored, and the caller must keep it in the rejections store
- * (`conflictRejection`) and count it, so it is never silently lost.
- */
-export type PutOutcome = 'stored' | 'duplicate' | 'conflict';
+import type { EventStore, PutOutcome } from '../process/ports.js';
 
 export type EventFilter = {
   readonly projectId: string;
@@ -30,11 +23,6 @@ export type EventFilter = {
   readonly limit: number;
   readonly cursor?: DayCursor;
 };
-
-
-export interface EventStore {
-  putIfAbsent(event: StoredEvent): Promise<PutOutcome>;
-}
 
 const INTERNAL = new Set(['pk', 'listPk', 'listSk', 'ts', 'expiresAt', 'fingerprint']);
 
@@ -56,37 +44,32 @@ export class DynamoEventStore implements EventStore {
 
   async putIfAbsent(event: StoredEvent): Promise<PutOutcome> {
     const timeMs = Date.parse(event.timestamp);
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            ...event,
-            // Properties and context are stored as JSON text: whatever a client nests, or however large or
-            // small its numbers, DynamoDB's own limits (32 levels, ±1e125) can never reject an accepted event.
-            properties: JSON.stringify(event.properties),
-            ...(event.context ? { context: JSON.stringify(event.context) } : {}),
-            ...eventItemKey(event.projectId, event.eventId),
-            ...eventListKey(event.projectId, dayBucket(timeMs), event.timestamp, event.eventId, PartitionShards.eventList),
-            ts: timeMs,
-            // Retention runs from when the event was received, not when it happened: a backfill of
-            // events older than the retention must not arrive already expired, or TTL would delete
-            // it and a resend would store (and count) it again.
-            expiresAt: Math.floor(Date.parse(event.receivedAt) / 1000) + this.retentionDays * 86_400,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-          // The stored item comes back with the failure, at no extra read: one request tells a
-          // duplicate from a conflict (PutItem, ReturnValuesOnConditionCheckFailure,
-          // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PutItem.html).
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      return 'stored';
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      // The exception's item is in DynamoDB's wire format: the document client does not unmarshall errors.
-      return outcomeOfTakenId(error.Item?.fingerprint?.S, event.fingerprint);
-    }
+    const put = await writeIfCondition(
+      this.client,
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...event,
+          // Properties and context are stored as JSON text: whatever a client nests, or however large or
+          // small its numbers, DynamoDB's own limits (32 levels, ±1e125) can never reject an accepted event.
+          properties: JSON.stringify(event.properties),
+          ...(event.context ? { context: JSON.stringify(event.context) } : {}),
+          ...eventItemKey(event.projectId, event.eventId),
+          ...eventListKey(event.projectId, dayBucket(timeMs), event.timestamp, event.eventId, PartitionShards.eventList),
+          ts: timeMs,
+          // Retention runs from when the event was received, not when it happened: a backfill of
+          // events older than the retention must not arrive already expired, or TTL would delete
+          // it and a resend would store (and count) it again.
+          expiresAt: Math.floor(Date.parse(event.receivedAt) / 1000) + this.retentionDays * 86_400,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+        // The stored item comes back with the failure, at no extra read: one request tells a
+        // duplicate from a conflict (PutItem, ReturnValuesOnConditionCheckFailure,
+        // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PutItem.html).
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+    );
+    return put.written ? 'stored' : outcomeOfTakenId(put.existing?.fingerprint?.S, event.fingerprint);
   }
 
   /** Newest first, walking day partitions backwards from `toMs`; `nextCursor` is set while more may follow. */

@@ -3,7 +3,6 @@
  * rows kept for audit and the daily salt of anonymous device ids (quota windows are project-quota.ts's). Every item carries a TTL, and because DynamoDB
  * deletes expired items only eventually, an expired item is treated as absent.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchWriteCommand,
   GetCommand,
@@ -14,7 +13,8 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { deviceSaltKey, deviceStateKey, rejectionItemKey, rejectionPartition, sessionLockKey } from '../core/item-keys.js';
 import { dayBucket } from '../core/timestamps.js';
-import { RejectionReason, type Rejection, type StoredEvent } from '../core/types.js';
+import { RejectionReason, type DeviceState, type RejectedRow, type StoredEvent } from '../core/types.js';
+import { writeIfCondition } from './conditional-write.js';
 import { readDaysNewestFirst, sortKeyBounds, type DayCursor, type DayRange } from './day-pages.js';
 import { mergeShardsNewestFirst } from './sharded-listing.js';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -23,16 +23,6 @@ import { jitteredBackoff, type Backoff } from '../core/back-pressure.js';
 import { RejectionsNotKeptError } from '../core/errors.js';
 import { metrics } from '../observability.js';
 
-export type DeviceState = { readonly deviceId: string; readonly lastSeen: string; readonly sessionId: string };
-/**
- * A rejected row kept for audit. Rows rejected at ingest carry their request's id and their index
- * in it; a `conflict` found by the processor has no request, and carries the event id instead.
- */
-export type RejectedRow = (Rejection | (Omit<Rejection, 'index'> & { readonly eventId: string })) & {
-  readonly receivedAt: string;
-  readonly requestId: string;
-  readonly row: string;
-};
 
 /**
  * The rejection kept when an event id was already stored with other content: the whole copy that
@@ -84,43 +74,37 @@ export class DynamoStateStore {
    * holds it: newly taken, or taken earlier by the same owner (a retry after a crash).
    */
   async acquireSessionLock(projectId: string, deviceId: string, sessionId: string, ownerEventId: string, ttlMs: number, nowMs = Date.now()) {
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...sessionLockKey(projectId, deviceId, sessionId), owner: ownerEventId, expiresAt: epochSeconds(nowMs + ttlMs) },
-          ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now OR #owner = :owner',
-          ExpressionAttributeNames: { '#owner': 'owner' },
-          ExpressionAttributeValues: { ':now': epochSeconds(nowMs), ':owner': ownerEventId },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    const { written } = await writeIfCondition(
+      this.client,
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...sessionLockKey(projectId, deviceId, sessionId), owner: ownerEventId, expiresAt: epochSeconds(nowMs + ttlMs) },
+        ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now OR #owner = :owner',
+        ExpressionAttributeNames: { '#owner': 'owner' },
+        ExpressionAttributeValues: { ':now': epochSeconds(nowMs), ':owner': ownerEventId },
+      }),
+    );
+    return written;
   }
 
   /** Moves the device's live state forward only: an older event never overwrites a newer one. */
   async advanceDevice(projectId: string, state: DeviceState, ttlMs: number): Promise<void> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: deviceStateKey(projectId, state.deviceId),
-          UpdateExpression: 'SET lastSeen = :lastSeen, sessionId = :sessionId, deviceId = :deviceId, expiresAt = :expiresAt',
-          ConditionExpression: 'attribute_not_exists(lastSeen) OR lastSeen < :lastSeen',
-          ExpressionAttributeValues: {
-            ':lastSeen': state.lastSeen,
-            ':sessionId': state.sessionId,
-            ':deviceId': state.deviceId,
-            ':expiresAt': epochSeconds(Date.parse(state.lastSeen) + ttlMs),
-          },
-        }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+    // Refused: the device was already seen later, and stays as it is.
+    await writeIfCondition(
+      this.client,
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: deviceStateKey(projectId, state.deviceId),
+        UpdateExpression: 'SET lastSeen = :lastSeen, sessionId = :sessionId, deviceId = :deviceId, expiresAt = :expiresAt',
+        ConditionExpression: 'attribute_not_exists(lastSeen) OR lastSeen < :lastSeen',
+        ExpressionAttributeValues: {
+          ':lastSeen': state.lastSeen,
+          ':sessionId': state.sessionId,
+          ':deviceId': state.deviceId,
+          ':expiresAt': epochSeconds(Date.parse(state.lastSeen) + ttlMs),
+        },
+      }),
+    );
   }
 
   async getDevice(projectId: string, deviceId: string): Promise<DeviceState | undefined> {

@@ -4,7 +4,7 @@
  */
 import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { eventItemKey } from '../core/item-keys.js';
-import type { StoredCopy } from '../process/process.js';
+import type { StoredCopy } from '../process/ports.js';
 
 /** BatchGetItem takes 100 keys. */
 const MAX_KEYS_PER_BATCH_GET = 100;

@@ -18,34 +18,19 @@ import {
   groupForTransactions,
   planCounters,
   type CountedEvent,
-  type CounterDelta,
-  type UniqueMarker,
 } from '../core/aggregation.js';
 import { jitteredBackoff, type Backoff } from '../core/back-pressure.js';
+import type { CounterStore, ShardRef } from './ports.js';
 
 /** TransactWriteItems takes 100 actions; one is the mark. */
 export const MAX_ITEMS_PER_TRANSACTION = 99;
 /** In-function attempts at a transaction that concurrent writers cancelled, before the batch is left to Lambda's retry. */
 export const MAX_CONFLICT_ATTEMPTS = 8;
 
-/** The shard a batch came from: its mark is the one it reads and advances. */
-export type ShardRef = { readonly streamArn: string; readonly shardId: string };
-
 /** One stream record: an event to count, or a record that cannot be one and is quarantined with the reason. */
 export type StreamEntry =
   | { readonly sequenceNumber: string; readonly event: CountedEvent; readonly raw: string }
   | { readonly sequenceNumber: string; readonly problem: string; readonly raw: string };
-
-export type QuarantinedRecord = { readonly sequenceNumber: string; readonly reason: string; readonly raw: string };
-
-export type Commit = {
-  readonly shard: ShardRef;
-  /** The mark this commit expects to find (undefined: no mark yet). */
-  readonly previous: string | undefined;
-  readonly last: string;
-  readonly counters: readonly CounterDelta[];
-  readonly quarantined: readonly QuarantinedRecord[];
-};
 
 /** The commit found the mark elsewhere than `previous`: another invocation applied part of the shard. */
 export class MarkMovedError extends Error {
@@ -69,13 +54,6 @@ export class UnappliableError extends Error {
     super(reason, options);
     this.name = 'UnappliableError';
   }
-}
-
-export interface CounterStore {
-  readMark(shard: ShardRef): Promise<string | undefined>;
-  claimMarker(marker: UniqueMarker): Promise<boolean>;
-  /** Adds the counters, stores the quarantined records and moves the mark `previous` -> `last`, in one transaction. */
-  commit(commit: Commit): Promise<void>;
 }
 
 export type ApplyOutcome = { applied: number; skipped: number; quarantined: number; transactions: number };

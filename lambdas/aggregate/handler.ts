@@ -14,8 +14,10 @@ import { DynamoAggregateStore } from '../adapters/aggregate-store.js';
 import type { CountedEvent } from '../core/aggregation.js';
 import { toMicros } from '../core/micro-units.js';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { lambdaFunction } from '../middleware.js';
 import { logger, metrics } from '../observability.js';
-import { applyBatch, type CounterStore, type StreamEntry } from './aggregate.js';
+import { applyBatch, type StreamEntry } from './aggregate.js';
+import type { CounterStore } from './ports.js';
 
 /** A stream invocation with a tumbling window (https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html#services-ddb-windows). */
 export type WindowedStreamEvent = DynamoDBStreamEvent & { readonly shardId?: string; readonly eventSourceARN?: string };
@@ -69,7 +71,8 @@ export function streamEntryOf(record: DynamoDBRecord): StreamEntry {
 }
 
 export function createAggregateHandler(dependencies: () => CounterStore) {
-  return async (event: WindowedStreamEvent): Promise<{ state: Record<string, never> }> => {
+  return lambdaFunction(async (event: WindowedStreamEvent): Promise<{ state: Record<string, never> }> => {
+    metrics.addMetric('CounterRecordsReceived', MetricUnit.Count, event.Records.length);
     const records = event.Records.filter((record) => record.eventName === 'INSERT' && record.dynamodb?.NewImage && record.dynamodb.SequenceNumber);
     if (records.length === 0) return { state: {} };
     if (!event.shardId) throw new MissingShardError();
@@ -85,9 +88,8 @@ export function createAggregateHandler(dependencies: () => CounterStore) {
       const now = Date.now();
       metrics.addMetric('Freshness', MetricUnit.Milliseconds, received.reduce((sum, t) => sum + (now - t), 0) / received.length);
     }
-    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
     return { state: {} };
-  };
+  });
 }
 
 export function aggregateDependencies(config: TidemarkConfig, clients: AwsClients = createClients(config)): CounterStore {

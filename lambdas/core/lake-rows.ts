@@ -3,7 +3,7 @@
  * event lands in, and the deterministic object names that make a redelivered stream batch
  * overwrite its own objects instead of adding copies.
  */
-import { LakeEventColumns, LakeLayout, LakePartitions } from '../../resources/index.js';
+import { LakeLayout, LakePartitions } from '../../resources/index.js';
 import { dayBucket } from './timestamps.js';
 
 export type LakeValue = string | number | boolean | Date | null;

@@ -4,6 +4,7 @@
  */
 import { Limits } from '../../resources/limits.js';
 import { deriveEventId, eventFingerprint, identityMembers, idempotentEventId } from './event-id.js';
+import { sentAtStampingOf, skewCorrectionMs } from './clock-skew.js';
 import { jsonString, plainJson, stableJson } from './stable-json.js';
 import { isCanonicalIso, parseTimestamp, toIso } from './timestamps.js';
 import type { IngestMode, Json, JsonObject, NormalizedEvent, Rejection } from './types.js';
@@ -144,7 +145,7 @@ function normalizeObject(row: unknown, index: number, ctx: NormalizeContext): No
     return reject(index, RejectionReason.validation, `timestamp: cannot read ${JSON.stringify(candidate.timestamp).slice(0, 64)} as a time`);
   }
   const sentAt = parseTimestamp(row.sentAt) ?? ctx.sentAt;
-  const time = correctTime(originalMs, candidate.timestamp !== undefined ? sentAt : undefined, ctx);
+  const time = correctTime(originalMs, candidate.timestamp !== undefined ? sentAt : undefined, row, ctx);
   if (ctx.mode !== 'import' && time.correctedMs < ctx.receivedAt - ctx.maxEventAgeDays * 86_400_000) {
     return reject(
       index,
@@ -203,12 +204,11 @@ function idForRowWithoutId(identity: string, propertiesJson: string, index: numb
   return ctx.idempotencyKey === undefined ? deriveEventId(identity, propertiesJson) : idempotentEventId(ctx.idempotencyKey, index);
 }
 
-/** Segment's clock-skew correction, then the clamp of far-future times to receive time. */
-function correctTime(originalMs: number, sentAtMs: number | undefined, ctx: NormalizeContext) {
+/** The clock-skew correction its library's way of stamping `sentAt` allows (clock-skew.ts), then the clamp of far-future times to receive time. */
+function correctTime(originalMs: number, sentAtMs: number | undefined, row: JsonObject, ctx: NormalizeContext) {
   let correctedMs = originalMs;
   if (sentAtMs !== undefined) {
-    const skew = ctx.receivedAt - sentAtMs;
-    if (Math.abs(skew) > ctx.skewThresholdMs) correctedMs = originalMs + skew;
+    correctedMs += skewCorrectionMs({ sentAtMs, receivedAtMs: ctx.receivedAt, thresholdMs: ctx.skewThresholdMs, stamping: sentAtStampingOf(libraryNameOf(row)) });
   }
   const clamped = correctedMs > ctx.receivedAt + ctx.futureToleranceMs;
   return { correctedMs: clamped ? ctx.receivedAt : correctedMs, clamped };
@@ -363,6 +363,12 @@ function contextOf(row: JsonObject, userAgent: string | undefined): JsonObject |
   const { ip: _ip, ...rest } = sent ?? {};
   if (addAgent) rest.userAgent = userAgent;
   return hasKeys(rest) ? rest : undefined;
+}
+
+/** `context.library.name`, which says how the row's library stamps `sentAt`. */
+function libraryNameOf(row: JsonObject): string | undefined {
+  const name = dig(row, ['context', 'library', 'name']);
+  return typeof name === 'string' ? name : undefined;
 }
 
 function hasKeys(object: JsonObject): boolean {

@@ -31,17 +31,22 @@ export const SYNTHETIC_SESSION_START = '$session_start';
 export const isLive = (eventTimeMs: number, nowMs: number, liveWindowMs: number): boolean =>
   nowMs - eventTimeMs <= liveWindowMs;
 
-/** The first event of each session among `events` (earliest event time, then eventId for a stable tie-break). */
+/**
+ * The first event of each (device, session) among `events` (earliest event time, then eventId for a
+ * stable tie-break). Keyed by the device too: a queue message holds one device today, but a client
+ * session id is only unique within its device, whatever a message holds.
+ */
 export function firstEventPerSession(events: readonly StoredEvent[]): StoredEvent[] {
   const first = new Map<string, StoredEvent>();
   for (const event of events) {
-    const current = first.get(event.sessionId);
+    const key = JSON.stringify([event.deviceId, event.sessionId]);
+    const current = first.get(key);
     if (
       !current ||
       event.timestamp < current.timestamp ||
       (event.timestamp === current.timestamp && event.eventId < current.eventId)
     ) {
-      first.set(event.sessionId, event);
+      first.set(key, event);
     }
   }
   return [...first.values()];

@@ -51,3 +51,16 @@ export type StoredEvent = NormalizedEvent & {
   projectId: string;
   sessionId: string;
 };
+
+/**
+ * A rejected row kept for audit. Rows rejected at ingest carry their request's id and their index
+ * in it; a `conflict` found by the processor has no request, and carries the event id instead.
+ */
+export type RejectedRow = (Rejection | (Omit<Rejection, 'index'> & { readonly eventId: string })) & {
+  readonly receivedAt: string;
+  readonly requestId: string;
+  readonly row: string;
+};
+
+/** A device's live state: where and when it was last seen. */
+export type DeviceState = { readonly deviceId: string; readonly lastSeen: string; readonly sessionId: string };

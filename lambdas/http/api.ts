@@ -1,13 +1,11 @@
 /**
- * The HTTP edge shared by the API functions: header access, JSON responses, and the one place
- * where errors become responses. A 5xx never carries internals.
+ * What the API functions share of Tidemark's own: header access, JSON responses, the wire-size
+ * limit and key authentication. The edge itself (errors, CORS) is in `middleware.ts`.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { QuotaExceededError } from '../core/quota.js';
-import { TidemarkError, PayloadTooLargeError, UnauthorizedError, ForbiddenError } from '../core/errors.js';
+import { PayloadTooLargeError, UnauthorizedError, ForbiddenError } from '../core/errors.js';
 import { acceptedKinds, keyFromHeaders, type Access, type ProjectKey } from '../core/keys.js';
 import type { KeyStore } from '../adapters/key-store.js';
-import { logger } from '../observability.js';
 import { Limits } from '../../resources/index.js';
 
 export type Headers = Record<string, string | undefined>;
@@ -31,11 +29,6 @@ export function json(statusCode: number, body: unknown, headers: Record<string, 
     headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify(body),
   };
-}
-
-/** The result with more headers (CORS); the handler's own win on a clash. */
-export function withHeaders(result: APIGatewayProxyResult, headers: Record<string, string>): APIGatewayProxyResult {
-  return Object.keys(headers).length === 0 ? result : { ...result, headers: { ...headers, ...result.headers } };
 }
 
 /** Bytes of the body as the client sent it, before base64. */
@@ -63,18 +56,6 @@ function wireLimitError(bytes: number): PayloadTooLargeError {
   );
 }
 
-export function errorResponse(error: unknown, requestId: string): APIGatewayProxyResult {
-  if (error instanceof TidemarkError) {
-    const body: Record<string, unknown> = { error: error.code, message: error.message, requestId };
-    if (error instanceof PayloadTooLargeError || error instanceof QuotaExceededError) Object.assign(body, { limit: error.limit, max: error.max });
-    const headers: Record<string, string> =
-      error instanceof QuotaExceededError ? { 'retry-after': String(error.retryAfterSeconds) } : {};
-    return json(error.status, body, headers);
-  }
-  logger.error('unhandled error', { error: error as Error });
-  return json(500, { error: 'internal', message: 'Internal error; retry later.', requestId });
-}
-
 export async function authenticate(headers: Headers, access: Access, keys: KeyStore): Promise<ProjectKey> {
   const key = keyFromHeaders(headers);
   if (!key) throw new UnauthorizedError('No key: send Authorization: Basic base64(key:), Authorization: Bearer key, x-api-key or openpanel-client-id.');
@@ -86,20 +67,4 @@ export async function authenticate(headers: Headers, access: Access, keys: KeySt
     );
   }
   return project;
-}
-
-/** Runs an API handler body and shapes any thrown error into a response, with the request id in logs. */
-export async function handleHttp(
-  event: APIGatewayProxyEvent,
-  body: (requestId: string) => Promise<APIGatewayProxyResult>,
-): Promise<APIGatewayProxyResult> {
-  const requestId = event.requestContext?.requestId ?? 'unknown';
-  logger.appendKeys({ requestId, path: event.resource ?? event.path });
-  try {
-    return await body(requestId);
-  } catch (error) {
-    return errorResponse(error, requestId);
-  } finally {
-    logger.removeKeys(['requestId', 'path', 'projectId']);
-  }
 }

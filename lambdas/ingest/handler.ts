@@ -3,7 +3,7 @@
  * decode, count against the project's quotas, then `ingestRows`.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { isPublicWritePath, Limits, ProjectQuotaDefaults } from '../../resources/index.js';
+import { Limits, ProjectQuotaDefaults } from '../../resources/index.js';
 import { configFromEnv, required, type TidemarkConfig } from '../config.js';
 import { createClients, type AwsClients } from '../adapters/clients.js';
 import { SqsEventQueue } from '../adapters/event-queue.js';
@@ -16,11 +16,12 @@ import { decodeBody, parseIngestBody } from '../core/request-body.js';
 import { anonymousDeviceId, newSalt, SALT_RETENTION_SECONDS, saltDay } from '../core/anonymous-device.js';
 import { openPanelTranslator } from '../core/openpanel.js';
 import type { IngestMode, Rejection } from '../core/types.js';
-import { assertWireSize, authenticate, handleHttp, headersOf, json, withHeaders, type Headers } from '../http/api.js';
-import { corsResponseHeaders } from '../http/cors.js';
+import { assertWireSize, authenticate, headersOf, json, type Headers } from '../http/api.js';
+import { apiRequestId, httpFunction } from '../http/middleware.js';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logger, metrics } from '../observability.js';
-import { ingestRows, type IngestDependencies } from './ingest.js';
+import { ingestRows } from './ingest.js';
+import type { IngestDependencies } from './ports.js';
 import { S3Client } from '@aws-sdk/client-s3';
 import { S3LakeObjects } from '../adapters/s3-lake-objects.js';
 import type { RejectedRowRecord } from '../core/lake-rows.js';
@@ -52,17 +53,12 @@ const ingestRoutes: Record<string, IngestRoute> = {
 };
 
 export function createIngestHandler(dependencies: () => IngestHandlerDependencies) {
-  return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
-    const deps = dependencies();
-    const headers = headersOf(event);
-    // Every answer of a public write route, errors included, carries CORS headers, or a browser cannot read it.
-    const cors = isPublicWritePath(event.resource ?? event.path) ? corsResponseHeaders(headers.origin, deps.corsAllowOrigins) : {};
-    return withHeaders(await handleHttp(event, (requestId) => ingest(event, headers, requestId, deps)), cors);
-  };
+  return httpFunction((event) => ingest(event, dependencies()), { corsAllowOrigins: () => dependencies().corsAllowOrigins });
 }
 
-async function ingest(event: APIGatewayProxyEvent, headers: Headers, requestId: string, deps: IngestHandlerDependencies): Promise<APIGatewayProxyResult> {
+async function ingest(event: APIGatewayProxyEvent, deps: IngestHandlerDependencies): Promise<APIGatewayProxyResult> {
   const receivedAt = Date.now();
+  const headers = headersOf(event);
   const route = ingestRoutes[event.resource ?? event.path];
   if (!route) throw new NotFoundError(`No ingest route ${event.path}.`);
   const { mode, protocol } = route;
@@ -88,7 +84,7 @@ async function ingest(event: APIGatewayProxyEvent, headers: Headers, requestId: 
   const result = await ingestRows(
     {
       projectId: project.projectId,
-      requestId,
+      requestId: apiRequestId(event),
       mode,
       rows: body.rows,
       receivedAt,
@@ -133,7 +129,6 @@ function publishIngestMetrics(accepted: number, rejected: readonly Rejection[]):
     single.addDimension('Reason', reason);
     single.addMetric('EventsRejected', MetricUnit.Count, count);
   }
-  if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
 }
 
 /** Every failed SendMessageBatch attempt, by cause: a log line and the SqsSendFailures metric (total, and per Cause). */

@@ -9,9 +9,7 @@ import { packMessages, type AcceptedRow } from '../core/packing.js';
 import { EventsQueue } from '../../resources/index.js';
 import type { IngestMode, Rejection } from '../core/types.js';
 import { RejectionReason } from '../core/types.js';
-import type { EventQueue } from '../adapters/event-queue.js';
-import type { RejectedRow } from '../adapters/state-store.js';
-import type { RejectedRowRecord } from '../core/lake-rows.js';
+import type { IngestDependencies } from './ports.js';
 
 export type IngestRequest = {
   readonly projectId: string;
@@ -31,13 +29,6 @@ export type IngestRequest = {
 
 export type IngestResult = { readonly accepted: number; readonly rejected: Rejection[]; readonly clamped: number };
 
-export type IngestDependencies = {
-  readonly queue: EventQueue;
-  readonly recordRejections: (projectId: string, rows: RejectedRow[]) => Promise<void>;
-  /** Keeps rejected rows whole in the event lake (the audit store above keeps them cut and for days). */
-  readonly keepRejectedRows?: (projectId: string, rows: RejectedRowRecord[]) => Promise<void>;
-  readonly maxEventAgeDays: number;
-};
 
 /** How much of a rejected row is kept for audit. */
 const AUDIT_ROW_CHARS = 2048;

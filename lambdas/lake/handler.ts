@@ -10,12 +10,14 @@ import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { configFromEnv, required, type TidemarkConfig } from '../config.js';
 import { S3LakeObjects } from '../adapters/s3-lake-objects.js';
+import { lambdaFunction } from '../middleware.js';
 import { logger, metrics } from '../observability.js';
 import { writeBatchToLake } from './lake.js';
 import type { LakeObjects } from './ports.js';
 
 export function createLakeHandler(dependencies: () => LakeObjects) {
-  return async (event: DynamoDBStreamEvent): Promise<void> => {
+  return lambdaFunction(async (event: DynamoDBStreamEvent): Promise<void> => {
+    metrics.addMetric('LakeRecordsReceived', MetricUnit.Count, event.Records.length);
     const first = event.Records[0]?.dynamodb?.SequenceNumber;
     const last = event.Records.at(-1)?.dynamodb?.SequenceNumber;
     const inserts = event.Records.filter((record) => record.eventName === 'INSERT' && record.dynamodb?.NewImage);
@@ -28,8 +30,7 @@ export function createLakeHandler(dependencies: () => LakeObjects) {
     logger.info('wrote stream batch to the lake', { records: event.Records.length, rows: outcome.rows, objects: outcome.objects.length, bytes: outcome.bytes });
     metrics.addMetric('LakeRowsWritten', MetricUnit.Count, outcome.rows);
     metrics.addMetric('LakeBytesWritten', MetricUnit.Bytes, outcome.bytes);
-    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
-  };
+  });
 }
 
 export function lakeDependencies(config: TidemarkConfig, client: S3Client = new S3Client({})): LakeObjects {

@@ -15,9 +15,11 @@ import { DynamoStoredCopies } from '../adapters/stored-copies.js';
 import { withBackPressure } from '../core/back-pressure.js';
 import { parseMessageBody } from '../core/packing.js';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { lambdaFunction } from '../middleware.js';
 import { logger, metrics } from '../observability.js';
 import { processFifoBatch } from './fifo-batch.js';
-import { processMessage, type ProcessDependencies } from './process.js';
+import { processMessage } from './process.js';
+import type { ProcessDependencies } from './ports.js';
 
 /** A session lock outlives the session by a day; the deterministic `session_start` id covers anything later. */
 const SESSION_LOCK_TTL_MS = Limits.sessionLengthMs + 86_400_000;
@@ -30,8 +32,9 @@ export const MESSAGE_TIME_RESERVE_MS = 8_000;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export function createProcessHandler(dependencies: () => ProcessDependencies) {
-  return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+  return lambdaFunction(async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     const deps = dependencies();
+    metrics.addMetric('MessagesReceived', MetricUnit.Count, event.Records.length);
     const clock = { remainingMs: () => context.getRemainingTimeInMillis(), sleep };
     const recordHandler = async (record: SQSRecord) => {
       try {
@@ -52,19 +55,15 @@ export function createProcessHandler(dependencies: () => ProcessDependencies) {
       // EMF takes up to 100 values per metric; the mean per message keeps the distribution readable.
       metrics.addMetric('IngestLag', MetricUnit.Milliseconds, ingestLagMs.reduce((a, b) => a + b, 0) / Math.max(1, ingestLagMs.length));
     };
-    try {
-      return await processFifoBatch(event.Records, recordHandler, (record, error) =>
-        logger.warn('message failed; SQS delivers it again', {
-          messageId: record.messageId,
-          receiveCount: record.attributes.ApproximateReceiveCount,
-          error: (error as Error)?.name ?? 'Error',
-          reason: (error as Error)?.message,
-        }),
-      );
-    } finally {
-      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
-    }
-  };
+    return processFifoBatch(event.Records, recordHandler, (record, error) =>
+      logger.warn('message failed; SQS delivers it again', {
+        messageId: record.messageId,
+        receiveCount: record.attributes.ApproximateReceiveCount,
+        error: (error as Error)?.name ?? 'Error',
+        reason: (error as Error)?.message,
+      }),
+    );
+  });
 }
 
 /** A message failing its last receive goes to the DLQ next: one error line says which group and why. */

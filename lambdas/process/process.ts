@@ -10,25 +10,10 @@ import { enrichEvent } from '../core/enrich.js';
 import type { EventMessageBody } from '../core/packing.js';
 import { firstEventPerSession, isLive, sessionIdFor, sessionStartFor } from '../core/sessions.js';
 import type { StoredEvent } from '../core/types.js';
-import type { EventStore } from '../adapters/event-store.js';
-import type { DeviceState } from '../adapters/state-store.js';
+import type { ProcessDependencies, StoredCopy } from './ports.js';
 
 /** Writes in flight per message; the SDK's default agent keeps 50 sockets. */
 const WRITE_CONCURRENCY = 32;
-
-/** What the events table holds for an event id: enough to tell whether it is this very event. */
-export type StoredCopy = { readonly sessionId: string; readonly timestamp: string };
-
-export type ProcessDependencies = {
-  readonly events: EventStore;
-  /** The stored copies of these events of the project, by event id (absent ids are left out). */
-  readonly storedCopies: (projectId: string, eventIds: readonly string[]) => Promise<ReadonlyMap<string, StoredCopy>>;
-  /** True when this caller may emit the session's start (newly taken, or taken earlier by the same owner). */
-  readonly acquireSessionLock: (projectId: string, deviceId: string, sessionId: string, ownerEventId: string) => Promise<boolean>;
-  readonly advanceDevice: (projectId: string, state: DeviceState) => Promise<void>;
-  /** Keeps copies whose id was already stored with other content (`conflict`) in the rejections store. */
-  readonly recordConflicts: (projectId: string, events: readonly StoredEvent[]) => Promise<void>;
-};
 
 /** `ingestLagMs`: processing time minus event time, per event (what offline buffering costs in delay). */
 export type ProcessOutcome = {

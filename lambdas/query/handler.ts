@@ -1,6 +1,6 @@
 /**
- * The read API: GET /v1/aggregates, /v1/events, /v1/rejections, /v1/devices/{deviceId} and its
- * sessions, /health.
+ * The read API: GET /v1/aggregates, /v1/events, /v1/rejections, /v1/sessions, /v1/devices/{deviceId}
+ * and its sessions, /health.
  * Every read takes the project secret key and sees only its own project.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
@@ -16,8 +16,11 @@ import { openCursor, signCursor, type CursorBinding } from '../core/cursor.js';
 import { addToSessions, newestFirst, type SessionSummary } from '../core/device-sessions.js';
 import { BadRequestError, NotFoundError } from '../core/errors.js';
 import { MAX_LIST_LIMIT, parseListQuery, type ListQuery } from '../core/list-query.js';
-import { authenticate, handleHttp, headersOf, json } from '../http/api.js';
+import { authenticate, headersOf, json } from '../http/api.js';
+import { httpFunction } from '../http/middleware.js';
 import { logger } from '../observability.js';
+import { parseSessionQuery } from '../core/session-metrics.js';
+import { sessionMetrics } from './sessions.js';
 import { Limits } from '../../resources/index.js';
 
 export type QueryDependencies = {
@@ -82,6 +85,7 @@ const routes: Record<string, Route> = {
     const page = await deps.state.listRejections(projectId, list);
     return json(200, { rejections: page.rows, nextCursor: page.nextCursor ? signCursor(deps.cursorSecret, binding, page.nextCursor) : null });
   },
+  '/v1/sessions': async (event, projectId, deps) => json(200, await sessionMetrics(projectId, parseSessionQuery(params(event), Date.now()), deps.events)),
   '/v1/devices/{deviceId}': async (event, projectId, deps) => {
     const deviceId = event.pathParameters?.deviceId ?? '';
     const device = await deps.state.getDevice(projectId, decodePathPart(deviceId));
@@ -129,20 +133,19 @@ function decodePathPart(raw: string): string {
 }
 
 export function createQueryHandler(dependencies: () => QueryDependencies) {
-  return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> =>
-    handleHttp(event, async () => {
-      const deps = dependencies();
-      const resource = event.resource ?? event.path;
-      if (resource === '/health') {
-        await deps.ping();
-        return json(200, { status: 'ok' });
-      }
-      const route = routes[resource];
-      if (!route) throw new NotFoundError(`No route ${event.httpMethod} ${event.path}.`);
-      const project = await authenticate(headersOf(event), 'read', deps.keys);
-      logger.appendKeys({ projectId: project.projectId });
-      return route(event, project.projectId, deps);
-    });
+  return httpFunction(async (event) => {
+    const deps = dependencies();
+    const resource = event.resource ?? event.path;
+    if (resource === '/health') {
+      await deps.ping();
+      return json(200, { status: 'ok' });
+    }
+    const route = routes[resource];
+    if (!route) throw new NotFoundError(`No route ${event.httpMethod} ${event.path}.`);
+    const project = await authenticate(headersOf(event), 'read', deps.keys);
+    logger.appendKeys({ projectId: project.projectId });
+    return route(event, project.projectId, deps);
+  });
 }
 
 export function queryDependencies(config: TidemarkConfig, clients: AwsClients = createClients(config)): QueryDependencies {

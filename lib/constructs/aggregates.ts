@@ -46,7 +46,7 @@ export class Aggregates extends Construct {
     });
     fn.addEventSource(
       new DynamoEventSource(props.eventsTable, {
-        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+        startingPosition: lambda.StartingPosition[EventsStreamMapping.startingPosition],
         batchSize: EventsStreamMapping.batchSize,
         maxBatchingWindow: Duration.seconds(EventsStreamMapping.maxBatchingWindowSeconds),
         bisectBatchOnError: EventsStreamMapping.bisectBatchOnError,

@@ -101,7 +101,7 @@ export class EventLake extends Construct {
     });
     fn.addEventSource(
       new DynamoEventSource(props.eventsTable, {
-        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+        startingPosition: lambda.StartingPosition[LakeStreamMapping.startingPosition],
         batchSize: LakeStreamMapping.batchSize,
         maxBatchingWindow: Duration.seconds(LakeStreamMapping.maxBatchingWindowSeconds),
         bisectBatchOnError: LakeStreamMapping.bisectBatchOnError,

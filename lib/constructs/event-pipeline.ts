@@ -2,7 +2,7 @@
  * The write path behind the API: the FIFO queue (one message group per device) with its FIFO
  * DLQ, the process function that consumes it, and the tables it writes, events and state.
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -12,6 +12,10 @@ import { DeadLetterQueue, EnvNames, EventsQueue, EventsTable, ProcessFunction, S
 import { TidemarkFunction } from './function.js';
 import { grantTable } from './grants.js';
 import { tableFromDefinition } from './table.js';
+
+/** The SQS attribute values `resources/` uses, as CDK's enums. */
+const DeduplicationScopes = { messageGroup: sqs.DeduplicationScope.MESSAGE_GROUP, queue: sqs.DeduplicationScope.QUEUE } as const;
+const FifoThroughputLimits = { perMessageGroupId: sqs.FifoThroughputLimit.PER_MESSAGE_GROUP_ID, perQueue: sqs.FifoThroughputLimit.PER_QUEUE } as const;
 
 export type EventPipelineProps = {
   /** Days a stored event is kept before its TTL expires. */
@@ -40,8 +44,8 @@ export class EventPipeline extends Construct {
     });
     this.queue = new sqs.Queue(this, EventsQueue.id, {
       fifo: true,
-      deduplicationScope: sqs.DeduplicationScope.MESSAGE_GROUP,
-      fifoThroughputLimit: sqs.FifoThroughputLimit.PER_MESSAGE_GROUP_ID,
+      deduplicationScope: DeduplicationScopes[EventsQueue.deduplicationScope],
+      fifoThroughputLimit: FifoThroughputLimits[EventsQueue.fifoThroughputLimit],
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       visibilityTimeout: Duration.seconds(EventsQueue.visibilityTimeoutSeconds),

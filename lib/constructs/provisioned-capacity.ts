@@ -15,12 +15,12 @@ export function useProvisionedCapacity(table: dynamodb.Table, definition: TableD
   resource.billingMode = 'PROVISIONED';
   resource.provisionedThroughput = throughput;
   // The L2 table renders its indexes lazily, in definition order.
-  definition.globalIndexes.forEach((_, i) =>
+  for (const i of definition.globalIndexes.keys()) {
     resource.addPropertyOverride(`GlobalSecondaryIndexes.${i}.ProvisionedThroughput`, {
       ReadCapacityUnits: throughput.readCapacityUnits,
       WriteCapacityUnits: throughput.writeCapacityUnits,
-    }),
-  );
+    });
+  }
   const targets = [
     { resourceId: `table/${table.tableName}`, name: '' },
     ...definition.globalIndexes.map((index) => ({ resourceId: `table/${table.tableName}/index/${index.indexName}`, name: index.indexName })),

@@ -1,4 +1,8 @@
-export { Tidemark, SDK_VERSION, type TidemarkOptions, type TidemarkError, type Transport, type TransportResponse } from './client.js';
-export { asyncStorage, fileStorage, localStorageAdapter, memoryStorage, type QueueStorage } from './storage.js';
-export { PersistentQueue, type QueuedEvent } from './queue.js';
+/** What every platform's entry shares; each entry adds its own storage adapters. */
+export { Tidemark, type TidemarkOptions, type TrackOptions, type Transport, type TransportResponse } from './client.js';
+export { TidemarkErrorKind, type TidemarkError } from './errors.js';
+export { VALUE_PROPERTY_NAMES, type QueuedEvent } from './event.js';
+export { memoryStorage } from './storage/memory.js';
+export type { KeyValueStore, QueueLog, TidemarkStorage } from './storage/types.js';
 export { uuidv7 } from './uuid.js';
+export { SDK_VERSION } from './version.js';

@@ -1,100 +1,135 @@
 /**
- * The persistent event queue: bounded by count and bytes (oldest dropped first, counted), saved
- * whole after every change, read back on start. Events keep their ids for life, so whatever is
- * resent after a crash is recognized by the server.
+ * The event queue: an in-memory view for sending, backed by a `QueueLog` for restarts. Bounded by
+ * count and bytes (the oldest dropped first, and counted). A write costs the same whatever the
+ * queue's length; changes made while a write runs are merged into the next write (group commit),
+ * and each caller's promise resolves once the write holding its change landed.
  */
-import type { QueueStorage } from './storage.js';
-
-export type QueuedEvent = { eventId: string; event: string; timestamp: string; [key: string]: unknown };
+import type { QueuedEvent } from './event.js';
+import type { QueueLog } from './storage/types.js';
 
 export type QueueLimits = { readonly maxEvents: number; readonly maxBytes: number };
 
 export class PersistentQueue {
+  /** Oldest first from `#head`; removed events stay in the array until the head passes them. */
   #events: QueuedEvent[] = [];
+  #head = 0;
+  #size = new Map<string, number>();
   #bytes = 0;
   #dropped = 0;
-  #writing: Promise<void> = Promise.resolve();
-  #next: Promise<void> | undefined;
+  #writes: Promise<void> = Promise.resolve();
+  #pending: PendingWrite | undefined;
 
   constructor(
-    private readonly storage: QueueStorage,
-    private readonly key: string,
+    private readonly log: QueueLog,
     private readonly limits: QueueLimits,
   ) {}
 
   /** Reads what an earlier run left. */
   async load(): Promise<void> {
-    const saved = await this.storage.getItem(this.key);
-    const parsed = saved ? (JSON.parse(saved) as { events?: QueuedEvent[]; dropped?: number }) : {};
-    this.#events = Array.isArray(parsed.events) ? parsed.events : [];
-    this.#dropped = parsed.dropped ?? 0;
-    this.#bytes = this.#events.reduce((sum, e) => sum + sizeOf(e), 0);
+    this.#events = await this.log.load();
+    this.#head = 0;
+    this.#size = new Map(this.#events.map((event) => [event.eventId, sizeOf(event)]));
+    this.#bytes = [...this.#size.values()].reduce((sum, size) => sum + size, 0);
   }
 
   get length(): number {
-    return this.#events.length;
+    return this.#size.size;
   }
 
-  /** Events dropped because the queue was full, oldest first, since the queue was created. */
+  /** Events dropped because the queue was full, since this client started. */
   get dropped(): number {
     return this.#dropped;
   }
 
-  get bytes(): number {
-    return this.#bytes;
-  }
-
-  async push(event: QueuedEvent): Promise<void> {
+  push(event: QueuedEvent): Promise<void> {
+    const size = sizeOf(event);
     this.#events.push(event);
-    this.#bytes += sizeOf(event);
-    while (this.#events.length > 1 && (this.#events.length > this.limits.maxEvents || this.#bytes > this.limits.maxBytes)) {
-      this.#bytes -= sizeOf(this.#events.shift()!);
+    this.#size.set(event.eventId, size);
+    this.#bytes += size;
+    const overflow: string[] = [];
+    while (this.#size.size > 1 && (this.#size.size > this.limits.maxEvents || this.#bytes > this.limits.maxBytes)) {
+      const oldest = this.#oldest()!;
+      overflow.push(oldest.eventId);
+      this.#forget(oldest.eventId);
       this.#dropped++;
     }
-    await this.#save();
+    return this.#enqueue({ append: event, remove: overflow });
   }
 
-  /** The oldest events, up to `count` and `maxBytes`. */
+  /** The oldest events, up to `count` and `maxBytes` (at least one). */
   peek(count: number, maxBytes: number): QueuedEvent[] {
     const batch: QueuedEvent[] = [];
     let bytes = 0;
-    for (const event of this.#events) {
-      const size = sizeOf(event);
-      if (batch.length >= count || (batch.length > 0 && bytes + size > maxBytes)) break;
+    for (let i = this.#head; i < this.#events.length && batch.length < count; i++) {
+      const event = this.#events[i]!;
+      const size = this.#size.get(event.eventId);
+      if (size === undefined) continue;
+      if (batch.length > 0 && bytes + size > maxBytes) break;
       batch.push(event);
       bytes += size;
     }
     return batch;
   }
 
-  async remove(eventIds: Iterable<string>): Promise<void> {
-    const gone = new Set(eventIds);
-    if (gone.size === 0) return;
-    this.#events = this.#events.filter((e) => !gone.has(e.eventId));
-    this.#bytes = this.#events.reduce((sum, e) => sum + sizeOf(e), 0);
-    await this.#save();
+  remove(eventIds: readonly string[]): Promise<void> {
+    const present = eventIds.filter((id) => this.#size.has(id));
+    if (present.length === 0) return Promise.resolve();
+    for (const id of present) this.#forget(id);
+    return this.#enqueue({ remove: present });
   }
 
-  async clear(): Promise<void> {
-    this.#events = [];
-    this.#bytes = 0;
-    await this.#save();
+  /** Resolves once every change so far is on storage, and releases the log. */
+  async close(): Promise<void> {
+    await this.#writes.catch(() => undefined);
+    await this.log.close?.();
+  }
+
+  #oldest(): QueuedEvent | undefined {
+    this.#advanceHead();
+    return this.#events[this.#head];
+  }
+
+  #forget(eventId: string): void {
+    this.#bytes -= this.#size.get(eventId) ?? 0;
+    this.#size.delete(eventId);
+    this.#advanceHead();
+  }
+
+  #advanceHead(): void {
+    while (this.#head < this.#events.length && !this.#size.has(this.#events[this.#head]!.eventId)) this.#head++;
+    // Drop the passed prefix once it is most of the array: amortized O(1) per event.
+    if (this.#head > 1024 && this.#head * 2 > this.#events.length) {
+      this.#events = this.#events.slice(this.#head);
+      this.#head = 0;
+    }
   }
 
   /**
-   * Group commit: while one write runs, every change joins the next write, which snapshots the
-   * queue when it starts. Each caller's promise resolves once a write containing its change landed.
+   * Adds a change to the pending write, starting one if none is waiting. A pending write appends
+   * first and removes second, which is right in any order of calls since ids are never reused;
+   * an event appended and removed before its write started is never written at all.
    */
-  #save(): Promise<void> {
-    this.#next ??= (async () => {
-      await this.#writing.catch(() => undefined);
-      this.#next = undefined;
-      this.#writing = this.storage.setItem(this.key, JSON.stringify({ events: this.#events, dropped: this.#dropped }));
-      await this.#writing;
-    })();
-    return this.#next;
+  #enqueue(change: { append?: QueuedEvent; remove?: readonly string[] }): Promise<void> {
+    let pending = this.#pending;
+    if (!pending) {
+      const batch: PendingWrite = { appends: new Map(), removes: [], done: Promise.resolve() };
+      batch.done = this.#writes
+        .catch(() => undefined)
+        .then(async () => {
+          this.#pending = undefined;
+          if (batch.appends.size > 0) await this.log.append([...batch.appends.values()]);
+          if (batch.removes.length > 0) await this.log.remove(batch.removes);
+        });
+      this.#pending = pending = batch;
+      this.#writes = batch.done;
+    }
+    if (change.append) pending.appends.set(change.append.eventId, change.append);
+    for (const id of change.remove ?? []) if (!pending.appends.delete(id)) pending.removes.push(id);
+    return pending.done;
   }
 }
+
+type PendingWrite = { readonly appends: Map<string, QueuedEvent>; readonly removes: string[]; done: Promise<void> };
 
 const encoder = new TextEncoder();
 const sizeOf = (event: QueuedEvent) => encoder.encode(JSON.stringify(event)).length;

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Tidemark, type TidemarkError, type TidemarkOptions, type TransportResponse } from '../src/client.js';
-import { memoryStorage } from '../src/storage.js';
+import { Tidemark, type TidemarkOptions, type TransportResponse } from '../src/client.js';
+import { classifyFailure, type TidemarkError } from '../src/errors.js';
+import { memoryStorage } from '../src/storage/memory.js';
 
 type Sent = { events: { eventId: string; event: string; timestamp: string; properties: Record<string, unknown> }[]; sentAt: string };
 
@@ -108,16 +109,19 @@ describe('the persistent queue', () => {
     let stored = 0;
     // The server stores (dedup by event id) but the app dies before it hears the answer.
     const dying = vi.fn(async (_url: string, init: { body: string | Uint8Array }) => {
-      for (const e of (JSON.parse(String(init.body)) as Sent).events) if (!received.has(e.eventId)) received.add(e.eventId), stored++;
+      for (const e of (JSON.parse(String(init.body)) as Sent).events) if (!received.has(e.eventId)) {
+        received.add(e.eventId);
+        stored++;
+      }
       throw new Error('app killed');
     });
     const first = new Tidemark(options({ storage, transport: dying }));
     for (let i = 0; i < 5; i++) await first.track('tap');
     await first.flush();
     await first.shutdown();
-    const queue = JSON.parse(storage.values.get('tidemark:queue')!);
-    expect(queue.events).toHaveLength(5);
-    expect(new Set(queue.events.map((e: { eventId: string }) => e.eventId)).size).toBe(5);
+    const onStorage = await storage.queue.load();
+    expect(onStorage).toHaveLength(5);
+    expect(new Set(onStorage.map((e) => e.eventId)).size).toBe(5);
 
     const server = fakeServer();
     const second = new Tidemark(options({ storage, transport: server.transport }));
@@ -275,6 +279,162 @@ describe('the retry contract', () => {
     online = true;
     client.setOnline(true);
     await vi.waitFor(() => expect(server.requests).toHaveLength(1));
+    await client.shutdown();
+  });
+});
+
+describe('flush and going online', () => {
+  it('flush() sends at once, cancelling a pending backoff', async () => {
+    const server = fakeServer([() => ({ status: 503 }), () => ({ status: 503 }), () => ({ status: 503 })]);
+    const client = new Tidemark(options({ transport: server.transport, minBackoffMs: 60_000, maxBackoffMs: 60_000 }));
+    await client.track('x');
+    await client.flush();
+    await client.flush();
+    await client.flush();
+    expect(server.requests).toHaveLength(3);
+    await client.flush(); // the fake server now accepts
+    expect(server.requests).toHaveLength(4);
+    expect(client.queued).toBe(0);
+    await vi.advanceTimersByTimeAsync(120_000); // the cancelled timers never fire a send
+    expect(server.requests).toHaveLength(4);
+    await client.shutdown();
+  });
+
+  it('going online sends at once, cancelling a pending backoff', async () => {
+    const server = fakeServer([() => { throw Object.assign(new TypeError('fetch failed'), { cause: { code: 'ENETUNREACH' } }); }]);
+    const client = new Tidemark(options({ transport: server.transport, minBackoffMs: 60_000 }));
+    await client.track('x');
+    await client.flush();
+    client.setOnline(false);
+    client.setOnline(true);
+    await vi.waitFor(() => expect(server.requests).toHaveLength(2));
+    await vi.waitFor(() => expect(client.queued).toBe(0));
+    await client.shutdown();
+  });
+
+  it('the automatic triggers (flushAt, interval) respect a pending backoff', async () => {
+    const server = fakeServer([() => ({ status: 500 })]);
+    const client = new Tidemark(options({ transport: server.transport, flushAt: 1, flushIntervalMs: 1000, minBackoffMs: 10_000, random: () => 0.5 }));
+    await client.track('a');
+    await vi.waitFor(() => expect(server.requests).toHaveLength(1));
+    await client.track('b');
+    await vi.advanceTimersByTimeAsync(9_900); // ten interval ticks and a flushAt while the 10 s backoff runs
+    expect(server.requests).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(server.requests).toHaveLength(2);
+    await vi.waitFor(() => expect(client.queued).toBe(0));
+    await client.shutdown();
+  });
+});
+
+describe('onError', () => {
+  const failing = (error: unknown) => fakeServer([() => { throw error; }]);
+  it.each([
+    ['dns', Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('getaddrinfo ENOTFOUND nowhere.invalid'), { code: 'ENOTFOUND' }) })],
+    ['network', Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) })],
+    ['network', new TypeError('Network request failed')],
+  ])('reports a failed request as %s and keeps the events', async (kind, error) => {
+    const errors: TidemarkError[] = [];
+    const client = new Tidemark(options({ transport: failing(error).transport, onError: (e) => errors.push(e) }));
+    await client.track('x');
+    await client.flush();
+    expect(errors.map((e) => e.kind)).toEqual([kind]);
+    expect(errors[0]!.cause).toBe(error);
+    expect(client.queued).toBe(1);
+    await client.shutdown();
+  });
+
+  it('tells CORS from network in a browser by whether a no-cors probe of the endpoint gets through', async () => {
+    const opaque = new TypeError('Failed to fetch');
+    expect(await classifyFailure(opaque, async () => true)).toBe('cors');
+    expect(await classifyFailure(opaque, async () => false)).toBe('network');
+    expect(await classifyFailure(opaque, async () => Promise.reject(new TypeError('Failed to fetch')))).toBe('network');
+    expect(await classifyFailure(opaque, undefined)).toBe('network');
+  });
+
+  it.each([500, 502, 503, 408])('reports %i as a server failure and retries', async (status) => {
+    const errors: TidemarkError[] = [];
+    const server = fakeServer([() => ({ status })]);
+    const client = new Tidemark(options({ transport: server.transport, onError: (e) => errors.push(e) }));
+    await client.track('x');
+    await client.flush();
+    expect(errors).toMatchObject([{ kind: 'server', status }]);
+    await client.flush();
+    expect(client.queued).toBe(0);
+    await client.shutdown();
+  });
+
+  it('reports a whole request refused with another 4xx and pauses without dropping', async () => {
+    const errors: TidemarkError[] = [];
+    const server = fakeServer([() => ({ status: 404 })]);
+    const client = new Tidemark(options({ transport: server.transport, onError: (e) => errors.push(e) }));
+    await client.track('x');
+    await client.flush();
+    expect(errors).toMatchObject([{ kind: 'refused', status: 404 }]);
+    expect(client.queued).toBe(1);
+    await client.shutdown();
+  });
+});
+
+describe('attempts per row', () => {
+  const retryableFor = (bad: Set<string>) => (sent: Sent) => ({
+    status: 202,
+    body: { accepted: 0, rejected: sent.events.flatMap((e, index) => (bad.has(e.eventId) ? [{ index, reason: 'internal', error: 'try again', retryable: true }] : [])) },
+  });
+
+  it('drops a row rejected as retryable maxAttempts times, reports it, and the rows behind it go through', async () => {
+    const errors: TidemarkError[] = [];
+    const bad = new Set<string>();
+    const server = fakeServer(Array.from({ length: 50 }, () => retryableFor(bad)));
+    const client = new Tidemark(options({ transport: server.transport, maxAttempts: 3, batchSize: 2, onError: (e) => errors.push(e) }));
+    bad.add(await client.track('poison'));
+    const good = [await client.track('a'), await client.track('b')];
+    for (let i = 0; i < 3; i++) await client.flush();
+    expect(errors).toMatchObject([{ kind: 'dropped', eventIds: [...bad] }]);
+    expect(client.queued).toBe(0);
+    const delivered = server.requests.flatMap((r) => r.events.map((e) => e.eventId)).filter((id) => !bad.has(id));
+    expect(new Set(delivered)).toEqual(new Set(good));
+    expect(server.requests.filter((r) => r.events.some((e) => bad.has(e.eventId)))).toHaveLength(3);
+    await client.shutdown();
+  });
+
+  it('never counts an outage against a row: 5xx and network failures keep every event', async () => {
+    const server = fakeServer([...Array.from({ length: 30 }, () => () => ({ status: 503 }))]);
+    const client = new Tidemark(options({ transport: server.transport, maxAttempts: 2 }));
+    await client.track('x');
+    for (let i = 0; i < 30; i++) await client.flush();
+    expect(client.queued).toBe(1);
+    await client.flush();
+    expect(client.queued).toBe(0);
+    await client.shutdown();
+  });
+
+  it('does not retry rows rejected for good (4xx reasons)', async () => {
+    const server = fakeServer([(sent) => ({ status: 202, body: { accepted: 0, rejected: sent.events.map((_, index) => ({ index, reason: 'too_old', error: 'older than 5 days', retryable: false })) } })]);
+    const client = new Tidemark(options({ transport: server.transport }));
+    await client.track('old', {}, { timestamp: new Date('2024-04-01T00:00:00Z') });
+    await client.flush();
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(server.requests).toHaveLength(1);
+    expect(client.queued).toBe(0);
+    await client.shutdown();
+  });
+});
+
+describe('the event model', () => {
+  it('sends value and source set per client and per call, promoting value-named properties as the API does for Segment rows', async () => {
+    const server = fakeServer();
+    const client = new Tidemark(options({ transport: server.transport, source: 'ios' }));
+    await client.track('purchase', { sku: 'A-1', value: 12.5 });
+    await client.track('purchase', { revenue: '7.25' });
+    await client.track('purchase', { price: 3, quantity: 2 });
+    await client.track('purchase', { value: 'n/a', total: 4 });
+    await client.track('purchase', { value: 99 }, { value: 1, source: 'web' });
+    await client.track('view');
+    await client.flush();
+    const sent = server.requests[0]!.events as unknown as Record<string, unknown>[];
+    expect(sent.map((e) => [e.value, e.source])).toEqual([[12.5, 'ios'], [7.25, 'ios'], [2, 'ios'], [4, 'ios'], [1, 'web'], [undefined, 'ios']]);
+    expect(sent[0]!.properties).toEqual({ sku: 'A-1', value: 12.5 });
     await client.shutdown();
   });
 });

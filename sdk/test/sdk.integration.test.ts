@@ -1,16 +1,15 @@
 /**
  * The SDK against the local runtime: 10,000 events buffered offline across a restart (file
- * storage), then online: every event lands exactly once, in the session in which it happened.
+ * storage), then online: every event lands exactly once, with its own time, in the session the
+ * SDK gave it (a new one after 24 hours of unbroken activity).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { sessionIdFor } from '../../lambdas/core/sessions.js';
-import { Limits } from '../../resources/index.js';
 import { DemoProject, eventually, request, startLocal, type LocalHarness } from '../../test/helpers/local.js';
 import { Tidemark } from '../src/client.js';
-import { fileStorage } from '../src/storage.js';
+import { fileStorage } from '../src/storage/file.js';
 
 let local: LocalHarness;
 let dir: string;
@@ -23,11 +22,11 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-it('delivers 10,000 offline events exactly once, each in its own session, after a restart', { timeout: 600_000 }, async () => {
+it('delivers 10,000 offline events exactly once, in their SDK sessions, after a restart', { timeout: 600_000 }, async () => {
   const start = Date.now() - 2 * 86_400_000;
   const timeOf = (i: number) => new Date(start + i * 17_000);
   const make = async (online: boolean) =>
-    new Tidemark({ endpoint: local.url, writeKey: DemoProject.writeKey, storage: await fileStorage(dir), deviceId: 'sdk-phone', isOnline: () => online, maxQueueEvents: 20_000, batchSize: 500, flushAt: 1_000_000 });
+    new Tidemark({ endpoint: local.url, writeKey: DemoProject.writeKey, storage: fileStorage(dir), deviceId: 'sdk-phone', isOnline: () => online, maxQueueEvents: 20_000, batchSize: 500, flushAt: 1_000_000 });
 
   const ids: string[] = [];
   /** Tracks events `from`..`to` a thousand at a time, as an app fires them without awaiting each. */
@@ -61,7 +60,7 @@ it('delivers 10,000 offline events exactly once, each in its own session, after 
     (count) => count >= 10_000,
     500_000,
   );
-  const stored: { eventId: string; timestamp: string; sessionId: string }[] = [];
+  const stored: { eventId: string; timestamp: string; sessionId: string; properties: { n: number } }[] = [];
   let cursor: string | null = null;
   do {
     const page: { body: { events: typeof stored; nextCursor: string | null } } = await request(
@@ -73,7 +72,12 @@ it('delivers 10,000 offline events exactly once, each in its own session, after 
   } while (cursor);
   expect(stored).toHaveLength(10_000);
   expect(new Set(stored.map((e) => e.eventId))).toEqual(new Set(ids));
-  for (const event of stored) {
-    expect(event.sessionId).toBe(sessionIdFor(DemoProject.projectId, 'sdk-phone', Date.parse(event.timestamp), Limits.sessionLengthMs));
-  }
+  for (const event of stored) expect(event.timestamp).toBe(timeOf(event.properties.n).toISOString());
+  // Events 17 s apart never time a session out; the 24-hour maximum splits them at n = 5083.
+  const byN = stored.sort((a, b) => a.properties.n - b.properties.n);
+  const firstDay = new Set(byN.filter((e) => e.properties.n < 5083).map((e) => e.sessionId));
+  const secondDay = new Set(byN.filter((e) => e.properties.n >= 5083).map((e) => e.sessionId));
+  expect(firstDay.size).toBe(1);
+  expect(secondDay.size).toBe(1);
+  expect(firstDay).not.toEqual(secondDay);
 });

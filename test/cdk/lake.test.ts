@@ -92,6 +92,7 @@ describe('catalog and Athena', () => {
       'projection.dt.format': 'yyyy-MM-dd',
       'projection.dt.range': `${LakeCatalog.projectionStartDay},NOW`,
     });
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Athena's partition projection template really contains `${project}`
     expect(JSON.stringify(input.Parameters['storage.location.template'])).toContain('/events/project=${project}/dt=${dt}/');
   });
 

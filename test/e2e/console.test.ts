@@ -1,8 +1,8 @@
 /**
  * The console in a real browser (chromium from npm, driven by playwright-core) against the local
- * runtime: send a batch from the Send page, see it in Explore's chart and in Events, see the bad
- * rows in Rejections, the Overview's figures and a refused request, flip a failure switch.
- * Screenshots go to test-artifacts/console/.
+ * runtime: send a batch from the Send page, see it in Explore's chart and in Events, its sessions in
+ * Explore and Devices, see the bad rows in Rejections, the Overview's figures and a refused request,
+ * flip a failure switch. Screenshots go to test-artifacts/console/.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
@@ -124,6 +124,17 @@ describe('the console', () => {
     await shoot('explore');
   });
 
+  it('shows session metrics in Explore: one session of two events, no bounce, by source', async () => {
+    await open('#/explore?groupBy=source');
+    await refreshUntil(async () => (await page.locator('[data-testid=session-stats-sessions] .stat-value').textContent()) === '1');
+    expect(await page.textContent('[data-testid=session-stats-events-per-session] .stat-value')).toBe('2.00');
+    expect(await page.textContent('[data-testid=session-stats-bounce-rate] .stat-value')).toBe('0.0 %');
+    const rows = await page.locator('[data-testid=session-series-table] tbody tr').allTextContents();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatch(/\(no source\)\s*1\s*60\.0 s\s*60\.0 s\s*2\.00\s*0\.0 %/);
+    await shoot('explore-sessions');
+  });
+
   it('lists the stored events with filters and shows one in full', async () => {
     await open('#/events?deviceId=phone-linus');
     const rows = page.locator('[data-testid=events-table] tbody tr');
@@ -148,12 +159,20 @@ describe('the console', () => {
     await shoot('rejections');
   });
 
-  it('shows the device’s live state and its session', async () => {
+  it('shows the device’s live state, its session metrics and its session', async () => {
     await open('#/devices?deviceId=phone-linus');
     await page.waitForSelector('[data-testid=device-state]');
     const sessions = await page.locator('[data-testid=sessions-table] tbody tr').allTextContents();
     expect(sessions).toHaveLength(1);
-    expect(sessions[0]).toMatch(/s-[0-9a-f]+.*3$/);
+    // Two events a minute apart, stored with the $session_start the pipeline made; the metrics leave that one out.
+    expect(sessions[0]).toMatch(/s-[0-9a-f]+.*60\.0 s3$/);
+    expect(await page.textContent('[data-testid=device-session-stats-sessions] .stat-value')).toBe('1');
+    expect(await page.textContent('[data-testid=device-session-stats-events-per-session] .stat-value')).toBe('2.00');
+    expect(await page.textContent('[data-testid=device-session-stats-bounce-rate] .stat-value')).toBe('0.0 %');
+    await page.locator('[data-testid=sessions-table] tbody tr').first().click();
+    await expect
+      .poll(() => page.locator('.timeline li').allTextContents())
+      .toEqual([expect.stringContaining('$session_start'), expect.stringContaining('app_open'), expect.stringContaining('purchase')]);
     await shoot('devices');
   });
 

@@ -32,7 +32,7 @@ try {
   handler = require(path.join(bundleDir, `${file}.js`))[exportName];
   if (typeof handler !== 'function') throw new Error(`${handlerName} is not a function`);
 } catch (error) {
-  report({ ok: false, error: String(error && error.stack ? error.stack : error), importMs: performance.now() - started });
+  report({ ok: false, error: String(error?.stack || error), importMs: performance.now() - started });
   process.exit(1);
 }
 const importMs = performance.now() - started;
@@ -53,7 +53,7 @@ if (mode === '--import-only') {
       .then(() => handler(JSON.parse(input), context))
       .then(
         (result) => report({ ok: true, result: result ?? null, importMs }),
-        (error) => report({ ok: false, error: String(error && error.stack ? error.stack : error), importMs }),
+        (error) => report({ ok: false, error: String(error?.stack || error), importMs }),
       )
       .finally(() => process.exit(0));
   });

@@ -30,8 +30,8 @@ it('loses nothing and counts nothing twice under every fault at once, with hosti
   expect(report.injected.sqsSendFailure + report.injected.dynamoThrottle).toBeGreaterThan(0);
   expect(report.hostileRows).toBeGreaterThan(0);
   expect(report.accepted).toBe(1500);
-  expect(report.missing).toBe(0);
-  expect(report.unexpected).toBe(0);
+  expect(report.missing, report.missingIds.join(', ')).toBe(0);
+  expect(report.unexpected, report.unexpectedIds.join(', ')).toBe(0);
   expect(report.storedEvents).toBe(1500);
   expect(report.counterMismatches).toEqual([]);
   expect(report.deadLetters).toEqual({ poison: 3, other: 0 });

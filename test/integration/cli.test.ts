@@ -118,7 +118,11 @@ describe('import secrets', () => {
     expect(fromEnv.code).toBe(0);
     expect(fromEnv.err).not.toContain('warning');
     const questions: string[] = [];
-    const fromPrompt = await cliWith({ promptSecret: async (question) => (questions.push(question), DemoProject.secretKey) }, 'import', oneRowFile());
+    const promptSecret = async (question: string) => {
+      questions.push(question);
+      return DemoProject.secretKey;
+    };
+    const fromPrompt = await cliWith({ promptSecret }, 'import', oneRowFile());
     expect(fromPrompt.code).toBe(0);
     expect(questions).toEqual(['secret key: ']);
     const wrongFromPrompt = await cliWith({ promptSecret: async () => 'not-a-key' }, 'import', oneRowFile());

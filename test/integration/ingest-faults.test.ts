@@ -44,7 +44,7 @@ describe('SQS partial failures', () => {
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const ids = new Set(stored.map((e) => e.eventId));
     expect(ids.size).toBe(reply.body.accepted);
-    events.forEach((e, i) => expect(ids.has(e.eventId)).toBe(!failed.has(i)));
+    for (const [i, e] of events.entries()) expect(ids.has(e.eventId)).toBe(!failed.has(i));
     expect(local.faults.counts.sqsSendFailure).toBeGreaterThan(0);
   });
 });

@@ -51,7 +51,7 @@ describe('wire limit', () => {
   });
 
   it('answers a body just over maxWireBytes, that still fits an invocation, with the function\'s 413 naming the limit', async () => {
-    const body = ' '.repeat(Limits.maxWireBytes + 1 - 2) + '[]';
+    const body = `${' '.repeat(Limits.maxWireBytes + 1 - 2)}[]`;
     const reply = await request(`${local.url}/v1/batch`, { key: DemoProject.writeKey, body });
     expect(reply.status).toBe(413);
     expect(reply.body).toMatchObject({ error: 'payload_too_large', limit: 'maxWireBytes', max: Limits.maxWireBytes });

@@ -1,9 +1,14 @@
 /** Logs are structured JSON with the request id and project id, and never carry a key or a raw IP. */
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { EventsQueue } from '../../resources/index.js';
-import { logger } from '../../lambdas/observability.js';
 import { DemoProject, eventually, request, startLocal, type LocalHarness } from '../helpers/local.js';
+
+// Powertools' injectLambdaContext returns the logger to the level it was built with on every
+// invocation, so the level is set before the logger exists (vitest.config.ts sets ERROR).
+vi.hoisted(() => {
+  process.env.POWERTOOLS_LOG_LEVEL = 'DEBUG';
+});
 
 let local: LocalHarness;
 const lines: string[] = [];
@@ -13,7 +18,6 @@ const writeError = process.stderr.write.bind(process.stderr);
 
 beforeAll(async () => {
   local = await startLocal();
-  logger.setLogLevel('DEBUG');
   process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
     lines.push(String(chunk));
     return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
@@ -26,7 +30,6 @@ beforeAll(async () => {
 afterAll(async () => {
   process.stdout.write = write;
   process.stderr.write = writeError;
-  logger.setLogLevel('ERROR');
   await local?.close();
 });
 
@@ -53,6 +56,21 @@ describe('logs', () => {
   });
 
   const entries = () => lines.flatMap((l) => l.split('\n')).filter((l) => l.trim().startsWith('{')).map((l) => JSON.parse(l));
+
+  it('carry the Lambda request id on every line of every function', async () => {
+    const reply = await request(`${local.url}/v1/track`, { key: DemoProject.writeKey, body: { event: 'traced', deviceId: `trace-${Date.now()}` } });
+    expect(reply.status).toBe(202);
+    await request(`${local.url}/v1/events?limit=1`, { key: DemoProject.secretKey });
+    const functions = ['ingest', 'query', 'process', 'aggregate', 'lake'];
+    const seen = await eventually(
+      async () => new Set(entries().filter((e) => e.service === 'tidemark').map((e) => e.function_name)),
+      (names) => functions.every((name) => names.has(name)),
+      60_000,
+    );
+    expect([...seen].sort()).toEqual([...functions].sort());
+    const lines = entries().filter((e) => e.service === 'tidemark');
+    expect(lines.filter((e) => typeof e.function_request_id !== 'string' || e.function_request_id.length === 0)).toEqual([]);
+  }, 90_000);
 
   it('say why SQS refused a send, by cause, when rows are answered internal', async () => {
     local.faults.configure({ sqsSendFailure: 1 });

@@ -46,12 +46,14 @@ describe('isolation between projects', () => {
     expect((await asB(`/v1/events?from=${from}&to=${to}`)).body.events).toEqual([]);
     expect((await asB(`/v1/aggregates?from=${from}&to=${to}`)).body.series).toEqual([]);
     expect((await asB(`/v1/rejections?from=${from}&to=${to}`)).body.rejections).toEqual([]);
+    expect((await asB(`/v1/sessions?from=${from}&to=${to}`)).body).toMatchObject({ total: { sessions: 0 }, sessions: [] });
+    expect((await request(`${local.url}/v1/sessions?from=${from}&to=${to}&deviceId=a-device`, { key: DemoProject.secretKey })).body.total.sessions).toBe(1);
     expect((await asB('/v1/devices/a-device')).status).toBe(404);
     expect((await request(`${local.url}/v1/rejections?from=${from}&to=${to}`, { key: DemoProject.secretKey })).body.rejections.length).toBeGreaterThan(0);
   });
 
   it('never takes a write key for a read, nor a secret key for a write, nor a revoked key at all', async () => {
-    for (const path of ['/v1/events', '/v1/aggregates?from=2024-01-01&to=2024-01-02', '/v1/rejections', '/v1/devices/x']) {
+    for (const path of ['/v1/events', '/v1/aggregates?from=2024-01-01&to=2024-01-02', '/v1/rejections', '/v1/sessions', '/v1/devices/x']) {
       expect((await request(`${local.url}${path}`, { key: B.write })).status).toBe(403);
     }
     for (const path of ['/v1/batch', '/v1/track']) {

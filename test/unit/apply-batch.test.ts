@@ -4,73 +4,13 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  applyBatch,
-  CommitConflictError,
-  MarkMovedError,
-  UnappliableError,
-  type Commit,
-  type CounterStore,
-  type ShardRef,
-  type StreamEntry,
-} from '../../lambdas/aggregate/aggregate.js';
-import type { UniqueMarker } from '../../lambdas/core/aggregation.js';
+import { applyBatch, CommitConflictError, type StreamEntry } from '../../lambdas/aggregate/aggregate.js';
+import type { Commit, ShardRef } from '../../lambdas/aggregate/ports.js';
+import { streamEntry as entry } from '../helpers/factories.js';
+import { MemoryCounterStore } from '../helpers/fakes.js';
 
 const SHARD: ShardRef = { streamArn: 'arn:stream', shardId: 'shardId-1' };
 const noWait = async () => undefined;
-
-class MemoryCounterStore implements CounterStore {
-  readonly marks = new Map<string, string>();
-  readonly markers = new Map<string, string>();
-  readonly counters = new Map<string, { count: number; sumMicros: bigint }>();
-  readonly quarantine = new Map<string, string>();
-  /** Throws this before the commit's effects, once per entry. */
-  readonly faults: Error[] = [];
-  refuse = (_commit: Commit) => false;
-  commits = 0;
-
-  async readMark(shard: ShardRef) {
-    return this.marks.get(shard.shardId);
-  }
-  async claimMarker(marker: UniqueMarker) {
-    const key = `${marker.pk}|${marker.sk}`;
-    const owner = this.markers.get(key);
-    if (owner !== undefined && owner !== marker.ownerEventId) return false;
-    this.markers.set(key, marker.ownerEventId);
-    return true;
-  }
-  async commit(commit: Commit) {
-    const fault = this.faults.shift();
-    if (fault) throw fault;
-    if (this.marks.get(commit.shard.shardId) !== commit.previous) throw new MarkMovedError(commit.shard);
-    if (this.refuse(commit)) throw new UnappliableError('ValidationError');
-    this.commits++;
-    this.marks.set(commit.shard.shardId, commit.last);
-    for (const c of commit.counters) {
-      const key = `${c.pk}|${c.sk}`;
-      const current = this.counters.get(key) ?? { count: 0, sumMicros: 0n };
-      this.counters.set(key, { count: current.count + c.count, sumMicros: current.sumMicros + c.sumMicros });
-    }
-    for (const q of commit.quarantined) this.quarantine.set(q.sequenceNumber, q.raw);
-  }
-  total(kind: 'C' | 'U') {
-    return [...this.counters].filter(([key]) => key.includes(`#${kind}`)).reduce((sum, [, c]) => sum + c.count, 0);
-  }
-}
-
-const entry = (i: number, overrides: { deviceId?: string; valueMicros?: bigint } = {}): StreamEntry => ({
-  sequenceNumber: String(1000 + i),
-  raw: `record ${i}`,
-  event: {
-    sequenceNumber: String(1000 + i),
-    projectId: 'p',
-    eventId: `e${i}`,
-    event: `ev${i % 3}`,
-    deviceId: overrides.deviceId ?? `d${i % 7}`,
-    timeMs: Date.parse('2024-01-15T10:00:00Z') + i * 60_000,
-    valueMicros: overrides.valueMicros ?? BigInt(i) * 1_000_000n,
-  },
-});
 
 /** Every way a stream may redeliver `records`: batches of varying size, shifted back, duplicated, replayed from the start. */
 const deliveries = fc.array(
@@ -110,7 +50,7 @@ describe('applyBatch', () => {
     );
   });
 
-  it('skips records at or below the mark, even out of order', async () => {
+  it('checkpointed counting skips what was committed: records at or below the mark, even out of order', async () => {
     const store = new MemoryCounterStore();
     await applyBatch(SHARD, [entry(1), entry(2)], store, noWait);
     const outcome = await applyBatch(SHARD, [entry(3), entry(2), entry(1), entry(3)], store, noWait);

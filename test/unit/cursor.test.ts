@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { dayCursorWithin } from '../../lambdas/adapters/day-pages.js';
 import { openCursor, signCursor } from '../../lambdas/core/cursor.js';
-import { TidemarkError } from '../../lambdas/core/errors.js';
+import type { TidemarkError } from '../../lambdas/core/errors.js';
 
 const SECRET = 'test-secret';
 const binding = { route: '/v1/events', projectId: 'demo', filters: { event: 'buy', deviceId: undefined } };

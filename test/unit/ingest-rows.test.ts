@@ -1,32 +1,50 @@
-/** The ingest use case with a fake queue port: which rows a client is told to resend. */
+/** The ingest use case with an in-memory queue: what a client is told about every row, and what is kept. */
 import { describe, expect, it } from 'vitest';
-import type { EventQueue, UnsentMessage } from '../../lambdas/adapters/event-queue.js';
-import { ingestRows } from '../../lambdas/ingest/ingest.js';
+import { ingestRows, type IngestRequest } from '../../lambdas/ingest/ingest.js';
+import { RECEIVED_AT } from '../helpers/factories.js';
+import { memoryIngestPorts, MemoryEventQueue } from '../helpers/fakes.js';
 
-/** A queue that refuses the message holding `refusedIndex` for good and the one holding `transientIndex` for now. */
-const queue = (refusedIndex: number, transientIndex: number): EventQueue => ({
-  send: async (messages) => ({
-    unsent: messages.flatMap((message): UnsentMessage[] => {
-      if (message.rowIndexes.includes(refusedIndex)) return [{ message, retryable: false, error: 'InvalidMessageContents: refused' }];
-      if (message.rowIndexes.includes(transientIndex)) return [{ message, retryable: true, error: 'InternalError' }];
-      return [];
-    }),
-  }),
+const request = (rows: readonly unknown[], overrides: Partial<IngestRequest> = {}): IngestRequest => ({
+  projectId: 'p',
+  requestId: 'r',
+  mode: 'batch',
+  rows,
+  receivedAt: RECEIVED_AT,
+  validateOnly: false,
+  ...overrides,
 });
+const rowOf = (deviceId: string) => ({ event: 'e', deviceId, timestamp: new Date(RECEIVED_AT).toISOString() });
 
 describe('ingestRows', () => {
-  it('reports rows the queue refused for good as not retryable, and transient failures as retryable', async () => {
-    const rows = ['a', 'b', 'c'].map((deviceId) => ({ event: 'e', deviceId }));
-    const kept: unknown[] = [];
-    const result = await ingestRows(
-      { projectId: 'p', requestId: 'r', mode: 'batch', rows, receivedAt: Date.now(), validateOnly: false },
-      { queue: queue(0, 1), recordRejections: async (_, rejected) => void kept.push(...rejected), maxEventAgeDays: 5 },
-    );
+  it('returns the rows of unsent messages as retryable, and rows the queue refused for good as not retryable', async () => {
+    const queue = new MemoryEventQueue((message) => {
+      if (message.rowIndexes.includes(0)) return { retryable: false, error: 'InvalidMessageContents: refused' };
+      if (message.rowIndexes.includes(1)) return { retryable: true, error: 'InternalError' };
+      return undefined;
+    });
+    const { ports, rejections } = memoryIngestPorts(queue);
+    const result = await ingestRows(request(['a', 'b', 'c'].map(rowOf)), ports);
     expect(result.accepted).toBe(1);
     expect(result.rejected).toEqual([
       { index: 0, reason: 'internal', error: expect.stringContaining('InvalidMessageContents'), retryable: false },
       { index: 1, reason: 'internal', error: 'could not be queued; resend this row', retryable: true },
     ]);
-    expect(kept).toHaveLength(2);
+    expect(rejections.map((row) => 'index' in row && row.index)).toEqual([0, 1]);
+  });
+
+  it('accepts only what it queued: each accepted row is in exactly one sent message', async () => {
+    const { ports, queue } = memoryIngestPorts();
+    const result = await ingestRows(request([rowOf('a'), { deviceId: 'no-event-name' }, rowOf('b'), rowOf('a')]), ports);
+    expect(result.accepted).toBe(3);
+    expect(result.rejected.map((rejection) => [rejection.index, rejection.reason])).toEqual([[1, 'validation']]);
+    expect(queue.sent.flatMap((message) => message.rowIndexes).sort()).toEqual([0, 2, 3]);
+  });
+
+  it('answers a validate-only request with the same verdicts and queues and keeps nothing', async () => {
+    const { ports, queue, rejections } = memoryIngestPorts();
+    const result = await ingestRows(request([rowOf('a'), { deviceId: 'x' }], { validateOnly: true }), ports);
+    expect(result).toMatchObject({ accepted: 1, rejected: [{ index: 1, reason: 'validation' }] });
+    expect(queue.sent).toEqual([]);
+    expect(rejections).toEqual([]);
   });
 });

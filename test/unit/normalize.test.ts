@@ -241,7 +241,7 @@ describe('event identity', () => {
   });
 });
 
-describe('event identity', () => {
+describe('event identity across resends', () => {
   it('gives a resend the same fingerprint whatever its sentAt, receive time or skew correction', () => {
     const first = ok({ ...base, messageId: 'm1', properties: { a: 1, b: 2 } }, normalizeContext({ sentAt: RECEIVED_AT - 3_600_000 }));
     const resend = ok({ ...base, messageId: 'm1', properties: { b: 2, a: 1 } }, normalizeContext({ sentAt: RECEIVED_AT + 5000, receivedAt: RECEIVED_AT + 86_400_000 }));

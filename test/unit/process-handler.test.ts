@@ -5,9 +5,9 @@
  */
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import type { EventStore } from '../../lambdas/adapters/event-store.js';
+import type { EventStore } from '../../lambdas/process/ports.js';
 import { createProcessHandler, MESSAGE_TIME_RESERVE_MS } from '../../lambdas/process/handler.js';
-import type { ProcessDependencies } from '../../lambdas/process/process.js';
+import type { ProcessDependencies } from '../../lambdas/process/ports.js';
 import type { StoredEvent } from '../../lambdas/core/types.js';
 
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
@@ -58,7 +58,10 @@ describe('the process handler', () => {
     let remaining = 29_000;
     // Each message "costs" 10 s of the invocation.
     const slowDeps = { ...deps, advanceDevice: async () => void (remaining -= 10_000) };
-    const handler = createProcessHandler(() => ({ ...slowDeps, acquireSessionLock: async () => ((remaining -= 10_000), true) }));
+    const handler = createProcessHandler(() => ({ ...slowDeps, acquireSessionLock: async () => {
+      remaining -= 10_000;
+      return true;
+    } }));
     // One device's six messages: in order, one at a time.
     const event: SQSEvent = { Records: Array.from({ length: 6 }, (_, i) => record(i, 'one-device')) };
     const response = await handler(event, contextWith(() => remaining));
@@ -103,7 +106,10 @@ describe('the process handler', () => {
   it('keeps a copy whose id was stored with other content as a conflict, and starts no session from it', async () => {
     const deps = fakeDeps(async (event) => (event.eventId === 'e1' ? 'conflict' : 'stored'));
     let locks = 0;
-    const handler = createProcessHandler(() => ({ ...deps, acquireSessionLock: async () => (locks++, true) }));
+    const handler = createProcessHandler(() => ({ ...deps, acquireSessionLock: async () => {
+      locks++;
+      return true;
+    } }));
     const response = await handler({ Records: [record(1, 'a'), record(2, 'b')] }, contextWith(() => 25_000));
     expect(response.batchItemFailures).toEqual([]);
     expect(deps.conflicts.map((e) => e.eventId)).toEqual(['e1']);

@@ -59,6 +59,11 @@ describe('session_start', () => {
     expect(firstEventPerSession(events).map((e) => e.eventId).sort()).toEqual(['a', 'c']);
   });
 
+  it('keeps one client session id on two devices apart', () => {
+    const events = [stored('a', 'shared', '2024-01-15T10:01:00.000Z'), { ...stored('b', 'shared', '2024-01-15T10:05:00.000Z'), deviceId: 'other-device' }];
+    expect(firstEventPerSession(events).map((e) => e.eventId).sort()).toEqual(['a', 'b']);
+  });
+
   it('is stamped 1 ms before the first event, with an id derived from the device and session, marked synthetic', () => {
     const start = sessionStartFor(stored('a', 's1', '2024-01-15T10:01:00.000Z'), HALF_HOUR);
     expect(start).toMatchObject({

@@ -38,7 +38,7 @@ export function Chart({ labels, series, label }: { labels: string[]; series: Cha
           <g key={s.name} data-series={s.name}>
             <polyline fill="none" stroke={PALETTE[n % PALETTE.length]} strokeWidth={2} points={s.values.map((v, i) => `${x(i)},${y(v)}`).join(' ')} />
             {s.values.map((v, i) => (
-              <circle key={i} cx={x(i)} cy={y(v)} r={labels.length > 60 ? 1.5 : 3} fill={PALETTE[n % PALETTE.length]}>
+              <circle key={labels[i]} cx={x(i)} cy={y(v)} r={labels.length > 60 ? 1.5 : 3} fill={PALETTE[n % PALETTE.length]}>
                 <title>{`${s.name} · ${labels[i]}: ${v}`}</title>
               </circle>
             ))}

@@ -29,6 +29,7 @@ export function JsonBlock({ value }: { value: unknown }) {
 
 export function Field({ label, children }: { label: string; children: ReactNode }) {
   return (
+    // biome-ignore lint/a11y/noLabelWithoutControl: the control is the `children` every caller passes (an input or a select)
     <label className="field">
       <span>{label}</span>
       {children}

@@ -1,14 +1,16 @@
 /**
- * One device: its live state (last seen, current session) and its sessions over a range. The API
- * builds the sessions from all of the device's events in the range; a session's events are read
- * when it is opened.
+ * One device: its live state (last seen, current session), its session metrics (GET /v1/sessions)
+ * and its sessions over a range. The API builds the sessions from all of the device's events in the
+ * range; a session's events are read when it is opened.
  */
-import { useEffect, useState } from 'react';
-import type { DeviceState, SessionSummary, StoredEvent, TidemarkApi } from '../api';
+import { useState } from 'react';
+import type { SessionSummary, StoredEvent, TidemarkApi } from '../api';
 import { ApiError } from '../api';
 import { ErrorBox, Field, Stat } from '../components/Common';
+import { SessionStatTiles } from '../components/SessionStats';
+import { useLoad } from '../hooks';
 import { usePageParams } from '../router';
-import { DAY, formatTime, lastRange } from '../time';
+import { DAY, formatDuration, formatTime, lastRange } from '../time';
 
 /** An opened session shows up to this many of its events. */
 const TIMELINE_EVENTS = 500;
@@ -18,28 +20,21 @@ export function Devices({ api, params }: { api: TidemarkApi; params: URLSearchPa
   const [get, set] = usePageParams('devices', params);
   const deviceId = get('deviceId') ?? '';
   const days = DayChoices.find((d) => String(d) === get('days')) ?? 7;
-  const [state, setState] = useState<{ device?: DeviceState | null; sessions?: SessionSummary[]; error?: unknown; loading: boolean }>({ loading: false });
   const [open, setOpen] = useState<string | undefined>();
-
-  useEffect(() => {
-    if (!deviceId) return;
-    let cancelled = false;
-    setState({ loading: true });
-    Promise.all([
-      api.device(deviceId).catch((error: unknown) => {
+  const loaded = useLoad(async (signal) => {
+    if (!deviceId) return undefined;
+    const [device, sessions, metrics] = await Promise.all([
+      api.device(deviceId, signal).catch((error: unknown) => {
         // No live state is an answer, not a failure: the device sent nothing in the live window.
         if (error instanceof ApiError && error.status === 404) return null;
         throw error;
       }),
-      sessionsOf(api, deviceId, days),
-    ]).then(
-      ([device, sessions]) => !cancelled && setState({ device, sessions, loading: false }),
-      (error: unknown) => !cancelled && setState({ error, loading: false }),
-    );
-    return () => {
-      cancelled = true;
-    };
+      sessionsOf(api, deviceId, days, signal),
+      api.sessions({ ...lastRange(days * DAY), deviceId, limit: 0 }, signal),
+    ]);
+    return { device, sessions, stats: metrics.total };
   }, [api, deviceId, days]);
+  const state = { ...loaded.data, error: loaded.error, loading: loaded.loading && Boolean(deviceId) };
 
   return (
     <section>
@@ -73,19 +68,21 @@ export function Devices({ api, params }: { api: TidemarkApi; params: URLSearchPa
             <p className="muted">No live state: the device has sent nothing recent (historical imports leave live state alone).</p>
           )}
           <h2>Sessions</h2>
+          {state.stats && <SessionStatTiles stats={state.stats} testId="device-session-stats" />}
           <table data-testid="sessions-table" className="clickable">
             <thead>
               <tr>
                 <th>session</th>
                 <th>started</th>
                 <th>last event</th>
-                <th className="num">events</th>
+                <th className="num">duration</th>
+                <th className="num" title="stored events, the session_start Tidemark makes included">stored events</th>
               </tr>
             </thead>
             <tbody>
               {state.sessions?.length === 0 && (
                 <tr>
-                  <td colSpan={4} className="muted">
+                  <td colSpan={5} className="muted">
                     No events from this device in the range.
                   </td>
                 </tr>
@@ -117,11 +114,12 @@ function SessionRow({ api, deviceId, session, open, toggle }: { api: TidemarkApi
         </td>
         <td>{formatTime(session.firstEventAt)}</td>
         <td>{formatTime(session.lastEventAt)}</td>
+        <td className="num">{formatDuration(Date.parse(session.lastEventAt) - Date.parse(session.firstEventAt))}</td>
         <td className="num">{session.events}</td>
       </tr>
       {open && (
         <tr>
-          <td colSpan={4}>
+          <td colSpan={5}>
             <Timeline api={api} deviceId={deviceId} session={session} />
           </td>
         </tr>
@@ -131,39 +129,29 @@ function SessionRow({ api, deviceId, session, open, toggle }: { api: TidemarkApi
 }
 
 function Timeline({ api, deviceId, session }: { api: TidemarkApi; deviceId: string; session: SessionSummary }) {
-  const [events, setEvents] = useState<{ list?: StoredEvent[]; error?: unknown }>({});
-  useEffect(() => {
-    let cancelled = false;
-    eventsOfSession(api, deviceId, session).then(
-      (list) => !cancelled && setEvents({ list }),
-      (error: unknown) => !cancelled && setEvents({ error }),
-    );
-    return () => {
-      cancelled = true;
-    };
-  }, [api, deviceId, session]);
+  const events = useLoad((signal) => eventsOfSession(api, deviceId, session, signal), [api, deviceId, session]);
   if (events.error) return <ErrorBox error={events.error} />;
-  if (!events.list) return <p className="muted">Loading…</p>;
+  if (!events.data) return <p className="muted">Loading…</p>;
   return (
     <ol className="timeline">
-      {events.list.map((event) => (
+      {events.data.map((event) => (
         <li key={event.eventId}>
           {formatTime(event.timestamp)} <strong>{event.event}</strong>
           {event.value !== undefined && ` (${event.value})`}
         </li>
       ))}
-      {session.events > events.list.length && <li className="muted">… and {session.events - events.list.length} more</li>}
+      {session.events > events.data.length && <li className="muted">… and {session.events - events.data.length} more</li>}
     </ol>
   );
 }
 
 /** Every session in the range: the API answers in parts when the device has many events; a session spanning two parts is merged. */
-async function sessionsOf(api: TidemarkApi, deviceId: string, days: number): Promise<SessionSummary[]> {
+async function sessionsOf(api: TidemarkApi, deviceId: string, days: number, signal: AbortSignal): Promise<SessionSummary[]> {
   const range = lastRange(days * DAY);
   const sessions = new Map<string, SessionSummary>();
   let cursor: string | null = null;
   do {
-    const page = await api.deviceSessions(deviceId, { ...range, cursor });
+    const page = await api.deviceSessions(deviceId, { ...range, cursor }, signal);
     for (const part of page.sessions) {
       const known = sessions.get(part.sessionId);
       sessions.set(
@@ -184,12 +172,12 @@ async function sessionsOf(api: TidemarkApi, deviceId: string, days: number): Pro
 }
 
 /** A session's events in time order: the device's events between its first and last, of that session. */
-async function eventsOfSession(api: TidemarkApi, deviceId: string, session: SessionSummary): Promise<StoredEvent[]> {
+async function eventsOfSession(api: TidemarkApi, deviceId: string, session: SessionSummary, signal: AbortSignal): Promise<StoredEvent[]> {
   const to = new Date(Date.parse(session.lastEventAt) + 1).toISOString();
   const events: StoredEvent[] = [];
   let cursor: string | null = null;
   do {
-    const page = await api.events({ from: session.firstEventAt, to, deviceId, cursor, limit: 500 });
+    const page = await api.events({ from: session.firstEventAt, to, deviceId, cursor, limit: 500 }, signal);
     events.push(...page.events.filter((event) => event.sessionId === session.sessionId));
     cursor = page.nextCursor;
   } while (cursor && events.length < TIMELINE_EVENTS);

@@ -1,11 +1,10 @@
 /** Stored events, newest first, with filters and pagination; one event in full beside the list. */
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import type { StoredEvent, TidemarkApi } from '../api';
 import { ErrorBox, Field, JsonBlock } from '../components/Common';
+import { useLoad } from '../hooks';
 import { usePageParams } from '../router';
 import { DAY, formatTime, fromLocalInput, isoOr, lastRange, toLocalInput } from '../time';
-
-type Listing = { events: StoredEvent[]; nextCursor: string | null; loading: boolean; error?: unknown };
 
 export function Events({ api, params }: { api: TidemarkApi; params: URLSearchParams }) {
   const [get, set] = usePageParams('events', params);
@@ -17,22 +16,21 @@ export function Events({ api, params }: { api: TidemarkApi; params: URLSearchPar
     deviceId: get('deviceId'),
     source: get('source'),
   };
-  const key = JSON.stringify(filter);
-  const [listing, setListing] = useState<Listing>({ events: [], nextCursor: null, loading: true });
   const [selected, setSelected] = useState<StoredEvent | undefined>();
-
-  const load = (cursor: string | null) => {
-    setListing((previous) => ({ ...previous, loading: true, error: undefined }));
-    api.events({ ...filter, cursor, limit: 50 }).then(
-      (page) => setListing((previous) => ({ events: cursor ? [...previous.events, ...page.events] : page.events, nextCursor: page.nextCursor, loading: false })),
-      (error: unknown) => setListing((previous) => ({ ...previous, loading: false, error })),
-    );
-  };
-  useEffect(() => {
-    setSelected(undefined);
-    load(null);
-    // The filter's JSON is its identity: reload when any part of it changes.
-  }, [api, key]);
+  const { from, to, event, deviceId, source } = filter;
+  const listing = useLoad(
+    (signal) => {
+      setSelected(undefined);
+      return api.events({ from, to, event, deviceId, source, cursor: null, limit: 50 }, signal);
+    },
+    [api, from, to, event, deviceId, source],
+  );
+  const events = listing.data?.events ?? [];
+  const loadMore = () =>
+    listing.extend(async (current, signal) => {
+      const page = await api.events({ from, to, event, deviceId, source, cursor: current.nextCursor, limit: 50 }, signal);
+      return { events: [...current.events, ...page.events], nextCursor: page.nextCursor };
+    });
 
   const textFilter = (name: 'event' | 'deviceId' | 'source', label: string) => (
     <Field label={label}>
@@ -58,7 +56,7 @@ export function Events({ api, params }: { api: TidemarkApi; params: URLSearchPar
         <Field label="to">
           <input type="datetime-local" name="to" value={toLocalInput(filter.to)} onChange={(e) => set({ to: fromLocalInput(e.currentTarget.value) })} />
         </Field>
-        <button type="button" onClick={() => load(null)}>
+        <button type="button" onClick={listing.reload}>
           Refresh
         </button>
       </form>
@@ -75,14 +73,14 @@ export function Events({ api, params }: { api: TidemarkApi; params: URLSearchPar
             </tr>
           </thead>
           <tbody>
-            {listing.events.length === 0 && !listing.loading && (
+            {events.length === 0 && !listing.loading && (
               <tr>
                 <td colSpan={5} className="muted">
                   No events match.
                 </td>
               </tr>
             )}
-            {listing.events.map((event) => (
+            {events.map((event) => (
               <tr key={event.eventId} onClick={() => setSelected(event)} className={selected?.eventId === event.eventId ? 'selected' : undefined}>
                 <td>{formatTime(event.timestamp)}</td>
                 <td>{event.event}</td>
@@ -104,8 +102,8 @@ export function Events({ api, params }: { api: TidemarkApi; params: URLSearchPar
           </aside>
         )}
       </div>
-      {listing.nextCursor && (
-        <button type="button" disabled={listing.loading} onClick={() => load(listing.nextCursor)}>
+      {listing.data?.nextCursor && (
+        <button type="button" disabled={listing.loading} onClick={loadMore}>
           Load more
         </button>
       )}

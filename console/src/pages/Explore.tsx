@@ -1,10 +1,12 @@
 /**
  * Counters by hour or day: pick events, a range, a granularity and a grouping; see a chart and a
- * table of count, sum and unique devices. Every choice lives in the URL, so a view can be shared.
+ * table of count, sum and unique devices, and the sessions of the same range (by source when grouped
+ * by source). Every choice lives in the URL, so a view can be shared.
  */
 import type { Granularity, GroupBy, SeriesPoint, TidemarkApi } from '../api';
 import { Chart } from '../components/Chart';
 import { ErrorBox, Field } from '../components/Common';
+import { SessionSeriesTable, SessionStatTiles } from '../components/SessionStats';
 import { useLoad } from '../hooks';
 import { usePageParams } from '../router';
 import { DAY, HOUR, fromLocalInput, isoOr, lastRange, toLocalInput } from '../time';
@@ -17,7 +19,12 @@ export function Explore({ api, params }: { api: TidemarkApi; params: URLSearchPa
   const from = isoOr(get('from'), fallback.from);
   const to = isoOr(get('to'), fallback.to);
   const event = get('event') ?? '';
-  const answer = useLoad(() => api.aggregates({ from, to, event, granularity, groupBy }), [api, from, to, event, granularity, groupBy]);
+  const answer = useLoad((signal) => api.aggregates({ from, to, event, granularity, groupBy }, signal), [api, from, to, event, granularity, groupBy]);
+  const sessionGroup = groupBy === 'source' ? 'source' : 'none';
+  const sessions = useLoad(
+    (signal) => api.sessions({ from, to, granularity, groupBy: sessionGroup, limit: 0 }, signal),
+    [api, from, to, granularity, sessionGroup],
+  );
   const series = answer.data?.series ?? [];
   const buckets = bucketsBetween(from, to, granularity);
   const groups = groupsOf(series, groupBy);
@@ -47,7 +54,13 @@ export function Explore({ api, params }: { api: TidemarkApi; params: URLSearchPa
             <option value="source">source</option>
           </select>
         </Field>
-        <button type="button" onClick={answer.reload}>
+        <button
+          type="button"
+          onClick={() => {
+            answer.reload();
+            sessions.reload();
+          }}
+        >
           Refresh
         </button>
       </form>
@@ -75,8 +88,8 @@ export function Explore({ api, params }: { api: TidemarkApi; params: URLSearchPa
               </td>
             </tr>
           )}
-          {series.map((point, i) => (
-            <tr key={i}>
+          {series.map((point) => (
+            <tr key={point.bucket}>
               <td>{bucketLabel(Date.parse(point.bucket), granularity)}</td>
               {groupBy !== 'none' && <td>{groupName(point, groupBy)}</td>}
               <td className="num">{point.count}</td>
@@ -86,6 +99,16 @@ export function Explore({ api, params }: { api: TidemarkApi; params: URLSearchPa
           ))}
         </tbody>
       </table>
+      <h2>Sessions</h2>
+      <p className="muted">By the hour or day each session started; every event counts, whatever the event filter (docs/sessions.md).</p>
+      <ErrorBox error={sessions.error} />
+      {sessions.data && <SessionStatTiles stats={sessions.data.total} testId="session-stats" />}
+      <SessionSeriesTable
+        series={sessions.data?.series ?? []}
+        bucketLabel={(bucket) => bucketLabel(Date.parse(bucket), granularity)}
+        bySource={sessionGroup === 'source'}
+        empty={sessions.loading ? 'Loading…' : 'No sessions in this range.'}
+      />
     </section>
   );
 }

@@ -16,7 +16,7 @@ export function Overview({ api, local }: { api: TidemarkApi; local: boolean }) {
 }
 
 function LocalOverview({ api }: { api: TidemarkApi }) {
-  const stats = useLoad(() => api.localStats(), [api], 2000);
+  const stats = useLoad((signal) => api.localStats(signal), [api], 2000);
   const s = stats.data;
   if (!s) return stats.error ? <ErrorBox error={stats.error} /> : <p className="muted">Loading…</p>;
   const minutes = lastMinutes(s.minutes, s.at);
@@ -80,6 +80,7 @@ function LocalOverview({ api }: { api: TidemarkApi }) {
           </thead>
           <tbody>
             {s.recentErrors.map((e, i) => (
+              // biome-ignore lint/suspicious/noArrayIndexKey: a read-only snapshot replaced whole on each poll; two errors may share a time
               <tr key={i}>
                 <td>{formatTime(e.at)}</td>
                 <td>{e.where}</td>
@@ -108,6 +109,7 @@ function Refusals({ refusals, testId, empty }: { refusals: Refusal[]; testId: st
       </thead>
       <tbody>
         {refusals.map((r, i) => (
+          // biome-ignore lint/suspicious/noArrayIndexKey: a read-only snapshot replaced whole on each poll; two refusals may share a time
           <tr key={i}>
             <td>{formatTime(r.at)}</td>
             <td>POST {r.path}</td>
@@ -140,7 +142,8 @@ function lastMinutes(seen: Minute[], at: string): Minute[] {
 
 function DeployedOverview({ api }: { api: TidemarkApi }) {
   const range = lastRange(DAY);
-  const answer = useLoad(() => api.aggregates({ ...range, granularity: 'hour', groupBy: 'none' }), [api], 60_000);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the range slides with the clock: the poll moves it, a render does not
+  const answer = useLoad((signal) => api.aggregates({ ...range, granularity: 'hour', groupBy: 'none' }, signal), [api], 60_000);
   const series = answer.data?.series ?? [];
   return (
     <section>

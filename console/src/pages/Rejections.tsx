@@ -1,33 +1,25 @@
 /** Rows the API turned down, newest first, with the reason a client can act on and the row as sent. */
-import { useEffect, useState } from 'react';
-import type { RejectedRow, TidemarkApi } from '../api';
+import type { TidemarkApi } from '../api';
 import { ErrorBox } from '../components/Common';
+import { useLoad } from '../hooks';
 import { formatTime } from '../time';
 
 export function Rejections({ api }: { api: TidemarkApi }) {
-  const [rows, setRows] = useState<RejectedRow[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [state, setState] = useState<{ loading: boolean; error?: unknown }>({ loading: true });
-  const load = (from: string | null) => {
-    setState({ loading: true });
-    api.rejections({ cursor: from, limit: 50 }).then(
-      (page) => {
-        setRows((previous) => (from ? [...previous, ...page.rejections] : page.rejections));
-        setCursor(page.nextCursor);
-        setState({ loading: false });
-      },
-      (error: unknown) => setState({ loading: false, error }),
-    );
-  };
-  useEffect(() => load(null), [api]);
+  const listing = useLoad((signal) => api.rejections({ cursor: null, limit: 50 }, signal), [api]);
+  const rows = listing.data?.rejections ?? [];
+  const loadMore = () =>
+    listing.extend(async (current, signal) => {
+      const page = await api.rejections({ cursor: current.nextCursor, limit: 50 }, signal);
+      return { rejections: [...current.rejections, ...page.rejections], nextCursor: page.nextCursor };
+    });
   return (
     <section>
       <h1>Rejections</h1>
       <p className="muted">The last 24 hours. Rejected rows are kept 30 days; nothing valid in the same request was lost with them.</p>
-      <button type="button" onClick={() => load(null)}>
+      <button type="button" onClick={listing.reload}>
         Refresh
       </button>
-      <ErrorBox error={state.error} />
+      <ErrorBox error={listing.error} />
       <table data-testid="rejections-table">
         <thead>
           <tr>
@@ -38,7 +30,7 @@ export function Rejections({ api }: { api: TidemarkApi }) {
           </tr>
         </thead>
         <tbody>
-          {rows.length === 0 && !state.loading && (
+          {rows.length === 0 && !listing.loading && (
             <tr>
               <td colSpan={4} className="muted">
                 No rejected rows.
@@ -59,8 +51,8 @@ export function Rejections({ api }: { api: TidemarkApi }) {
           ))}
         </tbody>
       </table>
-      {cursor && (
-        <button type="button" disabled={state.loading} onClick={() => load(cursor)}>
+      {listing.data?.nextCursor && (
+        <button type="button" disabled={listing.loading} onClick={loadMore}>
           Load more
         </button>
       )}

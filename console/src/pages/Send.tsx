@@ -132,7 +132,7 @@ const Switches = [
 ] as const;
 
 function FailureSwitches({ api }: { api: TidemarkApi }) {
-  const stats = useLoad(() => api.localStats(), [api], 2000);
+  const stats = useLoad((signal) => api.localStats(signal), [api], 2000);
   const [error, setError] = useState<unknown>();
   // The switch moves at once; the runtime's answer then confirms (or corrects) it.
   const [chosen, setChosen] = useState<FaultPlan | undefined>();

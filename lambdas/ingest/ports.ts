@@ -1,0 +1,19 @@
+/** What the ingest use case needs from outside; `adapters/` implements it (SQS, DynamoDB, S3). */
+import type { RejectedRowRecord } from '../core/lake-rows.js';
+import type { QueueMessage } from '../core/packing.js';
+import type { RejectedRow } from '../core/types.js';
+
+/** A message SQS did not take: `retryable` is false when SQS said the message itself is at fault. */
+export type UnsentMessage = { readonly message: QueueMessage; readonly retryable: boolean; readonly error: string };
+
+export interface EventQueue {
+  send(messages: readonly QueueMessage[]): Promise<{ unsent: UnsentMessage[] }>;
+}
+
+export type IngestDependencies = {
+  readonly queue: EventQueue;
+  readonly recordRejections: (projectId: string, rows: RejectedRow[]) => Promise<void>;
+  /** Keeps rejected rows whole in the event lake (the audit store above keeps them cut and for days). */
+  readonly keepRejectedRows?: (projectId: string, rows: RejectedRowRecord[]) => Promise<void>;
+  readonly maxEventAgeDays: number;
+};

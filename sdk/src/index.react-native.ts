@@ -1,0 +1,2 @@
+export * from './index.js';
+export { asyncStorage } from './storage/async-storage.js';

@@ -1,0 +1,134 @@
+/**
+ * In-memory fakes of the use cases' ports, with the semantics of the real stores that the rules
+ * depend on (conditional puts, lock ownership, all-or-nothing commits conditional on the mark).
+ */
+import { MarkMovedError, UnappliableError } from '../../lambdas/aggregate/aggregate.js';
+import type { Commit, CounterStore, ShardRef } from '../../lambdas/aggregate/ports.js';
+import type { UniqueMarker } from '../../lambdas/core/aggregation.js';
+import type { QueueMessage } from '../../lambdas/core/packing.js';
+import type { DeviceState, RejectedRow, StoredEvent } from '../../lambdas/core/types.js';
+import type { EventQueue, IngestDependencies, UnsentMessage } from '../../lambdas/ingest/ports.js';
+import type { ProcessDependencies, PutOutcome, StoredCopy } from '../../lambdas/process/ports.js';
+
+/** A queue that takes every message unless `refuse` says how it fails. */
+export class MemoryEventQueue implements EventQueue {
+  readonly sent: QueueMessage[] = [];
+  constructor(private readonly refuse: (message: QueueMessage) => Omit<UnsentMessage, 'message'> | undefined = () => undefined) {}
+
+  async send(messages: readonly QueueMessage[]) {
+    const unsent: UnsentMessage[] = [];
+    for (const message of messages) {
+      const failure = this.refuse(message);
+      if (failure) unsent.push({ message, ...failure });
+      else this.sent.push(message);
+    }
+    return { unsent };
+  }
+}
+
+/** The ingest ports in memory: the queue and both rejection stores. */
+export const memoryIngestPorts = (queue = new MemoryEventQueue()) => {
+  const rejections: RejectedRow[] = [];
+  const ports: IngestDependencies = {
+    queue,
+    recordRejections: async (_projectId, rows) => void rejections.push(...rows),
+    maxEventAgeDays: 5,
+  };
+  return { ports, queue, rejections };
+};
+
+/**
+ * The process ports in memory: events stored once by id (a different fingerprint is a conflict),
+ * session locks owned by the first event that takes them, device state, conflicts kept.
+ */
+export class MemoryProcessPorts implements ProcessDependencies {
+  readonly stored = new Map<string, StoredEvent>();
+  readonly locks = new Map<string, string>();
+  readonly devices = new Map<string, DeviceState>();
+  readonly conflicted: StoredEvent[] = [];
+  /** Throws this for a put of the event id, before storing it. */
+  failPut: (event: StoredEvent) => Error | undefined = () => undefined;
+
+  readonly events = {
+    putIfAbsent: async (event: StoredEvent): Promise<PutOutcome> => {
+      const fault = this.failPut(event);
+      if (fault) throw fault;
+      const key = `${event.projectId}|${event.eventId}`;
+      const existing = this.stored.get(key);
+      if (!existing) {
+        this.stored.set(key, event);
+        return 'stored';
+      }
+      return existing.fingerprint === undefined || existing.fingerprint === event.fingerprint ? 'duplicate' : 'conflict';
+    },
+  };
+
+  storedCopies = async (projectId: string, eventIds: readonly string[]): Promise<ReadonlyMap<string, StoredCopy>> => {
+    const copies = new Map<string, StoredCopy>();
+    for (const id of eventIds) {
+      const event = this.stored.get(`${projectId}|${id}`);
+      if (event) copies.set(id, { sessionId: event.sessionId, timestamp: event.timestamp });
+    }
+    return copies;
+  };
+
+  acquireSessionLock = async (projectId: string, deviceId: string, sessionId: string, ownerEventId: string): Promise<boolean> => {
+    const key = `${projectId}|${deviceId}|${sessionId}`;
+    const owner = this.locks.get(key);
+    if (owner !== undefined && owner !== ownerEventId) return false;
+    this.locks.set(key, ownerEventId);
+    return true;
+  };
+
+  advanceDevice = async (projectId: string, state: DeviceState): Promise<void> => {
+    const key = `${projectId}|${state.deviceId}`;
+    const current = this.devices.get(key);
+    if (!current || current.lastSeen < state.lastSeen) this.devices.set(key, state);
+  };
+
+  recordConflicts = async (_projectId: string, events: readonly StoredEvent[]): Promise<void> => void this.conflicted.push(...events);
+
+  storedNamed(event: string): StoredEvent[] {
+    return [...this.stored.values()].filter((stored) => stored.event === event);
+  }
+}
+
+/** A counter store with DynamoDB's transaction semantics: all or nothing, conditional on the shard's mark. */
+export class MemoryCounterStore implements CounterStore {
+  readonly marks = new Map<string, string>();
+  readonly markers = new Map<string, string>();
+  readonly counters = new Map<string, { count: number; sumMicros: bigint }>();
+  readonly quarantine = new Map<string, string>();
+  /** Throws this before the commit's effects, once per entry. */
+  readonly faults: Error[] = [];
+  refuse = (_commit: Commit) => false;
+  commits = 0;
+
+  async readMark(shard: ShardRef) {
+    return this.marks.get(shard.shardId);
+  }
+  async claimMarker(marker: UniqueMarker) {
+    const key = `${marker.pk}|${marker.sk}`;
+    const owner = this.markers.get(key);
+    if (owner !== undefined && owner !== marker.ownerEventId) return false;
+    this.markers.set(key, marker.ownerEventId);
+    return true;
+  }
+  async commit(commit: Commit) {
+    const fault = this.faults.shift();
+    if (fault) throw fault;
+    if (this.marks.get(commit.shard.shardId) !== commit.previous) throw new MarkMovedError(commit.shard);
+    if (this.refuse(commit)) throw new UnappliableError('ValidationError');
+    this.commits++;
+    this.marks.set(commit.shard.shardId, commit.last);
+    for (const c of commit.counters) {
+      const key = `${c.pk}|${c.sk}`;
+      const current = this.counters.get(key) ?? { count: 0, sumMicros: 0n };
+      this.counters.set(key, { count: current.count + c.count, sumMicros: current.sumMicros + c.sumMicros });
+    }
+    for (const q of commit.quarantined) this.quarantine.set(q.sequenceNumber, q.raw);
+  }
+  total(kind: 'C' | 'U') {
+    return [...this.counters].filter(([key]) => key.includes(`#${kind}`)).reduce((sum, [, c]) => sum + c.count, 0);
+  }
+}
