@@ -64,6 +64,19 @@ const text = (value: unknown): string | undefined =>
 /** Started kilobytes of an item, DynamoDB's write unit (names and values in UTF-8; close enough for a meter). */
 const itemWriteUnits = (item: unknown): number => Math.max(1, Math.ceil(Buffer.byteLength(JSON.stringify(item ?? {})) / 1024));
 
+type Item = Record<string, unknown>;
+type Action = { TableName: string; Item?: Item; Key?: Item };
+/** The fields of the DynamoDB requests the meter reads (document or low-level client alike). */
+type RequestInput = {
+  TableName?: string;
+  IndexName?: string;
+  Item?: Item;
+  Key?: Item;
+  ExpressionAttributeValues?: Item;
+  RequestItems?: Record<string, unknown>;
+  TransactItems?: { Put?: Action; Update?: Action; Delete?: Action; ConditionCheck?: Action }[];
+};
+
 export class HotKeyMeter {
   readonly #writes = new Map<string, Tally>();
   readonly #reads = new Map<string, Tally>();
@@ -87,7 +100,8 @@ export class HotKeyMeter {
   }
 
   /** One successful (or conditionally failed) DynamoDB request, with the capacity it reported. */
-  record(command: string, input: Record<string, any>, readUnits: number, conditionFailed = false): void {
+  record(command: string, request: Record<string, unknown>, readUnits: number, conditionFailed = false): void {
+    const input = request as RequestInput;
     const table = String(input.TableName ?? '');
     switch (command) {
       case 'PutItem':
@@ -119,8 +133,8 @@ export class HotKeyMeter {
         return;
       case 'BatchGetItem':
         for (const [name, request] of Object.entries(input.RequestItems ?? {})) {
-          const keys = ((request as { Keys?: Record<string, unknown>[] }).Keys ?? []).map((key) => text(key.pk));
-          this.#readKeys(name, keys, readUnits / Object.keys(input.RequestItems).length);
+          const keys = ((request as { Keys?: Item[] }).Keys ?? []).map((key) => text(key.pk));
+          this.#readKeys(name, keys, readUnits / Object.keys(input.RequestItems ?? {}).length);
         }
         return;
     }
