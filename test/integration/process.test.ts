@@ -157,7 +157,8 @@ describe('live versus historical', () => {
 });
 
 describe('FIFO and the DLQ', () => {
-  it('moves a message that keeps failing to the DLQ after maxReceiveCount while other devices go on', async () => {
+  // Five receives with the poller's growing visibility waits (1, 2, 4, 8 s) take 15 s at best; a loaded machine takes longer.
+  it('moves a message that keeps failing to the DLQ after maxReceiveCount while other devices go on', { timeout: 150_000 }, async () => {
     const sqs = new SQSClient({ endpoint: local.sqsEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } });
     await sqs.send(new SendMessageCommand({ QueueUrl: local.queues.queueUrl, MessageBody: '{"poison":true}', MessageGroupId: 'demo#poison-device', MessageDeduplicationId: 'poison-1' }));
     const now = Date.now();
@@ -166,7 +167,7 @@ describe('FIFO and the DLQ', () => {
     const dead = await eventually(
       () => sqs.send(new ReceiveMessageCommand({ QueueUrl: local.queues.dlqUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 })),
       (r) => (r.Messages ?? []).length > 0,
-      30_000,
+      120_000,
     );
     expect(dead.Messages![0]!.Body).toBe('{"poison":true}');
     sqs.destroy();
