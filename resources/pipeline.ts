@@ -16,7 +16,7 @@ export const EventsQueue = {
   /**
    * Receives before a message moves to the DLQ. Five is enough because a receive is spent only by a
    * failure that another receive cannot cure or by a crash: throttling is retried inside the
-   * invocation while it has time (lambdas/core/back-pressure.ts, on top of the SDK's adaptive retry
+   * invocation while it has time (lambdas/core/back-pressure.ts, on top of the SDK's standard retry
    * mode), and messages not yet started when time runs low are handed back early instead of timing
    * out with the invocation. A healthy message reaches the DLQ only if five whole invocations in a
    * row cannot store it; poison (a body that does not parse) fails at once on every receive.

@@ -7,12 +7,15 @@ import type { TidemarkConfig } from '../config.js';
 const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 /**
- * Adaptive retry mode adds client-side rate limiting to the standard retries: a throttled client
- * slows its own request rate instead of draining its retry quota and failing (AWS SDKs and Tools
- * reference guide, "Retry behavior": https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html).
+ * Standard retry mode (the SDKs' default, AWS SDKs and Tools reference guide, "Retry behavior":
+ * https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html) with more attempts than
+ * its default 3. Not adaptive mode: its client-side rate limiter assumes one client talks to one
+ * resource, and throttling of one table slows every request of the client (the AWS SDK's own warning
+ * on RetryMode.ADAPTIVE); the processor's client writes two tables, and under steady throttling the
+ * limiter fell towards its floor (0.5 requests/s) until invocations timed out with messages in flight.
  * What still fails is retried by the caller while time remains (core/back-pressure.ts).
  */
-const dynamoRetries = { maxAttempts: 10, retryMode: 'adaptive' } as const;
+const dynamoRetries = { maxAttempts: 6, retryMode: 'standard' } as const;
 
 export function createDocumentClient(config: TidemarkConfig): DynamoDBDocumentClient {
   const client = new DynamoDBClient(

@@ -1,6 +1,6 @@
 /**
  * Throttling is back-pressure, not failure: work that DynamoDB throttled (after the SDK's own
- * adaptive retries) is tried again in the same invocation, with jittered backoff, for as long as
+ * standard retries) is tried again in the same invocation, with jittered backoff, for as long as
  * the invocation has time, and never counted against a message's receives for that reason alone.
  */
 
