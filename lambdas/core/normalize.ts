@@ -9,6 +9,7 @@ import { jsonString, plainJson, stableJson } from './stable-json.js';
 import { isCanonicalIso, parseTimestamp, toIso } from './timestamps.js';
 import type { IngestMode, Json, JsonObject, NormalizedEvent, Rejection } from './types.js';
 import { RejectionReason } from './types.js';
+import { SYNTHETIC_SESSION_START } from './sessions.js';
 import { checkValue } from './value.js';
 
 export type NormalizeContext = {
@@ -98,6 +99,10 @@ function canonicalFields(candidate: Record<string, unknown>): Checked {
     if (name.length > Limits.maxKeyFieldBytes / 6) {
       const bytes = Buffer.byteLength(jsonString(name)) - 2;
       if (bytes > Limits.maxKeyFieldBytes) return fail(field, `must be at most ${Limits.maxKeyFieldBytes} bytes of UTF-8 after JSON escaping (maxKeyFieldBytes); got ${bytes}`);
+    }
+    // The processor's synthetic starts carry this name; a client's would be counted with them.
+    if (field === 'event' && name === SYNTHETIC_SESSION_START) {
+      return fail(field, `'${SYNTHETIC_SESSION_START}' is reserved for the session starts Tidemark writes; name yours session_start`);
     }
     candidate[field] = name;
   }
@@ -353,6 +358,13 @@ function copyExtraKeys(object: JsonObject, into: JsonObject, chosen: ReadonlySet
 function define(object: JsonObject, key: string, value: Json): void {
   if (key === '__proto__') Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
   else object[key] = value;
+}
+
+/** A row as it is kept for audit when rejected: as sent, less `context.ip` (no raw IP is ever stored). */
+export function rowForAudit(row: unknown): unknown {
+  if (!isObject(row) || !isObject(row.context) || !Object.hasOwn(row.context, 'ip')) return row;
+  const { ip: _ip, ...context } = row.context;
+  return { ...row, context };
 }
 
 function contextOf(row: JsonObject, userAgent: string | undefined): JsonObject | undefined {

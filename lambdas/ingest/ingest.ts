@@ -3,7 +3,7 @@
  * A 202 means every row counted in `accepted` is durably in SQS.
  */
 import { Limits } from '../../resources/index.js';
-import { normalizeRow } from '../core/normalize.js';
+import { normalizeRow, rowForAudit } from '../core/normalize.js';
 import type { RowTranslator } from '../core/openpanel.js';
 import { packMessages, type AcceptedRow } from '../core/packing.js';
 import { EventsQueue } from '../../resources/index.js';
@@ -82,8 +82,8 @@ export async function ingestRows(request: IngestRequest, deps: IngestDependencie
   rejected.sort((a, b) => a.index - b.index);
   if (!request.validateOnly && rejected.length > 0) {
     const receivedAt = new Date(request.receivedAt).toISOString();
-    // A rejected row is kept as sent, less what may never be stored (OpenPanel's `__ip`).
-    const keptRow = (index: number) => (request.translator ? request.translator.forAudit(request.rows[index]) : request.rows[index]);
+    // A rejected row is kept as sent, less what may never be stored (a raw IP: `context.ip`, OpenPanel's `__ip`).
+    const keptRow = (index: number) => (request.translator ? request.translator.forAudit(request.rows[index]) : rowForAudit(request.rows[index]));
     await deps.recordRejections(
       request.projectId,
       rejected.map((rejection) => ({

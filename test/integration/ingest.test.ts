@@ -86,10 +86,11 @@ describe('POST /v1/batch', () => {
     const reply = await batch({
       events: [
         { event: 'mixed_ok', deviceId: 'mixed-1' },
-        { deviceId: 'no-event' },
+        { deviceId: 'no-event', context: { ip: '198.51.100.23' } },
         { event: 'mixed_ok', deviceId: 'mixed-2', timestamp: '2020-01-01T00:00:00Z' },
         { event: 'mixed_ok', deviceId: 'mixed-3', value: 'lots' },
         { event: 'mixed_ok', deviceId: 'mixed-4' },
+        { event: '$session_start', deviceId: 'mixed-5' },
       ],
     });
     expect(reply.status).toBe(202);
@@ -98,13 +99,18 @@ describe('POST /v1/batch', () => {
       [1, 'validation'],
       [2, 'too_old'],
       [3, 'validation'],
+      [5, 'validation'],
     ]);
+    expect(reply.body.rejected[3].error).toContain('reserved');
     await eventually(() => countOf('mixed_ok'), (count) => count === 2);
     const audit = await request(`${local.url}/v1/rejections`, { key: DemoProject.secretKey });
     expect(audit.status).toBe(200);
     const rows = audit.body.rejections.filter((r: { row: string }) => r.row.includes('mixed-') || r.row.includes('no-event'));
-    expect(rows).toHaveLength(3);
+    expect(rows).toHaveLength(4);
     expect(rows[0]).toMatchObject({ reason: expect.any(String), error: expect.any(String), requestId: expect.any(String) });
+    // Kept as sent, less the raw IP.
+    const noEvent = rows.find((r: { row: string }) => r.row.includes('no-event'));
+    expect(JSON.parse(noEvent.row)).toEqual({ deviceId: 'no-event', context: {} });
   });
 
   it('validates without enqueueing on ?validate=true', async () => {

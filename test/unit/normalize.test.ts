@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FieldAliases, normalizeRow } from '../../lambdas/core/normalize.js';
+import { FieldAliases, normalizeRow, rowForAudit } from '../../lambdas/core/normalize.js';
 import { normalizeContext, RECEIVED_AT } from '../helpers/factories.js';
 
 const ok = (row: unknown, ctx = normalizeContext()) => {
@@ -138,6 +138,13 @@ describe('Segment and RudderStack messages', () => {
     expect(rejected({ ...message, type: 'group', groupId: 'g' }).reason).toBe('unsupported');
   });
 
+  it('keeps a rejected row for audit as sent, less context.ip', () => {
+    const row = { ...message, type: 'alias', previousId: 'x' };
+    expect(rowForAudit(row)).toEqual({ ...row, context: { library: message.context.library } });
+    expect(row.context.ip).toBe('203.0.113.9');
+    for (const other of [null, 'text', { event: 'e' }, { event: 'e', context: 'x' }]) expect(rowForAudit(other)).toBe(other);
+  });
+
   it('uses context.device.id when there is no anonymousId', () => {
     expect(ok({ type: 'track', event: 'x', context: { device: { id: 'hw-1' } } }).deviceId).toBe('hw-1');
   });
@@ -162,6 +169,11 @@ describe('validation', () => {
     expect(rejection.reason).toBe('validation');
     expect(rejection.error).toContain(field);
     expect(rejection.retryable).toBe(false);
+  });
+
+  it("refuses the synthetic session start's name, so a client's is never counted with Tidemark's", () => {
+    expect(rejected({ event: ' $session_start ', deviceId: 'd' })).toMatchObject({ reason: 'validation', error: expect.stringContaining('reserved') });
+    expect(ok({ event: 'session_start', deviceId: 'd' }).event).toBe('session_start');
   });
 
   it('rejects a row over the per-event limit as too_large', () => {
