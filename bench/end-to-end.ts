@@ -14,6 +14,7 @@ import { createDocumentClient } from '../lambdas/adapters/clients.js';
 import { DynamoKeyStore } from '../lambdas/adapters/key-store.js';
 import { EnvNames, LakeLayout } from '../resources/index.js';
 import { startRuntime, type Runtime } from '../local/runtime.js';
+import type { HottestKey } from '../local/hot-key-meter.js';
 import { parquetRowCount } from '../lambdas/core/lake-parquet.js';
 import { FileLakeObjects } from '../local/file-lake-objects.js';
 import { measureDynamoBytesPerEvent, measureLake, type LakeMeasure } from './storage.js';
@@ -38,6 +39,8 @@ export type EndToEndResult = {
   dynamoBytesPerEvent: number;
   /** Items the run stored: events and their `session_start`s. */
   storedEvents: number;
+  /** The hottest partition key of each kind, write and read units, and the single-project ceiling each implies. */
+  hotKeys: { write: HottestKey[]; read: HottestKey[] };
 };
 
 const SESSION_MS = 30 * 60_000;
@@ -66,7 +69,8 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
 
 export async function measureEndToEnd(options: EndToEndOptions): Promise<EndToEndResult> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tidemark-bench-'));
-  const runtime = await startRuntime({ port: 0, dataDir, sqsConcurrency: 8, functionEnv: { [EnvNames.rateLimitPerSecond]: '0' } });
+  // Quotas on, far above the run's rate: the limiter's own items are metered like every other key.
+  const runtime = await startRuntime({ port: 0, dataDir, sqsConcurrency: 8, functionEnv: { [EnvNames.rateLimitPerSecond]: '100000' } });
   try {
     const keys = new DynamoKeyStore(createDocumentClient(runtime.config), runtime.config.keysTable!, 0);
     await keys.create(KEY.write, KEY.project, 'write');
@@ -145,6 +149,7 @@ export async function measureEndToEnd(options: EndToEndOptions): Promise<EndToEn
       lake,
       dynamoBytesPerEvent: Math.round(dynamoBytesPerEvent),
       storedEvents: expected,
+      hotKeys: { write: runtime.hotKeys.hottest(options.events, 'write'), read: runtime.hotKeys.hottest(options.events, 'read') },
     };
   } finally {
     await runtime.stop();

@@ -49,12 +49,14 @@ async function runBench(options: BenchOptions, io: Output): Promise<void> {
   const cost = costModel(e2e);
   const allIn = allInCost(e2e, 1000 / cpu.eventsPerSecondPerCore);
 
+  const lowestCeiling = Math.min(...e2e.hotKeys.write.map((key) => key.projectCeilingEventsPerSecond));
   const targets = {
     dynamoWriteUnitsPerEvent: { value: cost.dynamoWriteUnitsPerEvent, target: '<= 2.5', met: cost.dynamoWriteUnitsPerEvent <= 2.5 },
     sqsRequestsPerEvent: { value: cost.sqsRequestsPerEvent, target: '< 0.1', met: cost.sqsRequestsPerEvent < 0.1 },
     ingestCpuRatioToJsonParse: { value: cpu.ratioToJsonParse, target: '<= 4', met: cpu.ratioToJsonParse <= 4 },
     allInOnDemandPerMillion: { value: allIn.onDemand, target: '<= 1.00', met: allIn.onDemand <= 1 },
     allInProvisionedPerMillion: { value: allIn.provisioned, target: '<= 0.40', met: allIn.provisioned <= 0.4 },
+    singleProjectCeiling: { value: lowestCeiling, target: '>= 20000 events/s on every partition kind', met: lowestCeiling >= 20_000 },
   };
   const result = {
     date: new Date().toISOString(),
@@ -107,6 +109,14 @@ async function runBench(options: BenchOptions, io: Output): Promise<void> {
   const width = Math.max(...rows.map(([name]) => name.length));
   io.out(`Tidemark bench (${result.mode})`);
   for (const [name, value] of rows) io.out(`${name.padEnd(width)}  ${value}`);
+  for (const [access, perKey] of [['write', '1,000 WCU/s'], ['read', '3,000 RCU/s']] as const) {
+    io.out(`hottest partition key of each kind, ${access} units (ceiling = ${perKey} / that key's units per event):`);
+    for (const key of e2e.hotKeys[access]) {
+      io.out(
+        `  ${key.kind.padEnd(12)} ${String(key.unitsPerEvent).padStart(8)} units/event  peak ${String(key.peakUnitsPerSecond).padStart(7)}/s  ceiling ${String(key.projectCeilingEventsPerSecond).padStart(9)} events/s  ${key.key.slice(0, 60)}`,
+      );
+    }
+  }
   io.out(`targets: ${Object.entries(targets).map(([name, t]) => `${name} ${t.met ? 'met' : 'NOT met'}`).join(', ')}`);
   io.out(`written to ${options.out}`);
 }

@@ -6,6 +6,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { MiddlewareStack } from '@smithy/types';
+import { HotKeyMeter } from './hot-key-meter.js';
 
 export type CallCounts = {
   readonly requests: Record<string, number>;
@@ -26,7 +27,16 @@ type Capacity = { CapacityUnits?: number; WriteCapacityUnits?: number; ReadCapac
 
 let counters = 0;
 
+const unitsOf = (consumed: Capacity | Capacity[] | undefined): number =>
+  (Array.isArray(consumed) ? consumed : consumed ? [consumed] : []).reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
+
 export class AwsCallCounter {
+  /** Units per partition key per second (local/hot-key-meter.ts), when asked for. */
+  readonly hotKeys: HotKeyMeter | undefined;
+
+  constructor(options: { readonly meterHotKeys?: boolean } = {}) {
+    this.hotKeys = options.meterHotKeys ? new HotKeyMeter() : undefined;
+  }
   /** Middleware names are unique per client: several counters may watch one client. */
   readonly #name = `tidemarkCount${++counters}`;
   readonly counts: CallCounts = { requests: {}, sqsBilledRequests: 0, sqsIdleReceives: 0, dynamoWriteUnits: 0, dynamoReadUnits: 0, writeUnitsBy: {} };
@@ -51,11 +61,16 @@ export class AwsCallCounter {
         }
         try {
           const result = await next({ ...args, input: { ...input, ReturnConsumedCapacity: 'INDEXES' } });
-          this.#add(command, (result.output as { ConsumedCapacity?: Capacity | Capacity[] }).ConsumedCapacity, input.TableName ?? input.TransactItems);
+          const consumed = (result.output as { ConsumedCapacity?: Capacity | Capacity[] }).ConsumedCapacity;
+          this.#add(command, consumed, input.TableName ?? input.TransactItems);
+          this.hotKeys?.record(command, input, unitsOf(consumed));
           return result;
         } catch (error) {
           // A failed conditional write is billed at least one unit, and its response carries no capacity.
-          if ((error as Error).name === 'ConditionalCheckFailedException') this.#add(command, { CapacityUnits: 1 }, input.TableName);
+          if ((error as Error).name === 'ConditionalCheckFailedException') {
+            this.#add(command, { CapacityUnits: 1 }, input.TableName);
+            this.hotKeys?.record(command, input, 0, true);
+          }
           throw error;
         }
       },
@@ -64,7 +79,7 @@ export class AwsCallCounter {
   }
 
   #add(command: string, consumed: Capacity | Capacity[] | undefined, table: unknown): void {
-    const units = (Array.isArray(consumed) ? consumed : consumed ? [consumed] : []).reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
+    const units = unitsOf(consumed);
     if (!DYNAMO_WRITES.has(command)) {
       this.counts.dynamoReadUnits += units;
       return;

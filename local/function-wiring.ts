@@ -46,7 +46,7 @@ export function wireFunctions(
   stoppers: (() => Promise<void>)[],
 ): WiredFunctions {
   // One set of clients per function, as each Lambda has its own; counted, and faulty when asked.
-  const calls = new AwsCallCounter();
+  const calls = new AwsCallCounter({ meterHotKeys: true });
   const invocations = new InvocationStats();
   const callsByFunction: Record<string, CallCounts> = {};
   const clientsFor = (functionName: string) => {

@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import type { TidemarkConfig } from '../lambdas/config.js';
 import { LakeLayout } from '../resources/index.js';
 import type { CallCounts } from './aws-calls.js';
+import type { HotKeyMeter } from './hot-key-meter.js';
 import { consoleRoutes } from './console-routes.js';
 import type { Engine } from './engines.js';
 import { createEventSources } from './event-sources.js';
@@ -54,6 +55,8 @@ export type Runtime = {
   readonly lakeDir: string;
   /** AWS requests the handlers made so far. */
   readonly calls: CallCounts;
+  /** Write and read units per partition key per second, over every function. */
+  readonly hotKeys: HotKeyMeter;
   /** The same, per function (the cost model turns each function's calls into its billed duration). */
   readonly callsByFunction: Record<string, CallCounts>;
   readonly invocations: InvocationStats['byFunction'];
@@ -139,6 +142,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       lakeIdle: () => sources.lakeStream.idle,
       lakeDir,
       calls: functions.calls.counts,
+      hotKeys: functions.calls.hotKeys!,
       callsByFunction: functions.callsByFunction,
       invocations: functions.invocations.byFunction,
       faults,

@@ -5,4 +5,5 @@ export * from './environment.js';
 export * from './routes.js';
 export * from './lake.js';
 export * from './cors.js';
+export * from './partitions.js';
 export * from './outputs.js';

@@ -60,8 +60,22 @@ export const Limits = {
    */
   eventRetentionDays: 35,
   rejectionRetentionDays: 30,
-  /** Ingest requests per second per project, counted in one-second windows. */
+  /** Ingest requests per second per project, counted in one-second windows (the default of `ProjectQuotaDefaults.requestsPerSecond`). */
   projectRateLimitPerSecond: 100,
+} as const;
+
+/**
+ * What one project may send by default (docs/scaling.md, "Quotas"): enough for one popular app at
+ * 20,000 events/s, and a bound on what one project (or a leaked public write key) can spend of the
+ * table's shared capacity and the bill. `tidemark limits set --project P` changes them per project.
+ */
+export const ProjectQuotaDefaults = {
+  requestsPerSecond: Limits.projectRateLimitPerSecond,
+  rowsPerSecond: 20_000,
+  /** Request bodies as received (decompressed), per second. */
+  bytesPerSecond: 20 * 1024 * 1024,
+  /** Rows per UTC day: 100 million, about $204 of pipeline cost a day at the modelled $2.04 per million (docs/performance.md). */
+  rowsPerDay: 100_000_000,
 } as const;
 
 export type LimitName = keyof typeof Limits;

@@ -7,7 +7,7 @@ import { QueryCommand, TransactionCanceledException, type AttributeValue } from 
 import { GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { writeIfCondition } from './conditional-write.js';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { CounterRow } from '../core/aggregate-query.js';
+import { MaxRangeDays, type CounterRow } from '../core/aggregate-query.js';
 import type { UniqueMarker } from '../core/aggregation.js';
 import { quarantineKey, streamMarkKey } from '../core/item-keys.js';
 import { toMicros } from '../core/micro-units.js';
@@ -19,6 +19,14 @@ import type { Commit, CounterStore, ShardRef } from '../aggregate/ports.js';
  * below an expired mark can still be delivered.
  */
 const MARK_TTL_SECONDS = 3 * 86_400;
+
+/**
+ * A unique-device marker outlives its creation by the widest range `/v1/aggregates` answers
+ * (`MaxRangeDays.day`) and a day: while any query could still show its day's unique count next to
+ * fresh events, the marker stays and a late copy of the device cannot count twice; after that the
+ * item (one per day, event and device) is deleted instead of kept forever.
+ */
+const MARKER_TTL_SECONDS = (MaxRangeDays.day + 1) * 86_400;
 
 /** Markers this container has seen, by key: a later claim by another event needs no request. */
 const KNOWN_MARKERS_MAX = 200_000;
@@ -61,7 +69,7 @@ export class DynamoAggregateStore implements CounterStore {
       this.client,
       new PutCommand({
         TableName: this.tableName,
-        Item: { pk: marker.pk, sk: marker.sk, owner: marker.ownerEventId },
+        Item: { pk: marker.pk, sk: marker.sk, owner: marker.ownerEventId, expiresAt: Math.floor(Date.now() / 1000) + MARKER_TTL_SECONDS },
         ConditionExpression: 'attribute_not_exists(pk) OR #owner = :owner',
         ExpressionAttributeNames: { '#owner': 'owner' },
         ExpressionAttributeValues: { ':owner': marker.ownerEventId },

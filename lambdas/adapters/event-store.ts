@@ -5,10 +5,11 @@
  */
 import { BatchGetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { writeIfCondition } from './conditional-write.js';
-import { EventsTable } from '../../resources/index.js';
+import { EventsTable, PartitionShards } from '../../resources/index.js';
 import { eventItemKey, eventListKey, eventListPartition } from '../core/item-keys.js';
 import { dayBucket } from '../core/timestamps.js';
 import { readDaysNewestFirst, sortKeyBounds, type DayCursor } from './day-pages.js';
+import { mergeShardsNewestFirst } from './sharded-listing.js';
 import type { StoredEvent } from '../core/types.js';
 import type { EventStore, PutOutcome } from '../process/ports.js';
 
@@ -54,7 +55,7 @@ export class DynamoEventStore implements EventStore {
           properties: JSON.stringify(event.properties),
           ...(event.context ? { context: JSON.stringify(event.context) } : {}),
           ...eventItemKey(event.projectId, event.eventId),
-          ...eventListKey(event.projectId, dayBucket(timeMs), event.timestamp, event.eventId),
+          ...eventListKey(event.projectId, dayBucket(timeMs), event.timestamp, event.eventId, PartitionShards.eventList),
           ts: timeMs,
           // Retention runs from when the event was received, not when it happened: a backfill of
           // events older than the retention must not arrive already expired, or TTL would delete
@@ -81,7 +82,7 @@ export class DynamoEventStore implements EventStore {
   async #queryDay(filter: EventFilter, day: string, limit: number, after: Record<string, unknown> | undefined) {
     const bounds = sortKeyBounds(filter);
     const conditions: string[] = [];
-    const values: Record<string, unknown> = { ':pk': eventListPartition(filter.projectId, day), ':from': bounds.from, ':to': bounds.to };
+    const values: Record<string, unknown> = { ':from': bounds.from };
     const names: Record<string, string> = {};
     for (const field of ['event', 'deviceId', 'source'] as const) {
       const wanted = filter[field];
@@ -90,24 +91,33 @@ export class DynamoEventStore implements EventStore {
       names[`#${field}`] = field;
       values[`:${field}`] = wanted;
     }
-    const result = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: EventsTable.globalIndexes[0].indexName,
-        KeyConditionExpression: 'listPk = :pk AND listSk BETWEEN :from AND :to',
-        ...(conditions.length > 0 ? { FilterExpression: conditions.join(' AND '), ExpressionAttributeNames: names } : {}),
-        ExpressionAttributeValues: values,
-        ScanIndexForward: false,
-        // A filter applies after the limit; read more per page so a sparse filter needs fewer round trips.
-        Limit: conditions.length > 0 ? Math.max(limit, 100) : limit,
-        ExclusiveStartKey: after,
-      }),
-    );
-    const items = (result.Items ?? []).slice(0, limit);
-    const truncated = (result.Items ?? []).length > limit;
-    const last = items.at(-1);
-    const lastKey = truncated && last ? { pk: last.pk, listPk: last.listPk, listSk: last.listSk } : result.LastEvaluatedKey;
-    return { items: items.map((item) => ({ pk: item.pk })), ...(lastKey ? { lastKey } : {}) };
+    const before = typeof after?.listSk === 'string' ? after.listSk : undefined;
+    const page = await mergeShardsNewestFirst<Record<string, unknown>>({
+      shards: PartitionShards.eventList,
+      to: bounds.to,
+      ...(before === undefined ? {} : { before }),
+      limit,
+      sortKeyName: 'listSk',
+      sortKeyOf: (item) => String(item.listSk),
+      // A filter applies after the limit; read more per query so a sparse filter needs fewer round trips.
+      pageSize: (remaining) => (conditions.length > 0 ? Math.max(remaining, 100) : remaining + 1),
+      query: async (shard, to, pageSize, startKey) => {
+        const result = await this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: EventsTable.globalIndexes[0].indexName,
+            KeyConditionExpression: 'listPk = :pk AND listSk BETWEEN :from AND :to',
+            ...(conditions.length > 0 ? { FilterExpression: conditions.join(' AND '), ExpressionAttributeNames: names } : {}),
+            ExpressionAttributeValues: { ...values, ':pk': eventListPartition(filter.projectId, day, shard), ':to': to },
+            ScanIndexForward: false,
+            Limit: pageSize,
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        return { items: result.Items ?? [], ...(result.LastEvaluatedKey ? { lastKey: result.LastEvaluatedKey } : {}) };
+      },
+    });
+    return { items: page.items.map((item) => ({ pk: item.pk })), ...(page.lastKey ? { lastKey: page.lastKey } : {}) };
   }
 
   async #fetch(keys: Record<string, unknown>[]): Promise<StoredEvent[]> {

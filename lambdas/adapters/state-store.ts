@@ -1,6 +1,6 @@
 /**
  * Per-device and short-lived state in the StateTable: session locks, live device state, rejected
- * rows kept for audit, per-project rate windows, and the daily salt of anonymous device ids. Every item carries a TTL, and because DynamoDB
+ * rows kept for audit and the daily salt of anonymous device ids (quota windows are project-quota.ts's). Every item carries a TTL, and because DynamoDB
  * deletes expired items only eventually, an expired item is treated as absent.
  */
 import {
@@ -16,6 +16,12 @@ import { dayBucket } from '../core/timestamps.js';
 import { RejectionReason, type DeviceState, type RejectedRow, type StoredEvent } from '../core/types.js';
 import { writeIfCondition } from './conditional-write.js';
 import { readDaysNewestFirst, sortKeyBounds, type DayCursor, type DayRange } from './day-pages.js';
+import { mergeShardsNewestFirst } from './sharded-listing.js';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { PartitionShards } from '../../resources/index.js';
+import { jitteredBackoff, type Backoff } from '../core/back-pressure.js';
+import { RejectionsNotKeptError } from '../core/errors.js';
+import { metrics } from '../observability.js';
 
 
 /**
@@ -37,10 +43,30 @@ export function conflictRejection(event: StoredEvent): RejectedRow {
 
 const epochSeconds = (ms: number) => Math.floor(ms / 1000);
 
+/** BatchWrite attempts for one batch of rejected rows: the first and up to 7 retries (about 2.5 s of backoff at most). */
+const MAX_BATCH_WRITE_ATTEMPTS = 8;
+
+/**
+ * Writes `items` until DynamoDB has processed them all or the attempts run out; returns how many
+ * were left unprocessed. BatchWriteItem hands back throttled items instead of failing, and AWS asks
+ * for exponential backoff before sending them again ("If DynamoDB returns any unprocessed items, you
+ * should retry the batch operation on those items. However, we strongly recommend that you use an
+ * exponential backoff algorithm": https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchWriteItem.html).
+ */
+export async function writeUntilProcessed<T>(items: readonly T[], write: (items: T[]) => Promise<T[]>, backoff: Backoff): Promise<number> {
+  let pending = [...items];
+  for (let attempt = 0; pending.length > 0 && attempt < MAX_BATCH_WRITE_ATTEMPTS; attempt++) {
+    if (attempt > 0) await backoff(attempt - 1);
+    pending = await write(pending);
+  }
+  return pending.length;
+}
+
 export class DynamoStateStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
+    private readonly backoff: Backoff = jitteredBackoff,
   ) {}
 
   /**
@@ -89,65 +115,72 @@ export class DynamoStateStore {
     return { deviceId: String(Item.deviceId), lastSeen: String(Item.lastSeen), sessionId: String(Item.sessionId) };
   }
 
+  /**
+   * Keeps rejected rows, 25 to a BatchWrite (its limit), the batches in parallel: rows spread over the
+   * day's shards by key. Unprocessed items (throttling) are retried with jittered backoff; when
+   * retries run out the rows left are counted in a metric and the call fails: never a silent drop.
+   */
   async putRejections(projectId: string, rows: readonly RejectedRow[], retentionDays: number): Promise<void> {
     const items = rows.map((row) => {
       const receivedMs = Date.parse(row.receivedAt);
+      const rowKey = 'index' in row ? String(row.index).padStart(5, '0') : row.eventId;
       return {
         PutRequest: {
           Item: {
-            ...rejectionItemKey(projectId, dayBucket(receivedMs), row.receivedAt, row.requestId, 'index' in row ? String(row.index).padStart(5, '0') : row.eventId),
+            ...rejectionItemKey(projectId, dayBucket(receivedMs), row.receivedAt, row.requestId, rowKey, PartitionShards.rejections),
             ...row,
             expiresAt: epochSeconds(receivedMs) + retentionDays * 86_400,
           },
         },
       };
     });
-    for (let i = 0; i < items.length; i += 25) {
-      let request: Record<string, (typeof items)[number][]> | undefined = { [this.tableName]: items.slice(i, i + 25) };
-      for (let attempt = 0; request && Object.keys(request).length > 0 && attempt < 5; attempt++) {
-        const result = await this.client.send(new BatchWriteCommand({ RequestItems: request }));
-        request = result.UnprocessedItems as typeof request;
-      }
+    const batches: (typeof items)[] = [];
+    for (let i = 0; i < items.length; i += 25) batches.push(items.slice(i, i + 25));
+    const left = await Promise.all(
+      batches.map((batch) =>
+        writeUntilProcessed(batch, async (request) => {
+          const result = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: request } }));
+          return (result.UnprocessedItems?.[this.tableName] ?? []) as typeof request;
+        }, this.backoff),
+      ),
+    );
+    const lost = left.reduce((sum, n) => sum + n, 0);
+    if (lost > 0) {
+      metrics.addMetric('RejectionsNotKept', MetricUnit.Count, lost);
+      throw new RejectionsNotKeptError(lost);
     }
   }
 
   async listRejections(projectId: string, range: DayRange): Promise<{ rows: RejectedRow[]; nextCursor?: DayCursor }> {
     const bounds = sortKeyBounds(range);
     const { items, nextCursor } = await readDaysNewestFirst(range, async (day, remaining, after) => {
-      const result = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-          ExpressionAttributeValues: { ':pk': rejectionPartition(projectId, day), ':from': bounds.from, ':to': bounds.to },
-          ScanIndexForward: false,
-          Limit: remaining,
-          ExclusiveStartKey: after,
-        }),
-      );
-      const rows = (result.Items ?? []).map(({ pk: _pk, sk: _sk, expiresAt: _expiresAt, ...row }) => row as RejectedRow);
-      return { items: rows, ...(result.LastEvaluatedKey ? { lastKey: result.LastEvaluatedKey } : {}) };
+      const before = typeof after?.sk === 'string' ? after.sk : undefined;
+      const page = await mergeShardsNewestFirst<Record<string, unknown>>({
+        shards: PartitionShards.rejections,
+        to: bounds.to,
+        ...(before === undefined ? {} : { before }),
+        limit: remaining,
+        sortKeyName: 'sk',
+        sortKeyOf: (item) => String(item.sk),
+        pageSize: (wanted) => wanted + 1,
+        query: async (shard, to, pageSize, startKey) => {
+          const result = await this.client.send(
+            new QueryCommand({
+              TableName: this.tableName,
+              KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+              ExpressionAttributeValues: { ':pk': rejectionPartition(projectId, day, shard), ':from': bounds.from, ':to': to },
+              ScanIndexForward: false,
+              Limit: pageSize,
+              ExclusiveStartKey: startKey,
+            }),
+          );
+          return { items: result.Items ?? [], ...(result.LastEvaluatedKey ? { lastKey: result.LastEvaluatedKey } : {}) };
+        },
+      });
+      const rows = page.items.map(({ pk: _pk, sk: _sk, expiresAt: _expiresAt, ...row }) => row as RejectedRow);
+      return { items: rows, ...(page.lastKey ? { lastKey: page.lastKey } : {}) };
     });
     return nextCursor ? { rows: items, nextCursor } : { rows: items };
-  }
-
-  /**
-   * Counts one request in the project's current one-second window. Returns the seconds to wait
-   * when the window is full, or 0 when the request may proceed. A limit of 0 turns limiting off.
-   */
-  async takeRateToken(projectId: string, limitPerSecond: number, nowMs = Date.now()): Promise<number> {
-    if (limitPerSecond <= 0) return 0;
-    const second = epochSeconds(nowMs);
-    const { written } = await writeIfCondition(
-      this.client,
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { pk: `RATE#${projectId}`, sk: String(second) },
-        UpdateExpression: 'ADD requests :one SET expiresAt = :expiresAt',
-        ConditionExpression: 'attribute_not_exists(requests) OR requests < :limit',
-        ExpressionAttributeValues: { ':one': 1, ':limit': limitPerSecond, ':expiresAt': second + 60 },
-      }),
-    );
-    return written ? 0 : 1;
   }
 
   /**

@@ -19,6 +19,7 @@ import {
   planCounters,
   type CountedEvent,
 } from '../core/aggregation.js';
+import { jitteredBackoff, type Backoff } from '../core/back-pressure.js';
 import type { CounterStore, ShardRef } from './ports.js';
 
 /** TransactWriteItems takes 100 actions; one is the mark. */
@@ -57,11 +58,6 @@ export class UnappliableError extends Error {
 
 export type ApplyOutcome = { applied: number; skipped: number; quarantined: number; transactions: number };
 
-type Backoff = (attempt: number) => Promise<void>;
-
-/** Full jitter (AWS Architecture Blog, "Exponential Backoff And Jitter"): concurrent shards stop colliding. */
-export const jitteredBackoff: Backoff = (attempt) =>
-  new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(1000, 20 * 2 ** attempt)));
 
 export async function applyBatch(
   shard: ShardRef,

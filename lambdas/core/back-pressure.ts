@@ -45,3 +45,9 @@ export async function withBackPressure<T>(work: () => Promise<T>, reserveMs: num
     }
   }
 }
+
+export type Backoff = (attempt: number) => Promise<void>;
+
+/** Full jitter (AWS Architecture Blog, "Exponential Backoff And Jitter"): concurrent writers stop colliding. */
+export const jitteredBackoff: Backoff = (attempt) =>
+  new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(1000, 20 * 2 ** attempt)));

@@ -54,8 +54,14 @@ export class UnsupportedMediaTypeError extends TidemarkError {
   }
 }
 
-export class TooManyRequestsError extends TidemarkError {
-  constructor(readonly retryAfterSeconds: number) {
-    super(`Rate limit exceeded; retry after ${retryAfterSeconds} s.`, 429, 'rate_limited');
+
+/**
+ * Rejected rows could not be kept for audit after every retry (DynamoDB left them unprocessed):
+ * the request fails instead of dropping them silently; resending the request is safe (accepted rows
+ * are stored once) and keeps them on a later try.
+ */
+export class RejectionsNotKeptError extends TidemarkError {
+  constructor(readonly rows: number) {
+    super(`${rows} rejected rows could not be kept for audit (storage throttled); resend the request.`, 503, 'rejections_not_kept');
   }
 }

@@ -38,12 +38,19 @@ export const joinKey = (...parts: readonly string[]): string => parts.join(SEPAR
 export const eventItemKey = (projectId: string, eventId: string) => ({ pk: joinKey(projectId, keyPart(eventId)) });
 
 /**
- * EventsTable, index `byDay`: a project's events of one UTC day (`day` is `YYYY-MM-DD`), newest
- * first by corrected time (an ISO time, so text order is time order), the id breaking ties.
+ * The shard (0 to `shards - 1`) an item id falls in: a hash, so the same event always lands in the
+ * same shard (a retried write is the same write) and a project's traffic spreads evenly.
  */
-export const eventListPartition = (projectId: string, day: string): string => joinKey(projectId, day);
-export const eventListKey = (projectId: string, day: string, timestamp: string, eventId: string) => ({
-  listPk: eventListPartition(projectId, day),
+export const shardOf = (id: string, shards: number): number => parseInt(sha256Hex(id).slice(0, 8), 16) % shards;
+
+/**
+ * EventsTable, index `byDay`: a project's events of one UTC day (`day` is `YYYY-MM-DD`) spread over
+ * `shards` partitions by the event id, each newest first by corrected time (an ISO time, so text
+ * order is time order), the id breaking ties. A listing merges the day's shards.
+ */
+export const eventListPartition = (projectId: string, day: string, shard: number): string => joinKey(projectId, day, String(shard));
+export const eventListKey = (projectId: string, day: string, timestamp: string, eventId: string, shards: number) => ({
+  listPk: eventListPartition(projectId, day, shardOf(eventId, shards)),
   listSk: joinKey(timestamp, keyPart(eventId)),
 });
 
@@ -62,17 +69,29 @@ export const sessionLockKey = (projectId: string, deviceId: string, sessionId: s
   sk: 'LOCK',
 });
 
-/** StateTable: rejected rows of a project's day, newest first by receive time. Query by day. */
-export const rejectionPartition = (projectId: string, day: string): string => joinKey('REJ', projectId, day);
+/** StateTable: rejected rows of a project's day in one of its shards, newest first by receive time. Query by day and shard. */
+export const rejectionPartition = (projectId: string, day: string, shard: number): string => joinKey('REJ', projectId, day, String(shard));
 /**
  * One rejected row: its receive time (ISO), the request id (from API Gateway or Lambda, never from
  * the client, but a key part all the same) and its index in the request; a conflict found by the
  * processor has no request, and takes its event id instead.
  */
-export const rejectionItemKey = (projectId: string, day: string, receivedAt: string, requestId: string, row: string) => ({
-  pk: rejectionPartition(projectId, day),
-  sk: joinKey(receivedAt, keyPart(requestId), keyPart(row)),
+export const rejectionItemKey = (projectId: string, day: string, receivedAt: string, requestId: string, row: string, shards: number) => {
+  const sk = joinKey(receivedAt, keyPart(requestId), keyPart(row));
+  return { pk: rejectionPartition(projectId, day, shardOf(sk, shards)), sk };
+};
+
+/**
+ * StateTable: one shard of a project's quota window (`S<epoch second>` or `D<YYYY-MM-DD>`), counting
+ * requests, rows and bytes; expires by TTL.
+ */
+export const quotaWindowKey = (projectId: string, window: string, shard: number) => ({
+  pk: joinKey('QUOTA', projectId, window, String(shard)),
+  sk: 'Q',
 });
+
+/** KeysTable: a project's quotas when an operator changed them from the defaults. Get by project. */
+export const projectQuotaKey = (projectId: string) => ({ pk: joinKey('QUOTA', projectId) });
 
 /** StateTable: the secret salt of anonymous device ids for one UTC day (`YYYY-MM-DD`), shared by all projects; expires by TTL. */
 export const deviceSaltKey = (day: string) => ({ pk: joinKey('SALT', day), sk: 'SALT' });
@@ -103,15 +122,19 @@ export const counterSortKeyRange = (firstBucket: string, lastBucket: string) => 
  * (day, device) over all events (`A#`); its creation is what moves a unique counter.
  */
 export const uniqueMarkerKey = (projectId: string, day: string, deviceId: string, event: string | undefined) => ({
-  pk: joinKey('M', projectId, day),
-  sk: event === undefined ? joinKey('A', keyPart(deviceId)) : joinKey('E', keyPart(event), keyPart(deviceId)),
+  // The device in the partition key: markers are only ever got by key, never queried, so a
+  // project's new devices spread over as many partitions as there are devices.
+  pk: joinKey('M', projectId, day, keyPart(deviceId)),
+  sk: event === undefined ? 'A' : joinKey('E', keyPart(event)),
 });
 
 /**
  * AggregatesTable: a stream shard's high-water mark, the last sequence number whose counters are
- * committed. Shard ids and stream ARNs come from Lambda, never from a client, but are encoded all the same.
+ * committed. One partition per shard: every commit of every shard writes its mark, and a shared
+ * partition key would cap the whole stream at one key's 1,000 writes/s. Shard ids and stream ARNs
+ * come from Lambda, never from a client, but are encoded all the same.
  */
-export const streamMarkKey = (streamArn: string, shardId: string) => ({ pk: 'MARK', sk: joinKey(keyPart(streamArn), keyPart(shardId)) });
+export const streamMarkKey = (streamArn: string, shardId: string) => ({ pk: joinKey('MARK', keyPart(streamArn), keyPart(shardId)), sk: 'MARK' });
 
 /** AggregatesTable: a stream record that could not be applied, kept whole for replay. Query the partition to list them. */
 export const quarantineKey = (shardId: string, sequenceNumber: string) => ({ pk: 'QUARANTINE', sk: joinKey(keyPart(shardId), sequenceNumber) });

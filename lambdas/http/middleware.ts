@@ -7,7 +7,8 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { isPublicWritePath } from '../../resources/index.js';
-import { PayloadTooLargeError, TidemarkError, TooManyRequestsError } from '../core/errors.js';
+import { PayloadTooLargeError, TidemarkError } from '../core/errors.js';
+import { QuotaExceededError } from '../core/quota.js';
 import { lambdaFunction } from '../middleware.js';
 import { logger, metrics } from '../observability.js';
 import { corsResponseHeaders } from './cors.js';
@@ -21,8 +22,8 @@ export const apiRequestId = (event: APIGatewayProxyEvent): string => event.reque
 export function errorResponse(error: unknown, requestId: string): APIGatewayProxyResult {
   if (error instanceof TidemarkError) {
     const body: Record<string, unknown> = { error: error.code, message: error.message, requestId };
-    if (error instanceof PayloadTooLargeError) Object.assign(body, { limit: error.limit, max: error.max });
-    const headers: Record<string, string> = error instanceof TooManyRequestsError ? { 'retry-after': String(error.retryAfterSeconds) } : {};
+    if (error instanceof PayloadTooLargeError || error instanceof QuotaExceededError) Object.assign(body, { limit: error.limit, max: error.max });
+    const headers: Record<string, string> = error instanceof QuotaExceededError ? { 'retry-after': String(error.retryAfterSeconds) } : {};
     return json(error.status, body, headers);
   }
   logger.error('unhandled error', { error: error as Error });

@@ -1,15 +1,16 @@
 /**
  * POST /v1/batch, /v1/track, /v1/import, and OpenPanel's /track and /track/batch: authenticate,
- * rate-limit, decode, then `ingestRows`.
+ * decode, count against the project's quotas, then `ingestRows`.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { Limits } from '../../resources/index.js';
+import { Limits, ProjectQuotaDefaults } from '../../resources/index.js';
 import { configFromEnv, required, type TidemarkConfig } from '../config.js';
 import { createClients, type AwsClients } from '../adapters/clients.js';
 import { SqsEventQueue } from '../adapters/event-queue.js';
 import { DynamoKeyStore, type KeyStore } from '../adapters/key-store.js';
+import { DynamoProjectQuota, DynamoQuotaSettings } from '../adapters/project-quota.js';
 import { DynamoStateStore } from '../adapters/state-store.js';
-import { BadRequestError, NotFoundError, TooManyRequestsError } from '../core/errors.js';
+import { BadRequestError, NotFoundError } from '../core/errors.js';
 import { IDEMPOTENCY_KEY_PATTERN } from '../core/event-id.js';
 import { decodeBody, parseIngestBody } from '../core/request-body.js';
 import { anonymousDeviceId, newSalt, SALT_RETENTION_SECONDS, saltDay } from '../core/anonymous-device.js';
@@ -29,10 +30,10 @@ import type { LakeObjects } from '../lake/ports.js';
 
 export type IngestHandlerDependencies = IngestDependencies & {
   readonly keys: KeyStore;
+  /** Counts a request of `rows` rows and `bytes` bytes against the project's quotas; throws `QuotaExceededError` when over. */
+  readonly admit: (projectId: string, rows: number, bytes: number) => Promise<void>;
   /** The secret salt of anonymous device ids for the UTC day of `epochMs` (OpenPanel visitors). */
   readonly deviceSalt: (epochMs: number) => Promise<string>;
-  /** Seconds to wait when the project is over its rate, else 0. */
-  readonly takeRateToken: (projectId: string) => Promise<number>;
   /** Origins allowed to call the public write routes from a browser. */
   readonly corsAllowOrigins: readonly string[];
 };
@@ -64,8 +65,6 @@ async function ingest(event: APIGatewayProxyEvent, deps: IngestHandlerDependenci
   assertWireSize(event);
   const project = await authenticate(headers, mode === 'import' ? 'import' : 'write', deps.keys);
   logger.appendKeys({ projectId: project.projectId });
-  const wait = await deps.takeRateToken(project.projectId);
-  if (wait > 0) throw new TooManyRequestsError(wait);
 
   const limits = { maxRequestBytes: Limits.maxRequestBytes, maxEventsPerRequest: Limits.maxEventsPerRequest };
   const bytes = decodeBody(
@@ -77,6 +76,7 @@ async function ingest(event: APIGatewayProxyEvent, deps: IngestHandlerDependenci
     limits,
   );
   const body = parseIngestBody(bytes, mode, limits, headers['content-type']);
+  await deps.admit(project.projectId, body.rows.length, bytes.length);
   const idempotencyKey = headers['idempotency-key'];
   if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
     throw new BadRequestError('`Idempotency-Key` must be 1 to 255 printable ASCII characters.', 'invalid_idempotency_key');
@@ -148,11 +148,24 @@ export function ingestDependencies(config: TidemarkConfig, clients: AwsClients =
     queue: new SqsEventQueue(clients.sqs, required(config, 'eventsQueueUrl'), undefined, reportSendFailure),
     corsAllowOrigins: config.corsAllowOrigins,
     recordRejections: (projectId, rows) => state.putRejections(projectId, rows, Limits.rejectionRetentionDays),
-    takeRateToken: (projectId) => state.takeRateToken(projectId, config.rateLimitPerSecond),
+    admit: quotaAdmission(config, documents),
     deviceSalt: cachedDaySalt(state),
     maxEventAgeDays: config.maxEventAgeDays,
     ...(config.lakeBucket ? { keepRejectedRows: lakeRejections(new S3LakeObjects(new S3Client({}), config.lakeBucket)) } : {}),
   };
+}
+
+/** Quotas from `ProjectQuotaDefaults`, requests per second from the stack's setting; a setting of 0 turns quotas off. */
+function quotaAdmission(config: TidemarkConfig, documents: AwsClients['documents']): IngestHandlerDependencies['admit'] {
+  if (config.rateLimitPerSecond <= 0) return async () => {};
+  const settings = new DynamoQuotaSettings(
+    documents,
+    required(config, 'keysTable'),
+    { ...ProjectQuotaDefaults, requestsPerSecond: config.rateLimitPerSecond },
+    config.keyCacheSeconds * 1000,
+  );
+  const quota = new DynamoProjectQuota(documents, settings, required(config, 'stateTable'));
+  return (projectId, rows, bytes) => quota.admit(projectId, rows, bytes);
 }
 
 /** A day's salt, read once per container and day: one UpdateItem a day, not one a request. */

@@ -6,6 +6,7 @@ import { deviceStateKey, eventItemKey, eventListKey, sessionLockKey } from '../.
 import { packMessages, parseMessageBody } from '../../lambdas/core/packing.js';
 import { dayBucket } from '../../lambdas/core/timestamps.js';
 import { Limits } from '../../resources/limits.js';
+import { PartitionShards } from '../../resources/partitions.js';
 import { parseIngestBody } from '../../lambdas/core/request-body.js';
 import { TidemarkError } from '../../lambdas/core/errors.js';
 import { normalizeContext, RECEIVED_AT } from '../helpers/factories.js';
@@ -120,7 +121,7 @@ describe('every accepted row is storable, summable and queueable', () => {
         ]) {
           expect(bytes).toBeLessThanOrEqual(1024);
         }
-        expect(keyBytes(eventListKey(project, dayBucket(Date.parse(event.timestamp)), event.timestamp, event.eventId))[1]).toBeLessThanOrEqual(1024);
+        expect(keyBytes(eventListKey(project, dayBucket(Date.parse(event.timestamp)), event.timestamp, event.eventId, PartitionShards.eventList))[1]).toBeLessThanOrEqual(1024);
         // Aliases that lost stay in properties.
         if ('price' in row && 'quantity' in row && event.value !== undefined) expect(event.properties).toHaveProperty('price');
         const [message] = packMessages(project, [{ index: 0, event, json: result.json, bytes: result.bytes }], 1024 * 1024);
