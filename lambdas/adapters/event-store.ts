@@ -8,21 +8,12 @@ import { writeIfCondition } from './conditional-write.js';
 import { EventsTable, PartitionShards } from '../../resources/index.js';
 import { eventItemKey, eventListKey, eventListPartition } from '../core/item-keys.js';
 import { dayBucket } from '../core/timestamps.js';
-import { readDaysNewestFirst, sortKeyBounds, type DayCursor } from './day-pages.js';
+import { readDaysNewestFirst } from './day-pages.js';
+import { sortKeyBounds, type DayCursor } from '../core/day-range.js';
 import { mergeShardsNewestFirst } from './sharded-listing.js';
 import type { StoredEvent } from '../core/types.js';
 import type { EventStore, PutOutcome } from '../process/ports.js';
-
-export type EventFilter = {
-  readonly projectId: string;
-  readonly fromMs: number;
-  readonly toMs: number;
-  readonly event?: string;
-  readonly deviceId?: string;
-  readonly source?: string;
-  readonly limit: number;
-  readonly cursor?: DayCursor;
-};
+import type { EventFilter, EventListing } from '../query/ports.js';
 
 const INTERNAL = new Set(['pk', 'listPk', 'listSk', 'ts', 'expiresAt', 'fingerprint']);
 
@@ -35,7 +26,7 @@ function outcomeOfTakenId(stored: string | undefined, given: string | undefined)
   return stored === undefined || given === undefined || stored === given ? 'duplicate' : 'conflict';
 }
 
-export class DynamoEventStore implements EventStore {
+export class DynamoEventStore implements EventStore, EventListing {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,

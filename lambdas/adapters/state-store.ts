@@ -15,7 +15,8 @@ import { deviceSaltKey, deviceStateKey, rejectionItemKey, rejectionPartition, se
 import { dayBucket } from '../core/timestamps.js';
 import { RejectionReason, type DeviceState, type RejectedRow, type StoredEvent } from '../core/types.js';
 import { writeIfCondition } from './conditional-write.js';
-import { readDaysNewestFirst, sortKeyBounds, type DayCursor, type DayRange } from './day-pages.js';
+import { readDaysNewestFirst } from './day-pages.js';
+import { sortKeyBounds, type DayCursor, type DayRange } from '../core/day-range.js';
 import { mergeShardsNewestFirst } from './sharded-listing.js';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { PartitionShards } from '../../resources/index.js';

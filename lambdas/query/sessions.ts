@@ -5,16 +5,16 @@
  * or partly (docs/sessions.md, "Limits").
  */
 import { Limits } from '../../resources/index.js';
-import type { DynamoEventStore } from '../adapters/event-store.js';
-import type { DayCursor } from '../adapters/day-pages.js';
+import type { DayCursor } from '../core/day-range.js';
 import { BadRequestError } from '../core/errors.js';
+import type { EventListing } from './ports.js';
 import { newestFirst, sessionSeries, statsOf, summarizeSessions, type SessionEvent, type SessionQuery } from '../core/session-metrics.js';
 
 /** What one request may read: about 2 s of BatchGets, well inside API Gateway's 29 s. */
 export const MAX_SESSION_EVENTS_READ = 20_000;
 const PAGE = 1000;
 
-export async function sessionMetrics(projectId: string, query: SessionQuery, events: Pick<DynamoEventStore, 'list'>) {
+export async function sessionMetrics(projectId: string, query: SessionQuery, events: EventListing) {
   const read: SessionEvent[] = [];
   let cursor: DayCursor | undefined;
   do {

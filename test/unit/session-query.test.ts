@@ -1,7 +1,7 @@
 /** GET /v1/sessions' reading: it follows the listing's pages to the end, and refuses a range it would have to read too much of. */
 import { describe, expect, it } from 'vitest';
-import type { DayCursor } from '../../lambdas/adapters/day-pages.js';
-import type { EventFilter } from '../../lambdas/adapters/event-store.js';
+import type { DayCursor } from '../../lambdas/core/day-range.js';
+import type { EventFilter } from '../../lambdas/query/ports.js';
 import type { StoredEvent } from '../../lambdas/core/types.js';
 import { parseSessionQuery } from '../../lambdas/core/session-metrics.js';
 import { MAX_SESSION_EVENTS_READ, sessionMetrics } from '../../lambdas/query/sessions.js';

@@ -1,0 +1,38 @@
+/** What the read API's use cases need from outside; `adapters/` implements it (DynamoDB). */
+import type { CounterRow } from '../core/aggregate-query.js';
+import type { DayCursor, DayRange } from '../core/day-range.js';
+import type { DeviceState, RejectedRow, StoredEvent } from '../core/types.js';
+
+export type EventFilter = DayRange & {
+  readonly projectId: string;
+  readonly event?: string;
+  readonly deviceId?: string;
+  readonly source?: string;
+};
+
+export interface EventListing {
+  /** Newest first; `nextCursor` is set while more may follow. */
+  list(filter: EventFilter): Promise<{ events: StoredEvent[]; nextCursor?: DayCursor }>;
+}
+
+export interface CounterReader {
+  /** The counter rows of one partition between two sort keys, inclusive. */
+  queryPartition(pk: string, fromSk: string, toSk: string): Promise<CounterRow[]>;
+}
+
+export interface RejectionListing {
+  listRejections(projectId: string, range: DayRange): Promise<{ rows: RejectedRow[]; nextCursor?: DayCursor }>;
+}
+
+export interface DeviceReader {
+  getDevice(projectId: string, deviceId: string): Promise<DeviceState | undefined>;
+}
+
+export type QueryDependencies = {
+  readonly aggregates: CounterReader;
+  readonly events: EventListing;
+  readonly rejections: RejectionListing;
+  readonly devices: DeviceReader;
+  /** Signs listing cursors (`EnvNames.cursorSecret`). */
+  readonly cursorSecret: string;
+};
