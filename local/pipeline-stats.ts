@@ -11,44 +11,13 @@ import type { EventStore } from '../lambdas/process/ports.js';
 import { SYNTHETIC_SESSION_START, sessionStartEventId } from '../lambdas/core/sessions.js';
 import type { StoredEvent } from '../lambdas/core/types.js';
 import type { LambdaHandler } from './invoke.js';
+import type { LocalStats, MinuteCounts, RecentError, Refusal, Totals } from '../resources/api-answers.js';
 
-export type MinuteCounts = {
-  minute: string;
-  /** Rows the ingest API accepted (202) and rejected one by one. */
-  accepted: number;
-  rejected: number;
-  /** The client's events stored for the first time. */
-  stored: number;
-  /** `$session_start`s the processor made (one per new session): stored and counted, never accepted. */
-  sessionStarts: number;
-  /** The same SQS message processed again (a retry after a failure or an expired visibility): dropped. */
-  redeliveries: number;
-  /** A client sent an event it had sent before (same id, a new request): dropped. */
-  resends: number;
-  /** The client's events counted by the aggregator; `$session_start`s are in `sessionStartsCounted`. */
-  counted: number;
-  sessionStartsCounted: number;
-  /** Whole requests refused (4xx) before any row was looked at. */
-  refused: number;
-};
 type Counter = Exclude<keyof MinuteCounts, 'minute'>;
-export type Totals = Omit<MinuteCounts, 'minute'>;
 
-export type RecentError = { at: string; where: string; message: string };
-export type Refusal = { at: string; path: string; status: number; error: string; message: string };
-export type ProjectSnapshot = {
-  minutes: MinuteCounts[];
-  totals: Totals;
-  /** Accepted to counted over the last five minutes, ms; null before anything was counted. */
-  freshness: { p50Ms: number | null; p99Ms: number | null; samples: number };
-  /** The last whole-request refusals of this project's keys, newest first. */
-  refusals: Refusal[];
-};
-export type PipelineSnapshot = ProjectSnapshot & {
-  /** Refusals no project can be told from (no key, an unknown or revoked one): shown to every project. */
-  unattributedRefusals: Refusal[];
-  recentErrors: RecentError[];
-};
+/** What `/local/stats` answers (resources/api-answers.ts), less what the console routes add (queues, faults). */
+export type ProjectSnapshot = Pick<LocalStats, 'minutes' | 'totals' | 'freshness' | 'refusals'>;
+export type PipelineSnapshot = ProjectSnapshot & Pick<LocalStats, 'unattributedRefusals' | 'recentErrors'>;
 
 /** Finds the project whose key a request carries; undefined when it carries no known key. */
 export type ProjectOfRequest = (event: APIGatewayProxyEvent) => Promise<string | undefined>;

@@ -7,3 +7,4 @@ export * from './lake.js';
 export * from './cors.js';
 export * from './partitions.js';
 export * from './outputs.js';
+export * from './api-answers.js';

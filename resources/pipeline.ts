@@ -80,6 +80,11 @@ export const EventsStreamMapping = {
   eventNames: ['INSERT'],
 } as const;
 
+/** Stream batches that exhausted their retries, kept on the mapping's on-failure queue: SQS's longest retention. */
+export const FailedStreamBatches = {
+  retentionDays: 14,
+} as const;
+
 export const ApiFunctions = {
   ingest: { timeoutSeconds: 29, memoryMb: 1769 },
   query: { timeoutSeconds: 29, memoryMb: 1024 },

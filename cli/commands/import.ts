@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline';
 import { createHash } from 'node:crypto';
 import { FieldAliases, isObject } from '../../lambdas/core/normalize.js';
 import { parseCsvLine, recordOf } from '../csv.js';
+import type { IngestAnswer } from '../../resources/api-answers.js';
 
 export type ImportOptions = {
   readonly apiUrl: string;
@@ -85,7 +86,7 @@ async function sendBatch(options: ImportOptions, rows: Row[]): Promise<{ accepte
       await new Promise((resolve) => setTimeout(resolve, Math.max(retryAfter * 1000, 200 * 2 ** attempt)));
       continue;
     }
-    const body = (await response.json()) as { accepted?: number; rejected?: { index: number; reason: string; error: string; retryable: boolean }[]; message?: string };
+    const body = (await response.json()) as Partial<IngestAnswer> & { message?: string };
     if (response.status !== 202) throw new Error(`import refused (${response.status}): ${body.message ?? JSON.stringify(body)}`);
     accepted += body.accepted ?? 0;
     const retry: Row[] = [];

@@ -4,7 +4,7 @@
  * order. Idempotent: each row goes as it was sent, so its event id (sent, or derived from its
  * content and original timestamp) is the same on every replay, and a replay stores nothing twice.
  */
-import { Limits } from '../../resources/index.js';
+import { Limits, type Rejection } from '../../resources/index.js';
 import { isValidProjectId } from '../../lambdas/core/item-keys.js';
 import { RejectionReason } from '../../lambdas/core/types.js';
 import type { Target } from '../target.js';
@@ -78,7 +78,7 @@ function* batches(rows: readonly string[]): Generator<string[]> {
   if (batch.length > 0) yield batch;
 }
 
-type ImportReply = { accepted: number; rejected: { index: number; reason: string; retryable: boolean }[] };
+type ImportReply = { accepted: number; rejected: Rejection[] };
 
 /** One request until it is answered; only the retryable rows are sent again. */
 async function sendImport(apiUrl: string, secretKey: string, rows: string[]): Promise<ImportReply> {

@@ -13,7 +13,8 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { deviceSaltKey, deviceStateKey, rejectionItemKey, rejectionPartition, sessionLockKey } from '../core/item-keys.js';
 import { dayBucket } from '../core/timestamps.js';
-import { RejectionReason, type DeviceState, type RejectedRow, type StoredEvent } from '../core/types.js';
+import type { DeviceState } from '../../resources/api-answers.js';
+import { RejectionReason, type RejectedRow, type StoredEvent } from '../core/types.js';
 import { writeIfCondition } from './conditional-write.js';
 import { readDaysNewestFirst } from './day-pages.js';
 import { sortKeyBounds, type DayCursor, type DayRange } from '../core/day-range.js';

@@ -3,12 +3,11 @@
  * become the answer's series. Pure: the query handler does the reading.
  */
 import { BadRequestError } from './errors.js';
-import { bucketOf, NO_SOURCE, type Granularity } from './aggregation.js';
+import type { Granularity, GroupBy, SeriesPoint } from '../../resources/api-answers.js';
+import { bucketOf, NO_SOURCE } from './aggregation.js';
 import { counterPartition, counterSortKeyRange } from './item-keys.js';
 import { formatMicros, microsToNumber } from './micro-units.js';
 import { parseTimestamp } from './timestamps.js';
-
-export type GroupBy = 'none' | 'event' | 'source';
 
 export type AggregateQuery = {
   readonly projectId: string;
@@ -17,18 +16,6 @@ export type AggregateQuery = {
   readonly toMs: number;
   readonly granularity: Granularity;
   readonly groupBy: GroupBy;
-};
-
-export type SeriesPoint = {
-  bucket: string;
-  event?: string;
-  source?: string | null;
-  count: number;
-  /** The nearest JSON number to the exact sum; equal to it whenever the sum is exact in a double. */
-  sum: number;
-  /** The exact sum as decimal text (numeric contract, docs/reliability.md). */
-  sumExact: string;
-  uniqueDevices?: number;
 };
 
 /** The widest range each granularity answers: a month of hours, a year of days. */

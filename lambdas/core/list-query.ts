@@ -10,8 +10,13 @@ export type ListQuery = { readonly fromMs: number; readonly toMs: number; readon
 export const DEFAULT_LIST_LIMIT = 100;
 export const MAX_LIST_LIMIT = 1000;
 const MAX_LIST_RANGE_DAYS = 31;
+const DAY_MS = 86_400_000;
 
-export function parseListQuery(params: Readonly<Record<string, string | undefined>>, nowMs: number): ListQuery {
+/**
+ * `from` and `to` of a read over recent data: `to` defaults to now (exclusive), `from` to a day before
+ * `to`, and the range may span at most `maxDays`.
+ */
+export function parseRecentRange(params: Readonly<Record<string, string | undefined>>, nowMs: number, maxDays: number): { fromMs: number; toMs: number } {
   const time = (name: 'from' | 'to', fallback: number) => {
     const raw = params[name];
     if (!raw) return fallback;
@@ -20,11 +25,14 @@ export function parseListQuery(params: Readonly<Record<string, string | undefine
     return value;
   };
   const toMs = time('to', nowMs + 1);
-  const fromMs = time('from', toMs - 86_400_000);
+  const fromMs = time('from', toMs - DAY_MS);
   if (toMs <= fromMs) throw new BadRequestError('`to` must be after `from` (`to` is exclusive).', 'invalid_range');
-  if (toMs - fromMs > MAX_LIST_RANGE_DAYS * 86_400_000) {
-    throw new BadRequestError(`Range is wider than ${MAX_LIST_RANGE_DAYS} days; narrow it.`, 'range_too_wide');
-  }
+  if (toMs - fromMs > maxDays * DAY_MS) throw new BadRequestError(`Range is wider than ${maxDays} days; narrow it.`, 'range_too_wide');
+  return { fromMs, toMs };
+}
+
+export function parseListQuery(params: Readonly<Record<string, string | undefined>>, nowMs: number): ListQuery {
+  const { fromMs, toMs } = parseRecentRange(params, nowMs, MAX_LIST_RANGE_DAYS);
   const limit = params.limit === undefined ? DEFAULT_LIST_LIMIT : Number(params.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
     throw new BadRequestError(`\`limit\` must be an integer from 1 to ${MAX_LIST_LIMIT}.`, 'invalid_parameter');

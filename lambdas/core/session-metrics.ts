@@ -9,10 +9,11 @@
  * is not one of the session's events (counting it would make every session at least two events long
  * and no session a bounce); a `$session_start` a client sent is an ordinary event.
  */
-import type { Granularity } from './aggregation.js';
+import type { Granularity, SessionSeriesPoint, SessionStats, SessionSummary } from '../../resources/api-answers.js';
 import { BadRequestError } from './errors.js';
 import { sessionStartEventId } from './sessions.js';
-import { parseTimestamp, toIso } from './timestamps.js';
+import { parseRecentRange } from './list-query.js';
+import { toIso } from './timestamps.js';
 
 /** What a session needs of a stored event. */
 export type SessionEvent = {
@@ -24,31 +25,6 @@ export type SessionEvent = {
   /** Corrected event time, ISO. */
   readonly timestamp: string;
 };
-
-export type SessionSummary = {
-  deviceId: string;
-  sessionId: string;
-  /** The source of the session's first event (null when it had none). */
-  source: string | null;
-  /** First and last stored event, ISO. */
-  start: string;
-  end: string;
-  durationMs: number;
-  events: number;
-};
-
-export type SessionStats = {
-  sessions: number;
-  events: number;
-  /** One-event sessions. */
-  bounces: number;
-  bounceRate: number;
-  averageDurationMs: number;
-  medianDurationMs: number;
-  eventsPerSession: number;
-};
-
-export type SessionSeriesPoint = SessionStats & { bucket: string; source?: string | null };
 
 export type SessionGroupBy = 'none' | 'source';
 
@@ -68,19 +44,7 @@ export const DEFAULT_SESSION_LIST = 50;
 export const MAX_SESSION_LIST = 1000;
 
 export function parseSessionQuery(params: Readonly<Record<string, string | undefined>>, nowMs: number): SessionQuery {
-  const time = (name: 'from' | 'to', fallback: number) => {
-    const raw = params[name];
-    if (!raw) return fallback;
-    const value = parseTimestamp(raw);
-    if (value === undefined) throw new BadRequestError(`\`${name}\` is not a time: '${raw.slice(0, 64)}'.`, 'invalid_parameter');
-    return value;
-  };
-  const toMs = time('to', nowMs + 1);
-  const fromMs = time('from', toMs - 86_400_000);
-  if (toMs <= fromMs) throw new BadRequestError('`to` must be after `from` (`to` is exclusive).', 'invalid_range');
-  if (toMs - fromMs > MAX_SESSION_RANGE_DAYS * 86_400_000) {
-    throw new BadRequestError(`Range is wider than ${MAX_SESSION_RANGE_DAYS} days; narrow it.`, 'range_too_wide');
-  }
+  const { fromMs, toMs } = parseRecentRange(params, nowMs, MAX_SESSION_RANGE_DAYS);
   const granularity = oneOf(params.granularity ?? 'day', ['hour', 'day'] as const, 'granularity');
   const groupBy = oneOf(params.groupBy ?? 'none', ['none', 'source'] as const, 'groupBy');
   const limit = params.limit === undefined ? DEFAULT_SESSION_LIST : Number(params.limit);

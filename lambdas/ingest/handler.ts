@@ -3,7 +3,7 @@
  * decode, count against the project's quotas, then `ingestRows`.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { Limits, ProjectQuotaDefaults } from '../../resources/index.js';
+import { Limits, ProjectQuotaDefaults, type IngestAnswer } from '../../resources/index.js';
 import { configFromEnv, required, type TidemarkConfig } from '../config.js';
 import { createClients, type AwsClients } from '../adapters/clients.js';
 import { SqsEventQueue } from '../adapters/event-queue.js';
@@ -99,7 +99,7 @@ async function ingest(event: APIGatewayProxyEvent, deps: IngestHandlerDependenci
   logger.info('ingested', { mode, protocol, rows: body.rows.length, accepted: result.accepted, rejected: result.rejected.length, clamped: result.clamped });
   publishIngestMetrics(result.accepted, result.rejected);
   if (result.clamped > 0) logger.warn('future timestamps clamped to receive time', { clamped: result.clamped });
-  return json(202, { accepted: result.accepted, rejected: result.rejected });
+  return json(202, { accepted: result.accepted, rejected: result.rejected } satisfies IngestAnswer);
 }
 
 /**

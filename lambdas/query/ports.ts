@@ -1,7 +1,8 @@
 /** What the read API's use cases need from outside; `adapters/` implements it (DynamoDB). */
 import type { CounterRow } from '../core/aggregate-query.js';
 import type { DayCursor, DayRange } from '../core/day-range.js';
-import type { DeviceState, RejectedRow, StoredEvent } from '../core/types.js';
+import type { RejectedRow, StoredEvent } from '../core/types.js';
+import type { DeviceState } from '../../resources/api-answers.js';
 
 export type EventFilter = DayRange & {
   readonly projectId: string;

@@ -6,7 +6,8 @@ import { Limits } from '../../resources/index.js';
 import { parseAggregateQuery, partitionsFor, summarize } from '../core/aggregate-query.js';
 import { openCursor, signCursor, type CursorBinding } from '../core/cursor.js';
 import { dayCursorWithin, type DayCursor } from '../core/day-range.js';
-import { addToSessions, newestFirst, type SessionSummary } from '../core/device-sessions.js';
+import type { AggregatesAnswer, DeviceSession, DeviceSessionsAnswer, DeviceState, EventAnswer, Page, RejectedRowAnswer } from '../../resources/api-answers.js';
+import { addToSessions, newestFirst } from '../core/device-sessions.js';
 import { NotFoundError } from '../core/errors.js';
 import { MAX_LIST_LIMIT, parseListQuery, type ListQuery } from '../core/list-query.js';
 import { parseSessionQuery } from '../core/session-metrics.js';
@@ -34,7 +35,7 @@ function listing(list: ListQuery, binding: CursorBinding, secret: string, sortKe
 
 const nextCursor = (secret: string, binding: CursorBinding, position: DayCursor | undefined) => (position ? signCursor(secret, binding, position) : null);
 
-export async function readAggregates({ projectId, params }: ReadRequest, deps: QueryDependencies) {
+export async function readAggregates({ projectId, params }: ReadRequest, deps: QueryDependencies): Promise<AggregatesAnswer> {
   const query = parseAggregateQuery(projectId, params);
   const rows = (await Promise.all(partitionsFor(query).map((p) => deps.aggregates.queryPartition(p.pk, p.fromSk, p.toSk)))).flat();
   return {
@@ -45,7 +46,7 @@ export async function readAggregates({ projectId, params }: ReadRequest, deps: Q
   };
 }
 
-export async function listEvents({ projectId, params, nowMs }: ReadRequest, deps: QueryDependencies) {
+export async function listEvents({ projectId, params, nowMs }: ReadRequest, deps: QueryDependencies): Promise<Page<'events', EventAnswer>> {
   const filters = { event: params.event || undefined, deviceId: params.deviceId || undefined, source: params.source || undefined };
   const binding = { route: '/v1/events', projectId, filters };
   const list = listing(parseListQuery(params, nowMs), binding, deps.cursorSecret, 'listSk');
@@ -65,7 +66,7 @@ export async function listEvents({ projectId, params, nowMs }: ReadRequest, deps
   return { events: answered.events, nextCursor: nextCursor(deps.cursorSecret, binding, answered.nextCursor) };
 }
 
-export async function listRejections({ projectId, params, nowMs }: ReadRequest, deps: QueryDependencies) {
+export async function listRejections({ projectId, params, nowMs }: ReadRequest, deps: QueryDependencies): Promise<Page<'rejections', RejectedRowAnswer>> {
   const binding = { route: '/v1/rejections', projectId, filters: {} };
   const list = listing(parseListQuery(params, nowMs), binding, deps.cursorSecret, 'sk');
   const page = await deps.rejections.listRejections(projectId, list);
@@ -75,7 +76,7 @@ export async function listRejections({ projectId, params, nowMs }: ReadRequest, 
 export const readSessions = ({ projectId, params, nowMs }: ReadRequest, deps: QueryDependencies) =>
   sessionMetrics(projectId, parseSessionQuery(params, nowMs), deps.events);
 
-export async function readDevice({ projectId, deviceId }: DeviceRequest, deps: QueryDependencies) {
+export async function readDevice({ projectId, deviceId }: DeviceRequest, deps: QueryDependencies): Promise<DeviceState> {
   const device = await deps.devices.getDevice(projectId, deviceId);
   if (!device) throw new NotFoundError(`No live state for device '${deviceId.slice(0, 128)}'.`);
   return device;
@@ -85,10 +86,10 @@ export async function readDevice({ projectId, deviceId }: DeviceRequest, deps: Q
  * A device's sessions in the range, from its events. Each call reads at most `SESSION_EVENTS_PER_CALL`
  * events; `nextCursor` says there is more, and the sessions of the next call merge with these by id.
  */
-export async function listDeviceSessions({ projectId, params, nowMs, deviceId }: DeviceRequest, deps: QueryDependencies) {
+export async function listDeviceSessions({ projectId, params, nowMs, deviceId }: DeviceRequest, deps: QueryDependencies): Promise<DeviceSessionsAnswer> {
   const binding = { route: '/v1/devices/{deviceId}/sessions', projectId, filters: { deviceId } };
   const range = listing(parseListQuery(params, nowMs), binding, deps.cursorSecret, 'listSk');
-  const sessions = new Map<string, SessionSummary>();
+  const sessions = new Map<string, DeviceSession>();
   let position = 'cursor' in range ? range.cursor : undefined;
   let read = 0;
   do {

@@ -4,7 +4,7 @@
  * stored events than `MAX_SESSION_EVENTS_READ` is refused with a reason rather than answered slowly
  * or partly (docs/sessions.md, "Limits").
  */
-import { Limits } from '../../resources/index.js';
+import { Limits, type SessionsAnswer } from '../../resources/index.js';
 import type { DayCursor } from '../core/day-range.js';
 import { BadRequestError } from '../core/errors.js';
 import type { EventListing } from './ports.js';
@@ -14,7 +14,7 @@ import { newestFirst, sessionSeries, statsOf, summarizeSessions, type SessionEve
 export const MAX_SESSION_EVENTS_READ = 20_000;
 const PAGE = 1000;
 
-export async function sessionMetrics(projectId: string, query: SessionQuery, events: EventListing) {
+export async function sessionMetrics(projectId: string, query: SessionQuery, events: EventListing): Promise<SessionsAnswer> {
   const read: SessionEvent[] = [];
   let cursor: DayCursor | undefined;
   do {

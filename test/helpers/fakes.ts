@@ -6,7 +6,8 @@ import { MarkMovedError, UnappliableError } from '../../lambdas/aggregate/aggreg
 import type { Commit, CounterStore, ShardRef } from '../../lambdas/aggregate/ports.js';
 import type { UniqueMarker } from '../../lambdas/core/aggregation.js';
 import type { QueueMessage } from '../../lambdas/core/packing.js';
-import type { DeviceState, RejectedRow, StoredEvent } from '../../lambdas/core/types.js';
+import type { RejectedRow, StoredEvent } from '../../lambdas/core/types.js';
+import type { DeviceState } from '../../resources/api-answers.js';
 import type { EventQueue, IngestDependencies, UnsentMessage } from '../../lambdas/ingest/ports.js';
 import type { ProcessDependencies, PutOutcome, StoredCopy } from '../../lambdas/process/ports.js';
 import type { CounterRow } from '../../lambdas/core/aggregate-query.js';
