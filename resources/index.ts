@@ -8,3 +8,8 @@ export * from './cors.js';
 export * from './partitions.js';
 export * from './outputs.js';
 export * from './api-answers.js';
+export * from './retention.js';
+export * from './read-api.js';
+export * from './caches.js';
+export * from './import-requests.js';
+export * from './alarms.js';

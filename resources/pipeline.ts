@@ -6,6 +6,13 @@
 export const ProcessFunction = {
   timeoutSeconds: 30,
   memoryMb: 1024,
+  /**
+   * Time a message may need: a 256 KB message is a few hundred conditional writes, 32 in flight. With
+   * less left, the invocation stops taking messages rather than be killed by its timeout mid-way.
+   */
+  messageTimeReserveMs: 8_000,
+  /** BatchWrite attempts for one batch of rejected rows: the first and up to 7 retries (about 2.5 s of backoff at most). */
+  maxBatchWriteAttempts: 8,
 } as const;
 
 export const EventsQueue = {

@@ -5,7 +5,7 @@
  */
 import { BatchGetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { writeIfCondition } from './conditional-write.js';
-import { EventsTable, PartitionShards } from '../../resources/index.js';
+import { EventsTable, PartitionShards, ReadApi } from '../../resources/index.js';
 import { eventItemKey, eventListKey, eventListPartition } from '../core/item-keys.js';
 import { dayBucket } from '../core/timestamps.js';
 import { readDaysNewestFirst } from './day-pages.js';
@@ -91,7 +91,7 @@ export class DynamoEventStore implements EventStore, EventListing {
       sortKeyName: 'listSk',
       sortKeyOf: (item) => String(item.listSk),
       // A filter applies after the limit; read more per query so a sparse filter needs fewer round trips.
-      pageSize: (remaining) => (conditions.length > 0 ? Math.max(remaining, 100) : remaining + 1),
+      pageSize: (remaining) => (conditions.length > 0 ? Math.max(remaining, ReadApi.minFilteredQueryItems) : remaining + 1),
       query: async (shard, to, pageSize, startKey) => {
         const result = await this.client.send(
           new QueryCommand({

@@ -20,7 +20,7 @@ import { readDaysNewestFirst } from './day-pages.js';
 import { sortKeyBounds, type DayCursor, type DayRange } from '../core/day-range.js';
 import { mergeShardsNewestFirst } from './sharded-listing.js';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { PartitionShards } from '../../resources/index.js';
+import { PartitionShards, ProcessFunction } from '../../resources/index.js';
 import { jitteredBackoff, type Backoff } from '../core/back-pressure.js';
 import { RejectionsNotKeptError } from '../core/errors.js';
 import { metrics } from '../observability.js';
@@ -45,8 +45,6 @@ export function conflictRejection(event: StoredEvent): RejectedRow {
 
 const epochSeconds = (ms: number) => Math.floor(ms / 1000);
 
-/** BatchWrite attempts for one batch of rejected rows: the first and up to 7 retries (about 2.5 s of backoff at most). */
-const MAX_BATCH_WRITE_ATTEMPTS = 8;
 
 /**
  * Writes `items` until DynamoDB has processed them all or the attempts run out; returns how many
@@ -57,7 +55,7 @@ const MAX_BATCH_WRITE_ATTEMPTS = 8;
  */
 export async function writeUntilProcessed<T>(items: readonly T[], write: (items: T[]) => Promise<T[]>, backoff: Backoff): Promise<number> {
   let pending = [...items];
-  for (let attempt = 0; pending.length > 0 && attempt < MAX_BATCH_WRITE_ATTEMPTS; attempt++) {
+  for (let attempt = 0; pending.length > 0 && attempt < ProcessFunction.maxBatchWriteAttempts; attempt++) {
     if (attempt > 0) await backoff(attempt - 1);
     pending = await write(pending);
   }

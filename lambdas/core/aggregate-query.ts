@@ -2,6 +2,7 @@
  * GET /v1/aggregates: the parameters, the counter partitions a query reads, and how counter items
  * become the answer's series. Pure: the query handler does the reading.
  */
+import { ReadApi } from '../../resources/read-api.js';
 import { BadRequestError } from './errors.js';
 import type { Granularity, GroupBy, SeriesPoint } from '../../resources/api-answers.js';
 import { bucketOf, NO_SOURCE } from './aggregation.js';
@@ -18,8 +19,7 @@ export type AggregateQuery = {
   readonly groupBy: GroupBy;
 };
 
-/** The widest range each granularity answers: a month of hours, a year of days. */
-export const MaxRangeDays: Record<Granularity, number> = { hour: 31, day: 366 };
+const MaxRangeDays: Record<Granularity, number> = ReadApi.maxAggregateRangeDays;
 
 export type CounterRow = {
   readonly kind: 'count' | 'unique';

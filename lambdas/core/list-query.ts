@@ -2,14 +2,12 @@
  * Parameters of the listing endpoints (`/v1/events`, `/v1/rejections`): time range, limit, and the
  * cursor as sent (opened and checked by `openCursor` against the project and filters).
  */
+import { ReadApi } from '../../resources/read-api.js';
 import { BadRequestError } from './errors.js';
 import { parseTimestamp } from './timestamps.js';
 
 export type ListQuery = { readonly fromMs: number; readonly toMs: number; readonly limit: number; readonly cursor?: string };
 
-export const DEFAULT_LIST_LIMIT = 100;
-export const MAX_LIST_LIMIT = 1000;
-const MAX_LIST_RANGE_DAYS = 31;
 const DAY_MS = 86_400_000;
 
 /**
@@ -32,10 +30,10 @@ export function parseRecentRange(params: Readonly<Record<string, string | undefi
 }
 
 export function parseListQuery(params: Readonly<Record<string, string | undefined>>, nowMs: number): ListQuery {
-  const { fromMs, toMs } = parseRecentRange(params, nowMs, MAX_LIST_RANGE_DAYS);
-  const limit = params.limit === undefined ? DEFAULT_LIST_LIMIT : Number(params.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
-    throw new BadRequestError(`\`limit\` must be an integer from 1 to ${MAX_LIST_LIMIT}.`, 'invalid_parameter');
+  const { fromMs, toMs } = parseRecentRange(params, nowMs, ReadApi.maxRecentRangeDays);
+  const limit = params.limit === undefined ? ReadApi.defaultListLimit : Number(params.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > ReadApi.maxListLimit) {
+    throw new BadRequestError(`\`limit\` must be an integer from 1 to ${ReadApi.maxListLimit}.`, 'invalid_parameter');
   }
   return { fromMs, toMs, limit, ...(params.cursor === undefined ? {} : { cursor: params.cursor }) };
 }

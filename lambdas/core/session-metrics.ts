@@ -10,6 +10,7 @@
  * and no session a bounce); a `$session_start` a client sent is an ordinary event.
  */
 import type { Granularity, SessionSeriesPoint, SessionStats, SessionSummary } from '../../resources/api-answers.js';
+import { ReadApi } from '../../resources/read-api.js';
 import { BadRequestError } from './errors.js';
 import { sessionStartEventId } from './sessions.js';
 import { parseRecentRange } from './list-query.js';
@@ -38,18 +39,13 @@ export type SessionQuery = {
   readonly limit: number;
 };
 
-/** The hot tier keeps recent events only; wider ranges are the lake's (docs/sessions.md). */
-export const MAX_SESSION_RANGE_DAYS = 31;
-export const DEFAULT_SESSION_LIST = 50;
-export const MAX_SESSION_LIST = 1000;
-
 export function parseSessionQuery(params: Readonly<Record<string, string | undefined>>, nowMs: number): SessionQuery {
-  const { fromMs, toMs } = parseRecentRange(params, nowMs, MAX_SESSION_RANGE_DAYS);
+  const { fromMs, toMs } = parseRecentRange(params, nowMs, ReadApi.maxRecentRangeDays);
   const granularity = oneOf(params.granularity ?? 'day', ['hour', 'day'] as const, 'granularity');
   const groupBy = oneOf(params.groupBy ?? 'none', ['none', 'source'] as const, 'groupBy');
-  const limit = params.limit === undefined ? DEFAULT_SESSION_LIST : Number(params.limit);
-  if (!Number.isInteger(limit) || limit < 0 || limit > MAX_SESSION_LIST) {
-    throw new BadRequestError(`\`limit\` must be an integer from 0 to ${MAX_SESSION_LIST}.`, 'invalid_parameter');
+  const limit = params.limit === undefined ? ReadApi.defaultSessionList : Number(params.limit);
+  if (!Number.isInteger(limit) || limit < 0 || limit > ReadApi.maxSessionList) {
+    throw new BadRequestError(`\`limit\` must be an integer from 0 to ${ReadApi.maxSessionList}.`, 'invalid_parameter');
   }
   return { fromMs, toMs, granularity, groupBy, limit, ...(params.deviceId ? { deviceId: params.deviceId } : {}) };
 }

@@ -3,7 +3,7 @@
  * decode, count against the project's quotas, then `ingestRows`.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { Limits, ProjectQuotaDefaults, type IngestAnswer } from '../../resources/index.js';
+import { Limits, ProjectQuotaDefaults, Retention, type IngestAnswer } from '../../resources/index.js';
 import { configFromEnv, required, type TidemarkConfig } from '../config.js';
 import { createClients, type AwsClients } from '../adapters/clients.js';
 import { SqsEventQueue } from '../adapters/event-queue.js';
@@ -13,7 +13,7 @@ import { DynamoStateStore } from '../adapters/state-store.js';
 import { BadRequestError, NotFoundError } from '../core/errors.js';
 import { IDEMPOTENCY_KEY_PATTERN } from '../core/event-id.js';
 import { decodeBody, parseIngestBody } from '../core/request-body.js';
-import { anonymousDeviceId, newSalt, SALT_RETENTION_SECONDS, saltDay } from '../core/anonymous-device.js';
+import { anonymousDeviceId, newSalt, saltDay } from '../core/anonymous-device.js';
 import { openPanelTranslator } from '../core/openpanel.js';
 import type { IngestMode, Rejection } from '../core/types.js';
 import { assertWireSize, authenticate, headersOf, json, type Headers } from '../http/api.js';
@@ -174,7 +174,7 @@ function cachedDaySalt(state: DynamoStateStore): (epochMs: number) => Promise<st
   return (epochMs) => {
     const day = saltDay(epochMs);
     if (current?.day !== day) {
-      const expiresAt = Math.floor(Date.parse(day) / 1000) + SALT_RETENTION_SECONDS;
+      const expiresAt = Math.floor(Date.parse(day) / 1000) + Retention.daySaltSeconds;
       const salt = state.daySalt(day, newSalt(), expiresAt);
       // A failed read is not kept: the next request tries again.
       salt.catch(() => {

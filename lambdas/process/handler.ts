@@ -6,7 +6,7 @@
  * as failures untouched, so a slow invocation never times out with all of them in flight.
  */
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { EventsQueue, Limits } from '../../resources/index.js';
+import { EventsQueue, Limits, ProcessFunction, Retention } from '../../resources/index.js';
 import { configFromEnv, required, type TidemarkConfig } from '../config.js';
 import { createClients, type AwsClients } from '../adapters/clients.js';
 import { DynamoEventStore } from '../adapters/event-store.js';
@@ -21,14 +21,6 @@ import { processFifoBatch } from './fifo-batch.js';
 import { processMessage } from './process.js';
 import type { ProcessDependencies } from './ports.js';
 
-/** A session lock outlives the session by a day; the deterministic `session_start` id covers anything later. */
-const SESSION_LOCK_TTL_MS = Limits.sessionLengthMs + 86_400_000;
-const DEVICE_STATE_TTL_MS = 90 * 86_400_000;
-/**
- * Time a message may need: a 256 KB message is a few hundred conditional writes, 32 in flight. With
- * less left, the invocation stops taking messages rather than be killed by its timeout mid-way.
- */
-export const MESSAGE_TIME_RESERVE_MS = 8_000;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export function createProcessHandler(dependencies: () => ProcessDependencies) {
@@ -46,7 +38,7 @@ export function createProcessHandler(dependencies: () => ProcessDependencies) {
     };
     const handleRecord = async (record: SQSRecord) => {
       const message = parseMessageBody(record.body);
-      const { ingestLagMs, ...outcome } = await withBackPressure(() => processMessage(message, deps), MESSAGE_TIME_RESERVE_MS, clock);
+      const { ingestLagMs, ...outcome } = await withBackPressure(() => processMessage(message, deps), ProcessFunction.messageTimeReserveMs, clock);
       logger.info('processed message', { projectId: message.projectId, messageId: record.messageId, ...outcome });
       metrics.addMetric('EventsStored', MetricUnit.Count, outcome.stored);
       metrics.addMetric('Duplicates', MetricUnit.Count, outcome.duplicates);
@@ -85,8 +77,8 @@ export function processDependencies(config: TidemarkConfig, clients: AwsClients 
   return {
     events: new DynamoEventStore(documents, required(config, 'eventsTable'), config.eventRetentionDays),
     storedCopies: (projectId, eventIds) => copies.read(projectId, eventIds),
-    acquireSessionLock: (projectId, deviceId, sessionId, owner) => state.acquireSessionLock(projectId, deviceId, sessionId, owner, SESSION_LOCK_TTL_MS),
-    advanceDevice: (projectId, deviceState) => state.advanceDevice(projectId, deviceState, DEVICE_STATE_TTL_MS),
+    acquireSessionLock: (projectId, deviceId, sessionId, owner) => state.acquireSessionLock(projectId, deviceId, sessionId, owner, Retention.sessionLockSeconds * 1000),
+    advanceDevice: (projectId, deviceState) => state.advanceDevice(projectId, deviceState, Retention.deviceStateSeconds * 1000),
     recordConflicts: (projectId, events) => state.putRejections(projectId, events.map(conflictRejection), Limits.rejectionRetentionDays),
   };
 }

@@ -2,14 +2,14 @@
  * The read API's use cases: counters, listings with signed cursors, a device's state and sessions.
  * Each reads one project's data (the caller authenticated it) through the ports.
  */
-import { Limits } from '../../resources/index.js';
+import { Limits, ReadApi } from '../../resources/index.js';
 import { parseAggregateQuery, partitionsFor, summarize } from '../core/aggregate-query.js';
 import { openCursor, signCursor, type CursorBinding } from '../core/cursor.js';
 import { dayCursorWithin, type DayCursor } from '../core/day-range.js';
 import type { AggregatesAnswer, DeviceSession, DeviceSessionsAnswer, DeviceState, EventAnswer, Page, RejectedRowAnswer } from '../../resources/api-answers.js';
 import { addToSessions, newestFirst } from '../core/device-sessions.js';
 import { NotFoundError } from '../core/errors.js';
-import { MAX_LIST_LIMIT, parseListQuery, type ListQuery } from '../core/list-query.js';
+import { parseListQuery, type ListQuery } from '../core/list-query.js';
 import { parseSessionQuery } from '../core/session-metrics.js';
 import type { QueryDependencies } from './ports.js';
 import { sessionMetrics } from './sessions.js';
@@ -22,9 +22,6 @@ export type ReadRequest = {
 };
 
 export type DeviceRequest = ReadRequest & { readonly deviceId: string };
-
-/** Events a device-sessions call reads at most, so a busy device cannot run the function out of time. */
-const SESSION_EVENTS_PER_CALL = 10_000;
 
 /** A listing's range and its cursor, opened and checked against this query (else 400 `invalid_cursor`). */
 function listing(list: ListQuery, binding: CursorBinding, secret: string, sortKey: string) {
@@ -83,7 +80,7 @@ export async function readDevice({ projectId, deviceId }: DeviceRequest, deps: Q
 }
 
 /**
- * A device's sessions in the range, from its events. Each call reads at most `SESSION_EVENTS_PER_CALL`
+ * A device's sessions in the range, from its events. Each call reads at most `ReadApi.deviceSessionEventsPerCall`
  * events; `nextCursor` says there is more, and the sessions of the next call merge with these by id.
  */
 export async function listDeviceSessions({ projectId, params, nowMs, deviceId }: DeviceRequest, deps: QueryDependencies): Promise<DeviceSessionsAnswer> {
@@ -93,11 +90,11 @@ export async function listDeviceSessions({ projectId, params, nowMs, deviceId }:
   let position = 'cursor' in range ? range.cursor : undefined;
   let read = 0;
   do {
-    const page = await deps.events.list({ projectId, fromMs: range.fromMs, toMs: range.toMs, ...(position ? { cursor: position } : {}), limit: MAX_LIST_LIMIT, deviceId });
+    const page = await deps.events.list({ projectId, fromMs: range.fromMs, toMs: range.toMs, ...(position ? { cursor: position } : {}), limit: ReadApi.maxListLimit, deviceId });
     addToSessions(sessions, page.events);
     read += page.events.length;
     position = page.nextCursor;
-  } while (position && read < SESSION_EVENTS_PER_CALL);
+  } while (position && read < ReadApi.deviceSessionEventsPerCall);
   return { deviceId, sessions: newestFirst(sessions.values()), nextCursor: nextCursor(deps.cursorSecret, binding, position) };
 }
 

@@ -1,0 +1,14 @@
+/** What the functions keep in memory between invocations of one container, and for how long. */
+
+export const Caches = {
+  /** Project keys (and quota settings) are read again after this many seconds; `TIDEMARK_KEY_CACHE_SECONDS` overrides it. */
+  keySeconds: 30,
+  /** An unknown key is remembered this long, so a flood of bad keys costs one read each per container. */
+  unknownKeyMs: 5_000,
+  /** Keys held at most (least recently used go first). */
+  maxKeys: 10_000,
+  /** Projects whose quota settings are held at most. */
+  maxQuotaProjects: 10_000,
+  /** Unique-device markers a counting container remembers as claimed: a later claim by another event needs no request. */
+  maxKnownMarkers: 200_000,
+} as const;
