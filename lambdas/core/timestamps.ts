@@ -89,3 +89,6 @@ const THREE_DIGITS = Array.from({ length: 1000 }, (_, n) => String(n).padStart(3
 export const hourBucket = (epochMs: number): string => toIso(epochMs).slice(0, 13);
 /** `2024-01-15` */
 export const dayBucket = (epochMs: number): string => toIso(epochMs).slice(0, 10);
+
+/** Whole seconds since the epoch, as DynamoDB's TTL attribute counts them. */
+export const epochSeconds = (epochMs: number): number => Math.floor(epochMs / 1000);

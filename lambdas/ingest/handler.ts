@@ -9,7 +9,8 @@ import { createClients, type AwsClients } from '../adapters/clients.js';
 import { SqsEventQueue } from '../adapters/event-queue.js';
 import { DynamoKeyStore, type KeyStore } from '../adapters/key-store.js';
 import { DynamoProjectQuota, DynamoQuotaSettings } from '../adapters/project-quota.js';
-import { DynamoStateStore } from '../adapters/state-store.js';
+import { DynamoDaySalts } from '../adapters/day-salts.js';
+import { DynamoRejectionStore } from '../adapters/rejection-store.js';
 import { BadRequestError, NotFoundError } from '../core/errors.js';
 import { IDEMPOTENCY_KEY_PATTERN } from '../core/event-id.js';
 import { decodeBody, parseIngestBody } from '../core/request-body.js';
@@ -142,14 +143,14 @@ function reportSendFailure(cause: string, messages: number): void {
 
 export function ingestDependencies(config: TidemarkConfig, clients: AwsClients = createClients(config)): IngestHandlerDependencies {
   const { documents } = clients;
-  const state = new DynamoStateStore(documents, required(config, 'stateTable'));
+  const rejections = new DynamoRejectionStore(documents, required(config, 'stateTable'));
   return {
     keys: new DynamoKeyStore(documents, required(config, 'keysTable'), config.keyCacheSeconds * 1000),
     queue: new SqsEventQueue(clients.sqs, required(config, 'eventsQueueUrl'), undefined, reportSendFailure),
     corsAllowOrigins: config.corsAllowOrigins,
-    recordRejections: (projectId, rows) => state.putRejections(projectId, rows, Limits.rejectionRetentionDays),
+    recordRejections: (projectId, rows) => rejections.putRejections(projectId, rows, Limits.rejectionRetentionDays),
     admit: quotaAdmission(config, documents),
-    deviceSalt: cachedDaySalt(state),
+    deviceSalt: cachedDaySalt(new DynamoDaySalts(documents, required(config, 'stateTable'))),
     maxEventAgeDays: config.maxEventAgeDays,
     ...(config.lakeBucket ? { keepRejectedRows: lakeRejections(new S3LakeObjects(new S3Client({}), config.lakeBucket)) } : {}),
   };
@@ -169,13 +170,13 @@ function quotaAdmission(config: TidemarkConfig, documents: AwsClients['documents
 }
 
 /** A day's salt, read once per container and day: one UpdateItem a day, not one a request. */
-function cachedDaySalt(state: DynamoStateStore): (epochMs: number) => Promise<string> {
+function cachedDaySalt(salts: DynamoDaySalts): (epochMs: number) => Promise<string> {
   let current: { day: string; salt: Promise<string> } | undefined;
   return (epochMs) => {
     const day = saltDay(epochMs);
     if (current?.day !== day) {
       const expiresAt = Math.floor(Date.parse(day) / 1000) + Retention.daySaltSeconds;
-      const salt = state.daySalt(day, newSalt(), expiresAt);
+      const salt = salts.daySalt(day, newSalt(), expiresAt);
       // A failed read is not kept: the next request tries again.
       salt.catch(() => {
         if (current?.salt === salt) current = undefined;

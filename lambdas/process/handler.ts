@@ -10,7 +10,9 @@ import { EventsQueue, Limits, ProcessFunction, Retention } from '../../resources
 import { configFromEnv, required, type TidemarkConfig } from '../config.js';
 import { createClients, type AwsClients } from '../adapters/clients.js';
 import { DynamoEventStore } from '../adapters/event-store.js';
-import { conflictRejection, DynamoStateStore } from '../adapters/state-store.js';
+import { DynamoDeviceStates } from '../adapters/device-states.js';
+import { conflictRejection, DynamoRejectionStore } from '../adapters/rejection-store.js';
+import { DynamoSessionLocks } from '../adapters/session-locks.js';
 import { DynamoStoredCopies } from '../adapters/stored-copies.js';
 import { withBackPressure } from '../core/back-pressure.js';
 import { parseMessageBody } from '../core/packing.js';
@@ -72,14 +74,17 @@ function logIfPoison(record: SQSRecord, error: unknown): void {
 
 export function processDependencies(config: TidemarkConfig, clients: AwsClients = createClients(config)): ProcessDependencies {
   const { documents } = clients;
-  const state = new DynamoStateStore(documents, required(config, 'stateTable'));
+  const stateTable = required(config, 'stateTable');
+  const locks = new DynamoSessionLocks(documents, stateTable);
+  const devices = new DynamoDeviceStates(documents, stateTable);
+  const rejections = new DynamoRejectionStore(documents, stateTable);
   const copies = new DynamoStoredCopies(documents, required(config, 'eventsTable'));
   return {
     events: new DynamoEventStore(documents, required(config, 'eventsTable'), config.eventRetentionDays),
     storedCopies: (projectId, eventIds) => copies.read(projectId, eventIds),
-    acquireSessionLock: (projectId, deviceId, sessionId, owner) => state.acquireSessionLock(projectId, deviceId, sessionId, owner, Retention.sessionLockSeconds * 1000),
-    advanceDevice: (projectId, deviceState) => state.advanceDevice(projectId, deviceState, Retention.deviceStateSeconds * 1000),
-    recordConflicts: (projectId, events) => state.putRejections(projectId, events.map(conflictRejection), Limits.rejectionRetentionDays),
+    acquireSessionLock: (projectId, deviceId, sessionId, owner) => locks.acquireSessionLock(projectId, deviceId, sessionId, owner, Retention.sessionLockSeconds * 1000),
+    advanceDevice: (projectId, deviceState) => devices.advanceDevice(projectId, deviceState, Retention.deviceStateSeconds * 1000),
+    recordConflicts: (projectId, events) => rejections.putRejections(projectId, events.map(conflictRejection), Limits.rejectionRetentionDays),
   };
 }
 

@@ -9,7 +9,8 @@ import { createClients, type AwsClients } from '../adapters/clients.js';
 import { DynamoAggregateStore } from '../adapters/aggregate-store.js';
 import { DynamoEventStore } from '../adapters/event-store.js';
 import { DynamoKeyStore, type KeyStore } from '../adapters/key-store.js';
-import { DynamoStateStore } from '../adapters/state-store.js';
+import { DynamoDeviceStates } from '../adapters/device-states.js';
+import { DynamoRejectionStore } from '../adapters/rejection-store.js';
 import { BadRequestError, NotFoundError } from '../core/errors.js';
 import { authenticate, headersOf, json } from '../http/api.js';
 import { httpFunction } from '../http/middleware.js';
@@ -64,13 +65,12 @@ export function createQueryHandler(dependencies: () => QueryHandlerDependencies)
 
 export function queryDependencies(config: TidemarkConfig, clients: AwsClients = createClients(config)): QueryHandlerDependencies {
   const { documents } = clients;
-  const state = new DynamoStateStore(documents, required(config, 'stateTable'));
   return {
     keys: new DynamoKeyStore(documents, required(config, 'keysTable'), config.keyCacheSeconds * 1000),
     aggregates: new DynamoAggregateStore(documents, required(config, 'aggregatesTable')),
     events: new DynamoEventStore(documents, required(config, 'eventsTable'), config.eventRetentionDays),
-    rejections: state,
-    devices: state,
+    rejections: new DynamoRejectionStore(documents, required(config, 'stateTable')),
+    devices: new DynamoDeviceStates(documents, required(config, 'stateTable')),
     cursorSecret: required(config, 'cursorSecret'),
     // An uncached lookup, so /health really reaches DynamoDB.
     ping: async () => {
