@@ -7,7 +7,8 @@
 import { createReadStream, existsSync, readFileSync, renameSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { createHash } from 'node:crypto';
-import { FieldAliases, isObject } from '../../lambdas/core/normalize.js';
+import { FieldAliases } from '../../lambdas/core/field-aliases.js';
+import { isObject } from '../../lambdas/core/json-object.js';
 import { parseCsvLine, recordOf } from '../csv.js';
 import { ImportRequests, type IngestAnswer } from '../../resources/index.js';
 
