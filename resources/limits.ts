@@ -91,9 +91,10 @@ export const ProjectCapDefaults = {
   /** Distinct sources, likewise (counters are kept per event and source). */
   sources: 100,
   /**
-   * Rejected rows kept for audit per UTC day (DynamoDB, and the lake when it is on): a flood of
-   * garbage costs at most this many row writes a day; the rest are counted (`notKept` of
-   * `/v1/rejections`, metric `RejectionsOverDailyCap`). Every row still gets its reason in the 202.
+   * Rejected rows kept per UTC day in the audit store of `/v1/rejections` (a DynamoDB write each): a
+   * flood of garbage costs at most this many row writes a day; the rest are counted (`notKept` of
+   * `/v1/rejections`, metric `RejectionsOverDailyCap`). Every row still gets its reason in the 202,
+   * and the lake, when on, still keeps every one (one object per request).
    */
   rejectionsKeptPerDay: 10_000,
 } as const;

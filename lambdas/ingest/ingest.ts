@@ -90,22 +90,25 @@ export async function ingestRows(request: IngestRequest, deps: IngestDependencie
   }
 
   rejected.sort((a, b) => a.index - b.index);
-  if (!request.validateOnly && rejected.length > 0) {
-    // Past the project's daily cap rows are counted, not kept; the client still gets every reason below.
-    const kept = rejected.slice(0, await deps.rejectionsToKeep(request.projectId, request.receivedAt, rejected.length));
-    if (kept.length > 0) await keepForAudit(request, kept, deps);
-  }
+  if (!request.validateOnly && rejected.length > 0) await keepForAudit(request, rejected, deps);
   return { accepted: accepted.length, rejected, clamped };
 }
 
-/** Keeps rejected rows as sent, less what may never be stored (a raw IP: `context.ip`, OpenPanel's `__ip`). */
+/**
+ * Keeps rejected rows as sent, less what may never be stored (a raw IP: `context.ip`, OpenPanel's
+ * `__ip`): every one whole in the lake (one object per request), and in the audit store of
+ * `/v1/rejections` (a write per row) up to the project's daily cap, past which they are counted.
+ */
 async function keepForAudit(request: IngestRequest, rejected: readonly Rejection[], deps: IngestDependencies): Promise<void> {
   const receivedAt = new Date(request.receivedAt).toISOString();
   const keptRow = (index: number) => (request.translator ? request.translator.forAudit(request.rows[index]) : rowForAudit(request.rows[index]));
-  await deps.recordRejections(
-    request.projectId,
-    rejected.map((rejection) => ({ ...rejection, receivedAt, requestId: request.requestId, row: auditText(keptRow(rejection.index)) })),
-  );
+  const withinCap = rejected.slice(0, await deps.rejectionsToKeep(request.projectId, request.receivedAt, rejected.length));
+  if (withinCap.length > 0) {
+    await deps.recordRejections(
+      request.projectId,
+      withinCap.map((rejection) => ({ ...rejection, receivedAt, requestId: request.requestId, row: auditText(keptRow(rejection.index)) })),
+    );
+  }
   await deps.keepRejectedRows?.(
     request.projectId,
     rejected.map((rejection) => ({ ...rejection, receivedAt, requestId: request.requestId, row: keptRow(rejection.index) })),
