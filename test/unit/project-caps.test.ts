@@ -72,7 +72,7 @@ describe('sharded counts', () => {
         let total = 0;
         const granted = asks.map((asked) => slotsGranted((total += asked), asked, share));
         expect(granted.reduce((a, b) => a + b, 0)).toBe(Math.min(share, total));
-        granted.forEach((g, i) => expect(g).toBeLessThanOrEqual(asks[i]!));
+        for (const [i, g] of granted.entries()) expect(g).toBeLessThanOrEqual(asks[i]!);
       }),
     );
   });
