@@ -16,6 +16,7 @@ import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@
 import { jitteredBackoff, type Backoff } from '../core/back-pressure.js';
 import { ExpiringLru } from '../core/expiring-lru.js';
 import { projectNameCountKey, projectNameKey, shardOf } from '../core/item-keys.js';
+import { TRANSIENT_CANCELLATIONS } from './transaction-cancellations.js';
 import { NameKinds, nameCounterShards, shardShare, type NameKind, type NamesInUse, type ProjectCaps, type RefusedNames } from '../core/project-caps.js';
 
 /** Names cached as known per container (a name stays registered, so they never go stale). */
@@ -23,8 +24,6 @@ const KNOWN_NAMES_MAX = 100_000;
 const KNOWN_NAME_TTL_MS = 24 * 3_600_000;
 /** TransactWriteItems attempts when a transaction is cancelled by a conflict or throttling (the SDK does not retry those). */
 const MAX_REGISTER_ATTEMPTS = 4;
-/** Cancellation reasons (TransactWriteItems API reference) that another attempt may get past. */
-const TRANSIENT_CANCELLATIONS = new Set(['TransactionConflict', 'ThrottlingError', 'ProvisionedThroughputExceeded', 'RequestLimitExceeded']);
 
 type Registration = 'registered' | 'known' | 'shard full';
 

@@ -18,7 +18,10 @@ import { dayBucket } from '../core/timestamps.js';
 import { metrics } from '../observability.js';
 
 const FULL_SHARDS_MAX = 10_000;
-/** BatchGetItem takes at most 100 keys (API reference, BatchGetItem). */
+/**
+ * BatchGetItem "can contain as many as 100 items" and returns throttled keys in `UnprocessedKeys`
+ * instead of failing (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchGetItem.html).
+ */
 const BATCH_GET_KEYS = 100;
 const MAX_BATCH_GET_ATTEMPTS = 5;
 
@@ -68,7 +71,7 @@ export class DynamoRejectionBudget {
       let pending: Record<string, unknown>[] = keys.slice(i, i + BATCH_GET_KEYS);
       for (let attempt = 0; pending.length > 0; attempt++) {
         if (attempt >= MAX_BATCH_GET_ATTEMPTS) throw new Error(`BatchGetItem left ${pending.length} rejection budget items unread after ${attempt} attempts`);
-        // BatchGetItem hands back throttled keys instead of failing; AWS asks for backoff before asking again (API reference, BatchGetItem).
+        // Unprocessed keys are asked for again after a backoff, as the API reference recommends.
         if (attempt > 0) await this.backoff(attempt - 1);
         const result = await this.client.send(
           new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ProjectionExpression: 'notKept' } } }),

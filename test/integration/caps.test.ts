@@ -5,10 +5,9 @@
  * flood of rejected rows keeps at most the daily cap and counts the rest in `/v1/rejections`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../cli/main.js';
 import { createDocumentClient } from '../../lambdas/adapters/clients.js';
 import { DynamoKeyStore } from '../../lambdas/adapters/key-store.js';
-import { eventually, request, startLocal, type LocalHarness } from '../helpers/local.js';
+import { eventually, request, startLocal, tidemarkCli, type LocalHarness } from '../helpers/local.js';
 
 let local: LocalHarness;
 const project = (projectId: string) => ({ projectId, writeKey: `${projectId}-write-key`, secretKey: `${projectId}-secret-key` });
@@ -17,12 +16,7 @@ const Neighbour = project('neighbour');
 const Racing = project('racing');
 const Flooded = project('flooded');
 
-async function cli(...args: string[]) {
-  const out: string[] = [];
-  let err = '';
-  const code = await runCli([...args, '--data-dir', local.dataDir], { out: (line) => out.push(line), err: (text) => (err += text), isTTY: false });
-  return { code, out, err };
-}
+const cli = (...args: string[]) => tidemarkCli(local, ...args);
 
 beforeAll(async () => {
   local = await startLocal();
