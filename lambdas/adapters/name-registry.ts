@@ -14,6 +14,7 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { jitteredBackoff, type Backoff } from '../core/back-pressure.js';
+import { mapWithConcurrency } from '../core/concurrency.js';
 import { ExpiringLru } from '../core/expiring-lru.js';
 import { projectNameCountKey, projectNameKey, shardOf } from '../core/item-keys.js';
 import { TRANSIENT_CANCELLATIONS } from './transaction-cancellations.js';
@@ -22,6 +23,8 @@ import { NameKinds, nameCounterShards, shardShare, type NameKind, type NamesInUs
 /** Names cached as known per container (a name stays registered, so they never go stale). */
 const KNOWN_NAMES_MAX = 100_000;
 const KNOWN_NAME_TTL_MS = 24 * 3_600_000;
+/** Unknown names of one request looked up or registered at a time: a request can carry 2,000 of them. */
+const NAMES_IN_FLIGHT = 8;
 /** TransactWriteItems attempts when a transaction is cancelled by a conflict or throttling (the SDK does not retry those). */
 const MAX_REGISTER_ATTEMPTS = 4;
 
@@ -44,7 +47,9 @@ export class DynamoNameRegistry {
   /** Registers the names new to the project while its caps allow; returns those refused (new past a cap). */
   async admit(projectId: string, names: NamesInUse, caps: Pick<ProjectCaps, 'eventNames' | 'sources'>): Promise<RefusedNames> {
     const refusedOf = async (kind: NameKind) => {
-      const admitted = await Promise.all(names[kind].map((name) => this.#admitOne(projectId, kind, name, caps[NameKinds[kind]])));
+      // Shards this request found full are not tried again for its other names, whatever the cache time.
+      const fullShards = new Set<number>();
+      const admitted = await mapWithConcurrency(names[kind], NAMES_IN_FLIGHT, (name) => this.#admitOne(projectId, kind, name, caps[NameKinds[kind]], fullShards));
       return new Set(names[kind].filter((_, i) => !admitted[i]));
     };
     const [event, source] = await Promise.all([refusedOf('event'), refusedOf('source')]);
@@ -52,13 +57,16 @@ export class DynamoNameRegistry {
   }
 
   /** True when the name may be used: known, or registered now within the cap. */
-  async #admitOne(projectId: string, kind: NameKind, name: string, cap: number): Promise<boolean> {
+  async #admitOne(projectId: string, kind: NameKind, name: string, cap: number, fullShards: Set<number>): Promise<boolean> {
     const now = this.now();
     const key = `${projectId}\u0000${kind}\u0000${name}`;
     if (this.#known.get(key, now).found) return true;
     if (this.#refused.get(key, now).found) return false;
     const fullKey = `${projectId}\u0000${kind}`;
-    const admitted = this.#full.get(fullKey, now).found ? await this.#isRegistered(projectId, kind, name) : await this.#register(projectId, kind, name, cap, fullKey);
+    const shards = nameCounterShards(cap);
+    const full = this.#full.get(fullKey, now).found || fullShards.size >= shards;
+    const admitted = full ? await this.#isRegistered(projectId, kind, name) : await this.#register(projectId, kind, name, cap, fullShards);
+    if (fullShards.size >= shards) this.#full.set(fullKey, true, this.cacheMs, this.now());
     if (admitted) this.#known.set(key, true, KNOWN_NAME_TTL_MS, now);
     else this.#refused.set(key, true, this.cacheMs, now);
     return admitted;
@@ -70,16 +78,20 @@ export class DynamoNameRegistry {
   }
 
   /** Walks the counter shards from the name's own until one has room; every shard full means the cap is used up. */
-  async #register(projectId: string, kind: NameKind, name: string, cap: number, fullKey: string): Promise<boolean> {
+  async #register(projectId: string, kind: NameKind, name: string, cap: number, fullShards: Set<number>): Promise<boolean> {
     const shards = nameCounterShards(cap);
     const first = shardOf(name, shards);
     for (let step = 0; step < shards; step++) {
       const shard = (first + step) % shards;
+      if (fullShards.has(shard)) continue;
       const outcome = await this.#registerIn(projectId, kind, name, shard, shardShare(cap, shards, shard));
       if (outcome !== 'shard full') return true;
+      fullShards.add(shard);
     }
-    this.#full.set(fullKey, true, this.cacheMs, this.now());
-    return false;
+    // Every shard full: the name is admitted only if it is registered already. Asked with a read, not
+    // read off the cancellation reasons, which the API reference does not promise for every item of a
+    // transaction that another item's condition cancelled.
+    return this.#isRegistered(projectId, kind, name);
   }
 
   async #registerIn(projectId: string, kind: NameKind, name: string, shard: number, share: number): Promise<Registration> {

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../lambdas/adapters/clients.js';
 import { DynamoKeyStore } from '../../lambdas/adapters/key-store.js';
+import { DynamoNameRegistry } from '../../lambdas/adapters/name-registry.js';
 import { eventually, request, startLocal, tidemarkCli, type LocalHarness } from '../helpers/local.js';
 
 let local: LocalHarness;
@@ -74,6 +75,13 @@ describe('caps on distinct event names and sources', () => {
     const stored = await eventually(clientEvents, (events) => events.length >= 5);
     expect(stored.map((e) => `${e.event}/${e.source ?? '-'}`).sort()).toEqual(['minted-1/-', 'opened/-', 'opened/ios', 'paid/-', 'paid/ios']);
   }, 60_000);
+
+  it('admit a name in use to a container that never saw it, once the cap is reached', async () => {
+    // A cold container: its own registry, nothing cached.
+    const cold = new DynamoNameRegistry(createDocumentClient(local.config), local.config.stateTable!, 0);
+    const refused = await cold.admit(Capped.projectId, { event: ['opened', 'minted-1', 'brand-new'], source: ['ios', 'tv'] }, { eventNames: 3, sources: 1 });
+    expect(refused).toEqual({ event: new Set(['brand-new']), source: new Set(['tv']) });
+  });
 
   it('never register more names than the cap when first uses race', async () => {
     expect((await cli('limits', 'set', '--project', Racing.projectId, '--event-names', '3')).code).toBe(0);
