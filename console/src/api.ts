@@ -103,7 +103,7 @@ export class TidemarkApi {
   }
 
   rejections(query: { from?: string; to?: string; cursor?: string | null; limit?: number }, signal?: AbortSignal) {
-    return this.#get<Page<'rejections', RejectedRow>>('/v1/rejections', query, this.settings.secretKey, signal);
+    return this.#get<Page<'rejections', RejectedRow> & { notKept: number }>('/v1/rejections', query, this.settings.secretKey, signal);
   }
 
   sessions(

@@ -5,6 +5,7 @@
  */
 import { QueryCommand, TransactionCanceledException, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { TRANSIENT_CANCELLATIONS } from './transaction-cancellations.js';
 import { writeIfCondition } from './conditional-write.js';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { MaxRangeDays, type CounterRow } from '../core/aggregate-query.js';
@@ -31,8 +32,6 @@ const MARKER_TTL_SECONDS = (MaxRangeDays.day + 1) * 86_400;
 /** Markers this container has seen, by key: a later claim by another event needs no request. */
 const KNOWN_MARKERS_MAX = 200_000;
 
-/** Cancellation reasons (TransactWriteItems API reference) that another attempt may get past. */
-const TRANSIENT_CANCELLATIONS = new Set(['TransactionConflict', 'ThrottlingError', 'ProvisionedThroughputExceeded', 'RequestLimitExceeded']);
 
 export class DynamoAggregateStore implements CounterStore {
   readonly #knownMarkers = new Map<string, string>();

@@ -82,6 +82,31 @@ export const rejectionItemKey = (projectId: string, day: string, receivedAt: str
 };
 
 /**
+ * StateTable: one shard of a project-day's rejection budget (`rejectionsKeptPerDay`): rows offered
+ * for keeping and rows not kept. Its own partition beside the day's rejection shards, which a
+ * listing queries by their exact keys. Expires by TTL with the rows.
+ */
+export const rejectionBudgetKey = (projectId: string, day: string, shard: number) => ({
+  pk: joinKey('REJ', projectId, day, 'BUDGET', String(shard)),
+  sk: 'BUDGET',
+});
+
+/**
+ * StateTable: one event name or source a project uses, registered once when first sent (the cap of
+ * distinct names counts these); never expires, so a name in use keeps working. Get by name.
+ */
+export const projectNameKey = (projectId: string, kind: 'event' | 'source', name: string) => ({
+  pk: joinKey('NAME', projectId, kind, keyPart(name)),
+  sk: 'NAME',
+});
+
+/** StateTable: one shard of the count of a project's registered names of a kind. */
+export const projectNameCountKey = (projectId: string, kind: 'event' | 'source', shard: number) => ({
+  pk: joinKey('NAMES', projectId, kind, String(shard)),
+  sk: 'COUNT',
+});
+
+/**
  * StateTable: one shard of a project's quota window (`S<epoch second>` or `D<YYYY-MM-DD>`), counting
  * requests, rows and bytes; expires by TTL.
  */

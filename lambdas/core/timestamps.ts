@@ -89,3 +89,10 @@ const THREE_DIGITS = Array.from({ length: 1000 }, (_, n) => String(n).padStart(3
 export const hourBucket = (epochMs: number): string => toIso(epochMs).slice(0, 13);
 /** `2024-01-15` */
 export const dayBucket = (epochMs: number): string => toIso(epochMs).slice(0, 10);
+
+/** The UTC days (`YYYY-MM-DD`) a range `[fromMs, toMs)` touches, oldest first. */
+export function daysOfRange(fromMs: number, toMs: number): string[] {
+  const days: string[] = [];
+  for (let day = Math.floor(fromMs / 86_400_000) * 86_400_000; day < toMs; day += 86_400_000) days.push(dayBucket(day));
+  return days;
+}

@@ -11,6 +11,7 @@ import { dayCursorWithin } from '../adapters/day-pages.js';
 import { DynamoEventStore } from '../adapters/event-store.js';
 import { DynamoKeyStore, type KeyStore } from '../adapters/key-store.js';
 import { DynamoStateStore } from '../adapters/state-store.js';
+import { DynamoRejectionBudget } from '../adapters/rejection-budget.js';
 import { parseAggregateQuery, partitionsFor, summarize } from '../core/aggregate-query.js';
 import { openCursor, signCursor, type CursorBinding } from '../core/cursor.js';
 import { addToSessions, newestFirst, type SessionSummary } from '../core/device-sessions.js';
@@ -20,6 +21,7 @@ import { authenticate, headersOf, json } from '../http/api.js';
 import { httpFunction } from '../http/middleware.js';
 import { logger } from '../observability.js';
 import { parseSessionQuery } from '../core/session-metrics.js';
+import { daysOfRange } from '../core/timestamps.js';
 import { sessionMetrics } from './sessions.js';
 import { Limits } from '../../resources/index.js';
 
@@ -28,6 +30,8 @@ export type QueryDependencies = {
   readonly aggregates: DynamoAggregateStore;
   readonly events: DynamoEventStore;
   readonly state: DynamoStateStore;
+  /** Counts of rejected rows not kept past a project's daily cap. */
+  readonly rejectionBudget: Pick<DynamoRejectionBudget, 'notKept'>;
   /** Signs listing cursors (`EnvNames.cursorSecret`). */
   readonly cursorSecret: string;
   /** Resolves when the stores answer; throws when they do not. */
@@ -82,8 +86,11 @@ const routes: Record<string, Route> = {
   '/v1/rejections': async (event, projectId, deps) => {
     const binding = { route: '/v1/rejections', projectId, filters: {} };
     const list = listing(parseListQuery(params(event), Date.now()), binding, deps.cursorSecret, 'sk');
-    const page = await deps.state.listRejections(projectId, list);
-    return json(200, { rejections: page.rows, nextCursor: page.nextCursor ? signCursor(deps.cursorSecret, binding, page.nextCursor) : null });
+    const [page, notKept] = await Promise.all([
+      deps.state.listRejections(projectId, list),
+      deps.rejectionBudget.notKept(projectId, daysOfRange(list.fromMs, list.toMs)),
+    ]);
+    return json(200, { rejections: page.rows, nextCursor: page.nextCursor ? signCursor(deps.cursorSecret, binding, page.nextCursor) : null, notKept });
   },
   '/v1/sessions': async (event, projectId, deps) => json(200, await sessionMetrics(projectId, parseSessionQuery(params(event), Date.now()), deps.events)),
   '/v1/devices/{deviceId}': async (event, projectId, deps) => {
@@ -156,6 +163,7 @@ export function queryDependencies(config: TidemarkConfig, clients: AwsClients = 
     aggregates: new DynamoAggregateStore(documents, required(config, 'aggregatesTable')),
     events: new DynamoEventStore(documents, required(config, 'eventsTable'), config.eventRetentionDays),
     state: new DynamoStateStore(documents, required(config, 'stateTable')),
+    rejectionBudget: new DynamoRejectionBudget(documents, required(config, 'stateTable'), Limits.rejectionRetentionDays, 0),
     cursorSecret: required(config, 'cursorSecret'),
     // An uncached lookup, so /health really reaches DynamoDB.
     ping: async () => {

@@ -5,6 +5,9 @@
 import { MarkMovedError, UnappliableError } from '../../lambdas/aggregate/aggregate.js';
 import type { Commit, CounterStore, ShardRef } from '../../lambdas/aggregate/ports.js';
 import type { UniqueMarker } from '../../lambdas/core/aggregation.js';
+import { NameKinds, type NameKind, type ProjectCaps } from '../../lambdas/core/project-caps.js';
+import { dayBucket } from '../../lambdas/core/timestamps.js';
+import { ProjectCapDefaults } from '../../resources/index.js';
 import type { QueueMessage } from '../../lambdas/core/packing.js';
 import type { DeviceState, RejectedRow, StoredEvent } from '../../lambdas/core/types.js';
 import type { EventQueue, IngestDependencies, UnsentMessage } from '../../lambdas/ingest/ports.js';
@@ -26,15 +29,44 @@ export class MemoryEventQueue implements EventQueue {
   }
 }
 
-/** The ingest ports in memory: the queue and both rejection stores. */
-export const memoryIngestPorts = (queue = new MemoryEventQueue()) => {
+/**
+ * The ingest ports in memory: the queue, both rejection stores, a registry of names per project held
+ * to `caps` (a name registered once stays admitted), and a daily budget of kept rejections per project.
+ */
+export const memoryIngestPorts = (queue = new MemoryEventQueue(), caps: ProjectCaps = ProjectCapDefaults) => {
   const rejections: RejectedRow[] = [];
+  const names = new Map<string, Set<string>>();
+  const budget = new Map<string, { kept: number; notKept: number }>();
+  const admitted = (projectId: string, kind: NameKind, name: string) => {
+    const known = names.get(`${projectId}|${kind}`) ?? new Set<string>();
+    names.set(`${projectId}|${kind}`, known);
+    if (known.has(name)) return true;
+    if (known.size >= caps[NameKinds[kind]]) return false;
+    known.add(name);
+    return true;
+  };
   const ports: IngestDependencies = {
     queue,
     recordRejections: async (_projectId, rows) => void rejections.push(...rows),
     maxEventAgeDays: 5,
+    admitNames: async (projectId, inUse) => ({
+      refused: {
+        event: new Set(inUse.event.filter((name) => !admitted(projectId, 'event', name))),
+        source: new Set(inUse.source.filter((name) => !admitted(projectId, 'source', name))),
+      },
+      caps,
+    }),
+    rejectionsToKeep: async (projectId, receivedAtMs, rows) => {
+      const key = `${projectId}|${dayBucket(receivedAtMs)}`;
+      const day = budget.get(key) ?? { kept: 0, notKept: 0 };
+      budget.set(key, day);
+      const kept = Math.min(rows, caps.rejectionsKeptPerDay - day.kept);
+      day.kept += kept;
+      day.notKept += rows - kept;
+      return kept;
+    },
   };
-  return { ports, queue, rejections };
+  return { ports, queue, rejections, budget };
 };
 
 /**
