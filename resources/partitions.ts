@@ -15,4 +15,11 @@ export const PartitionShards = {
   eventList: 32,
   /** Rejected rows of a project's day: a garbage flood spreads over these before it throttles. */
   rejections: 8,
+  /**
+   * Each counter partition (an event's hours of a month, days of a year): a counter transaction
+   * writes into one shard chosen per transaction, so 8 shards take 1/8 of a project's stream batches
+   * each. A query reads every shard of each event and period it covers (8 small queries per event
+   * and month of hours, or year of days).
+   */
+  counters: 8,
 } as const;
