@@ -17,9 +17,10 @@ export const PartitionShards = {
   rejections: 8,
   /**
    * Each counter partition (an event's hours of a month, days of a year): a counter transaction
-   * writes into one shard chosen per transaction, so 8 shards take 1/8 of a project's stream batches
-   * each. A query reads every shard of each event and period it covers (8 small queries per event
-   * and month of hours, or year of days).
+   * writes into one shard chosen per transaction, so each shard takes a quarter of a project's
+   * stream batches. A query reads every shard of each event and period it covers (4 small queries
+   * per event and month of hours, or year of days): more shards would cost every read more for
+   * headroom the write side does not need (docs/scaling.md, "Counters").
    */
-  counters: 8,
+  counters: 4,
 } as const;
