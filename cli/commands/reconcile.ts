@@ -13,7 +13,7 @@
  * is still in flight (offline devices may upload old events late: reconcile after they are in).
  */
 import { ConditionalCheckFailedException, ScanCommand, TransactionCanceledException, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { DynamoAggregateStore } from '../../lambdas/adapters/aggregate-store.js';
 import { counterReadsFor, eventNamePartitionsFor, type CounterRow } from '../../lambdas/core/aggregate-query.js';
@@ -153,7 +153,7 @@ async function storedCounters(store: DynamoAggregateStore, projectId: string, re
   const events = [...new Set([...recounted, ...recorded.flat()])];
   const counters = new Map<string, StoredCounter>();
   for (const granularity of ['hour', 'day'] as const) {
-    for (const read of counterReadsFor({ ...range, granularity }, events, PartitionShards.counters, true)) {
+    for (const read of counterReadsFor({ ...range, granularity }, events, PartitionShards.counters, granularity === 'day')) {
       for (const row of await store.queryPartition(read.pk, read.fromSk, read.toSk)) {
         const id = counterIdentity(projectId, row);
         const counter = counters.get(id) ?? { count: 0, sumMicros: 0n, items: [] };
@@ -175,26 +175,18 @@ async function storedCounters(store: DynamoAggregateStore, projectId: string, re
 async function setCounter(target: Target, want: CounterDelta | undefined, items: readonly StoredItem[]): Promise<boolean> {
   const seen = (item: StoredItem) => ({ ConditionExpression: '#count = :seen', ExpressionAttributeNames: { '#count': 'count' }, ExpressionAttributeValues: { ':seen': item.row.count } });
   const kept = want && items.find((item) => item.pk === want.pk && item.sk === want.sk);
-  const actions = items
+  const actions: NonNullable<TransactWriteCommandInput['TransactItems']> = items
     .filter((item) => item !== kept)
     .map((item) => ({ Delete: { TableName: target.aggregatesTableName, Key: { pk: item.pk, sk: item.sk }, ...seen(item) } }));
   if (want) {
+    const { pk, sk, kind, bucket, count, sumMicros } = want;
     actions.push({
       Put: {
         TableName: target.aggregatesTableName,
-        Item: {
-          pk: want.pk,
-          sk: want.sk,
-          count: want.count,
-          sumMicros: want.sumMicros,
-          kind: want.kind,
-          bucket: want.bucket,
-          event: want.event ?? null,
-          source: want.source ?? null,
-        },
+        Item: { pk, sk, count, sumMicros, kind, bucket, event: want.event ?? null, source: want.source ?? null },
         ...(kept ? seen(kept) : { ConditionExpression: 'attribute_not_exists(pk)' }),
       },
-    } as never);
+    });
   }
   try {
     await target.documents.send(new TransactWriteCommand({ TransactItems: actions }));
