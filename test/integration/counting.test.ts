@@ -143,11 +143,11 @@ describe('tidemark reconcile', () => {
     await documents.send(
       new UpdateCommand({
         TableName: local.config.aggregatesTable!,
-        // Into a counter shard the stream may not have used: reconcile adds every shard's part.
+        // As a stream transaction adds into one counter shard (maybe one the real counts did not use): reconcile adds every shard's part.
         Key: { pk: eventCounterPartition(DemoProject.projectId, 'recount', 'day', '2024-05-22', 3), sk: countCounterSortKey('2024-05-22', '') },
-        UpdateExpression: 'ADD #count :five',
-        ExpressionAttributeNames: { '#count': 'count' },
-        ExpressionAttributeValues: { ':five': 5 },
+        UpdateExpression: 'ADD #count :five SET #kind = :kind, #bucket = :bucket, #event = :event, #source = :source',
+        ExpressionAttributeNames: { '#count': 'count', '#kind': 'kind', '#bucket': 'bucket', '#event': 'event', '#source': 'source' },
+        ExpressionAttributeValues: { ':five': 5, ':kind': 'count', ':bucket': '2024-05-22', ':event': 'recount', ':source': '' },
       }),
     );
     const damaged = await cli('reconcile', ...range);
