@@ -9,7 +9,7 @@ import { TRANSIENT_CANCELLATIONS } from './transaction-cancellations.js';
 import { writeIfCondition } from './conditional-write.js';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { MaxRangeDays, type CounterRow } from '../core/aggregate-query.js';
-import type { UniqueMarker } from '../core/aggregation.js';
+import type { EventName, UniqueMarker } from '../core/aggregation.js';
 import { quarantineKey, streamMarkKey } from '../core/item-keys.js';
 import { toMicros } from '../core/micro-units.js';
 import { CommitConflictError, MarkMovedError, UnappliableError } from '../aggregate/aggregate.js';
@@ -31,10 +31,13 @@ const MARKER_TTL_SECONDS = (MaxRangeDays.day + 1) * 86_400;
 
 /** Markers this container has seen, by key: a later claim by another event needs no request. */
 const KNOWN_MARKERS_MAX = 200_000;
+/** Event names (per project and month) this container has recorded: each costs one write per container and month. */
+const KNOWN_NAMES_MAX = 50_000;
 
 
 export class DynamoAggregateStore implements CounterStore {
   readonly #knownMarkers = new Map<string, string>();
+  readonly #knownNames = new Set<string>();
 
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -61,6 +64,38 @@ export class DynamoAggregateStore implements CounterStore {
     if (this.#knownMarkers.size >= KNOWN_MARKERS_MAX) this.#knownMarkers.clear();
     this.#knownMarkers.set(key, claimed ? marker.ownerEventId : '');
     return claimed;
+  }
+
+  async recordEventName(name: EventName): Promise<void> {
+    const key = `${name.pk}\u0000${name.sk}`;
+    if (this.#knownNames.has(key)) return;
+    await writeIfCondition(
+      this.client,
+      new PutCommand({ TableName: this.tableName, Item: { pk: name.pk, sk: name.sk, event: name.event }, ConditionExpression: 'attribute_not_exists(pk)' }),
+    );
+    if (this.#knownNames.size >= KNOWN_NAMES_MAX) this.#knownNames.clear();
+    this.#knownNames.add(key);
+  }
+
+  /** The raw event names recorded in one names partition (`eventNamesPartition`). */
+  async eventNames(pk: string): Promise<string[]> {
+    const names: string[] = [];
+    let after: Record<string, AttributeValue> | undefined;
+    do {
+      const result = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': { S: pk } },
+          ProjectionExpression: '#event',
+          ExpressionAttributeNames: { '#event': 'event' },
+          ExclusiveStartKey: after,
+        }),
+      );
+      for (const item of result.Items ?? []) if (typeof item.event?.S === 'string') names.push(item.event.S);
+      after = result.LastEvaluatedKey;
+    } while (after);
+    return names;
   }
 
   async #putMarker(marker: UniqueMarker): Promise<boolean> {

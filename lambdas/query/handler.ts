@@ -12,7 +12,7 @@ import { DynamoEventStore } from '../adapters/event-store.js';
 import { DynamoKeyStore, type KeyStore } from '../adapters/key-store.js';
 import { DynamoStateStore } from '../adapters/state-store.js';
 import { DynamoRejectionBudget } from '../adapters/rejection-budget.js';
-import { parseAggregateQuery, partitionsFor, summarize } from '../core/aggregate-query.js';
+import { parseAggregateQuery } from '../core/aggregate-query.js';
 import { openCursor, signCursor, type CursorBinding } from '../core/cursor.js';
 import { addToSessions, newestFirst, type SessionSummary } from '../core/device-sessions.js';
 import { BadRequestError, NotFoundError } from '../core/errors.js';
@@ -23,6 +23,7 @@ import { logger } from '../observability.js';
 import { parseSessionQuery } from '../core/session-metrics.js';
 import { daysOfRange } from '../core/timestamps.js';
 import { sessionMetrics } from './sessions.js';
+import { aggregateSeries } from './aggregates.js';
 import { Limits } from '../../resources/index.js';
 
 export type QueryDependencies = {
@@ -52,12 +53,11 @@ function listing(list: ListQuery, binding: CursorBinding, secret: string, sortKe
 const routes: Record<string, Route> = {
   '/v1/aggregates': async (event, projectId, deps) => {
     const query = parseAggregateQuery(projectId, params(event));
-    const rows = (await Promise.all(partitionsFor(query).map((p) => deps.aggregates.queryPartition(p.pk, p.fromSk, p.toSk)))).flat();
     return json(200, {
       granularity: query.granularity,
       from: new Date(query.fromMs).toISOString(),
       to: new Date(query.toMs).toISOString(),
-      series: summarize(rows, query),
+      series: await aggregateSeries(query, deps.aggregates),
     });
   },
   '/v1/events': async (event, projectId, deps) => {

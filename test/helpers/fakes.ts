@@ -4,7 +4,8 @@
  */
 import { MarkMovedError, UnappliableError } from '../../lambdas/aggregate/aggregate.js';
 import type { Commit, CounterStore, ShardRef } from '../../lambdas/aggregate/ports.js';
-import type { UniqueMarker } from '../../lambdas/core/aggregation.js';
+import type { CounterRow } from '../../lambdas/core/aggregate-query.js';
+import type { EventName, UniqueMarker } from '../../lambdas/core/aggregation.js';
 import { NameKinds, type NameKind, type ProjectCaps } from '../../lambdas/core/project-caps.js';
 import { dayBucket } from '../../lambdas/core/timestamps.js';
 import { ProjectCapDefaults } from '../../resources/index.js';
@@ -129,8 +130,13 @@ export class MemoryProcessPorts implements ProcessDependencies {
 export class MemoryCounterStore implements CounterStore {
   readonly marks = new Map<string, string>();
   readonly markers = new Map<string, string>();
-  readonly counters = new Map<string, { count: number; sumMicros: bigint }>();
+  /** Counter items by `pk|sk`, with the attributes the adapter writes. */
+  readonly counters = new Map<string, CounterRow>();
+  /** Partitions read through `queryPartition` and `eventNames`, in order: what a query touched. */
+  readonly reads: string[] = [];
   readonly quarantine = new Map<string, string>();
+  /** Recorded event names, by `pk|sk`. */
+  readonly names = new Map<string, string>();
   /** Throws this before the commit's effects, once per entry. */
   readonly faults: Error[] = [];
   refuse = (_commit: Commit) => false;
@@ -146,6 +152,9 @@ export class MemoryCounterStore implements CounterStore {
     this.markers.set(key, marker.ownerEventId);
     return true;
   }
+  async recordEventName(name: EventName) {
+    this.names.set(`${name.pk}|${name.sk}`, name.event);
+  }
   async commit(commit: Commit) {
     const fault = this.faults.shift();
     if (fault) throw fault;
@@ -155,12 +164,31 @@ export class MemoryCounterStore implements CounterStore {
     this.marks.set(commit.shard.shardId, commit.last);
     for (const c of commit.counters) {
       const key = `${c.pk}|${c.sk}`;
-      const current = this.counters.get(key) ?? { count: 0, sumMicros: 0n };
-      this.counters.set(key, { count: current.count + c.count, sumMicros: current.sumMicros + c.sumMicros });
+      const current = this.counters.get(key);
+      this.counters.set(key, {
+        kind: c.kind,
+        bucket: c.bucket,
+        ...(c.event === undefined ? {} : { event: c.event }),
+        ...(c.source === undefined ? {} : { source: c.source }),
+        count: (current?.count ?? 0) + c.count,
+        sumMicros: (current?.sumMicros ?? 0n) + c.sumMicros,
+      });
     }
     for (const q of commit.quarantined) this.quarantine.set(q.sequenceNumber, q.raw);
   }
+  async queryPartition(pk: string, fromSk: string, toSk: string): Promise<CounterRow[]> {
+    this.reads.push(pk);
+    return [...this.counters].flatMap(([key, row]) => {
+      const [itemPk, sk] = key.split('|') as [string, string];
+      return itemPk === pk && sk >= fromSk && sk <= toSk ? [row] : [];
+    });
+  }
+  async eventNames(pk: string): Promise<string[]> {
+    this.reads.push(pk);
+    return [...this.names].flatMap(([key, event]) => (key.startsWith(`${pk}|`) ? [event] : []));
+  }
   total(kind: 'C' | 'U') {
-    return [...this.counters].filter(([key]) => key.includes(`#${kind}`)).reduce((sum, [, c]) => sum + c.count, 0);
+    // A counter's sort key is `bucket#C#source` or `bucket#U`, whatever its shard.
+    return [...this.counters].filter(([key]) => key.split('|')[1]!.split('#')[1] === kind).reduce((sum, [, c]) => sum + c.count, 0);
   }
 }
