@@ -1,8 +1,9 @@
 /**
  * Local end to end: N events through HTTP with concurrency C, then wait until every one is counted.
- * The workload is 500-byte events in batches of 50, 10 events per session. The same run measures
- * DynamoDB Local's raw write ceiling (BatchWriteItem of items of the same size), so the pipeline's
- * share of that ceiling is comparable across machines.
+ * The workload is 500-byte events in batches of 50, 10 events per session. Then a steady load at
+ * half the rate the backlog was counted at, for its freshness (bench/steady-load.ts). The same run
+ * measures DynamoDB Local's raw write ceiling (BatchWriteItem of items of the same size), so the
+ * pipeline's share of that ceiling is comparable across machines.
  */
 import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -18,8 +19,17 @@ import type { HottestKey } from '../local/hot-key-meter.js';
 import { parquetRowCount } from '../lambdas/core/lake-parquet.js';
 import { FileLakeObjects } from '../local/file-lake-objects.js';
 import { measureDynamoBytesPerEvent, measureLake, type LakeMeasure } from './storage.js';
+import { measureSteadyFreshness, percentile, type SteadyLoadResult } from './steady-load.js';
 
-export type EndToEndOptions = { events: number; concurrency: number; batchSize: number; eventsPerSession: number; eventBytes: number };
+export type EndToEndOptions = {
+  events: number;
+  concurrency: number;
+  batchSize: number;
+  eventsPerSession: number;
+  eventBytes: number;
+  /** How long the steady load at half the measured capacity lasts. */
+  steadySeconds: number;
+};
 
 export type EndToEndResult = {
   events: number;
@@ -39,33 +49,34 @@ export type EndToEndResult = {
   dynamoBytesPerEvent: number;
   /** Items the run stored: events and their `session_start`s. */
   storedEvents: number;
-  /** The hottest partition key of each kind, write and read units, and the single-project ceiling each implies. */
+  /** The hottest partition key of each kind, write and read units, and the single-project ceiling each implies (backlog run). */
   hotKeys: { write: HottestKey[]; read: HottestKey[] };
+  /** Freshness at a steady load of half `countedPerSecond`, after the backlog run (its calls are not in `runtime`). */
+  steady: SteadyLoadResult;
 };
 
 const SESSION_MS = 30 * 60_000;
 const KEY = { write: 'bench-write-key', secret: 'bench-secret-key', project: 'bench' };
 
-function buildBatches(options: EndToEndOptions, now: number) {
+/** `prefix` keeps the ids and devices of one run's phases apart. */
+function buildBatches(options: Pick<EndToEndOptions, 'events' | 'batchSize' | 'eventsPerSession' | 'eventBytes'>, now: number, prefix = 'bench') {
   const batches: object[][] = [];
   const sessionsPerBatch = options.batchSize / options.eventsPerSession;
   const padding = 'x'.repeat(Math.max(0, options.eventBytes - 260));
   // Sessions are 30-minute buckets going back from an hour ago, so every event is within the 5-day floor.
   const start = Math.floor((now - 3_600_000) / SESSION_MS) * SESSION_MS;
   for (let b = 0; b < options.events / options.batchSize; b++) {
-    const deviceId = `bench-device-${b}`;
+    const deviceId = `${prefix}-device-${b}`;
     batches.push(
       Array.from({ length: options.batchSize }, (_, i) => {
         const session = Math.floor(i / options.eventsPerSession);
         const t = start - (sessionsPerBatch - session) * SESSION_MS + (i % options.eventsPerSession) * 60_000 + 1000;
-        return { event: i % 3 ? 'screen_view' : 'purchase', eventId: `bench-${b}-${i}`, deviceId, source: 'ios', value: i % 3 ? undefined : 9.99, timestamp: new Date(t).toISOString(), properties: { padding } };
+        return { event: i % 3 ? 'screen_view' : 'purchase', eventId: `${prefix}-${b}-${i}`, deviceId, source: 'ios', value: i % 3 ? undefined : 9.99, timestamp: new Date(t).toISOString(), properties: { padding } };
       }),
     );
   }
   return { batches, sessions: batches.length * sessionsPerBatch };
 }
-
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
 export async function measureEndToEnd(options: EndToEndOptions): Promise<EndToEndResult> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tidemark-bench-'));
@@ -83,30 +94,36 @@ export async function measureEndToEnd(options: EndToEndOptions): Promise<EndToEn
     // Accepted counts in acceptance order, to date each batch's arrival in the counters.
     const accepted: { at: number; cumulative: number }[] = [];
     let acceptedTotal = 0;
+    const send = async (batch: object[]) => {
+      const response = await fetch(`${runtime.url}/v1/batch`, {
+        method: 'POST',
+        headers: { authorization: auth(KEY.write), 'content-type': 'application/json' },
+        body: JSON.stringify({ events: batch }),
+      });
+      const body = (await response.json()) as { accepted: number };
+      if (response.status !== 202 || body.accepted !== batch.length) throw new Error(`batch not accepted: ${response.status} ${JSON.stringify(body)}`);
+    };
+    const from = new Date(now - 7 * 86_400_000).toISOString().slice(0, 10);
+    const to = new Date(now + 86_400_000).toISOString().slice(0, 10);
+    const countedTotal = async () => {
+      const response = await fetch(`${runtime.url}/v1/aggregates?from=${from}&to=${to}`, { headers: { authorization: auth(KEY.secret) } });
+      const body = (await response.json()) as { series: { count: number }[] };
+      return body.series.reduce((sum, point) => sum + point.count, 0);
+    };
     let next = 0;
     const started = performance.now();
     const worker = async () => {
       while (next < batches.length) {
         const batch = batches[next++]!;
-        const response = await fetch(`${runtime.url}/v1/batch`, {
-          method: 'POST',
-          headers: { authorization: auth(KEY.write), 'content-type': 'application/json' },
-          body: JSON.stringify({ events: batch }),
-        });
-        const body = (await response.json()) as { accepted: number };
-        if (response.status !== 202 || body.accepted !== batch.length) throw new Error(`batch not accepted: ${response.status} ${JSON.stringify(body)}`);
-        acceptedTotal += body.accepted + batch.length / options.eventsPerSession;
+        await send(batch);
+        acceptedTotal += batch.length + batch.length / options.eventsPerSession;
         accepted.push({ at: performance.now(), cumulative: acceptedTotal });
       }
     };
     const polling = (async () => {
       const counted: { at: number; total: number }[] = [];
-      const from = new Date(now - 7 * 86_400_000).toISOString().slice(0, 10);
-      const to = new Date(now + 86_400_000).toISOString().slice(0, 10);
       for (;;) {
-        const response = await fetch(`${runtime.url}/v1/aggregates?from=${from}&to=${to}`, { headers: { authorization: auth(KEY.secret) } });
-        const body = (await response.json()) as { series: { count: number }[] };
-        const total = body.series.reduce((sum, point) => sum + point.count, 0);
+        const total = await countedTotal();
         counted.push({ at: performance.now(), total });
         if (total >= expected) return counted;
         if (performance.now() - started > 30 * 60_000) throw new Error(`not counted after 30 minutes: ${total} of ${expected}`);
@@ -134,22 +151,40 @@ export async function measureEndToEnd(options: EndToEndOptions): Promise<EndToEn
     }
     const dynamoBytesPerEvent = await measureDynamoBytesPerEvent(runtime.dynamodbEndpoint, runtime.config.eventsTable!);
     const lake = await measureLake(runtime.lakeDir, Date.now());
+    const backlog = {
+      calls: structuredClone(runtime.calls),
+      invocations: structuredClone(runtime.invocations),
+      callsByFunction: structuredClone(runtime.callsByFunction),
+      hotKeys: { write: runtime.hotKeys.hottest(options.events, 'write'), read: runtime.hotKeys.hottest(options.events, 'read') },
+    };
+    const countedPerSecond = options.events / countedSeconds;
+    const steadyBatches = Math.max(1, Math.round((countedPerSecond / 2) * options.steadySeconds / options.batchSize));
+    const steady = await measureSteadyFreshness({
+      batches: buildBatches({ ...options, events: steadyBatches * options.batchSize }, now, 'steady').batches,
+      eventsPerBatch: options.batchSize,
+      countedPerBatch: options.batchSize + options.batchSize / options.eventsPerSession,
+      eventsPerSecond: countedPerSecond / 2,
+      send,
+      countedTotal,
+      baseline: expected,
+    });
     const ceiling = await rawWriteCeiling(runtime.dynamodbEndpoint, options.concurrency, options.eventBytes, Math.min(20_000, options.events));
     return {
       events: options.events,
       sessions,
       acceptedPerSecond: Math.round(options.events / acceptedSeconds),
       secondsUntilCounted: Number(countedSeconds.toFixed(1)),
-      countedPerSecond: Math.round(options.events / countedSeconds),
+      countedPerSecond: Math.round(countedPerSecond),
       freshnessP50Ms: Math.round(percentile(freshness, 50)),
       freshnessP99Ms: Math.round(percentile(freshness, 99)),
       rawWriteCeilingItemsPerSecond: Math.round(ceiling),
       shareOfRawCeiling: Number((written / countedSeconds / ceiling).toFixed(3)),
-      runtime: { calls: structuredClone(runtime.calls), invocations: structuredClone(runtime.invocations), callsByFunction: structuredClone(runtime.callsByFunction) },
+      runtime: { calls: backlog.calls, invocations: backlog.invocations, callsByFunction: backlog.callsByFunction },
       lake,
       dynamoBytesPerEvent: Math.round(dynamoBytesPerEvent),
       storedEvents: expected,
-      hotKeys: { write: runtime.hotKeys.hottest(options.events, 'write'), read: runtime.hotKeys.hottest(options.events, 'read') },
+      hotKeys: backlog.hotKeys,
+      steady,
     };
   } finally {
     await runtime.stop();

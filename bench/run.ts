@@ -15,7 +15,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 /** Events go out in batches of 50 (the end-to-end workload), so a run sends whole batches. */
 const BatchSize = 50;
 
-type BenchOptions = { quick: boolean; events?: number; concurrency: number; out: string };
+type BenchOptions = { quick: boolean; events?: number; concurrency: number; steadySeconds?: number; out: string };
 
 function wholeBatches(text: string): number {
   const value = positiveInteger(text);
@@ -29,6 +29,7 @@ function buildBench(io: Output) {
     .option('--quick', 'a short run (2,000 events, 2 CPU rounds) for a smoke check', false)
     .option('--events <n>', `events to send, a multiple of ${BatchSize} (default: 100000, or 2000 with --quick)`, wholeBatches)
     .option('--concurrency <n>', 'requests in flight', positiveInteger, 8)
+    .option('--steady-seconds <n>', 'how long the steady load at half the measured capacity lasts (default: 30, or 10 with --quick)', positiveInteger)
     .option('--out <file>', 'where the JSON results go', 'bench-results/latest.json')
     .action((options: BenchOptions) => runBench(options, io));
 }
@@ -45,7 +46,8 @@ async function runBench(options: BenchOptions, io: Output): Promise<void> {
   const events = options.events ?? (quick ? 2_000 : 100_000);
 
   const cpu = measureIngestCpu(quick ? 2 : 20);
-  const e2e = await measureEndToEnd({ events, concurrency, batchSize: BatchSize, eventsPerSession: 10, eventBytes: 500 });
+  const steadySeconds = options.steadySeconds ?? (quick ? 10 : 30);
+  const e2e = await measureEndToEnd({ events, concurrency, batchSize: BatchSize, eventsPerSession: 10, eventBytes: 500, steadySeconds });
   const cost = costModel(e2e);
   const allIn = allInCost(e2e, 1000 / cpu.eventsPerSecondPerCore);
 
@@ -57,11 +59,12 @@ async function runBench(options: BenchOptions, io: Output): Promise<void> {
     allInOnDemandPerMillion: { value: allIn.onDemand, target: '<= 1.00', met: allIn.onDemand <= 1 },
     allInProvisionedPerMillion: { value: allIn.provisioned, target: '<= 0.40', met: allIn.provisioned <= 0.4 },
     singleProjectCeiling: { value: lowestCeiling, target: '>= 20000 events/s on every partition kind', met: lowestCeiling >= 20_000 },
+    freshnessP99AtHalfLoadMs: { value: e2e.steady.freshnessP99Ms, target: '<= 5000 (local)', met: e2e.steady.freshnessP99Ms <= 5000 },
   };
   const result = {
     date: new Date().toISOString(),
     mode: quick ? 'quick' : 'full',
-    workload: { events, concurrency, batchSize: BatchSize, eventsPerSession: 10, eventBytes: 500 },
+    workload: { events, concurrency, batchSize: BatchSize, eventsPerSession: 10, eventBytes: 500, steadySeconds },
     ingestCpu: cpu,
     endToEnd: { ...e2e, runtime: undefined },
     requests: e2e.runtime.calls.requests,
@@ -84,7 +87,9 @@ async function runBench(options: BenchOptions, io: Output): Promise<void> {
     ['events sent (batches of 50, 10/session)', events],
     ['accepted events/s over HTTP', e2e.acceptedPerSecond],
     ['seconds until all counted', e2e.secondsUntilCounted],
-    ['freshness p50 / p99 ms (accepted -> counted)', `${e2e.freshnessP50Ms} / ${e2e.freshnessP99Ms}`],
+    ['freshness p50 / p99 ms (accepted -> counted), backlog', `${e2e.freshnessP50Ms} / ${e2e.freshnessP99Ms}`],
+    [`steady load at half capacity: events/s offered, for s`, `${e2e.steady.offeredEventsPerSecond} for ${e2e.steady.seconds}`],
+    ['freshness p50 / p99 ms at that steady load (target p99 <= 5000)', `${e2e.steady.freshnessP50Ms} / ${e2e.steady.freshnessP99Ms}`],
     ['DynamoDB Local raw write ceiling, items/s', e2e.rawWriteCeilingItemsPerSecond],
     ['pipeline writes/s as share of that ceiling', e2e.shareOfRawCeiling],
     ['DynamoDB write units per event (target <= 2.5)', cost.dynamoWriteUnitsPerEvent],

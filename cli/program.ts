@@ -9,7 +9,7 @@ import { inspectDlq, redriveDlq } from './commands/dlq.js';
 import { importFile } from './commands/import.js';
 import { createKey, isKeyKind, listKeys, revokeKey } from './commands/keys.js';
 import { compactLake } from './commands/lake.js';
-import { formatLimits, getLimits, QuotaNames, quotaFlag, setLimits } from './commands/limits.js';
+import { formatLimits, getLimits, LimitNames, quotaFlag, setLimits } from './commands/limits.js';
 import { parseDayRange, reconcile } from './commands/reconcile.js';
 import { replayRejections } from './commands/rejections.js';
 import { runSql } from './commands/sql.js';
@@ -76,24 +76,24 @@ export function buildCli(io: Output, outcome: Outcome): Command {
       }),
     );
 
-  const limits = program.command('limits').description("a project's quotas: get, set (ingest applies a change within the key cache time)");
+  const limits = program.command('limits').description("a project's quotas and caps: get, set (ingest applies a change within the key cache time)");
   const printLimits = (projectId: string, quota: Awaited<ReturnType<typeof getLimits>>) => {
-    io.out(`quotas of project ${projectId}:`);
+    io.out(`quotas and caps of project ${projectId}:`);
     for (const line of formatLimits(quota)) io.out(line);
   };
   limits
     .command('get')
-    .description("the project's quotas: its own, or the defaults")
+    .description("the project's quotas and caps: its own, or the defaults")
     .requiredOption('--project <id>', 'the project')
     .action((options: { project: string }, command: Command) =>
       onTarget(command, async (target) => printLimits(options.project, await getLimits(target, options.project))),
     );
-  const set = limits.command('set').description('change some quotas; the others keep their value').requiredOption('--project <id>', 'the project');
-  for (const name of QuotaNames) set.option(`--${quotaFlag(name)} <n>`, `${name}, a positive integer`);
+  const set = limits.command('set').description('change some quotas or caps; the others keep their value').requiredOption('--project <id>', 'the project');
+  for (const name of LimitNames) set.option(`--${quotaFlag(name)} <n>`, `${name}, a positive integer`);
   set.action((options: Record<string, string> & { project: string }, command: Command) =>
     onTarget(command, async (target) => {
-      const changes = Object.fromEntries(QuotaNames.flatMap((name) => (options[name] === undefined ? [] : [[name, options[name]]])));
-      if (Object.keys(changes).length === 0) throw new UsageError(`limits set --project P ${QuotaNames.map((name) => `[--${quotaFlag(name)} N]`).join(' ')}`);
+      const changes = Object.fromEntries(LimitNames.flatMap((name) => (options[name] === undefined ? [] : [[name, options[name]]])));
+      if (Object.keys(changes).length === 0) throw new UsageError(`limits set --project P ${LimitNames.map((name) => `[--${quotaFlag(name)} N]`).join(' ')}`);
       try {
         printLimits(options.project, await setLimits(target, options.project, changes));
       } catch (error) {

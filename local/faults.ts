@@ -183,6 +183,7 @@ export class FaultInjector {
         return store.readMark(shard);
       },
       claimMarker: (marker) => store.claimMarker(marker),
+      recordEventName: (name) => store.recordEventName(name),
       commit: async (commit) => {
         if (point === 'Between') crash();
         await store.commit(commit);

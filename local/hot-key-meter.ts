@@ -43,6 +43,8 @@ export function kindOf(table: string, pk: string, index?: string): KeyKind {
     case 'REJ':
       return 'rejections';
     case 'QUOTA':
+    case 'NAME':
+    case 'NAMES':
       return 'limiter';
     case 'C':
       return 'counters';

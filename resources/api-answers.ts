@@ -56,6 +56,9 @@ export type RejectedRowAnswer = Omit<Rejection, 'index'> & {
   readonly row: string;
 };
 
+/** GET /v1/rejections: a page of rejected rows, and how many rows of the range's days were not kept (past the project's daily cap). */
+export type RejectionsAnswer = Page<'rejections', RejectedRowAnswer> & { readonly notKept: number };
+
 /** GET /v1/devices/{deviceId}: where and when the device was last seen. */
 export type DeviceState = { readonly deviceId: string; readonly lastSeen: string; readonly sessionId: string };
 

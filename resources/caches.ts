@@ -11,4 +11,6 @@ export const Caches = {
   maxQuotaProjects: 10_000,
   /** Unique-device markers a counting container remembers as claimed: a later claim by another event needs no request. */
   maxKnownMarkers: 200_000,
+  /** Event names (per project and month) a counting container remembers as recorded: each costs one write per container and month. */
+  maxKnownEventNames: 50_000,
 } as const;

@@ -78,4 +78,25 @@ export const ProjectQuotaDefaults = {
   rowsPerDay: 100_000_000,
 } as const;
 
+/**
+ * What one project may make the stack keep by default (docs/scaling.md, "Caps"); changed per project
+ * with `tidemark limits set` like the quotas above.
+ */
+export const ProjectCapDefaults = {
+  /**
+   * Distinct event names: each one adds a counter item per hour and source and widens every
+   * aggregate query, so a client minting names (an id in the name) must not grow them without bound.
+   */
+  eventNames: 500,
+  /** Distinct sources, likewise (counters are kept per event and source). */
+  sources: 100,
+  /**
+   * Rejected rows kept per UTC day in the audit store of `/v1/rejections` (a DynamoDB write each): a
+   * flood of garbage costs at most this many row writes a day; the rest are counted (`notKept` of
+   * `/v1/rejections`, metric `RejectionsOverDailyCap`). Every row still gets its reason in the 202,
+   * and the lake, when on, still keeps every one (one object per request).
+   */
+  rejectionsKeptPerDay: 10_000,
+} as const;
+
 export type LimitName = keyof typeof Limits;

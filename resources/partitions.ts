@@ -15,4 +15,12 @@ export const PartitionShards = {
   eventList: 32,
   /** Rejected rows of a project's day: a garbage flood spreads over these before it throttles. */
   rejections: 8,
+  /**
+   * Each counter partition (an event's hours of a month, days of a year): a counter transaction
+   * writes into one shard chosen per transaction, so each shard takes a quarter of a project's
+   * stream batches. A query reads every shard of each event and period it covers (4 small queries
+   * per event and month of hours, or year of days): more shards would cost every read more for
+   * headroom the write side does not need (docs/scaling.md, "Counters").
+   */
+  counters: 4,
 } as const;

@@ -15,6 +15,8 @@ export const ReadApi = {
   maxSessionEventsRead: 20_000,
   /** Events one device-sessions call reads at most, so a busy device cannot run the function out of time. */
   deviceSessionEventsPerCall: 10_000,
+  /** Counter queries in flight for one /v1/aggregates request: a project with many event names must not open hundreds of sockets. */
+  counterReadsInFlight: 32,
   /** Items a filtered listing query asks DynamoDB for at least: a filter applies after the limit, so a sparse one needs fewer round trips. */
   minFilteredQueryItems: 100,
 } as const;

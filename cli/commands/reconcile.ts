@@ -1,24 +1,26 @@
 /**
  * `tidemark reconcile --from DAY --to DAY [--project P] [--fix]`: recounts whole UTC days from the
  * stored events and compares every counter (count and exact sum per hour and day, event and source;
- * unique devices per day) with what the AggregatesTable holds. With `--fix`, each counter that
- * differs is set to the recount, on the condition that its count is still the one read, so a
+ * unique devices per day) with what the AggregatesTable holds, adding each counter's shards. With
+ * `--fix`, each counter that differs is set to the recount in its shard 0 and its other shards'
+ * items are deleted, in one transaction conditional on every count still being the one read, so a
  * repair never overwrites a concurrent stream update and running it again changes nothing; missing
- * unique-device markers are created so later events do not count those devices again.
+ * unique-device markers and event names are created so later events do not count those devices
+ * again and queries find the names.
  *
  * The events are read with a Scan of the events table (filtered by time and project): the tool
  * for an operator after an incident, not for every minute. A range is closed when no event of it
  * is still in flight (offline devices may upload old events late: reconcile after they are in).
  */
-import { ConditionalCheckFailedException, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, ScanCommand, TransactionCanceledException, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { PutCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { DynamoAggregateStore } from '../../lambdas/adapters/aggregate-store.js';
-import type { CounterRow } from '../../lambdas/core/aggregate-query.js';
-import { planCounters, type CountedEvent, type CounterDelta, type UniqueMarker } from '../../lambdas/core/aggregation.js';
-import { counterPartition, counterSortKeyRange, countCounterSortKey, uniqueCounterSortKey } from '../../lambdas/core/item-keys.js';
+import { counterReadsFor, eventNamePartitionsFor, type CounterRow } from '../../lambdas/core/aggregate-query.js';
+import { counterIdentity, planCounters, type CountedEvent, type CounterDelta, type UniqueMarker } from '../../lambdas/core/aggregation.js';
+import { countCounterSortKey, uniqueCounterSortKey } from '../../lambdas/core/item-keys.js';
 import { formatMicros, toMicros } from '../../lambdas/core/micro-units.js';
-import { dayBucket } from '../../lambdas/core/timestamps.js';
+import { PartitionShards } from '../../resources/index.js';
 import type { Target } from '../target.js';
 
 const DAY_MS = 86_400_000;
@@ -66,28 +68,33 @@ export async function reconcile(target: Target, options: ReconcileOptions): Prom
   for (const [projectId, projectEvents] of byProject) {
     const plan = planCounters(projectEvents);
     for (const marker of plan.markers) marker.counter.count += 1;
-    const expected = new Map(plan.counters.map((counter) => [`${counter.pk}\u0000${counter.sk}`, counter]));
-    const stored = await storedCounters(store, projectId, options);
-    report.counters += new Set([...expected.keys(), ...stored.keys()]).size;
-    for (const id of new Set([...expected.keys(), ...stored.keys()])) {
+    const expected = new Map(plan.counters.map((counter) => [counterIdentity(projectId, counter), counter]));
+    const names = new Set(plan.counters.flatMap((counter) => (counter.event === undefined ? [] : [counter.event])));
+    const stored = await storedCounters(store, projectId, names, options);
+    const identities = new Set([...expected.keys(), ...stored.keys()]);
+    report.counters += identities.size;
+    for (const id of identities) {
       const want = expected.get(id);
       const have = stored.get(id);
       const wantSum = want?.sumMicros ?? 0n;
-      if ((want?.count ?? 0) === (have?.row.count ?? 0) && wantSum === (have?.row.sumMicros ?? 0n)) continue;
-      const [pk, sk] = id.split('\u0000') as [string, string];
+      if ((want?.count ?? 0) === (have?.count ?? 0) && wantSum === (have?.sumMicros ?? 0n)) continue;
+      const shown = want ?? have!.items[0]!;
       report.differences.push({
         projectId,
-        pk,
-        sk,
-        stored: { count: have?.row.count ?? 0, sum: formatMicros(have?.row.sumMicros ?? 0n) },
+        pk: shown.pk,
+        sk: shown.sk,
+        stored: { count: have?.count ?? 0, sum: formatMicros(have?.sumMicros ?? 0n) },
         recounted: { count: want?.count ?? 0, sum: formatMicros(wantSum) },
       });
       if (!options.fix) continue;
-      const repaired = await setCounter(target, { pk, sk }, want, have?.row);
+      const repaired = await setCounter(target, want, have?.items ?? []);
       if (repaired) report.fixed++;
       else report.movedMeanwhile++;
     }
-    if (options.fix) await createMissingMarkers(target, plan.markers);
+    if (options.fix) {
+      await Promise.all(plan.names.map((name) => store.recordEventName(name)));
+      await createMissingMarkers(target, plan.markers);
+    }
   }
   return report;
 }
@@ -131,60 +138,61 @@ async function storedEvents(target: Target, options: ReconcileOptions): Promise<
   return events;
 }
 
-type StoredCounter = { row: CounterRow };
+/** One shard's item of a counter, as read. */
+type StoredItem = { readonly pk: string; readonly sk: string; readonly row: CounterRow };
+/** A counter: its shards' items added up. */
+type StoredCounter = { count: number; sumMicros: bigint; readonly items: StoredItem[] };
 
-/** Every hourly and daily counter of the project's days in range, by `pk\0sk`. */
-async function storedCounters(store: DynamoAggregateStore, projectId: string, options: ReconcileOptions): Promise<Map<string, StoredCounter>> {
+/**
+ * Every hourly and daily counter of the project's range, by identity, shards added: the counters
+ * of the events recorded in the range's names partitions and of those the recount found.
+ */
+async function storedCounters(store: DynamoAggregateStore, projectId: string, recounted: Set<string>, options: ReconcileOptions): Promise<Map<string, StoredCounter>> {
+  const range = { projectId, fromMs: options.fromMs, toMs: options.toMs };
+  const recorded = await Promise.all(eventNamePartitionsFor(range).map((pk) => store.eventNames(pk)));
+  const events = [...new Set([...recounted, ...recorded.flat()])];
   const counters = new Map<string, StoredCounter>();
-  for (let dayMs = options.fromMs; dayMs < options.toMs; dayMs += DAY_MS) {
-    const day = dayBucket(dayMs);
-    const reads = [
-      { granularity: 'hour' as const, range: counterSortKeyRange(`${day}T00`, `${day}T23`) },
-      { granularity: 'day' as const, range: counterSortKeyRange(day, day) },
-    ];
-    for (const { granularity, range } of reads) {
-      const pk = counterPartition(projectId, granularity, day);
-      for (const row of await store.queryPartition(pk, range.from, range.to)) {
-        const sk = row.kind === 'unique' ? uniqueCounterSortKey(row.bucket, row.event) : countCounterSortKey(row.bucket, row.event ?? '', row.source ?? '');
-        counters.set(`${pk}\u0000${sk}`, { row });
+  for (const granularity of ['hour', 'day'] as const) {
+    for (const read of counterReadsFor({ ...range, granularity }, events, PartitionShards.counters, granularity === 'day')) {
+      for (const row of await store.queryPartition(read.pk, read.fromSk, read.toSk)) {
+        const id = counterIdentity(projectId, row);
+        const counter = counters.get(id) ?? { count: 0, sumMicros: 0n, items: [] };
+        counter.count += row.count;
+        counter.sumMicros += row.sumMicros;
+        counter.items.push({ pk: read.pk, sk: row.kind === 'unique' ? uniqueCounterSortKey(row.bucket) : countCounterSortKey(row.bucket, row.source ?? ''), row });
+        counters.set(id, counter);
       }
     }
   }
   return counters;
 }
 
-/** Sets one counter to its recount if its count is still the one read. False when the stream moved it meanwhile. */
-async function setCounter(target: Target, key: { pk: string; sk: string }, want: CounterDelta | undefined, have: CounterRow | undefined): Promise<boolean> {
-  try {
-    await target.documents.send(
-      new UpdateCommand({
+/**
+ * Sets one counter to its recount: its shard-0 item holds the recount and every other shard's item
+ * is deleted, each on the condition that its count is still the one read. False when the stream
+ * moved one of them meanwhile (the transaction is cancelled, nothing changes).
+ */
+async function setCounter(target: Target, want: CounterDelta | undefined, items: readonly StoredItem[]): Promise<boolean> {
+  const seen = (item: StoredItem) => ({ ConditionExpression: '#count = :seen', ExpressionAttributeNames: { '#count': 'count' }, ExpressionAttributeValues: { ':seen': item.row.count } });
+  const kept = want && items.find((item) => item.pk === want.pk && item.sk === want.sk);
+  const actions: NonNullable<TransactWriteCommandInput['TransactItems']> = items
+    .filter((item) => item !== kept)
+    .map((item) => ({ Delete: { TableName: target.aggregatesTableName, Key: { pk: item.pk, sk: item.sk }, ...seen(item) } }));
+  if (want) {
+    const { pk, sk, kind, bucket, count, sumMicros } = want;
+    actions.push({
+      Put: {
         TableName: target.aggregatesTableName,
-        Key: key,
-        UpdateExpression: 'SET #count = :count, #sum = :sum, #kind = :kind, #bucket = :bucket, #event = :event, #source = :source REMOVE #legacySum',
-        ConditionExpression: have === undefined ? 'attribute_not_exists(pk)' : '#count = :seen',
-        ExpressionAttributeNames: {
-          '#count': 'count',
-          '#sum': 'sumMicros',
-          '#legacySum': 'sum',
-          '#kind': 'kind',
-          '#bucket': 'bucket',
-          '#event': 'event',
-          '#source': 'source',
-        },
-        ExpressionAttributeValues: {
-          ':count': want?.count ?? 0,
-          ':sum': want?.sumMicros ?? 0n,
-          ':kind': want?.kind ?? have?.kind ?? 'count',
-          ':bucket': want?.bucket ?? have?.bucket ?? '',
-          ':event': want?.event ?? have?.event ?? null,
-          ':source': want?.source ?? have?.source ?? null,
-          ...(have === undefined ? {} : { ':seen': have.count }),
-        },
-      }),
-    );
+        Item: { pk, sk, count, sumMicros, kind, bucket, event: want.event ?? null, source: want.source ?? null },
+        ...(kept ? seen(kept) : { ConditionExpression: 'attribute_not_exists(pk)' }),
+      },
+    });
+  }
+  try {
+    await target.documents.send(new TransactWriteCommand({ TransactItems: actions }));
     return true;
   } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
+    if (error instanceof TransactionCanceledException) return false;
     throw error;
   }
 }

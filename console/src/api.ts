@@ -29,7 +29,7 @@ import type {
   IngestAnswer,
   LocalStats,
   Page,
-  RejectedRowAnswer,
+  RejectionsAnswer,
   SessionsAnswer,
 } from '../../resources/api-answers';
 
@@ -57,7 +57,7 @@ export class TidemarkApi {
   }
 
   rejections(query: { from?: string; to?: string; cursor?: string | null; limit?: number }, signal?: AbortSignal) {
-    return this.#get<Page<'rejections', RejectedRowAnswer>>('/v1/rejections', query, this.settings.secretKey, signal);
+    return this.#get<RejectionsAnswer>('/v1/rejections', query, this.settings.secretKey, signal);
   }
 
   sessions(

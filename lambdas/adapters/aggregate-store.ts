@@ -5,21 +5,20 @@
  */
 import { QueryCommand, TransactionCanceledException, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { TRANSIENT_CANCELLATIONS } from './transaction-cancellations.js';
 import { writeIfCondition } from './conditional-write.js';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { Caches, Retention } from '../../resources/index.js';
 import type { CounterRow } from '../core/aggregate-query.js';
-import type { UniqueMarker } from '../core/aggregation.js';
+import type { EventName, UniqueMarker } from '../core/aggregation.js';
 import { quarantineKey, streamMarkKey } from '../core/item-keys.js';
 import { toMicros } from '../core/micro-units.js';
 import { CommitConflictError, MarkMovedError, UnappliableError } from '../aggregate/aggregate.js';
 import type { Commit, CounterStore, ShardRef } from '../aggregate/ports.js';
 
-/** Cancellation reasons (TransactWriteItems API reference) that another attempt may get past. */
-const TRANSIENT_CANCELLATIONS = new Set(['TransactionConflict', 'ThrottlingError', 'ProvisionedThroughputExceeded', 'RequestLimitExceeded']);
-
 export class DynamoAggregateStore implements CounterStore {
   readonly #knownMarkers = new Map<string, string>();
+  readonly #knownNames = new Set<string>();
 
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -46,6 +45,38 @@ export class DynamoAggregateStore implements CounterStore {
     if (this.#knownMarkers.size >= Caches.maxKnownMarkers) this.#knownMarkers.clear();
     this.#knownMarkers.set(key, claimed ? marker.ownerEventId : '');
     return claimed;
+  }
+
+  async recordEventName(name: EventName): Promise<void> {
+    const key = `${name.pk}\u0000${name.sk}`;
+    if (this.#knownNames.has(key)) return;
+    await writeIfCondition(
+      this.client,
+      new PutCommand({ TableName: this.tableName, Item: { pk: name.pk, sk: name.sk, event: name.event }, ConditionExpression: 'attribute_not_exists(pk)' }),
+    );
+    if (this.#knownNames.size >= Caches.maxKnownEventNames) this.#knownNames.clear();
+    this.#knownNames.add(key);
+  }
+
+  /** The raw event names recorded in one names partition (`eventNamesPartition`). */
+  async eventNames(pk: string): Promise<string[]> {
+    const names: string[] = [];
+    let after: Record<string, AttributeValue> | undefined;
+    do {
+      const result = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': { S: pk } },
+          ProjectionExpression: '#event',
+          ExpressionAttributeNames: { '#event': 'event' },
+          ExclusiveStartKey: after,
+        }),
+      );
+      for (const item of result.Items ?? []) if (typeof item.event?.S === 'string') names.push(item.event.S);
+      after = result.LastEvaluatedKey;
+    } while (after);
+    return names;
   }
 
   async #putMarker(marker: UniqueMarker): Promise<boolean> {

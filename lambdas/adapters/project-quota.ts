@@ -6,27 +6,37 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { Caches, ProjectQuotaDefaults, Retention } from '../../resources/index.js';
+import { Caches, ProjectCapDefaults, ProjectQuotaDefaults, Retention } from '../../resources/index.js';
 import { ExpiringLru } from '../core/expiring-lru.js';
 import { projectQuotaKey, quotaWindowKey } from '../core/item-keys.js';
-import { limitHit, limiterShards, parseQuota, QuotaExceededError, retryAfterSeconds, shardAllowance, type ProjectQuota, type ShardUsage } from '../core/quota.js';
+import {
+  limitHit,
+  limiterShards,
+  parseQuota,
+  QuotaExceededError,
+  retryAfterSeconds,
+  shardAllowance,
+  type ProjectLimits,
+  type ProjectQuota,
+  type ShardUsage,
+} from '../core/quota.js';
 import { dayBucket } from '../core/timestamps.js';
 
-/** A project's quotas as an operator set them (KeysTable), over the defaults, cached for `cacheMs`. */
+/** A project's quotas and caps as an operator set them (KeysTable), over the defaults, cached for `cacheMs`. */
 export class DynamoQuotaSettings {
-  readonly #cache = new ExpiringLru<string, ProjectQuota>(Caches.maxQuotaProjects);
+  readonly #cache = new ExpiringLru<string, ProjectLimits>(Caches.maxQuotaProjects);
 
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly keysTable: string,
     /** Defaults for projects without their own quotas. */
-    readonly defaults: ProjectQuota = ProjectQuotaDefaults,
+    readonly defaults: ProjectLimits = { ...ProjectQuotaDefaults, ...ProjectCapDefaults },
     /** How long a project's quotas are cached; a change applies within this. */
     private readonly cacheMs = 0,
     private readonly now: () => number = Date.now,
   ) {}
 
-  async quotaOf(projectId: string): Promise<ProjectQuota> {
+  async quotaOf(projectId: string): Promise<ProjectLimits> {
     const now = this.now();
     const cached = this.#cache.get(projectId, now);
     if (cached.found) return cached.value;
@@ -37,7 +47,7 @@ export class DynamoQuotaSettings {
   }
 
   /** Stores the fields given; the others keep what the project had (its own or the defaults). */
-  async setQuota(projectId: string, changes: Partial<ProjectQuota>): Promise<ProjectQuota> {
+  async setQuota(projectId: string, changes: Partial<ProjectLimits>): Promise<ProjectLimits> {
     const quota = parseQuota(changes, await this.quotaOf(projectId));
     await this.client.send(
       new PutCommand({ TableName: this.keysTable, Item: { ...projectQuotaKey(projectId), quota, updatedAt: new Date(this.now()).toISOString() } }),

@@ -15,11 +15,13 @@
 import {
   compareSequenceNumbers,
   counterIdsOf,
+  counterShardFor,
   groupForTransactions,
   planCounters,
   type CountedEvent,
 } from '../core/aggregation.js';
 import { jitteredBackoff, type Backoff } from '../core/back-pressure.js';
+import { PartitionShards } from '../../resources/index.js';
 import type { CounterStore, ShardRef } from './ports.js';
 
 /** TransactWriteItems takes 100 actions; one is the mark. */
@@ -83,7 +85,8 @@ export async function applyBatch(
     const events = todo.flatMap((entry) => ('event' in entry ? [entry.event] : []));
     const quarantined = todo.flatMap((entry) => ('problem' in entry ? [{ sequenceNumber: entry.sequenceNumber, reason: entry.problem, raw: entry.raw }] : []));
     try {
-      const plan = planCounters(events);
+      const plan = planCounters(events, counterShardFor(shard.shardId, last, conflicts, PartitionShards.counters));
+      await Promise.all(plan.names.map((name) => store.recordEventName(name)));
       const claimed = await Promise.all(plan.markers.map((marker) => store.claimMarker(marker)));
       plan.markers.forEach((marker, i) => {
         if (claimed[i]) marker.counter.count += 1;

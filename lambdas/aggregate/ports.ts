@@ -1,5 +1,5 @@
 /** What the counting use case needs from outside; `adapters/aggregate-store.ts` implements it (DynamoDB transactions). */
-import type { CounterDelta, UniqueMarker } from '../core/aggregation.js';
+import type { CounterDelta, EventName, UniqueMarker } from '../core/aggregation.js';
 
 /** The shard a batch came from: its mark is the one it reads and advances. */
 export type ShardRef = { readonly streamArn: string; readonly shardId: string };
@@ -18,6 +18,8 @@ export type Commit = {
 export interface CounterStore {
   readMark(shard: ShardRef): Promise<string | undefined>;
   claimMarker(marker: UniqueMarker): Promise<boolean>;
+  /** Records that the project counted this event name in the month (idempotent); done before the counters commit. */
+  recordEventName(name: EventName): Promise<void>;
   /** Adds the counters, stores the quarantined records and moves the mark `previous` -> `last`, in one transaction. */
   commit(commit: Commit): Promise<void>;
 }

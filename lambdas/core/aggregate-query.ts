@@ -1,12 +1,13 @@
 /**
- * GET /v1/aggregates: the parameters, the counter partitions a query reads, and how counter items
- * become the answer's series. Pure: the query handler does the reading.
+ * GET /v1/aggregates: the parameters, the counter partitions a query reads (only those of the events
+ * it asks for, in every counter shard), and how counter items become the answer's series. Pure:
+ * lambdas/query/aggregates.ts does the reading.
  */
 import { ReadApi } from '../../resources/read-api.js';
 import { BadRequestError } from './errors.js';
 import type { Granularity, GroupBy, SeriesPoint } from '../../resources/api-answers.js';
 import { bucketOf, NO_SOURCE } from './aggregation.js';
-import { counterPartition, counterSortKeyRange } from './item-keys.js';
+import { allEventsCounterPartition, counterSortKeyRange, eventCounterPartition, eventNamesPartition } from './item-keys.js';
 import { formatMicros, microsToNumber } from './micro-units.js';
 import { parseTimestamp } from './timestamps.js';
 
@@ -51,21 +52,51 @@ export function parseAggregateQuery(projectId: string, params: Readonly<Record<s
   return { projectId, fromMs, toMs, granularity, groupBy, ...(events && events.length > 0 ? { events } : {}) };
 }
 
-/** The partitions and sort-key ranges that hold every bucket the query touches. */
-export function partitionsFor(query: AggregateQuery): { pk: string; fromSk: string; toSk: string }[] {
+export type CounterRead = { readonly pk: string; readonly fromSk: string; readonly toSk: string };
+
+/** The months (`YYYY-MM`) a range touches, in order. */
+function monthsOf(fromMs: number, toMs: number): string[] {
+  const months: string[] = [];
+  const last = bucketOf('day', toMs - 1).slice(0, 7);
+  const first = new Date(fromMs);
+  for (let i = 0; ; i++) {
+    const month = bucketOf('day', Date.UTC(first.getUTCFullYear(), first.getUTCMonth() + i, 1)).slice(0, 7);
+    months.push(month);
+    if (month >= last) return months;
+  }
+}
+
+/** The names partitions a query that names no event reads first, to learn the events counted in its months. */
+export const eventNamePartitionsFor = (query: Pick<AggregateQuery, 'projectId' | 'fromMs' | 'toMs'>): string[] => monthsOf(query.fromMs, query.toMs).map((month) => eventNamesPartition(query.projectId, month));
+
+/** Whether the answer needs the day's unique devices over every event: a daily, ungrouped query over every event. */
+export const needsAllEventsUniques = (query: AggregateQuery): boolean => query.granularity === 'day' && query.groupBy === 'none' && query.events === undefined;
+
+/**
+ * The partitions and sort-key ranges holding the counters of `events` over the query's range (and,
+ * when `allEventsUniques`, the unique devices over every event), in each of the `shards` counter
+ * shards: nothing of any other event is read.
+ */
+export function counterReadsFor(
+  query: Pick<AggregateQuery, 'projectId' | 'fromMs' | 'toMs' | 'granularity'>,
+  events: readonly string[],
+  shards: number,
+  allEventsUniques: boolean,
+): CounterRead[] {
   const firstBucket = bucketOf(query.granularity, query.fromMs);
   const lastBucket = bucketOf(query.granularity, query.toMs - 1);
-  const partitions = new Map<string, { pk: string; fromSk: string; toSk: string }>();
-  const stepMs = query.granularity === 'hour' ? 3_600_000 : 86_400_000;
-  for (let t = query.fromMs - (query.fromMs % stepMs); t < query.toMs; t += stepMs) {
-    const bucket = bucketOf(query.granularity, t);
-    const pk = counterPartition(query.projectId, query.granularity, bucket);
-    if (!partitions.has(pk)) {
-      const range = counterSortKeyRange(firstBucket, lastBucket);
-      partitions.set(pk, { pk, fromSk: range.from, toSk: range.to });
+  const range = counterSortKeyRange(firstBucket, lastBucket);
+  const months = monthsOf(query.fromMs, query.toMs);
+  // One bucket per period is enough to name a partition: hours are kept per month, days per year.
+  const periodBuckets = [...new Set(query.granularity === 'hour' ? months.map((m) => `${m}-01T00`) : months.map((m) => `${m.slice(0, 4)}-01-01`))];
+  const reads: CounterRead[] = [];
+  for (let shard = 0; shard < shards; shard++) {
+    for (const bucket of periodBuckets) {
+      for (const event of events) reads.push({ pk: eventCounterPartition(query.projectId, event, query.granularity, bucket, shard), fromSk: range.from, toSk: range.to });
+      if (allEventsUniques) reads.push({ pk: allEventsCounterPartition(query.projectId, bucket, shard), fromSk: range.from, toSk: range.to });
     }
   }
-  return [...partitions.values()];
+  return reads;
 }
 
 export function summarize(rows: readonly CounterRow[], query: AggregateQuery): SeriesPoint[] {
@@ -112,7 +143,8 @@ function addUniqueDevices(points: Map<string, SeriesPoint>, rows: readonly Count
     if (!matches) continue;
     const id = JSON.stringify([row.bucket, query.groupBy === 'event' ? row.event : null, null]);
     const point = points.get(id);
-    if (point) point.uniqueDevices = row.count;
+    // A counter's shards hold parts of it: they add up.
+    if (point) point.uniqueDevices = (point.uniqueDevices ?? 0) + row.count;
   }
 }
 

@@ -2,7 +2,15 @@
  * Aggregation math: which counter items an event moves, pre-aggregated per batch, and the split of
  * a batch into record-aligned groups that each fit one transaction. Key layouts live in item-keys.ts.
  */
-import { countCounterSortKey, counterPartition, uniqueCounterSortKey, uniqueMarkerKey } from './item-keys.js';
+import {
+  allEventsCounterPartition,
+  countCounterSortKey,
+  eventCounterPartition,
+  eventNameKey,
+  shardOf,
+  uniqueCounterSortKey,
+  uniqueMarkerKey,
+} from './item-keys.js';
 import { dayBucket, hourBucket } from './timestamps.js';
 import type { Granularity } from '../../resources/api-answers.js';
 
@@ -49,12 +57,27 @@ export const NO_SOURCE = '';
 export const bucketOf = (granularity: Granularity, timeMs: number): string =>
   granularity === 'hour' ? hourBucket(timeMs) : dayBucket(timeMs);
 
+/** What a counter counts, whichever shard's item holds (part of) it: every shard's item of one counter has the same identity. */
+export const counterIdentity = (
+  projectId: string,
+  counter: { readonly kind: 'count' | 'unique'; readonly bucket: string; readonly event?: string; readonly source?: string },
+): string => JSON.stringify([projectId, counter.kind, counter.bucket, counter.event ?? null, counter.source ?? null]);
 
-function countDelta(projectId: string, granularity: Granularity, timeMs: number, event: string, source: string): CounterDelta {
+/**
+ * The counter shard one transaction writes: a hash of the stream shard, the transaction's last
+ * record and the attempt, so the batches of one stream shard, and those of different stream shards,
+ * spread evenly over the shards (`PartitionShards.counters`), and a transaction cancelled by a
+ * concurrent writer tries again elsewhere. Exactness does not depend on the choice: the shards of a
+ * counter are added when read, and the mark moves in the same transaction as the ADDs, whichever shard they hit.
+ */
+export const counterShardFor = (streamShardId: string, lastSequenceNumber: string, attempt: number, shards: number): number =>
+  shardOf(`${streamShardId}#${lastSequenceNumber}#${attempt}`, shards);
+
+function countDelta(projectId: string, granularity: Granularity, timeMs: number, event: string, source: string, shard: number): CounterDelta {
   const bucket = bucketOf(granularity, timeMs);
   return {
-    pk: counterPartition(projectId, granularity, bucket),
-    sk: countCounterSortKey(bucket, event, source),
+    pk: eventCounterPartition(projectId, event, granularity, bucket, shard),
+    sk: countCounterSortKey(bucket, source),
     kind: 'count',
     projectId,
     granularity,
@@ -66,11 +89,11 @@ function countDelta(projectId: string, granularity: Granularity, timeMs: number,
   };
 }
 
-function uniqueDelta(projectId: string, timeMs: number, event: string | undefined): CounterDelta {
+function uniqueDelta(projectId: string, timeMs: number, event: string | undefined, shard: number): CounterDelta {
   const bucket = bucketOf('day', timeMs);
   const delta: CounterDelta = {
-    pk: counterPartition(projectId, 'day', bucket),
-    sk: uniqueCounterSortKey(bucket, event),
+    pk: event === undefined ? allEventsCounterPartition(projectId, bucket, shard) : eventCounterPartition(projectId, event, 'day', bucket, shard),
+    sk: uniqueCounterSortKey(bucket),
     kind: 'unique',
     projectId,
     granularity: 'day',
@@ -81,16 +104,22 @@ function uniqueDelta(projectId: string, timeMs: number, event: string | undefine
   return event === undefined ? delta : { ...delta, event };
 }
 
+/** An event name counted in a month: recorded before the counters that use it commit, so a query listing the month's names finds it. */
+export type EventName = CounterKey & { readonly event: string };
+
 export type BatchPlan = {
-  /** Count and sum per (bucket, event, source), hourly and daily, summed over the batch. */
+  /** Count and sum per (bucket, event, source), hourly and daily, summed over the batch, in counter shard `shard`. */
   readonly counters: CounterDelta[];
   /** One candidate marker per distinct (day, event, device) and (day, device), first event wins. */
   readonly markers: UniqueMarker[];
+  /** One per distinct (project, month, event) of the batch. */
+  readonly names: EventName[];
 };
 
-export function planCounters(events: readonly CountedEvent[]): BatchPlan {
+export function planCounters(events: readonly CountedEvent[], shard = 0): BatchPlan {
   const counters = new Map<string, CounterDelta>();
   const markers = new Map<string, UniqueMarker>();
+  const names = new Map<string, EventName>();
   const merge = (delta: CounterDelta) => {
     const id = `${delta.pk}\u0000${delta.sk}`;
     const existing = counters.get(id);
@@ -101,20 +130,22 @@ export function planCounters(events: readonly CountedEvent[]): BatchPlan {
   for (const e of events) {
     const source = e.source ?? NO_SOURCE;
     for (const granularity of ['hour', 'day'] as const) {
-      const counter = merge(countDelta(e.projectId, granularity, e.timeMs, e.event, source));
+      const counter = merge(countDelta(e.projectId, granularity, e.timeMs, e.event, source, shard));
       counter.count += 1;
       counter.sumMicros += e.valueMicros ?? 0n;
     }
     const day = dayBucket(e.timeMs);
+    const name = { ...eventNameKey(e.projectId, day.slice(0, 7), e.event), event: e.event };
+    names.set(`${name.pk}\u0000${name.sk}`, name);
     for (const event of [e.event, undefined]) {
       const { pk, sk } = uniqueMarkerKey(e.projectId, day, e.deviceId, event);
       const id = `${pk}\u0000${sk}`;
       if (!markers.has(id)) {
-        markers.set(id, { pk, sk, ownerEventId: e.eventId, counter: merge(uniqueDelta(e.projectId, e.timeMs, event)) });
+        markers.set(id, { pk, sk, ownerEventId: e.eventId, counter: merge(uniqueDelta(e.projectId, e.timeMs, event, shard)) });
       }
     }
   }
-  return { counters: [...counters.values()], markers: [...markers.values()] };
+  return { counters: [...counters.values()], markers: [...markers.values()], names: [...names.values()] };
 }
 
 /**
@@ -141,17 +172,16 @@ export function groupForTransactions<T>(entries: readonly T[], itemsOf: (entry: 
   return groups;
 }
 
-/** The counter items one event moves: hourly and daily count, unique devices of its event and of the day. */
+/** The counters one event moves (by identity, whatever shard): hourly and daily count, unique devices of its event and of the day. */
 export function counterIdsOf(e: CountedEvent): string[] {
   const source = e.source ?? NO_SOURCE;
   const day = bucketOf('day', e.timeMs);
-  const hour = bucketOf('hour', e.timeMs);
   return [
-    countCounterSortKey(hour, e.event, source),
-    countCounterSortKey(day, e.event, source),
-    uniqueCounterSortKey(day, e.event),
-    uniqueCounterSortKey(day, undefined),
-  ].map((sk) => `${e.projectId}\u0000${sk}`);
+    counterIdentity(e.projectId, { kind: 'count', bucket: bucketOf('hour', e.timeMs), event: e.event, source }),
+    counterIdentity(e.projectId, { kind: 'count', bucket: day, event: e.event, source }),
+    counterIdentity(e.projectId, { kind: 'unique', bucket: day, event: e.event }),
+    counterIdentity(e.projectId, { kind: 'unique', bucket: day }),
+  ];
 }
 
 /** Stream sequence numbers are decimal strings of up to 40 digits. */

@@ -82,6 +82,31 @@ export const rejectionItemKey = (projectId: string, day: string, receivedAt: str
 };
 
 /**
+ * StateTable: one shard of a project-day's rejection budget (`rejectionsKeptPerDay`): rows offered
+ * for keeping and rows not kept. Its own partition beside the day's rejection shards, which a
+ * listing queries by their exact keys. Expires by TTL with the rows.
+ */
+export const rejectionBudgetKey = (projectId: string, day: string, shard: number) => ({
+  pk: joinKey('REJ', projectId, day, 'BUDGET', String(shard)),
+  sk: 'BUDGET',
+});
+
+/**
+ * StateTable: one event name or source a project uses, registered once when first sent (the cap of
+ * distinct names counts these); never expires, so a name in use keeps working. Get by name.
+ */
+export const projectNameKey = (projectId: string, kind: 'event' | 'source', name: string) => ({
+  pk: joinKey('NAME', projectId, kind, keyPart(name)),
+  sk: 'NAME',
+});
+
+/** StateTable: one shard of the count of a project's registered names of a kind. */
+export const projectNameCountKey = (projectId: string, kind: 'event' | 'source', shard: number) => ({
+  pk: joinKey('NAMES', projectId, kind, String(shard)),
+  sk: 'COUNT',
+});
+
+/**
  * StateTable: one shard of a project's quota window (`S<epoch second>` or `D<YYYY-MM-DD>`), counting
  * requests, rows and bytes; expires by TTL.
  */
@@ -100,22 +125,39 @@ export const deviceSaltKey = (day: string) => ({ pk: joinKey('SALT', day), sk: '
 export const apiKeyItemKey = (keyHash: string) => ({ pk: joinKey('KEY', keyHash) });
 
 /**
- * AggregatesTable: the partition holding a counter bucket, a day of hours or a month of days, so one
- * Query reads a range. Buckets are ISO prefixes (`2024-01-15T10`, `2024-01-15`).
+ * AggregatesTable counters. The event name is in the partition key, so a query for one event reads
+ * only that event's items, never a filter over the project's. Each counter partition is split in
+ * `PartitionShards.counters` shards: a counter transaction writes all its ADDs into one shard, chosen
+ * per transaction (`counterShardFor`), so a project's stream batches spread over the shards instead of
+ * all writing one key; a read queries every shard and adds them. An event's hours are one partition
+ * per month, its days and unique devices one per year, so a query of the widest range
+ * (`MaxRangeDays`) reads at most two periods per shard. Buckets are ISO prefixes (`2024-01-15T10`,
+ * `2024-01-15`).
  */
-export const counterPartition = (projectId: string, granularity: 'hour' | 'day', bucket: string): string =>
-  granularity === 'hour' ? joinKey('C', projectId, 'H', bucket.slice(0, 10)) : joinKey('C', projectId, 'D', bucket.slice(0, 7));
+export const eventCounterPartition = (projectId: string, event: string, granularity: 'hour' | 'day', bucket: string, shard: number): string =>
+  granularity === 'hour'
+    ? joinKey('C', projectId, 'E', keyPart(event), 'H', bucket.slice(0, 7), String(shard))
+    : joinKey('C', projectId, 'E', keyPart(event), 'D', bucket.slice(0, 4), String(shard));
 
-/** AggregatesTable: count and sum of one event from one source in one bucket (raw event and source are attributes). */
-export const countCounterSortKey = (bucket: string, event: string, source: string): string =>
-  joinKey(bucket, 'C', keyPart(event), keyPart(source));
+/** AggregatesTable: unique devices of a day over every event, one partition per year and shard. */
+export const allEventsCounterPartition = (projectId: string, bucket: string, shard: number): string => joinKey('C', projectId, 'A', bucket.slice(0, 4), String(shard));
 
-/** AggregatesTable: unique devices of one event in one day, or of every event when `event` is undefined. */
-export const uniqueCounterSortKey = (bucket: string, event: string | undefined): string =>
-  event === undefined ? joinKey(bucket, 'U*') : joinKey(bucket, 'U', keyPart(event));
+/** Count and sum of the partition's event from one source in one bucket (raw event and source are attributes). */
+export const countCounterSortKey = (bucket: string, source: string): string => joinKey(bucket, 'C', keyPart(source));
+
+/** Unique devices of the partition's event (or of every event, in the all-events partition) in one day. */
+export const uniqueCounterSortKey = (bucket: string): string => joinKey(bucket, 'U');
 
 /** Every counter sort key of a bucket range starts with a bucket: `[from, to]` in a Query reads them all. */
 export const counterSortKeyRange = (firstBucket: string, lastBucket: string) => ({ from: `${firstBucket}${SEPARATOR}`, to: `${lastBucket}${SEPARATOR}\uffff` });
+
+/**
+ * AggregatesTable: the event names a project counted in one month (`YYYY-MM`), one item per name
+ * (raw name as an attribute), created once before its first counters commit: a query that names no
+ * event reads these to know which event partitions to read.
+ */
+export const eventNamesPartition = (projectId: string, month: string): string => joinKey('C', projectId, 'N', month);
+export const eventNameKey = (projectId: string, month: string, event: string) => ({ pk: eventNamesPartition(projectId, month), sk: keyPart(event) });
 
 /**
  * AggregatesTable: a unique-device marker, created once per (day, event, device) (`E#`) and once per

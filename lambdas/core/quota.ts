@@ -6,6 +6,7 @@
  * room), which `admit` narrows by trying a second shard. Pure: the adapter does the writes.
  */
 import { TidemarkError } from './errors.js';
+import { CapNames, type ProjectCaps } from './project-caps.js';
 
 export type ProjectQuota = {
   readonly requestsPerSecond: number;
@@ -16,6 +17,11 @@ export type ProjectQuota = {
 
 export const QuotaNames = ['requestsPerSecond', 'rowsPerSecond', 'bytesPerSecond', 'rowsPerDay'] as const satisfies readonly (keyof ProjectQuota)[];
 export type QuotaName = (typeof QuotaNames)[number];
+
+/** Everything an operator sets per project with `tidemark limits set`: the quotas and the caps (project-caps.ts). */
+export type ProjectLimits = ProjectQuota & ProjectCaps;
+export const LimitNames = [...QuotaNames, ...CapNames] as const;
+export type LimitName = (typeof LimitNames)[number];
 
 /** Writes per second one limiter item may take: half of DynamoDB's per-key 1,000, for headroom. */
 export const MAX_WRITES_PER_LIMITER_ITEM = 500;
@@ -71,15 +77,15 @@ export class QuotaExceededError extends TidemarkError {
   }
 }
 
-/** A quota as stored or given on the command line: every field a positive integer, else the reason. */
-export function parseQuota(input: Partial<Record<QuotaName, unknown>>, base: ProjectQuota): ProjectQuota {
-  const quota = { ...base };
-  for (const name of QuotaNames) {
+/** Limits as stored or given on the command line, over `base`: every field of `base` a positive integer, else the reason. */
+export function parseQuota<T extends Partial<Record<LimitName, number>>>(input: Partial<Record<LimitName, unknown>>, base: T): T {
+  const quota: Partial<Record<LimitName, number>> = { ...base };
+  for (const name of LimitNames) {
     const raw = input[name];
-    if (raw === undefined) continue;
+    if (raw === undefined || !(name in base)) continue;
     const value = Number(raw);
     if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${String(raw).slice(0, 40)}`);
     quota[name] = value;
   }
-  return quota;
+  return quota as T;
 }

@@ -92,3 +92,10 @@ export const dayBucket = (epochMs: number): string => toIso(epochMs).slice(0, 10
 
 /** Whole seconds since the epoch, as DynamoDB's TTL attribute counts them. */
 export const epochSeconds = (epochMs: number): number => Math.floor(epochMs / 1000);
+
+/** The UTC days (`YYYY-MM-DD`) a range `[fromMs, toMs)` touches, oldest first. */
+export function daysOfRange(fromMs: number, toMs: number): string[] {
+  const days: string[] = [];
+  for (let day = Math.floor(fromMs / 86_400_000) * 86_400_000; day < toMs; day += 86_400_000) days.push(dayBucket(day));
+  return days;
+}

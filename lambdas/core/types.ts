@@ -12,6 +12,8 @@ export const RejectionReason = {
   internal: 'internal',
   /** An event whose id was already stored with different content: kept for audit, never stored over the first. */
   conflict: 'conflict',
+  /** A new event name or source past the project's cap of distinct ones (`ProjectCapDefaults`); names in use keep working. */
+  cardinality: 'cardinality',
 } as const;
 export type RejectionReason = (typeof RejectionReason)[keyof typeof RejectionReason];
 

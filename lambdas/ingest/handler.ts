@@ -3,13 +3,15 @@
  * decode, count against the project's quotas, then `ingestRows`.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { Limits, ProjectQuotaDefaults, Retention, type IngestAnswer } from '../../resources/index.js';
+import { Limits, ProjectCapDefaults, ProjectQuotaDefaults, Retention, type IngestAnswer } from '../../resources/index.js';
 import { configFromEnv, required, type TidemarkConfig } from '../config.js';
 import { createClients, type AwsClients } from '../adapters/clients.js';
 import { SqsEventQueue } from '../adapters/event-queue.js';
 import { DynamoKeyStore, type KeyStore } from '../adapters/key-store.js';
 import { DynamoProjectQuota, DynamoQuotaSettings } from '../adapters/project-quota.js';
 import { DynamoDaySalts } from '../adapters/day-salts.js';
+import { DynamoNameRegistry } from '../adapters/name-registry.js';
+import { DynamoRejectionBudget } from '../adapters/rejection-budget.js';
 import { DynamoRejectionStore } from '../adapters/rejection-store.js';
 import { BadRequestError, NotFoundError } from '../core/errors.js';
 import { IDEMPOTENCY_KEY_PATTERN } from '../core/event-id.js';
@@ -143,29 +145,39 @@ function reportSendFailure(cause: string, messages: number): void {
 
 export function ingestDependencies(config: TidemarkConfig, clients: AwsClients = createClients(config)): IngestHandlerDependencies {
   const { documents } = clients;
-  const rejections = new DynamoRejectionStore(documents, required(config, 'stateTable'));
+  const stateTable = required(config, 'stateTable');
+  const rejections = new DynamoRejectionStore(documents, stateTable);
+  const cacheMs = config.keyCacheSeconds * 1000;
+  const settings = new DynamoQuotaSettings(
+    documents,
+    required(config, 'keysTable'),
+    { ...ProjectQuotaDefaults, ...ProjectCapDefaults, requestsPerSecond: config.rateLimitPerSecond },
+    cacheMs,
+  );
+  const names = new DynamoNameRegistry(documents, stateTable, cacheMs);
+  const rejectionBudget = new DynamoRejectionBudget(documents, stateTable, Limits.rejectionRetentionDays, cacheMs);
   return {
-    keys: new DynamoKeyStore(documents, required(config, 'keysTable'), config.keyCacheSeconds * 1000),
+    keys: new DynamoKeyStore(documents, required(config, 'keysTable'), cacheMs),
     queue: new SqsEventQueue(clients.sqs, required(config, 'eventsQueueUrl'), undefined, reportSendFailure),
     corsAllowOrigins: config.corsAllowOrigins,
     recordRejections: (projectId, rows) => rejections.putRejections(projectId, rows, Limits.rejectionRetentionDays),
-    admit: quotaAdmission(config, documents),
-    deviceSalt: cachedDaySalt(new DynamoDaySalts(documents, required(config, 'stateTable'))),
+    admit: quotaAdmission(config, settings, documents, stateTable),
+    admitNames: async (projectId, inUse) => {
+      const caps = await settings.quotaOf(projectId);
+      return { refused: await names.admit(projectId, inUse, caps), caps };
+    },
+    rejectionsToKeep: async (projectId, receivedAtMs, rows) =>
+      rejectionBudget.take(projectId, receivedAtMs, rows, (await settings.quotaOf(projectId)).rejectionsKeptPerDay),
+    deviceSalt: cachedDaySalt(new DynamoDaySalts(documents, stateTable)),
     maxEventAgeDays: config.maxEventAgeDays,
     ...(config.lakeBucket ? { keepRejectedRows: lakeRejections(new S3LakeObjects(new S3Client({}), config.lakeBucket)) } : {}),
   };
 }
 
-/** Quotas from `ProjectQuotaDefaults`, requests per second from the stack's setting; a setting of 0 turns quotas off. */
-function quotaAdmission(config: TidemarkConfig, documents: AwsClients['documents']): IngestHandlerDependencies['admit'] {
+/** Quotas from the project's settings, requests per second defaulting to the stack's setting; a setting of 0 turns quotas off (not the caps). */
+function quotaAdmission(config: TidemarkConfig, settings: DynamoQuotaSettings, documents: AwsClients['documents'], stateTable: string): IngestHandlerDependencies['admit'] {
   if (config.rateLimitPerSecond <= 0) return async () => {};
-  const settings = new DynamoQuotaSettings(
-    documents,
-    required(config, 'keysTable'),
-    { ...ProjectQuotaDefaults, requestsPerSecond: config.rateLimitPerSecond },
-    config.keyCacheSeconds * 1000,
-  );
-  const quota = new DynamoProjectQuota(documents, settings, required(config, 'stateTable'));
+  const quota = new DynamoProjectQuota(documents, settings, stateTable);
   return (projectId, rows, bytes) => quota.admit(projectId, rows, bytes);
 }
 

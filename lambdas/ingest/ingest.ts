@@ -1,11 +1,13 @@
 /**
- * The ingest use case: normalize every row, queue the accepted ones, and say per row what happened.
- * A 202 means every row counted in `accepted` is durably in SQS.
+ * The ingest use case: normalize every row, hold its event name and source to the project's caps,
+ * queue the accepted ones, and say per row what happened; keep the rejected ones for audit up to
+ * the project's daily cap. A 202 means every row counted in `accepted` is durably in SQS.
  */
 import { Limits } from '../../resources/index.js';
 import { normalizeRow, rowForAudit } from '../core/normalize.js';
 import type { RowTranslator } from '../core/openpanel.js';
 import { packMessages, type AcceptedRow } from '../core/packing.js';
+import { applyCardinality, namesInUse } from '../core/project-caps.js';
 import { EventsQueue } from '../../resources/index.js';
 import type { IngestMode, Rejection } from '../core/types.js';
 import { RejectionReason } from '../core/types.js';
@@ -63,6 +65,14 @@ export async function ingestRows(request: IngestRequest, deps: IngestDependencie
     }
   });
 
+  // Names are registered only by rows that are sent: `?validate=true` does not hold rows to the caps.
+  if (!request.validateOnly && accepted.length > 0) {
+    const { refused, caps } = await deps.admitNames(request.projectId, namesInUse(accepted.map((row) => row.event)));
+    const held = applyCardinality(accepted, refused, caps, request.projectId);
+    rejected.push(...held.rejected);
+    if (held.rejected.length > 0) accepted.splice(0, accepted.length, ...held.admitted);
+  }
+
   if (!request.validateOnly && accepted.length > 0) {
     const { unsent } = await deps.queue.send(packMessages(request.projectId, accepted, EventsQueue.maxMessageBytes));
     const unsentRows = new Set<number>();
@@ -80,25 +90,29 @@ export async function ingestRows(request: IngestRequest, deps: IngestDependencie
   }
 
   rejected.sort((a, b) => a.index - b.index);
-  if (!request.validateOnly && rejected.length > 0) {
-    const receivedAt = new Date(request.receivedAt).toISOString();
-    // A rejected row is kept as sent, less what may never be stored (a raw IP: `context.ip`, OpenPanel's `__ip`).
-    const keptRow = (index: number) => (request.translator ? request.translator.forAudit(request.rows[index]) : rowForAudit(request.rows[index]));
+  if (!request.validateOnly && rejected.length > 0) await keepForAudit(request, rejected, deps);
+  return { accepted: accepted.length, rejected, clamped };
+}
+
+/**
+ * Keeps rejected rows as sent, less what may never be stored (a raw IP: `context.ip`, OpenPanel's
+ * `__ip`): every one whole in the lake (one object per request), and in the audit store of
+ * `/v1/rejections` (a write per row) up to the project's daily cap, past which they are counted.
+ */
+async function keepForAudit(request: IngestRequest, rejected: readonly Rejection[], deps: IngestDependencies): Promise<void> {
+  const receivedAt = new Date(request.receivedAt).toISOString();
+  const keptRow = (index: number) => (request.translator ? request.translator.forAudit(request.rows[index]) : rowForAudit(request.rows[index]));
+  const withinCap = rejected.slice(0, await deps.rejectionsToKeep(request.projectId, request.receivedAt, rejected.length));
+  if (withinCap.length > 0) {
     await deps.recordRejections(
       request.projectId,
-      rejected.map((rejection) => ({
-        ...rejection,
-        receivedAt,
-        requestId: request.requestId,
-        row: auditText(keptRow(rejection.index)),
-      })),
-    );
-    await deps.keepRejectedRows?.(
-      request.projectId,
-      rejected.map((rejection) => ({ ...rejection, receivedAt, requestId: request.requestId, row: keptRow(rejection.index) })),
+      withinCap.map((rejection) => ({ ...rejection, receivedAt, requestId: request.requestId, row: auditText(keptRow(rejection.index)) })),
     );
   }
-  return { accepted: accepted.length, rejected, clamped };
+  await deps.keepRejectedRows?.(
+    request.projectId,
+    rejected.map((rejection) => ({ ...rejection, receivedAt, requestId: request.requestId, row: keptRow(rejection.index) })),
+  );
 }
 
 /** The rejected row as kept for audit: truncated, and never a reason to fail the request. */

@@ -11,10 +11,12 @@ import { DynamoEventStore } from '../adapters/event-store.js';
 import { DynamoKeyStore, type KeyStore } from '../adapters/key-store.js';
 import { DynamoDeviceStates } from '../adapters/device-states.js';
 import { DynamoRejectionStore } from '../adapters/rejection-store.js';
+import { DynamoRejectionBudget } from '../adapters/rejection-budget.js';
 import { BadRequestError, NotFoundError } from '../core/errors.js';
 import { authenticate, headersOf, json } from '../http/api.js';
 import { httpFunction } from '../http/middleware.js';
 import { logger } from '../observability.js';
+import { Limits } from '../../resources/index.js';
 import type { QueryDependencies } from './ports.js';
 import { listDeviceSessions, listEvents, listRejections, readAggregates, readDevice, readSessions, type ReadRequest } from './query.js';
 
@@ -70,6 +72,7 @@ export function queryDependencies(config: TidemarkConfig, clients: AwsClients = 
     aggregates: new DynamoAggregateStore(documents, required(config, 'aggregatesTable')),
     events: new DynamoEventStore(documents, required(config, 'eventsTable'), config.eventRetentionDays),
     rejections: new DynamoRejectionStore(documents, required(config, 'stateTable')),
+    rejectionBudget: new DynamoRejectionBudget(documents, required(config, 'stateTable'), Limits.rejectionRetentionDays, 0),
     devices: new DynamoDeviceStates(documents, required(config, 'stateTable')),
     cursorSecret: required(config, 'cursorSecret'),
     // An uncached lookup, so /health really reaches DynamoDB.

@@ -17,12 +17,19 @@ export interface EventListing {
 }
 
 export interface CounterReader {
+  /** The event names recorded in one names partition (a project's month). */
+  eventNames(pk: string): Promise<string[]>;
   /** The counter rows of one partition between two sort keys, inclusive. */
   queryPartition(pk: string, fromSk: string, toSk: string): Promise<CounterRow[]>;
 }
 
 export interface RejectionListing {
   listRejections(projectId: string, range: DayRange): Promise<{ rows: RejectedRow[]; nextCursor?: DayCursor }>;
+}
+
+export interface RejectionBudgetReader {
+  /** Rejected rows not kept, past the project's daily cap, over these UTC days. */
+  notKept(projectId: string, days: readonly string[]): Promise<number>;
 }
 
 export interface DeviceReader {
@@ -33,6 +40,7 @@ export type QueryDependencies = {
   readonly aggregates: CounterReader;
   readonly events: EventListing;
   readonly rejections: RejectionListing;
+  readonly rejectionBudget: RejectionBudgetReader;
   readonly devices: DeviceReader;
   /** Signs listing cursors (`EnvNames.cursorSecret`). */
   readonly cursorSecret: string;

@@ -3,15 +3,17 @@
  * Each reads one project's data (the caller authenticated it) through the ports.
  */
 import { Limits, ReadApi } from '../../resources/index.js';
-import { parseAggregateQuery, partitionsFor, summarize } from '../core/aggregate-query.js';
+import { parseAggregateQuery } from '../core/aggregate-query.js';
 import { openCursor, signCursor, type CursorBinding } from '../core/cursor.js';
 import { dayCursorWithin, type DayCursor } from '../core/day-range.js';
-import type { AggregatesAnswer, DeviceSession, DeviceSessionsAnswer, DeviceState, EventAnswer, Page, RejectedRowAnswer } from '../../resources/api-answers.js';
+import type { AggregatesAnswer, DeviceSession, DeviceSessionsAnswer, DeviceState, EventAnswer, Page, RejectionsAnswer } from '../../resources/api-answers.js';
 import { addToSessions, newestFirst } from '../core/device-sessions.js';
 import { NotFoundError } from '../core/errors.js';
 import { parseListQuery, type ListQuery } from '../core/list-query.js';
 import { parseSessionQuery } from '../core/session-metrics.js';
+import { daysOfRange } from '../core/timestamps.js';
 import type { QueryDependencies } from './ports.js';
+import { aggregateSeries } from './aggregates.js';
 import { sessionMetrics } from './sessions.js';
 
 export type ReadRequest = {
@@ -34,12 +36,11 @@ const nextCursor = (secret: string, binding: CursorBinding, position: DayCursor 
 
 export async function readAggregates({ projectId, params }: ReadRequest, deps: QueryDependencies): Promise<AggregatesAnswer> {
   const query = parseAggregateQuery(projectId, params);
-  const rows = (await Promise.all(partitionsFor(query).map((p) => deps.aggregates.queryPartition(p.pk, p.fromSk, p.toSk)))).flat();
   return {
     granularity: query.granularity,
     from: new Date(query.fromMs).toISOString(),
     to: new Date(query.toMs).toISOString(),
-    series: summarize(rows, query),
+    series: await aggregateSeries(query, deps.aggregates),
   };
 }
 
@@ -63,11 +64,14 @@ export async function listEvents({ projectId, params, nowMs }: ReadRequest, deps
   return { events: answered.events, nextCursor: nextCursor(deps.cursorSecret, binding, answered.nextCursor) };
 }
 
-export async function listRejections({ projectId, params, nowMs }: ReadRequest, deps: QueryDependencies): Promise<Page<'rejections', RejectedRowAnswer>> {
+export async function listRejections({ projectId, params, nowMs }: ReadRequest, deps: QueryDependencies): Promise<RejectionsAnswer> {
   const binding = { route: '/v1/rejections', projectId, filters: {} };
   const list = listing(parseListQuery(params, nowMs), binding, deps.cursorSecret, 'sk');
-  const page = await deps.rejections.listRejections(projectId, list);
-  return { rejections: page.rows, nextCursor: nextCursor(deps.cursorSecret, binding, page.nextCursor) };
+  const [page, notKept] = await Promise.all([
+    deps.rejections.listRejections(projectId, list),
+    deps.rejectionBudget.notKept(projectId, daysOfRange(list.fromMs, list.toMs)),
+  ]);
+  return { rejections: page.rows, nextCursor: nextCursor(deps.cursorSecret, binding, page.nextCursor), notKept };
 }
 
 export const readSessions = ({ projectId, params, nowMs }: ReadRequest, deps: QueryDependencies) =>

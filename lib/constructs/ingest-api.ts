@@ -66,7 +66,9 @@ export class IngestApi extends Construct {
     });
     const ingest = this.ingestFunction.function;
     grantTable(ingest, this.keysTable, ['GetItem']);
-    grantTable(ingest, props.stateTable, ['BatchWriteItem', 'UpdateItem']);
+    // The name registry writes in TransactWriteItems, which IAM authorizes as the PutItem and UpdateItem inside it
+    // (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis-iam.html); GetItem asks whether a name is registered.
+    grantTable(ingest, props.stateTable, ['BatchWriteItem', 'GetItem', 'PutItem', 'UpdateItem']);
     props.queue.grantSendMessages(ingest);
 
     this.cursorSecret = new secretsmanager.Secret(this, 'CursorSecret', {
@@ -92,7 +94,7 @@ export class IngestApi extends Construct {
     const query = this.queryFunction.function;
     grantTable(query, this.keysTable, ['GetItem']);
     grantTable(query, props.eventsTable, ['Query', 'BatchGetItem'], [EventsTable.globalIndexes[0].indexName]);
-    grantTable(query, props.stateTable, ['GetItem', 'Query']);
+    grantTable(query, props.stateTable, ['GetItem', 'Query', 'BatchGetItem']);
     grantTable(query, props.aggregatesTable, ['Query']);
 
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });

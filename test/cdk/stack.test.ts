@@ -143,9 +143,9 @@ describe('least privilege', () => {
       .filter((a) => a.startsWith('dynamodb:') || a.startsWith('sqs:'))
       .sort();
 
-  it('lets ingest read keys, write rejections and rate windows, and send to the queue, nothing else', () => {
+  it('lets ingest read keys, write rejections, rate windows and registered names, and send to the queue, nothing else', () => {
     expect(actionsOf('IngestApiIngest')).toEqual(
-      ['dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'].sort(),
+      ['dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'].sort(),
     );
   });
 

@@ -4,15 +4,17 @@
  */
 import { MarkMovedError, UnappliableError } from '../../lambdas/aggregate/aggregate.js';
 import type { Commit, CounterStore, ShardRef } from '../../lambdas/aggregate/ports.js';
-import type { UniqueMarker } from '../../lambdas/core/aggregation.js';
+import type { CounterRow } from '../../lambdas/core/aggregate-query.js';
+import type { EventName, UniqueMarker } from '../../lambdas/core/aggregation.js';
+import { NameKinds, type NameKind, type ProjectCaps } from '../../lambdas/core/project-caps.js';
+import { dayBucket } from '../../lambdas/core/timestamps.js';
+import { ProjectCapDefaults } from '../../resources/index.js';
 import type { QueueMessage } from '../../lambdas/core/packing.js';
 import type { RejectedRow, StoredEvent } from '../../lambdas/core/types.js';
 import type { DeviceState } from '../../resources/api-answers.js';
 import type { EventQueue, IngestDependencies, UnsentMessage } from '../../lambdas/ingest/ports.js';
 import type { ProcessDependencies, PutOutcome, StoredCopy } from '../../lambdas/process/ports.js';
-import type { CounterRow } from '../../lambdas/core/aggregate-query.js';
 import { sortKeyBounds, type DayCursor, type DayRange } from '../../lambdas/core/day-range.js';
-import { dayBucket } from '../../lambdas/core/timestamps.js';
 import type { EventFilter, QueryDependencies } from '../../lambdas/query/ports.js';
 
 /** A queue that takes every message unless `refuse` says how it fails. */
@@ -31,15 +33,44 @@ export class MemoryEventQueue implements EventQueue {
   }
 }
 
-/** The ingest ports in memory: the queue and both rejection stores. */
-export const memoryIngestPorts = (queue = new MemoryEventQueue()) => {
+/**
+ * The ingest ports in memory: the queue, both rejection stores, a registry of names per project held
+ * to `caps` (a name registered once stays admitted), and a daily budget of kept rejections per project.
+ */
+export const memoryIngestPorts = (queue = new MemoryEventQueue(), caps: ProjectCaps = ProjectCapDefaults) => {
   const rejections: RejectedRow[] = [];
+  const names = new Map<string, Set<string>>();
+  const budget = new Map<string, { kept: number; notKept: number }>();
+  const admitted = (projectId: string, kind: NameKind, name: string) => {
+    const known = names.get(`${projectId}|${kind}`) ?? new Set<string>();
+    names.set(`${projectId}|${kind}`, known);
+    if (known.has(name)) return true;
+    if (known.size >= caps[NameKinds[kind]]) return false;
+    known.add(name);
+    return true;
+  };
   const ports: IngestDependencies = {
     queue,
     recordRejections: async (_projectId, rows) => void rejections.push(...rows),
     maxEventAgeDays: 5,
+    admitNames: async (projectId, inUse) => ({
+      refused: {
+        event: new Set(inUse.event.filter((name) => !admitted(projectId, 'event', name))),
+        source: new Set(inUse.source.filter((name) => !admitted(projectId, 'source', name))),
+      },
+      caps,
+    }),
+    rejectionsToKeep: async (projectId, receivedAtMs, rows) => {
+      const key = `${projectId}|${dayBucket(receivedAtMs)}`;
+      const day = budget.get(key) ?? { kept: 0, notKept: 0 };
+      budget.set(key, day);
+      const kept = Math.min(rows, caps.rejectionsKeptPerDay - day.kept);
+      day.kept += kept;
+      day.notKept += rows - kept;
+      return kept;
+    },
   };
-  return { ports, queue, rejections };
+  return { ports, queue, rejections, budget };
 };
 
 /**
@@ -102,8 +133,13 @@ export class MemoryProcessPorts implements ProcessDependencies {
 export class MemoryCounterStore implements CounterStore {
   readonly marks = new Map<string, string>();
   readonly markers = new Map<string, string>();
-  readonly counters = new Map<string, { count: number; sumMicros: bigint }>();
+  /** Counter items by `pk|sk`, with the attributes the adapter writes. */
+  readonly counters = new Map<string, CounterRow>();
+  /** Partitions read through `queryPartition` and `eventNames`, in order: what a query touched. */
+  readonly reads: string[] = [];
   readonly quarantine = new Map<string, string>();
+  /** Recorded event names, by `pk|sk`. */
+  readonly names = new Map<string, string>();
   /** Throws this before the commit's effects, once per entry. */
   readonly faults: Error[] = [];
   refuse = (_commit: Commit) => false;
@@ -119,6 +155,9 @@ export class MemoryCounterStore implements CounterStore {
     this.markers.set(key, marker.ownerEventId);
     return true;
   }
+  async recordEventName(name: EventName) {
+    this.names.set(`${name.pk}|${name.sk}`, name.event);
+  }
   async commit(commit: Commit) {
     const fault = this.faults.shift();
     if (fault) throw fault;
@@ -128,13 +167,32 @@ export class MemoryCounterStore implements CounterStore {
     this.marks.set(commit.shard.shardId, commit.last);
     for (const c of commit.counters) {
       const key = `${c.pk}|${c.sk}`;
-      const current = this.counters.get(key) ?? { count: 0, sumMicros: 0n };
-      this.counters.set(key, { count: current.count + c.count, sumMicros: current.sumMicros + c.sumMicros });
+      const current = this.counters.get(key);
+      this.counters.set(key, {
+        kind: c.kind,
+        bucket: c.bucket,
+        ...(c.event === undefined ? {} : { event: c.event }),
+        ...(c.source === undefined ? {} : { source: c.source }),
+        count: (current?.count ?? 0) + c.count,
+        sumMicros: (current?.sumMicros ?? 0n) + c.sumMicros,
+      });
     }
     for (const q of commit.quarantined) this.quarantine.set(q.sequenceNumber, q.raw);
   }
+  async queryPartition(pk: string, fromSk: string, toSk: string): Promise<CounterRow[]> {
+    this.reads.push(pk);
+    return [...this.counters].flatMap(([key, row]) => {
+      const [itemPk, sk] = key.split('|') as [string, string];
+      return itemPk === pk && sk >= fromSk && sk <= toSk ? [row] : [];
+    });
+  }
+  async eventNames(pk: string): Promise<string[]> {
+    this.reads.push(pk);
+    return [...this.names].flatMap(([key, event]) => (key.startsWith(`${pk}|`) ? [event] : []));
+  }
   total(kind: 'C' | 'U') {
-    return [...this.counters].filter(([key]) => key.includes(`#${kind}`)).reduce((sum, [, c]) => sum + c.count, 0);
+    // A counter's sort key is `bucket#C#source` or `bucket#U`, whatever its shard.
+    return [...this.counters].filter(([key]) => key.split('|')[1]!.split('#')[1] === kind).reduce((sum, [, c]) => sum + c.count, 0);
   }
 }
 
@@ -149,6 +207,10 @@ export class MemoryQueryPorts implements QueryDependencies {
   readonly cursorSecret = 'test-cursor-secret';
   readonly stored: StoredEvent[] = [];
   readonly counterRows = new Map<string, CounterRow[]>();
+  /** Event names recorded, by names partition. */
+  readonly eventNamesByPartition = new Map<string, string[]>();
+  /** Rejected rows not kept past the daily cap, by project and day. */
+  readonly notKeptByDay = new Map<string, number>();
   readonly rejected = new Map<string, RejectedRow[]>();
   readonly deviceStates = new Map<string, DeviceState>();
   /** Every filter the events were listed with, in order. */
@@ -172,7 +234,12 @@ export class MemoryQueryPorts implements QueryDependencies {
   };
 
   readonly aggregates = {
+    eventNames: async (pk: string): Promise<string[]> => this.eventNamesByPartition.get(pk) ?? [],
     queryPartition: async (pk: string): Promise<CounterRow[]> => this.counterRows.get(pk) ?? [],
+  };
+
+  readonly rejectionBudget = {
+    notKept: async (projectId: string, days: readonly string[]) => days.reduce((sum, day) => sum + (this.notKeptByDay.get(`${projectId}|${day}`) ?? 0), 0),
   };
 
   readonly rejections = {

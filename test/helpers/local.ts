@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { runCli } from '../../cli/main.js';
 import { DemoProject, startRuntime, type Runtime, type RuntimeOptions } from '../../local/runtime.js';
 
 export { DemoProject };
@@ -21,6 +22,14 @@ export async function startLocal(options: RuntimeOptions = {}): Promise<LocalHar
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Runs the `tidemark` CLI against this local runtime, with its exit code and what it printed. */
+export async function tidemarkCli(local: LocalHarness, ...args: string[]) {
+  const out: string[] = [];
+  let err = '';
+  const code = await runCli([...args, '--data-dir', local.dataDir], { out: (line) => out.push(line), err: (text) => (err += text), isTTY: false });
+  return { code, out, err };
 }
 
 export type Reply = { status: number; headers: Headers; body: any };

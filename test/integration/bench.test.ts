@@ -21,6 +21,9 @@ it('writes a complete report in quick mode', { timeout: 240_000 }, async () => {
     for (const format of ['native', 'segment', 'array']) expect(report.ingestCpu.ratioByFormat[format]).toBeGreaterThan(0);
     for (const figure of ['acceptedPerSecond', 'secondsUntilCounted', 'rawWriteCeilingItemsPerSecond', 'shareOfRawCeiling']) expect(report.endToEnd[figure]).toBeGreaterThan(0);
     expect(report.endToEnd.freshnessP99Ms).toBeGreaterThanOrEqual(report.endToEnd.freshnessP50Ms);
+    expect(report.endToEnd.steady.events).toBeGreaterThan(0);
+    expect(report.endToEnd.steady.freshnessP50Ms).toBeGreaterThan(0);
+    expect(report.endToEnd.steady.freshnessP99Ms).toBeGreaterThanOrEqual(report.endToEnd.steady.freshnessP50Ms);
     expect(report.endToEnd.sessions).toBe(50);
     expect(report.cost.dynamoWriteUnitsPerEvent).toBeGreaterThan(1);
     expect(report.cost.dollarsPerMillionEvents.total).toBeCloseTo(
@@ -29,7 +32,15 @@ it('writes a complete report in quick mode', { timeout: 240_000 }, async () => {
     );
     expect(report.prices.checkedOn).toMatch(/^\d{4}-\d\d-\d\d$/);
     expect(Object.keys(report.targets).sort()).toEqual(
-      ['allInOnDemandPerMillion', 'allInProvisionedPerMillion', 'dynamoWriteUnitsPerEvent', 'ingestCpuRatioToJsonParse', 'sqsRequestsPerEvent'].sort(),
+      [
+        'allInOnDemandPerMillion',
+        'allInProvisionedPerMillion',
+        'dynamoWriteUnitsPerEvent',
+        'freshnessP99AtHalfLoadMs',
+        'ingestCpuRatioToJsonParse',
+        'singleProjectCeiling',
+        'sqsRequestsPerEvent',
+      ].sort(),
     );
     // The lake holds every stored event once compacted, and the all-in lines add up.
     expect(report.lake.rows).toBe(500 + 50);

@@ -8,21 +8,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareUtf8 } from '../../lambdas/adapters/sharded-listing.js';
 import { joinKey, keyPart, shardOf } from '../../lambdas/core/item-keys.js';
 import { PartitionShards } from '../../resources/index.js';
-import { runCli } from '../../cli/main.js';
 import { createDocumentClient } from '../../lambdas/adapters/clients.js';
 import { DynamoKeyStore } from '../../lambdas/adapters/key-store.js';
-import { DemoProject, eventually, request, startLocal, type LocalHarness } from '../helpers/local.js';
+import { DemoProject, eventually, request, startLocal, tidemarkCli, type LocalHarness } from '../helpers/local.js';
 
 let local: LocalHarness;
 const Flood = { projectId: 'flood', writeKey: 'flood-write-key' };
 const Calm = { projectId: 'calm', writeKey: 'calm-write-key' };
 
-async function cli(...args: string[]) {
-  const out: string[] = [];
-  let err = '';
-  const code = await runCli([...args, '--data-dir', local.dataDir], { out: (line) => out.push(line), err: (text) => (err += text), isTTY: false });
-  return { code, out, err };
-}
+const cli = (...args: string[]) => tidemarkCli(local, ...args);
 
 beforeAll(async () => {
   local = await startLocal();

@@ -72,6 +72,10 @@ describe('logs', () => {
     expect(seen).toEqual([...functions].sort());
     const lines = entries().filter((e) => e.service === 'tidemark');
     expect(lines.filter((e) => typeof e.function_request_id !== 'string' || e.function_request_id.length === 0)).toEqual([]);
+    // All functions run side by side in one process locally: each line must still name the function that wrote it.
+    const writer: Record<string, string> = { ingested: 'ingest', 'processed message': 'process', 'applied stream batch': 'aggregate', 'wrote stream batch to the lake': 'lake' };
+    const misattributed = lines.filter((e) => writer[e.message] !== undefined && e.function_name !== writer[e.message]);
+    expect(misattributed.map((e) => `${e.message} as ${e.function_name}`)).toEqual([]);
   }, 180_000);
 
   it('say why SQS refused a send, by cause, when rows are answered internal', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareSequenceNumbers, counterIdsOf, groupForTransactions, planCounters, type CountedEvent } from '../../lambdas/core/aggregation.js';
+import { compareSequenceNumbers, counterIdsOf, counterShardFor, groupForTransactions, planCounters, type CountedEvent } from '../../lambdas/core/aggregation.js';
 
 let seq = 100;
 const counted = (overrides: Partial<CountedEvent> = {}): CountedEvent => ({
@@ -19,10 +19,10 @@ describe('planCounters', () => {
     const plan = planCounters([counted(), counted({ valueMicros: 5_000_000n }), counted({ source: 'web' }), counted({ timeMs: Date.parse('2024-01-15T11:00:00Z') })]);
     const counts = plan.counters.filter((c) => c.kind === 'count');
     const find = (bucket: string, source: string) => counts.find((c) => c.bucket === bucket && c.source === source);
-    expect(find('2024-01-15T10', 'ios')).toMatchObject({ count: 2, sumMicros: 15_000_000n, pk: 'C#p#H#2024-01-15' });
+    expect(find('2024-01-15T10', 'ios')).toMatchObject({ count: 2, sumMicros: 15_000_000n, pk: 'C#p#E#purchase#H#2024-01#0' });
     expect(find('2024-01-15T10', 'web')).toMatchObject({ count: 1, sumMicros: 10_000_000n });
     expect(find('2024-01-15T11', 'ios')).toMatchObject({ count: 1, sumMicros: 10_000_000n });
-    expect(find('2024-01-15', 'ios')).toMatchObject({ count: 3, sumMicros: 25_000_000n, pk: 'C#p#D#2024-01' });
+    expect(find('2024-01-15', 'ios')).toMatchObject({ count: 3, sumMicros: 25_000_000n, pk: 'C#p#E#purchase#D#2024#0' });
     expect(counts).toHaveLength(5);
   });
 
@@ -32,6 +32,23 @@ describe('planCounters', () => {
     const owners = plan.markers.map((m) => m.ownerEventId);
     expect(new Set(owners).size).toBe(3);
     for (const marker of plan.markers) expect(marker.counter.kind).toBe('unique');
+  });
+
+  it('keys every counter by its event (the all-events unique devices apart), all in the transaction’s shard', () => {
+    const plan = planCounters([counted(), counted({ event: 'view', deviceId: 'd2' })], 5);
+    const pks = new Set(plan.counters.map((c) => c.pk));
+    expect([...pks].sort()).toEqual(['C#p#A#2024#5', 'C#p#E#purchase#D#2024#5', 'C#p#E#purchase#H#2024-01#5', 'C#p#E#view#D#2024#5', 'C#p#E#view#H#2024-01#5']);
+    expect(plan.counters.filter((c) => c.pk === 'C#p#A#2024#5').map((c) => [c.kind, c.sk])).toEqual([['unique', '2024-01-15#U']]);
+    for (const c of plan.counters.filter((c) => c.event !== undefined)) expect(c.pk).toContain(`#E#${c.event}#`);
+  });
+
+  it('names each event of the batch once per project and month', () => {
+    const plan = planCounters([counted(), counted(), counted({ event: 'view' }), counted({ timeMs: Date.parse('2024-02-01T00:00:00Z') })]);
+    expect(plan.names.map((n) => [n.pk, n.sk, n.event])).toEqual([
+      ['C#p#N#2024-01', 'purchase', 'purchase'],
+      ['C#p#N#2024-01', 'view', 'view'],
+      ['C#p#N#2024-02', 'purchase', 'purchase'],
+    ]);
   });
 
   it('counts events without source or value', () => {
@@ -63,6 +80,15 @@ describe('groupForTransactions', () => {
   it('keeps a batch of few counters in one group', () => {
     const events = Array.from({ length: 500 }, () => counted());
     expect(groupForTransactions(events, counterIdsOf, 99)).toHaveLength(1);
+  });
+});
+
+describe('counterShardFor', () => {
+  it('spreads the successive transactions of one stream shard over every counter shard, evenly', () => {
+    const perShard = new Array<number>(8).fill(0);
+    for (let last = 0; last < 8000; last += 1) perShard[counterShardFor('shardId-00000001', String(1_000_000 + last * 97), 0, 8)]! += 1;
+    expect(Math.min(...perShard)).toBeGreaterThan(800);
+    expect(Math.max(...perShard)).toBeLessThan(1200);
   });
 });
 

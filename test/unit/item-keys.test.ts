@@ -1,7 +1,17 @@
 /** The one module of item key layouts: user parts can neither collide, nor carry the separator, nor pass the byte bound. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { deviceStateKey, eventItemKey, isValidProjectId, keyPart, MAX_KEY_PART_BYTES, SEPARATOR } from '../../lambdas/core/item-keys.js';
+import {
+  allEventsCounterPartition,
+  deviceStateKey,
+  eventCounterPartition,
+  eventItemKey,
+  eventNamesPartition,
+  isValidProjectId,
+  keyPart,
+  MAX_KEY_PART_BYTES,
+  SEPARATOR,
+} from '../../lambdas/core/item-keys.js';
 
 /** Strings that stress the encoding: separators, escapes, the hash marker, non-ASCII, sizes around the bound. */
 const hostileText = fc.oneof(
@@ -31,6 +41,23 @@ describe('keyPart', () => {
         // demo's `a#b` must never be project `demo#a`'s `b`, whatever the parts: one separator after the project.
         expect(eventItemKey('demo', `${a}#${b}`).pk).not.toBe(`demo#${a}#${keyPart(b)}`);
         expect(deviceStateKey('demo', `${a}#${b}`).pk.split(SEPARATOR)).toHaveLength(3);
+      }),
+    );
+  });
+});
+
+describe('counter partitions', () => {
+  it('are one event’s own, whatever the names: no event, period or shard shares another’s partition, nor the all-events or names partitions', () => {
+    fc.assert(
+      fc.property(hostileText, hostileText, fc.nat({ max: 3 }), fc.nat({ max: 3 }), (a, b, shardA, shardB) => {
+        for (const granularity of ['hour', 'day'] as const) {
+          const pa = eventCounterPartition('demo', a, granularity, '2024-01-15T10', shardA);
+          expect(pa === eventCounterPartition('demo', b, granularity, '2024-01-15T10', shardB)).toBe(a === b && shardA === shardB);
+          expect(pa).not.toBe(eventCounterPartition('demo', a, granularity, '2025-01-15T10', shardA));
+          expect(pa).not.toBe(allEventsCounterPartition('demo', '2024-01-15', shardA));
+          expect(pa).not.toBe(eventNamesPartition('demo', '2024-01'));
+        }
+        expect(eventCounterPartition('demo', a, 'hour', '2024-01-15T10', shardA)).not.toBe(eventCounterPartition('demo', a, 'day', '2024-01-15', shardA));
       }),
     );
   });

@@ -1,9 +1,9 @@
 /** The read API's rules at the use-case seam, against the read ports in memory. */
 import { describe, expect, it } from 'vitest';
 import { Limits } from '../../resources/index.js';
-import { counterPartition } from '../../lambdas/core/item-keys.js';
+import { eventCounterPartition, eventNamesPartition } from '../../lambdas/core/item-keys.js';
 import type { StoredEvent } from '../../lambdas/core/types.js';
-import { listDeviceSessions, listEvents, readAggregates, readDevice, type ReadRequest } from '../../lambdas/query/query.js';
+import { listDeviceSessions, listEvents, listRejections, readAggregates, readDevice, type ReadRequest } from '../../lambdas/query/query.js';
 import { normalizedEvent } from '../helpers/factories.js';
 import { MemoryQueryPorts } from '../helpers/fakes.js';
 
@@ -80,15 +80,27 @@ describe('a device', () => {
 });
 
 describe('counters', () => {
-  it("reads the project's partitions of the range and sums their rows into the series", async () => {
+  it("reads the counter shards of the project's recorded events in the range and sums them into the series", async () => {
     const ports = new MemoryQueryPorts();
     const row = { kind: 'count' as const, bucket: '2024-01-20', event: 'open', count: 3, sumMicros: 1_500_000n };
-    ports.counterRows.set(counterPartition('p', 'day', '2024-01-20'), [row, { ...row, event: 'close', count: 2, sumMicros: 0n }]);
-    ports.counterRows.set(counterPartition('q', 'day', '2024-01-20'), [{ ...row, count: 100 }]);
+    ports.eventNamesByPartition.set(eventNamesPartition('p', '2024-01'), ['open', 'close']);
+    ports.counterRows.set(eventCounterPartition('p', 'open', 'day', '2024-01-20', 0), [{ ...row, count: 1, sumMicros: 500_000n }]);
+    ports.counterRows.set(eventCounterPartition('p', 'open', 'day', '2024-01-20', 3), [{ ...row, count: 2, sumMicros: 1_000_000n }]);
+    ports.counterRows.set(eventCounterPartition('p', 'close', 'day', '2024-01-20', 1), [{ ...row, event: 'close', count: 2, sumMicros: 0n }]);
+    ports.counterRows.set(eventCounterPartition('q', 'open', 'day', '2024-01-20', 0), [{ ...row, count: 100 }]);
     const answer = await readAggregates(request({ from: '2024-01-20T00:00:00Z', to: '2024-01-21T00:00:00Z', groupBy: 'event' }), ports);
     expect(answer.series).toEqual([
       { bucket: '2024-01-20T00:00:00.000Z', event: 'close', count: 2, sum: 0, sumExact: '0' },
       { bucket: '2024-01-20T00:00:00.000Z', event: 'open', count: 3, sum: 1.5, sumExact: '1.5' },
     ]);
+  });
+});
+
+describe('rejections', () => {
+  it("count the rows not kept past the daily cap over every day of the listed range, with the page", async () => {
+    const ports = new MemoryQueryPorts();
+    ports.notKeptByDay.set('p|2024-01-19', 4).set('p|2024-01-20', 3).set('p|2024-01-18', 50).set('q|2024-01-20', 9);
+    const answer = await listRejections(request({ from: '2024-01-19T06:00:00Z' }), ports);
+    expect(answer).toEqual({ rejections: [], nextCursor: null, notKept: 7 });
   });
 });

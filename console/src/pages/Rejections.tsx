@@ -10,7 +10,7 @@ export function Rejections({ api }: { api: TidemarkApi }) {
   const loadMore = () =>
     listing.extend(async (current, signal) => {
       const page = await api.rejections({ cursor: current.nextCursor, limit: 50 }, signal);
-      return { rejections: [...current.rejections, ...page.rejections], nextCursor: page.nextCursor };
+      return { rejections: [...current.rejections, ...page.rejections], nextCursor: page.nextCursor, notKept: page.notKept };
     });
   return (
     <section>
@@ -20,6 +20,12 @@ export function Rejections({ api }: { api: TidemarkApi }) {
         Refresh
       </button>
       <ErrorBox error={listing.error} />
+      {(listing.data?.notKept ?? 0) > 0 && (
+        <p className="muted" data-testid="rejections-not-kept">
+          {listing.data?.notKept} more rejected rows were not kept here: the project reached its daily cap (rejectionsKeptPerDay). Each was answered with its
+          reason, and the event lake, when on, keeps it whole.
+        </p>
+      )}
       <table data-testid="rejections-table">
         <thead>
           <tr>
