@@ -13,4 +13,9 @@ export const Caches = {
   maxKnownMarkers: 200_000,
   /** Event names (per project and month) a counting container remembers as recorded: each costs one write per container and month. */
   maxKnownEventNames: 50_000,
+  /** Names an ingest container remembers as registered (or refused, or in a full shard), and for how long: a name stays registered. */
+  maxKnownNames: 100_000,
+  knownNameMs: 24 * 3_600_000,
+  /** Rejection budget shards an ingest container remembers as full for the day. */
+  maxFullBudgetShards: 10_000,
 } as const;

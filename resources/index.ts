@@ -13,3 +13,4 @@ export * from './read-api.js';
 export * from './caches.js';
 export * from './import-requests.js';
 export * from './alarms.js';
+export * from './retries.js';

@@ -11,8 +11,6 @@ export const ProcessFunction = {
    * less left, the invocation stops taking messages rather than be killed by its timeout mid-way.
    */
   messageTimeReserveMs: 8_000,
-  /** BatchWrite attempts for one batch of rejected rows: the first and up to 7 retries (about 2.5 s of backoff at most). */
-  maxBatchWriteAttempts: 8,
 } as const;
 
 export const EventsQueue = {

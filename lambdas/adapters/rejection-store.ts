@@ -4,7 +4,7 @@
  */
 import { BatchWriteCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { PartitionShards, ProcessFunction } from '../../resources/index.js';
+import { PartitionShards, Retries } from '../../resources/index.js';
 import { jitteredBackoff, type Backoff } from '../core/back-pressure.js';
 import { sortKeyBounds, type DayCursor, type DayRange } from '../core/day-range.js';
 import { RejectionsNotKeptError } from '../core/errors.js';
@@ -42,7 +42,7 @@ export function conflictRejection(event: StoredEvent): RejectedRow {
  */
 export async function writeUntilProcessed<T>(items: readonly T[], write: (items: T[]) => Promise<T[]>, backoff: Backoff): Promise<number> {
   let pending = [...items];
-  for (let attempt = 0; pending.length > 0 && attempt < ProcessFunction.maxBatchWriteAttempts; attempt++) {
+  for (let attempt = 0; pending.length > 0 && attempt < Retries.rejectionBatchWriteAttempts; attempt++) {
     if (attempt > 0) await backoff(attempt - 1);
     pending = await write(pending);
   }
