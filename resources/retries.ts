@@ -5,6 +5,12 @@
  */
 
 export const Retries = {
+  /** Attempts of one DynamoDB request by the SDK (lambdas/adapters/clients.ts); the first and up to 5 retries. */
+  dynamoAttempts: 6,
+  /** The most the SDK waits before one retry of a DynamoDB request (full jitter below it): 5 retries take at most ~2.5 s. */
+  dynamoMaxBackoffMs: 1_000,
+  /** One DynamoDB request attempt gives up after this long (a socket that never answers), and is retried. */
+  dynamoRequestTimeoutMs: 10_000,
   /** BatchWrite attempts for one batch of rejected rows: the first and up to 7 retries (about 2.5 s of backoff at most). */
   rejectionBatchWriteAttempts: 8,
   /** TransactWriteItems attempts when registering a project's new names is cancelled by a conflict or throttling. */
