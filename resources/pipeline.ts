@@ -11,6 +11,13 @@ export const ProcessFunction = {
    * less left, the invocation stops taking messages rather than be killed by its timeout mid-way.
    */
   messageTimeReserveMs: 8_000,
+  /**
+   * Time the writes already in flight may need to finish. With less left, a message stops starting
+   * writes and fails on its own (its finished writes stay: a retry finds them stored), so the
+   * invocation returns before its timeout, the messages it finished are deleted, and only the
+   * unfinished ones are received again; a timeout would fail every message of the batch.
+   */
+  writeTimeReserveMs: 3_000,
 } as const;
 
 export const EventsQueue = {

@@ -14,7 +14,7 @@ import { DynamoDeviceStates } from '../adapters/device-states.js';
 import { conflictRejection, DynamoRejectionStore } from '../adapters/rejection-store.js';
 import { DynamoSessionLocks } from '../adapters/session-locks.js';
 import { DynamoStoredCopies } from '../adapters/stored-copies.js';
-import { withBackPressure } from '../core/back-pressure.js';
+import { OutOfTimeError, withBackPressure } from '../core/back-pressure.js';
 import { parseMessageBody } from '../core/packing.js';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { lambdaFunction } from '../middleware.js';
@@ -40,7 +40,15 @@ export function createProcessHandler(dependencies: () => ProcessDependencies) {
     };
     const handleRecord = async (record: SQSRecord) => {
       const message = parseMessageBody(record.body);
-      const { ingestLagMs, ...outcome } = await withBackPressure(() => processMessage(message, deps), ProcessFunction.messageTimeReserveMs, clock);
+      const stopWhenOutOfTime = () => {
+        const remaining = clock.remainingMs();
+        if (remaining < ProcessFunction.writeTimeReserveMs) throw new OutOfTimeError(remaining);
+      };
+      const { ingestLagMs, ...outcome } = await withBackPressure(
+        () => processMessage(message, deps, Date.now(), stopWhenOutOfTime),
+        ProcessFunction.messageTimeReserveMs,
+        clock,
+      );
       logger.info('processed message', { projectId: message.projectId, messageId: record.messageId, ...outcome });
       metrics.addMetric('EventsStored', MetricUnit.Count, outcome.stored);
       metrics.addMetric('Duplicates', MetricUnit.Count, outcome.duplicates);

@@ -24,7 +24,16 @@ export type ProcessOutcome = {
   ingestLagMs: number[];
 };
 
-export async function processMessage(message: EventMessageBody, deps: ProcessDependencies, nowMs = Date.now()): Promise<ProcessOutcome> {
+/**
+ * `beforeWrite` runs before each write starts and throws to stop the message there (the invocation is
+ * running out of time): writes already made stay, and a later attempt finds them stored.
+ */
+export async function processMessage(
+  message: EventMessageBody,
+  deps: ProcessDependencies,
+  nowMs = Date.now(),
+  beforeWrite: () => void = () => {},
+): Promise<ProcessOutcome> {
   const syncedAt = new Date(nowMs).toISOString();
   const events: StoredEvent[] = message.events.map((event) =>
     enrichEvent(
@@ -35,7 +44,10 @@ export async function processMessage(message: EventMessageBody, deps: ProcessDep
     ),
   );
 
-  const outcomes = await mapWithConcurrency(events, InFlight.writesPerMessage, (event) => deps.events.putIfAbsent(event));
+  const outcomes = await mapWithConcurrency(events, InFlight.writesPerMessage, async (event) => {
+    beforeWrite();
+    return deps.events.putIfAbsent(event);
+  });
   const duplicates = events.filter((_, i) => outcomes[i] === 'duplicate');
   const copies = duplicates.length > 0 ? await deps.storedCopies(message.projectId, duplicates.map((event) => event.eventId)) : new Map<string, StoredCopy>();
   // A duplicate whose stored copy is this very event (same session, same time) is an earlier attempt of
@@ -47,7 +59,7 @@ export async function processMessage(message: EventMessageBody, deps: ProcessDep
   // Same id, other content: never stored over the first copy, never silently dropped either.
   const conflicted = events.filter((_, i) => outcomes[i] === 'conflict');
   const [startOutcomes] = await Promise.all([
-    startSessions(firstEventPerSession(contributing), message.projectId, syncedAt, deps),
+    startSessions(firstEventPerSession(contributing), message.projectId, syncedAt, deps, beforeWrite),
     latest ? deps.advanceDevice(message.projectId, { deviceId: latest.deviceId, lastSeen: latest.timestamp, sessionId: latest.sessionId }) : undefined,
     conflicted.length > 0 ? deps.recordConflicts(message.projectId, conflicted) : undefined,
   ]);
@@ -64,8 +76,11 @@ export async function processMessage(message: EventMessageBody, deps: ProcessDep
 }
 
 /** Takes each session's lock and stores the start of the sessions whose lock this message holds. */
-async function startSessions(firsts: readonly StoredEvent[], projectId: string, syncedAt: string, deps: ProcessDependencies) {
-  const held = await mapWithConcurrency(firsts, InFlight.writesPerMessage, (first) => deps.acquireSessionLock(projectId, first.deviceId, first.sessionId, first.eventId));
+async function startSessions(firsts: readonly StoredEvent[], projectId: string, syncedAt: string, deps: ProcessDependencies, beforeWrite: () => void) {
+  const held = await mapWithConcurrency(firsts, InFlight.writesPerMessage, async (first) => {
+    beforeWrite();
+    return deps.acquireSessionLock(projectId, first.deviceId, first.sessionId, first.eventId);
+  });
   const starts = firsts
     .filter((_, i) => held[i])
     .map((first) => {

@@ -61,4 +61,26 @@ describe('the process handler', () => {
     expect(response.batchItemFailures.map((failure) => failure.itemIdentifier)).toEqual(['m1', 'm2']);
     expect([...ports.stored.values()].filter((event) => event.event === 'open').map((event) => event.eventId)).toEqual(['fine']);
   });
+
+  it('stops starting writes when the invocation runs low on time, reports the message failed instead of timing out, and a retry completes it', async () => {
+    const ports = new MemoryProcessPorts();
+    let remainingMs = 60_000;
+    const clock = { getRemainingTimeInMillis: () => remainingMs, awsRequestId: 'request-2' } as Context;
+    // The 40th write of the big message finds the invocation's time nearly spent.
+    let writes = 0;
+    ports.failPut = () => {
+      if (++writes === 40) remainingMs = 2_000;
+      return undefined;
+    };
+    const big = Array.from({ length: 100 }, (_, i) => normalizedEvent({ eventId: `big-${i}`, deviceId: 'slow', timestamp: '2024-01-15T10:05:00.000Z' }));
+    const response = await createProcessHandler(() => ports)({ Records: [sqsRecord('big', messageBody(big))] }, clock);
+    expect(response.batchItemFailures.map((failure) => failure.itemIdentifier)).toEqual(['big']);
+    const storedBig = () => [...ports.stored.keys()].filter((key) => key.includes('big-')).length;
+    expect(storedBig()).toBeGreaterThan(0);
+    expect(storedBig()).toBeLessThan(100);
+    remainingMs = 60_000;
+    const retry = await createProcessHandler(() => ports)({ Records: [sqsRecord('big', messageBody(big))] }, clock);
+    expect(retry.batchItemFailures).toEqual([]);
+    expect(storedBig()).toBe(100);
+  });
 });
