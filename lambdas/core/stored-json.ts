@@ -5,9 +5,10 @@
  * text and read as they always did.
  *
  * Why: a DynamoDB write costs one unit per 1 KB of item, attribute names and values counted in
- * UTF-8 (DynamoDB Developer Guide, "Item sizes and formats";
- * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html),
- * and these two JSON texts are most of a stored event.
+ * UTF-8, and a Binary value by its raw bytes although it travels as base64 (DynamoDB Developer
+ * Guide, "Item sizes and formats":
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html);
+ * these two JSON texts are most of a stored event.
  *
  * Binary layout: one byte naming the format, then the compressed bytes. Format 1 is raw DEFLATE
  * (RFC 1951, `node:zlib` deflateRaw) with `DICTIONARY_V1` as preset dictionary: short texts barely
