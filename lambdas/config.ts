@@ -2,7 +2,7 @@
  * A function's configuration, read from its environment once per container. Names a function was
  * not given stay undefined, and the adapter that needs one fails with a clear message.
  */
-import { EnvNames, Limits } from '../resources/index.js';
+import { Caches, EnvNames, Limits } from '../resources/index.js';
 import { parseAllowOrigins } from './http/cors.js';
 
 export type TidemarkConfig = {
@@ -46,7 +46,7 @@ export function configFromEnv(env: Env): TidemarkConfig {
     maxEventAgeDays: number(EnvNames.maxEventAgeDays, Limits.maxEventAgeDays),
     eventRetentionDays: number(EnvNames.eventRetentionDays, Limits.eventRetentionDays),
     rateLimitPerSecond: number(EnvNames.rateLimitPerSecond, Limits.projectRateLimitPerSecond),
-    keyCacheSeconds: number(EnvNames.keyCacheSeconds, 30),
+    keyCacheSeconds: number(EnvNames.keyCacheSeconds, Caches.keySeconds),
     corsAllowOrigins: parseAllowOrigins(env[EnvNames.corsAllowOrigins]),
   };
 }

@@ -13,6 +13,7 @@ import { keyFromHeaders } from '../lambdas/core/keys.js';
 import type { FaultInjector } from './faults.js';
 import type { Intercept } from './http-server.js';
 import type { PipelineStats } from './pipeline-stats.js';
+import type { FaultState, LocalStats } from '../resources/api-answers.js';
 import type { LocalQueues } from './provision.js';
 
 /** Where `npm run build:console` writes the console. */
@@ -101,12 +102,12 @@ export function consoleRoutes(deps: ConsoleRouteDeps): Intercept {
   };
 }
 
-function faultState(faults: FaultInjector) {
+function faultState(faults: FaultInjector): FaultState {
   const { seed: _seed, ...plan } = faults.plan;
   return { plan, fired: faults.counts };
 }
 
-async function localStats(deps: ConsoleRouteDeps, projectId: string) {
+async function localStats(deps: ConsoleRouteDeps, projectId: string): Promise<LocalStats> {
   // The queues are the runtime's, shared by every project (on AWS too: one queue, groups per device).
   const depth = async (queueUrl: string) => {
     const { Attributes = {} } = await deps.sqs.send(

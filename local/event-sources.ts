@@ -56,7 +56,10 @@ export function createEventSources(options: EventSourceOptions): EventSources {
     queueArn: queues.queueArn,
     handler: functions.process,
     beforeInvoke: (records) => faults.expireVisibility(sqsClient, queues.queueUrl, records),
-    concurrency: options.sqsConcurrency ?? 4,
+    // Two invocations at a time: DynamoDB Local takes ~1,000 writes/s on these machines, and four pollers of
+    // ten 100-event messages each offered it ~10,000 writes at once, so invocations ran past their 30 s timeout
+    // (and spent healthy messages' receives) while throughput stayed where DynamoDB Local held it.
+    concurrency: options.sqsConcurrency ?? 2,
     failedVisibilitySeconds: options.failedVisibilitySeconds ?? 1,
     onError: onError('process'),
     onFailedMessages: (failed, received) => {

@@ -8,9 +8,10 @@ process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const { startRuntime, DemoProject } = await import('./runtime.js');
+const { LocalRuntime } = await import('../resources/index.js');
 
 const runtime = await startRuntime({
-  port: Number(process.env.PORT ?? 3000),
+  port: Number(process.env.PORT ?? LocalRuntime.defaultPort),
   log: (line) => console.error(line),
 });
 console.log(

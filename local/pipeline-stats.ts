@@ -11,55 +11,19 @@ import type { EventStore } from '../lambdas/process/ports.js';
 import { SYNTHETIC_SESSION_START, sessionStartEventId } from '../lambdas/core/sessions.js';
 import type { StoredEvent } from '../lambdas/core/types.js';
 import type { LambdaHandler } from './invoke.js';
+import { LocalRuntime, type LocalStats, type MinuteCounts, type RecentError, type Refusal, type Totals } from '../resources/index.js';
 
-export type MinuteCounts = {
-  minute: string;
-  /** Rows the ingest API accepted (202) and rejected one by one. */
-  accepted: number;
-  rejected: number;
-  /** The client's events stored for the first time. */
-  stored: number;
-  /** `$session_start`s the processor made (one per new session): stored and counted, never accepted. */
-  sessionStarts: number;
-  /** The same SQS message processed again (a retry after a failure or an expired visibility): dropped. */
-  redeliveries: number;
-  /** A client sent an event it had sent before (same id, a new request): dropped. */
-  resends: number;
-  /** The client's events counted by the aggregator; `$session_start`s are in `sessionStartsCounted`. */
-  counted: number;
-  sessionStartsCounted: number;
-  /** Whole requests refused (4xx) before any row was looked at. */
-  refused: number;
-};
 type Counter = Exclude<keyof MinuteCounts, 'minute'>;
-export type Totals = Omit<MinuteCounts, 'minute'>;
 
-export type RecentError = { at: string; where: string; message: string };
-export type Refusal = { at: string; path: string; status: number; error: string; message: string };
-export type ProjectSnapshot = {
-  minutes: MinuteCounts[];
-  totals: Totals;
-  /** Accepted to counted over the last five minutes, ms; null before anything was counted. */
-  freshness: { p50Ms: number | null; p99Ms: number | null; samples: number };
-  /** The last whole-request refusals of this project's keys, newest first. */
-  refusals: Refusal[];
-};
-export type PipelineSnapshot = ProjectSnapshot & {
-  /** Refusals no project can be told from (no key, an unknown or revoked one): shown to every project. */
-  unattributedRefusals: Refusal[];
-  recentErrors: RecentError[];
-};
+/** What `/local/stats` answers (resources/api-answers.ts), less what the console routes add (queues, faults). */
+export type ProjectSnapshot = Pick<LocalStats, 'minutes' | 'totals' | 'freshness' | 'refusals'>;
+export type PipelineSnapshot = ProjectSnapshot & Pick<LocalStats, 'unattributedRefusals' | 'recentErrors'>;
 
 /** Finds the project whose key a request carries; undefined when it carries no known key. */
 export type ProjectOfRequest = (event: APIGatewayProxyEvent) => Promise<string | undefined>;
 /** When the stored copy of an event was received, to tell a redelivery (same request) from a client's resend. */
 export type StoredReceivedAt = (projectId: string, eventId: string) => Promise<string | undefined>;
 
-const KEPT_MINUTES = 60;
-const KEPT_ERRORS = 20;
-const KEPT_REFUSALS = 20;
-const FRESHNESS_WINDOW_MS = 5 * 60_000;
-const KEPT_SAMPLES = 10_000;
 
 const zeroTotals = (): Totals => ({
   accepted: 0,
@@ -107,9 +71,9 @@ export class PipelineStats {
         const projectId = await projectOf(event);
         if (projectId) {
           this.#add(projectId, 'refused', 1);
-          keepNewest(this.#project(projectId).refusals, refusal, KEPT_REFUSALS);
+          keepNewest(this.#project(projectId).refusals, refusal, LocalRuntime.keptRefusals);
         } else {
-          keepNewest(this.#unattributedRefusals, refusal, KEPT_REFUSALS);
+          keepNewest(this.#unattributedRefusals, refusal, LocalRuntime.keptRefusals);
         }
       }
       return result;
@@ -151,21 +115,21 @@ export class PipelineStats {
         if (!synthetic) this.#project(projectId).freshness.push({ at: now, ms: now - Date.parse(receivedAt) });
       }
       for (const stats of this.#projects.values()) {
-        if (stats.freshness.length > KEPT_SAMPLES) stats.freshness = stats.freshness.slice(-KEPT_SAMPLES);
+        if (stats.freshness.length > LocalRuntime.keptFreshnessSamples) stats.freshness = stats.freshness.slice(-LocalRuntime.keptFreshnessSamples);
       }
       return result;
     };
   }
 
   recordError(where: string, message: string): void {
-    keepNewest(this.#errors, { at: new Date(this.now()).toISOString(), where, message }, KEPT_ERRORS);
+    keepNewest(this.#errors, { at: new Date(this.now()).toISOString(), where, message }, LocalRuntime.keptErrors);
   }
 
   /** One project's figures, with the refusals and errors no project owns. */
   snapshot(projectId: string): PipelineSnapshot {
     const stats = this.#projects.get(projectId) ?? new ProjectStats();
     const now = this.now();
-    const recent = stats.freshness.filter((sample) => sample.at >= now - FRESHNESS_WINDOW_MS).map((sample) => sample.ms);
+    const recent = stats.freshness.filter((sample) => sample.at >= now - LocalRuntime.freshnessWindowMs).map((sample) => sample.ms);
     recent.sort((a, b) => a - b);
     const percentile = (p: number) => (recent.length === 0 ? null : recent[Math.min(recent.length - 1, Math.floor((p / 100) * recent.length))]!);
     return {
@@ -193,7 +157,7 @@ export class PipelineStats {
       counts = { minute, ...zeroTotals() };
       stats.minutes.set(minute, counts);
       // Map order is insertion order, which is time order here: the oldest minute goes first.
-      if (stats.minutes.size > KEPT_MINUTES) stats.minutes.delete(stats.minutes.keys().next().value!);
+      if (stats.minutes.size > LocalRuntime.keptMinutes) stats.minutes.delete(stats.minutes.keys().next().value!);
     }
     counts[counter] += amount;
     stats.totals[counter] += amount;

@@ -27,13 +27,13 @@ import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSCli
 import type { MiddlewareStack } from '@smithy/types';
 import type { QueueInspector } from './engines.js';
 import type { LocalQueues } from './provision.js';
+import { LocalRuntime } from '../resources/index.js';
 
 export type JournaledMessage = { readonly messageId: string; readonly body: string; readonly groupId?: string; readonly deduplicationId?: string };
 type Snapshot = { readonly events: JournaledMessage[]; readonly deadLetters: JournaledMessage[] };
 
 const LOG_FILE = 'queue-accepted.ndjson';
 const SNAPSHOT_FILE = 'queue-snapshot.json';
-const SNAPSHOT_EVERY_MS = 2000;
 /** A snapshot costs time in proportion to the backlog; spacing them by this multiple of the last one's cost caps it at ~5% of the runtime's time. */
 const SNAPSHOT_COST_SHARE = 20;
 
@@ -90,11 +90,11 @@ export class QueueJournal {
         const started = performance.now();
         this.#running = this.snapshot()
           .catch(() => undefined)
-          .then(() => next(Math.max(SNAPSHOT_EVERY_MS, SNAPSHOT_COST_SHARE * (performance.now() - started))));
+          .then(() => next(Math.max(LocalRuntime.queueSnapshotEveryMs, SNAPSHOT_COST_SHARE * (performance.now() - started))));
       }, afterMs);
       this.#timer.unref();
     };
-    next(SNAPSHOT_EVERY_MS);
+    next(LocalRuntime.queueSnapshotEveryMs);
   }
 
   async stop(): Promise<void> {

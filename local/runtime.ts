@@ -8,7 +8,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { TidemarkConfig } from '../lambdas/config.js';
-import { LakeLayout } from '../resources/index.js';
+import { LakeLayout, LocalRuntime } from '../resources/index.js';
 import type { CallCounts } from './aws-calls.js';
 import type { HotKeyMeter } from './hot-key-meter.js';
 import { consoleRoutes } from './console-routes.js';
@@ -109,7 +109,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       sqs: sqsClient,
       queues,
     });
-    const api = await startHttpServer(options.port ?? 3000, { ingest: functions.ingest, query: functions.query }, {
+    const api = await startHttpServer(options.port ?? LocalRuntime.defaultPort, { ingest: functions.ingest, query: functions.query }, {
       corsAllowOrigins: config.corsAllowOrigins,
       intercept: async (request) =>
         request.url.pathname === '/health' && !sources.running()

@@ -60,6 +60,8 @@ export const Limits = {
    */
   eventRetentionDays: 35,
   rejectionRetentionDays: 30,
+  /** Characters of a rejected row kept in the audit store (the lake keeps the row whole). */
+  rejectedRowAuditChars: 2048,
   /** Ingest requests per second per project, counted in one-second windows (the default of `ProjectQuotaDefaults.requestsPerSecond`). */
   projectRateLimitPerSecond: 100,
 } as const;

@@ -6,6 +6,11 @@
 export const ProcessFunction = {
   timeoutSeconds: 30,
   memoryMb: 1024,
+  /**
+   * Time a message may need: a 256 KB message is a few hundred conditional writes, 32 in flight. With
+   * less left, the invocation stops taking messages rather than be killed by its timeout mid-way.
+   */
+  messageTimeReserveMs: 8_000,
 } as const;
 
 export const EventsQueue = {
@@ -78,6 +83,11 @@ export const EventsStreamMapping = {
   startingPosition: 'TRIM_HORIZON',
   /** Only inserts are counted: an event is written once and never updated. */
   eventNames: ['INSERT'],
+} as const;
+
+/** Stream batches that exhausted their retries, kept on the mapping's on-failure queue: SQS's longest retention. */
+export const FailedStreamBatches = {
+  retentionDays: 14,
 } as const;
 
 export const ApiFunctions = {

@@ -7,8 +7,10 @@
 import { createReadStream, existsSync, readFileSync, renameSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { createHash } from 'node:crypto';
-import { FieldAliases, isObject } from '../../lambdas/core/normalize.js';
+import { FieldAliases } from '../../lambdas/core/field-aliases.js';
+import { isObject } from '../../lambdas/core/json-object.js';
 import { parseCsvLine, recordOf } from '../csv.js';
+import { ImportRequests, type IngestAnswer } from '../../resources/index.js';
 
 export type ImportOptions = {
   readonly apiUrl: string;
@@ -24,12 +26,11 @@ export type ImportReport = { total: number; resumedFrom: number; accepted: numbe
 type State = { rowsSettled: number; accepted: number; rejected: number };
 type Row = { line: number; value: unknown; parseError?: string };
 
-const MAX_ATTEMPTS = 8;
 const ID_ALIASES: readonly string[] = FieldAliases.eventId;
 
 export async function importFile(options: ImportOptions): Promise<ImportReport> {
   const format = options.format ?? (options.file.toLowerCase().endsWith('.csv') ? 'csv' : 'ndjson');
-  const batchSize = options.batchSize ?? 1000;
+  const batchSize = options.batchSize ?? ImportRequests.rowsPerRequest;
   const stateFile = `${options.file}.import-state.json`;
   const rejectedFile = `${options.file}.rejected.ndjson`;
   const state: State = existsSync(stateFile) ? JSON.parse(readFileSync(stateFile, 'utf8')) : { rowsSettled: 0, accepted: 0, rejected: 0 };
@@ -74,7 +75,7 @@ async function sendBatch(options: ImportOptions, rows: Row[]): Promise<{ accepte
   let pending = rows.filter((r) => !r.parseError);
   let accepted = 0;
   for (let attempt = 0; pending.length > 0; attempt++) {
-    if (attempt >= MAX_ATTEMPTS) throw new Error(`import stopped: ${pending.length} rows from line ${pending[0]!.line} still failing after ${MAX_ATTEMPTS} attempts; rerun to resume`);
+    if (attempt >= ImportRequests.maxAttempts) throw new Error(`import stopped: ${pending.length} rows from line ${pending[0]!.line} still failing after ${ImportRequests.maxAttempts} attempts; rerun to resume`);
     const response = await fetch(`${options.apiUrl}/v1/import`, {
       method: 'POST',
       headers: { authorization: `Bearer ${options.secretKey}`, 'content-type': 'application/json' },
@@ -82,10 +83,10 @@ async function sendBatch(options: ImportOptions, rows: Row[]): Promise<{ accepte
     }).catch(() => undefined);
     if (!response || response.status >= 500 || response.status === 429) {
       const retryAfter = Number(response?.headers.get('retry-after') ?? 0);
-      await new Promise((resolve) => setTimeout(resolve, Math.max(retryAfter * 1000, 200 * 2 ** attempt)));
+      await new Promise((resolve) => setTimeout(resolve, Math.max(retryAfter * 1000, ImportRequests.firstRetryMs * 2 ** attempt)));
       continue;
     }
-    const body = (await response.json()) as { accepted?: number; rejected?: { index: number; reason: string; error: string; retryable: boolean }[]; message?: string };
+    const body = (await response.json()) as Partial<IngestAnswer> & { message?: string };
     if (response.status !== 202) throw new Error(`import refused (${response.status}): ${body.message ?? JSON.stringify(body)}`);
     accepted += body.accepted ?? 0;
     const retry: Row[] = [];

@@ -4,7 +4,7 @@
  * order. Idempotent: each row goes as it was sent, so its event id (sent, or derived from its
  * content and original timestamp) is the same on every replay, and a replay stores nothing twice.
  */
-import { Limits } from '../../resources/index.js';
+import { ImportRequests, Limits, type Rejection } from '../../resources/index.js';
 import { isValidProjectId } from '../../lambdas/core/item-keys.js';
 import { RejectionReason } from '../../lambdas/core/types.js';
 import type { Target } from '../target.js';
@@ -20,11 +20,6 @@ export type ReplayOptions = {
 };
 
 export type ReplayReport = { readonly found: number; readonly accepted: number; readonly rejected: Record<string, number> };
-
-/** Rows per /v1/import request, and bytes, well under the API's 2000 rows and ~4.4 MB on the wire. */
-const ROWS_PER_REQUEST = 500;
-const BYTES_PER_REQUEST = 3 * 1024 * 1024;
-const MAX_ATTEMPTS = 8;
 
 const reasons = new Set<string>(Object.values(RejectionReason));
 
@@ -67,7 +62,7 @@ function* batches(rows: readonly string[]): Generator<string[]> {
   let bytes = 0;
   for (const row of rows) {
     const size = Buffer.byteLength(row) + 1;
-    if (batch.length > 0 && (batch.length >= Math.min(ROWS_PER_REQUEST, Limits.maxEventsPerRequest) || bytes + size > BYTES_PER_REQUEST)) {
+    if (batch.length > 0 && (batch.length >= Math.min(ImportRequests.replayRowsPerRequest, Limits.maxEventsPerRequest) || bytes + size > ImportRequests.replayBytesPerRequest)) {
       yield batch;
       batch = [];
       bytes = 0;
@@ -78,14 +73,14 @@ function* batches(rows: readonly string[]): Generator<string[]> {
   if (batch.length > 0) yield batch;
 }
 
-type ImportReply = { accepted: number; rejected: { index: number; reason: string; retryable: boolean }[] };
+type ImportReply = { accepted: number; rejected: Rejection[] };
 
 /** One request until it is answered; only the retryable rows are sent again. */
 async function sendImport(apiUrl: string, secretKey: string, rows: string[]): Promise<ImportReply> {
   let pending = rows;
   const reply: ImportReply = { accepted: 0, rejected: [] };
   for (let attempt = 0; pending.length > 0; attempt++) {
-    if (attempt >= MAX_ATTEMPTS) throw new Error(`replay stopped: ${pending.length} rows still failing after ${MAX_ATTEMPTS} attempts; run it again (it is idempotent)`);
+    if (attempt >= ImportRequests.maxAttempts) throw new Error(`replay stopped: ${pending.length} rows still failing after ${ImportRequests.maxAttempts} attempts; run it again (it is idempotent)`);
     const response = await fetch(`${apiUrl}/v1/import`, {
       method: 'POST',
       headers: { authorization: `Bearer ${secretKey}`, 'content-type': 'application/json' },
@@ -93,7 +88,7 @@ async function sendImport(apiUrl: string, secretKey: string, rows: string[]): Pr
     }).catch(() => undefined);
     if (!response || response.status >= 500 || response.status === 429) {
       const retryAfter = Number(response?.headers.get('retry-after') ?? 0);
-      await new Promise((resolve) => setTimeout(resolve, Math.max(retryAfter * 1000, 200 * 2 ** attempt)));
+      await new Promise((resolve) => setTimeout(resolve, Math.max(retryAfter * 1000, ImportRequests.firstRetryMs * 2 ** attempt)));
       continue;
     }
     const body = (await response.json()) as Partial<ImportReply> & { message?: string };

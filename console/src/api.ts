@@ -4,80 +4,34 @@
  */
 import type { Settings } from './config';
 
-export type Granularity = 'hour' | 'day';
-export type GroupBy = 'none' | 'event' | 'source';
-export type SeriesPoint = { bucket: string; event?: string; source?: string | null; count: number; sum: number; sumExact: string; uniqueDevices?: number };
-export type AggregatesAnswer = { granularity: Granularity; from: string; to: string; series: SeriesPoint[] };
-
-export type StoredEvent = {
-  eventId: string;
-  event: string;
-  deviceId: string;
-  sessionId: string;
-  timestamp: string;
-  receivedAt: string;
-  userId?: string;
-  source?: string;
-  value?: number;
-  properties: Record<string, unknown>;
-  context?: Record<string, unknown>;
-  [more: string]: unknown;
-};
-export type Page<K extends string, T> = { [key in K]: T[] } & { nextCursor: string | null };
-
-export type Rejection = { index: number; reason: string; error: string; retryable: boolean };
-/** A `conflict` found by the processor belongs to no request row: it has the event id instead of an index. */
-export type RejectedRow = Omit<Rejection, 'index'> & { index?: number; eventId?: string; receivedAt: string; requestId: string; row: string };
-export type IngestAnswer = { accepted: number; rejected: Rejection[] };
-export type DeviceState = { deviceId: string; lastSeen: string; sessionId: string };
-export type SessionSummary = { sessionId: string; firstEventAt: string; lastEventAt: string; events: number };
-
-export type SessionStats = {
-  sessions: number;
-  events: number;
-  bounces: number;
-  bounceRate: number;
-  averageDurationMs: number;
-  medianDurationMs: number;
-  eventsPerSession: number;
-};
-export type Session = { deviceId: string; sessionId: string; source: string | null; start: string; end: string; durationMs: number; events: number };
-export type SessionsAnswer = {
-  granularity: Granularity;
-  from: string;
-  to: string;
-  total: SessionStats;
-  series: (SessionStats & { bucket: string; source?: string | null })[];
-  sessions: Session[];
-};
-
-export type FaultPlan = { processCrash?: number; aggregateCrash?: number; sqsSendFailure?: number; dynamoThrottle?: number };
-type Counts = {
-  accepted: number;
-  rejected: number;
-  stored: number;
-  sessionStarts: number;
-  redeliveries: number;
-  resends: number;
-  counted: number;
-  sessionStartsCounted: number;
-  refused: number;
-};
-export type Refusal = { at: string; path: string; status: number; error: string; message: string };
-/** The local runtime's figures for the project of the key the console asks with. */
-export type LocalStats = {
-  at: string;
-  projectId: string;
-  queue: { visible: number; inFlight: number };
-  deadLetters: { visible: number; inFlight: number };
-  minutes: ({ minute: string } & Counts)[];
-  totals: Counts;
-  freshness: { p50Ms: number | null; p99Ms: number | null; samples: number };
-  refusals: Refusal[];
-  unattributedRefusals: Refusal[];
-  recentErrors: { at: string; where: string; message: string }[];
-  faults: { plan: FaultPlan; fired: Record<string, number> };
-};
+export type {
+  DeviceSession,
+  EventAnswer,
+  FaultSwitches,
+  Granularity,
+  GroupBy,
+  IngestAnswer,
+  LocalStats,
+  Refusal,
+  SeriesPoint,
+  SessionSeriesPoint,
+  SessionStats,
+} from '../../resources/api-answers';
+import type {
+  AggregatesAnswer,
+  DeviceSessionsAnswer,
+  DeviceState,
+  EventAnswer,
+  FaultState,
+  FaultSwitches,
+  Granularity,
+  GroupBy,
+  IngestAnswer,
+  LocalStats,
+  Page,
+  RejectionsAnswer,
+  SessionsAnswer,
+} from '../../resources/api-answers';
 
 export class ApiError extends Error {
   constructor(
@@ -99,11 +53,11 @@ export class TidemarkApi {
   }
 
   events(query: { from?: string; to?: string; event?: string; deviceId?: string; source?: string; cursor?: string | null; limit?: number }, signal?: AbortSignal) {
-    return this.#get<Page<'events', StoredEvent>>('/v1/events', query, this.settings.secretKey, signal);
+    return this.#get<Page<'events', EventAnswer>>('/v1/events', query, this.settings.secretKey, signal);
   }
 
   rejections(query: { from?: string; to?: string; cursor?: string | null; limit?: number }, signal?: AbortSignal) {
-    return this.#get<Page<'rejections', RejectedRow> & { notKept: number }>('/v1/rejections', query, this.settings.secretKey, signal);
+    return this.#get<RejectionsAnswer>('/v1/rejections', query, this.settings.secretKey, signal);
   }
 
   sessions(
@@ -118,7 +72,7 @@ export class TidemarkApi {
   }
 
   deviceSessions(deviceId: string, query: { from: string; to: string; cursor?: string | null }, signal?: AbortSignal) {
-    return this.#get<{ deviceId: string; sessions: SessionSummary[]; nextCursor: string | null }>(
+    return this.#get<DeviceSessionsAnswer>(
       `/v1/devices/${encodeURIComponent(deviceId)}/sessions`,
       query,
       this.settings.secretKey,
@@ -135,7 +89,7 @@ export class TidemarkApi {
     return this.#request('GET', '/local/stats', {}, this.settings.secretKey, undefined, signal);
   }
 
-  setFaults(plan: FaultPlan): Promise<LocalStats['faults']> {
+  setFaults(plan: FaultSwitches): Promise<FaultState> {
     return this.#request('PUT', '/local/faults', {}, undefined, JSON.stringify(plan));
   }
 

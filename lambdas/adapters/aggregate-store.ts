@@ -8,32 +8,13 @@ import { GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClie
 import { TRANSIENT_CANCELLATIONS } from './transaction-cancellations.js';
 import { writeIfCondition } from './conditional-write.js';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { MaxRangeDays, type CounterRow } from '../core/aggregate-query.js';
+import { Caches, Retention } from '../../resources/index.js';
+import type { CounterRow } from '../core/aggregate-query.js';
 import type { EventName, UniqueMarker } from '../core/aggregation.js';
 import { quarantineKey, streamMarkKey } from '../core/item-keys.js';
 import { toMicros } from '../core/micro-units.js';
 import { CommitConflictError, MarkMovedError, UnappliableError } from '../aggregate/aggregate.js';
 import type { Commit, CounterStore, ShardRef } from '../aggregate/ports.js';
-
-/**
- * A mark outlives its last advance by 3 days: a stream keeps records 24 hours, so no record at or
- * below an expired mark can still be delivered.
- */
-const MARK_TTL_SECONDS = 3 * 86_400;
-
-/**
- * A unique-device marker outlives its creation by the widest range `/v1/aggregates` answers
- * (`MaxRangeDays.day`) and a day: while any query could still show its day's unique count next to
- * fresh events, the marker stays and a late copy of the device cannot count twice; after that the
- * item (one per day, event and device) is deleted instead of kept forever.
- */
-const MARKER_TTL_SECONDS = (MaxRangeDays.day + 1) * 86_400;
-
-/** Markers this container has seen, by key: a later claim by another event needs no request. */
-const KNOWN_MARKERS_MAX = 200_000;
-/** Event names (per project and month) this container has recorded: each costs one write per container and month. */
-const KNOWN_NAMES_MAX = 50_000;
-
 
 export class DynamoAggregateStore implements CounterStore {
   readonly #knownMarkers = new Map<string, string>();
@@ -61,7 +42,7 @@ export class DynamoAggregateStore implements CounterStore {
     // A marker known to exist answers for itself: only its own owner (a retry) may still count it.
     if (knownOwner !== undefined && knownOwner !== marker.ownerEventId) return false;
     const claimed = await this.#putMarker(marker);
-    if (this.#knownMarkers.size >= KNOWN_MARKERS_MAX) this.#knownMarkers.clear();
+    if (this.#knownMarkers.size >= Caches.maxKnownMarkers) this.#knownMarkers.clear();
     this.#knownMarkers.set(key, claimed ? marker.ownerEventId : '');
     return claimed;
   }
@@ -73,7 +54,7 @@ export class DynamoAggregateStore implements CounterStore {
       this.client,
       new PutCommand({ TableName: this.tableName, Item: { pk: name.pk, sk: name.sk, event: name.event }, ConditionExpression: 'attribute_not_exists(pk)' }),
     );
-    if (this.#knownNames.size >= KNOWN_NAMES_MAX) this.#knownNames.clear();
+    if (this.#knownNames.size >= Caches.maxKnownEventNames) this.#knownNames.clear();
     this.#knownNames.add(key);
   }
 
@@ -103,7 +84,7 @@ export class DynamoAggregateStore implements CounterStore {
       this.client,
       new PutCommand({
         TableName: this.tableName,
-        Item: { pk: marker.pk, sk: marker.sk, owner: marker.ownerEventId, expiresAt: Math.floor(Date.now() / 1000) + MARKER_TTL_SECONDS },
+        Item: { pk: marker.pk, sk: marker.sk, owner: marker.ownerEventId, expiresAt: Math.floor(Date.now() / 1000) + Retention.uniqueMarkerSeconds },
         ConditionExpression: 'attribute_not_exists(pk) OR #owner = :owner',
         ExpressionAttributeNames: { '#owner': 'owner' },
         ExpressionAttributeValues: { ':owner': marker.ownerEventId },
@@ -126,7 +107,7 @@ export class DynamoAggregateStore implements CounterStore {
             {
               Put: {
                 TableName: this.tableName,
-                Item: { ...markKey, ...shard, sequenceNumber: last, expiresAt: nowSeconds + MARK_TTL_SECONDS },
+                Item: { ...markKey, ...shard, sequenceNumber: last, expiresAt: nowSeconds + Retention.streamMarkSeconds },
                 ConditionExpression: previous === undefined ? 'attribute_not_exists(pk)' : 'sequenceNumber = :previous',
                 ...(previous === undefined ? {} : { ExpressionAttributeValues: { ':previous': previous } }),
               },

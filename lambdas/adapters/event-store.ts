@@ -6,25 +6,16 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { writeIfCondition } from './conditional-write.js';
-import { EventsTable, PartitionShards } from '../../resources/index.js';
+import { EventsTable, PartitionShards, ReadApi } from '../../resources/index.js';
 import { eventItemKey, eventListKey, eventListPartition } from '../core/item-keys.js';
 import { dayBucket } from '../core/timestamps.js';
 import { eventItemContent, eventOfItem, sameFingerprint } from '../core/stored-event-item.js';
-import { readDaysNewestFirst, sortKeyBounds, type DayCursor } from './day-pages.js';
+import { readDaysNewestFirst } from './day-pages.js';
+import { sortKeyBounds, type DayCursor } from '../core/day-range.js';
 import { mergeShardsNewestFirst } from './sharded-listing.js';
 import type { StoredEvent } from '../core/types.js';
 import type { EventStore, PutOutcome } from '../process/ports.js';
-
-export type EventFilter = {
-  readonly projectId: string;
-  readonly fromMs: number;
-  readonly toMs: number;
-  readonly event?: string;
-  readonly deviceId?: string;
-  readonly source?: string;
-  readonly limit: number;
-  readonly cursor?: DayCursor;
-};
+import type { EventFilter, EventListing } from '../query/ports.js';
 
 /**
  * Compares the content of the copy being stored with the stored one (`fp`, or `fingerprint` on
@@ -37,7 +28,7 @@ function outcomeOfTakenId(stored: Record<string, AttributeValue> | undefined, gi
   return same === false ? 'conflict' : 'duplicate';
 }
 
-export class DynamoEventStore implements EventStore {
+export class DynamoEventStore implements EventStore, EventListing {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -98,7 +89,7 @@ export class DynamoEventStore implements EventStore {
       sortKeyName: 'listSk',
       sortKeyOf: (item) => String(item.listSk),
       // A filter applies after the limit; read more per query so a sparse filter needs fewer round trips.
-      pageSize: (remaining) => (conditions.length > 0 ? Math.max(remaining, 100) : remaining + 1),
+      pageSize: (remaining) => (conditions.length > 0 ? Math.max(remaining, ReadApi.minFilteredQueryItems) : remaining + 1),
       query: async (shard, to, pageSize, startKey) => {
         const result = await this.client.send(
           new QueryCommand({

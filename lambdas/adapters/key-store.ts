@@ -9,7 +9,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { KeysTable } from '../../resources/index.js';
+import { Caches, KeysTable } from '../../resources/index.js';
 import { ExpiringLru } from '../core/expiring-lru.js';
 import { BadRequestError, NotFoundError, TidemarkError } from '../core/errors.js';
 import { apiKeyItemKey, isValidProjectId, PROJECT_ID_PATTERN } from '../core/item-keys.js';
@@ -24,7 +24,7 @@ export type KeyCacheLimits = {
   /** The clock cache entries expire by (tests pass their own). */
   readonly now: () => number;
 };
-const DEFAULT_CACHE_LIMITS: KeyCacheLimits = { maxEntries: 10_000, negativeCacheMs: 5_000, now: Date.now };
+const DEFAULT_CACHE_LIMITS: KeyCacheLimits = { maxEntries: Caches.maxKeys, negativeCacheMs: Caches.unknownKeyMs, now: Date.now };
 
 /** More than one key carries the prefix given to `keys revoke`. */
 export class AmbiguousKeyPrefixError extends TidemarkError {

@@ -18,22 +18,15 @@ import { mapWithConcurrency } from '../core/concurrency.js';
 import { ExpiringLru } from '../core/expiring-lru.js';
 import { projectNameCountKey, projectNameKey, shardOf } from '../core/item-keys.js';
 import { TRANSIENT_CANCELLATIONS } from './transaction-cancellations.js';
+import { Caches, InFlight, Retries } from '../../resources/index.js';
 import { NameKinds, nameCounterShards, shardShare, type NameKind, type NamesInUse, type ProjectCaps, type RefusedNames } from '../core/project-caps.js';
-
-/** Names cached as known per container (a name stays registered, so they never go stale). */
-const KNOWN_NAMES_MAX = 100_000;
-const KNOWN_NAME_TTL_MS = 24 * 3_600_000;
-/** Unknown names of one request looked up or registered at a time: a request can carry 2,000 of them. */
-const NAMES_IN_FLIGHT = 8;
-/** TransactWriteItems attempts when a transaction is cancelled by a conflict or throttling (the SDK does not retry those). */
-const MAX_REGISTER_ATTEMPTS = 4;
 
 type Registration = 'registered' | 'known' | 'shard full';
 
 export class DynamoNameRegistry {
-  readonly #known = new ExpiringLru<string, true>(KNOWN_NAMES_MAX);
-  readonly #refused = new ExpiringLru<string, true>(KNOWN_NAMES_MAX);
-  readonly #full = new ExpiringLru<string, true>(KNOWN_NAMES_MAX);
+  readonly #known = new ExpiringLru<string, true>(Caches.maxKnownNames);
+  readonly #refused = new ExpiringLru<string, true>(Caches.maxKnownNames);
+  readonly #full = new ExpiringLru<string, true>(Caches.maxKnownNames);
 
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -49,7 +42,7 @@ export class DynamoNameRegistry {
     const refusedOf = async (kind: NameKind) => {
       // Shards this request found full are not tried again for its other names, whatever the cache time.
       const fullShards = new Set<number>();
-      const admitted = await mapWithConcurrency(names[kind], NAMES_IN_FLIGHT, (name) => this.#admitOne(projectId, kind, name, caps[NameKinds[kind]], fullShards));
+      const admitted = await mapWithConcurrency(names[kind], InFlight.namesPerRequest, (name) => this.#admitOne(projectId, kind, name, caps[NameKinds[kind]], fullShards));
       return new Set(names[kind].filter((_, i) => !admitted[i]));
     };
     const [event, source] = await Promise.all([refusedOf('event'), refusedOf('source')]);
@@ -67,7 +60,7 @@ export class DynamoNameRegistry {
     const full = this.#full.get(fullKey, now).found || fullShards.size >= shards;
     const admitted = full ? await this.#isRegistered(projectId, kind, name) : await this.#register(projectId, kind, name, cap, fullShards);
     if (fullShards.size >= shards) this.#full.set(fullKey, true, this.cacheMs, this.now());
-    if (admitted) this.#known.set(key, true, KNOWN_NAME_TTL_MS, now);
+    if (admitted) this.#known.set(key, true, Caches.knownNameMs, now);
     else this.#refused.set(key, true, this.cacheMs, now);
     return admitted;
   }
@@ -128,7 +121,7 @@ export class DynamoNameRegistry {
         if (nameCode === 'ConditionalCheckFailed') return 'known';
         if (countCode === 'ConditionalCheckFailed') return 'shard full';
         const transient = [nameCode, countCode].some((code) => TRANSIENT_CANCELLATIONS.has(code ?? ''));
-        if (!transient || attempt + 1 >= MAX_REGISTER_ATTEMPTS) throw error;
+        if (!transient || attempt + 1 >= Retries.nameRegisterAttempts) throw error;
         await this.backoff(attempt);
       }
     }

@@ -6,7 +6,7 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ProjectCapDefaults, ProjectQuotaDefaults } from '../../resources/index.js';
+import { Caches, ProjectCapDefaults, ProjectQuotaDefaults, Retention } from '../../resources/index.js';
 import { ExpiringLru } from '../core/expiring-lru.js';
 import { projectQuotaKey, quotaWindowKey } from '../core/item-keys.js';
 import {
@@ -22,11 +22,9 @@ import {
 } from '../core/quota.js';
 import { dayBucket } from '../core/timestamps.js';
 
-const CACHED_PROJECTS = 10_000;
-
 /** A project's quotas and caps as an operator set them (KeysTable), over the defaults, cached for `cacheMs`. */
 export class DynamoQuotaSettings {
-  readonly #cache = new ExpiringLru<string, ProjectLimits>(CACHED_PROJECTS);
+  readonly #cache = new ExpiringLru<string, ProjectLimits>(Caches.maxQuotaProjects);
 
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -83,7 +81,7 @@ export class DynamoProjectQuota {
     const second = Math.floor(nowMs / 1000);
     const refused = await Promise.all([
       this.#take(projectId, `S${second}`, shards, allowance, { rows, bytes }, second + 60),
-      this.#take(projectId, `D${dayBucket(nowMs)}`, shards, allowance, { rows, bytes }, second + 2 * 86_400),
+      this.#take(projectId, `D${dayBucket(nowMs)}`, shards, allowance, { rows, bytes }, second + Retention.quotaDayWindowSeconds),
     ]);
     const hit =
       refused[0] !== undefined ? limitHit('second', refused[0], { rows, bytes }, allowance) : refused[1] !== undefined ? 'rowsPerDay' : undefined;

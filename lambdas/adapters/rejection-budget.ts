@@ -9,7 +9,7 @@
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { BatchGetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { PartitionShards } from '../../resources/index.js';
+import { Caches, PartitionShards, Retries } from '../../resources/index.js';
 import { jitteredBackoff, type Backoff } from '../core/back-pressure.js';
 import { ExpiringLru } from '../core/expiring-lru.js';
 import { rejectionBudgetKey } from '../core/item-keys.js';
@@ -17,17 +17,15 @@ import { shardShare, slotsGranted } from '../core/project-caps.js';
 import { dayBucket } from '../core/timestamps.js';
 import { metrics } from '../observability.js';
 
-const FULL_SHARDS_MAX = 10_000;
 /**
  * BatchGetItem "can contain as many as 100 items" and returns throttled keys in `UnprocessedKeys`
  * instead of failing (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchGetItem.html).
  */
 const BATCH_GET_KEYS = 100;
-const MAX_BATCH_GET_ATTEMPTS = 5;
 
 export class DynamoRejectionBudget {
   /** Budget shards this container saw full, trusted for `cacheMs` (a raised cap applies within it). */
-  readonly #full = new ExpiringLru<string, true>(FULL_SHARDS_MAX);
+  readonly #full = new ExpiringLru<string, true>(Caches.maxFullBudgetShards);
 
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -70,7 +68,7 @@ export class DynamoRejectionBudget {
     for (let i = 0; i < keys.length; i += BATCH_GET_KEYS) {
       let pending: Record<string, unknown>[] = keys.slice(i, i + BATCH_GET_KEYS);
       for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt >= MAX_BATCH_GET_ATTEMPTS) throw new Error(`BatchGetItem left ${pending.length} rejection budget items unread after ${attempt} attempts`);
+        if (attempt >= Retries.budgetBatchGetAttempts) throw new Error(`BatchGetItem left ${pending.length} rejection budget items unread after ${attempt} attempts`);
         // Unprocessed keys are asked for again after a backoff, as the API reference recommends.
         if (attempt > 0) await this.backoff(attempt - 1);
         const result = await this.client.send(

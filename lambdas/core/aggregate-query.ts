@@ -3,13 +3,13 @@
  * it asks for, in every counter shard), and how counter items become the answer's series. Pure:
  * lambdas/query/aggregates.ts does the reading.
  */
+import { ReadApi } from '../../resources/read-api.js';
 import { BadRequestError } from './errors.js';
-import { bucketOf, NO_SOURCE, type Granularity } from './aggregation.js';
+import type { Granularity, GroupBy, SeriesPoint } from '../../resources/api-answers.js';
+import { bucketOf, NO_SOURCE } from './aggregation.js';
 import { allEventsCounterPartition, counterSortKeyRange, eventCounterPartition, eventNamesPartition } from './item-keys.js';
 import { formatMicros, microsToNumber } from './micro-units.js';
 import { parseTimestamp } from './timestamps.js';
-
-export type GroupBy = 'none' | 'event' | 'source';
 
 export type AggregateQuery = {
   readonly projectId: string;
@@ -20,20 +20,7 @@ export type AggregateQuery = {
   readonly groupBy: GroupBy;
 };
 
-export type SeriesPoint = {
-  bucket: string;
-  event?: string;
-  source?: string | null;
-  count: number;
-  /** The nearest JSON number to the exact sum; equal to it whenever the sum is exact in a double. */
-  sum: number;
-  /** The exact sum as decimal text (numeric contract, docs/reliability.md). */
-  sumExact: string;
-  uniqueDevices?: number;
-};
-
-/** The widest range each granularity answers: a month of hours, a year of days. */
-export const MaxRangeDays: Record<Granularity, number> = { hour: 31, day: 366 };
+const MaxRangeDays: Record<Granularity, number> = ReadApi.maxAggregateRangeDays;
 
 export type CounterRow = {
   readonly kind: 'count' | 'unique';

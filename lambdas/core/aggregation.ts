@@ -12,8 +12,7 @@ import {
   uniqueMarkerKey,
 } from './item-keys.js';
 import { dayBucket, hourBucket } from './timestamps.js';
-
-export type Granularity = 'hour' | 'day';
+import type { Granularity } from '../../resources/api-answers.js';
 
 /** What the aggregator needs of a stored event. */
 export type CountedEvent = {

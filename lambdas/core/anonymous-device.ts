@@ -10,8 +10,6 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 
-/** How long a day's salt is kept: the day itself, plus a day for requests in flight at midnight. */
-export const SALT_RETENTION_SECONDS = 2 * 86_400;
 
 /** The UTC day a salt serves, `YYYY-MM-DD`. */
 export const saltDay = (epochMs: number): string => new Date(epochMs).toISOString().slice(0, 10);

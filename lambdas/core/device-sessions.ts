@@ -4,11 +4,12 @@
  * straddle two pages, so summaries merge by session id, and a client following `nextCursor` merges
  * the pages' summaries the same way.
  */
-export type SessionSummary = { readonly sessionId: string; readonly firstEventAt: string; readonly lastEventAt: string; readonly events: number };
+import type { DeviceSession } from '../../resources/api-answers.js';
+
 type Timed = { readonly sessionId: string; readonly timestamp: string };
 
 /** Folds `events` into `sessions` (keyed by session id); ISO times of one format compare as strings. */
-export function addToSessions(sessions: Map<string, SessionSummary>, events: readonly Timed[]): void {
+export function addToSessions(sessions: Map<string, DeviceSession>, events: readonly Timed[]): void {
   for (const { sessionId, timestamp } of events) {
     const known = sessions.get(sessionId);
     sessions.set(
@@ -26,5 +27,5 @@ export function addToSessions(sessions: Map<string, SessionSummary>, events: rea
 }
 
 /** Newest session first, as every listing of the API. */
-export const newestFirst = (sessions: Iterable<SessionSummary>): SessionSummary[] =>
+export const newestFirst = (sessions: Iterable<DeviceSession>): DeviceSession[] =>
   [...sessions].sort((a, b) => (a.lastEventAt < b.lastEventAt ? 1 : a.lastEventAt > b.lastEventAt ? -1 : a.sessionId.localeCompare(b.sessionId)));

@@ -15,7 +15,7 @@
  *   sum over a range is the property's net change, its count how often it changed.
  * - `alias`, `group`, `assign_group` and `replay` are refused per row as `unsupported`.
  */
-import { isObject } from './normalize.js';
+import { isObject } from './json-object.js';
 import type { JsonObject, Rejection } from './types.js';
 import { RejectionReason } from './types.js';
 

@@ -9,7 +9,7 @@
  */
 import { gunzipSync, inflateSync } from 'node:zlib';
 import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from './errors.js';
-import { isObject } from './normalize.js';
+import { isObject } from './json-object.js';
 import { parseTimestamp } from './timestamps.js';
 import type { IngestMode } from './types.js';
 

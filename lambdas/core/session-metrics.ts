@@ -9,10 +9,12 @@
  * is not one of the session's events (counting it would make every session at least two events long
  * and no session a bounce); a `$session_start` a client sent is an ordinary event.
  */
-import type { Granularity } from './aggregation.js';
+import type { Granularity, SessionSeriesPoint, SessionStats, SessionSummary } from '../../resources/api-answers.js';
+import { ReadApi } from '../../resources/read-api.js';
 import { BadRequestError } from './errors.js';
 import { sessionStartEventId } from './sessions.js';
-import { parseTimestamp, toIso } from './timestamps.js';
+import { parseRecentRange } from './list-query.js';
+import { toIso } from './timestamps.js';
 
 /** What a session needs of a stored event. */
 export type SessionEvent = {
@@ -24,31 +26,6 @@ export type SessionEvent = {
   /** Corrected event time, ISO. */
   readonly timestamp: string;
 };
-
-export type SessionSummary = {
-  deviceId: string;
-  sessionId: string;
-  /** The source of the session's first event (null when it had none). */
-  source: string | null;
-  /** First and last stored event, ISO. */
-  start: string;
-  end: string;
-  durationMs: number;
-  events: number;
-};
-
-export type SessionStats = {
-  sessions: number;
-  events: number;
-  /** One-event sessions. */
-  bounces: number;
-  bounceRate: number;
-  averageDurationMs: number;
-  medianDurationMs: number;
-  eventsPerSession: number;
-};
-
-export type SessionSeriesPoint = SessionStats & { bucket: string; source?: string | null };
 
 export type SessionGroupBy = 'none' | 'source';
 
@@ -62,30 +39,13 @@ export type SessionQuery = {
   readonly limit: number;
 };
 
-/** The hot tier keeps recent events only; wider ranges are the lake's (docs/sessions.md). */
-export const MAX_SESSION_RANGE_DAYS = 31;
-export const DEFAULT_SESSION_LIST = 50;
-export const MAX_SESSION_LIST = 1000;
-
 export function parseSessionQuery(params: Readonly<Record<string, string | undefined>>, nowMs: number): SessionQuery {
-  const time = (name: 'from' | 'to', fallback: number) => {
-    const raw = params[name];
-    if (!raw) return fallback;
-    const value = parseTimestamp(raw);
-    if (value === undefined) throw new BadRequestError(`\`${name}\` is not a time: '${raw.slice(0, 64)}'.`, 'invalid_parameter');
-    return value;
-  };
-  const toMs = time('to', nowMs + 1);
-  const fromMs = time('from', toMs - 86_400_000);
-  if (toMs <= fromMs) throw new BadRequestError('`to` must be after `from` (`to` is exclusive).', 'invalid_range');
-  if (toMs - fromMs > MAX_SESSION_RANGE_DAYS * 86_400_000) {
-    throw new BadRequestError(`Range is wider than ${MAX_SESSION_RANGE_DAYS} days; narrow it.`, 'range_too_wide');
-  }
+  const { fromMs, toMs } = parseRecentRange(params, nowMs, ReadApi.maxRecentRangeDays);
   const granularity = oneOf(params.granularity ?? 'day', ['hour', 'day'] as const, 'granularity');
   const groupBy = oneOf(params.groupBy ?? 'none', ['none', 'source'] as const, 'groupBy');
-  const limit = params.limit === undefined ? DEFAULT_SESSION_LIST : Number(params.limit);
-  if (!Number.isInteger(limit) || limit < 0 || limit > MAX_SESSION_LIST) {
-    throw new BadRequestError(`\`limit\` must be an integer from 0 to ${MAX_SESSION_LIST}.`, 'invalid_parameter');
+  const limit = params.limit === undefined ? ReadApi.defaultSessionList : Number(params.limit);
+  if (!Number.isInteger(limit) || limit < 0 || limit > ReadApi.maxSessionList) {
+    throw new BadRequestError(`\`limit\` must be an integer from 0 to ${ReadApi.maxSessionList}.`, 'invalid_parameter');
   }
   return { fromMs, toMs, granularity, groupBy, limit, ...(params.deviceId ? { deviceId: params.deviceId } : {}) };
 }

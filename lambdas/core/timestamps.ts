@@ -90,6 +90,9 @@ export const hourBucket = (epochMs: number): string => toIso(epochMs).slice(0, 1
 /** `2024-01-15` */
 export const dayBucket = (epochMs: number): string => toIso(epochMs).slice(0, 10);
 
+/** Whole seconds since the epoch, as DynamoDB's TTL attribute counts them. */
+export const epochSeconds = (epochMs: number): number => Math.floor(epochMs / 1000);
+
 /** The UTC days (`YYYY-MM-DD`) a range `[fromMs, toMs)` touches, oldest first. */
 export function daysOfRange(fromMs: number, toMs: number): string[] {
   const days: string[] = [];

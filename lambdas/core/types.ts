@@ -64,5 +64,3 @@ export type RejectedRow = (Rejection | (Omit<Rejection, 'index'> & { readonly ev
   readonly row: string;
 };
 
-/** A device's live state: where and when it was last seen. */
-export type DeviceState = { readonly deviceId: string; readonly lastSeen: string; readonly sessionId: string };

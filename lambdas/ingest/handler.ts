@@ -3,19 +3,20 @@
  * decode, count against the project's quotas, then `ingestRows`.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { Limits, ProjectCapDefaults, ProjectQuotaDefaults } from '../../resources/index.js';
+import { Limits, ProjectCapDefaults, ProjectQuotaDefaults, Retention, type IngestAnswer } from '../../resources/index.js';
 import { configFromEnv, required, type TidemarkConfig } from '../config.js';
 import { createClients, type AwsClients } from '../adapters/clients.js';
 import { SqsEventQueue } from '../adapters/event-queue.js';
 import { DynamoKeyStore, type KeyStore } from '../adapters/key-store.js';
 import { DynamoProjectQuota, DynamoQuotaSettings } from '../adapters/project-quota.js';
+import { DynamoDaySalts } from '../adapters/day-salts.js';
 import { DynamoNameRegistry } from '../adapters/name-registry.js';
 import { DynamoRejectionBudget } from '../adapters/rejection-budget.js';
-import { DynamoStateStore } from '../adapters/state-store.js';
+import { DynamoRejectionStore } from '../adapters/rejection-store.js';
 import { BadRequestError, NotFoundError } from '../core/errors.js';
 import { IDEMPOTENCY_KEY_PATTERN } from '../core/event-id.js';
 import { decodeBody, parseIngestBody } from '../core/request-body.js';
-import { anonymousDeviceId, newSalt, SALT_RETENTION_SECONDS, saltDay } from '../core/anonymous-device.js';
+import { anonymousDeviceId, newSalt, saltDay } from '../core/anonymous-device.js';
 import { openPanelTranslator } from '../core/openpanel.js';
 import type { IngestMode, Rejection } from '../core/types.js';
 import { assertWireSize, authenticate, headersOf, json, type Headers } from '../http/api.js';
@@ -101,7 +102,7 @@ async function ingest(event: APIGatewayProxyEvent, deps: IngestHandlerDependenci
   logger.info('ingested', { mode, protocol, rows: body.rows.length, accepted: result.accepted, rejected: result.rejected.length, clamped: result.clamped });
   publishIngestMetrics(result.accepted, result.rejected);
   if (result.clamped > 0) logger.warn('future timestamps clamped to receive time', { clamped: result.clamped });
-  return json(202, { accepted: result.accepted, rejected: result.rejected });
+  return json(202, { accepted: result.accepted, rejected: result.rejected } satisfies IngestAnswer);
 }
 
 /**
@@ -145,7 +146,7 @@ function reportSendFailure(cause: string, messages: number): void {
 export function ingestDependencies(config: TidemarkConfig, clients: AwsClients = createClients(config)): IngestHandlerDependencies {
   const { documents } = clients;
   const stateTable = required(config, 'stateTable');
-  const state = new DynamoStateStore(documents, stateTable);
+  const rejections = new DynamoRejectionStore(documents, stateTable);
   const cacheMs = config.keyCacheSeconds * 1000;
   const settings = new DynamoQuotaSettings(
     documents,
@@ -159,7 +160,7 @@ export function ingestDependencies(config: TidemarkConfig, clients: AwsClients =
     keys: new DynamoKeyStore(documents, required(config, 'keysTable'), cacheMs),
     queue: new SqsEventQueue(clients.sqs, required(config, 'eventsQueueUrl'), undefined, reportSendFailure),
     corsAllowOrigins: config.corsAllowOrigins,
-    recordRejections: (projectId, rows) => state.putRejections(projectId, rows, Limits.rejectionRetentionDays),
+    recordRejections: (projectId, rows) => rejections.putRejections(projectId, rows, Limits.rejectionRetentionDays),
     admit: quotaAdmission(config, settings, documents, stateTable),
     admitNames: async (projectId, inUse) => {
       const caps = await settings.quotaOf(projectId);
@@ -167,7 +168,7 @@ export function ingestDependencies(config: TidemarkConfig, clients: AwsClients =
     },
     rejectionsToKeep: async (projectId, receivedAtMs, rows) =>
       rejectionBudget.take(projectId, receivedAtMs, rows, (await settings.quotaOf(projectId)).rejectionsKeptPerDay),
-    deviceSalt: cachedDaySalt(state),
+    deviceSalt: cachedDaySalt(new DynamoDaySalts(documents, stateTable)),
     maxEventAgeDays: config.maxEventAgeDays,
     ...(config.lakeBucket ? { keepRejectedRows: lakeRejections(new S3LakeObjects(new S3Client({}), config.lakeBucket)) } : {}),
   };
@@ -181,13 +182,13 @@ function quotaAdmission(config: TidemarkConfig, settings: DynamoQuotaSettings, d
 }
 
 /** A day's salt, read once per container and day: one UpdateItem a day, not one a request. */
-function cachedDaySalt(state: DynamoStateStore): (epochMs: number) => Promise<string> {
+function cachedDaySalt(salts: DynamoDaySalts): (epochMs: number) => Promise<string> {
   let current: { day: string; salt: Promise<string> } | undefined;
   return (epochMs) => {
     const day = saltDay(epochMs);
     if (current?.day !== day) {
-      const expiresAt = Math.floor(Date.parse(day) / 1000) + SALT_RETENTION_SECONDS;
-      const salt = state.daySalt(day, newSalt(), expiresAt);
+      const expiresAt = Math.floor(Date.parse(day) / 1000) + Retention.daySaltSeconds;
+      const salt = salts.daySalt(day, newSalt(), expiresAt);
       // A failed read is not kept: the next request tries again.
       salt.catch(() => {
         if (current?.salt === salt) current = undefined;

@@ -31,10 +31,6 @@ export type IngestRequest = {
 
 export type IngestResult = { readonly accepted: number; readonly rejected: Rejection[]; readonly clamped: number };
 
-
-/** How much of a rejected row is kept for audit. */
-const AUDIT_ROW_CHARS = 2048;
-
 export async function ingestRows(request: IngestRequest, deps: IngestDependencies): Promise<IngestResult> {
   const accepted: AcceptedRow[] = [];
   const rejected: Rejection[] = [];
@@ -118,7 +114,7 @@ async function keepForAudit(request: IngestRequest, rejected: readonly Rejection
 /** The rejected row as kept for audit: truncated, and never a reason to fail the request. */
 function auditText(row: unknown): string {
   try {
-    return (JSON.stringify(row) ?? 'undefined').slice(0, AUDIT_ROW_CHARS);
+    return (JSON.stringify(row) ?? 'undefined').slice(0, Limits.rejectedRowAuditChars);
   } catch {
     return '(not kept: nested too deeply to serialize)';
   }

@@ -6,11 +6,13 @@
  * as failures untouched, so a slow invocation never times out with all of them in flight.
  */
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { EventsQueue, Limits } from '../../resources/index.js';
+import { EventsQueue, Limits, ProcessFunction, Retention } from '../../resources/index.js';
 import { configFromEnv, required, type TidemarkConfig } from '../config.js';
 import { createClients, type AwsClients } from '../adapters/clients.js';
 import { DynamoEventStore } from '../adapters/event-store.js';
-import { conflictRejection, DynamoStateStore } from '../adapters/state-store.js';
+import { DynamoDeviceStates } from '../adapters/device-states.js';
+import { conflictRejection, DynamoRejectionStore } from '../adapters/rejection-store.js';
+import { DynamoSessionLocks } from '../adapters/session-locks.js';
 import { DynamoStoredCopies } from '../adapters/stored-copies.js';
 import { withBackPressure } from '../core/back-pressure.js';
 import { parseMessageBody } from '../core/packing.js';
@@ -21,14 +23,6 @@ import { processFifoBatch } from './fifo-batch.js';
 import { processMessage } from './process.js';
 import type { ProcessDependencies } from './ports.js';
 
-/** A session lock outlives the session by a day; the deterministic `session_start` id covers anything later. */
-const SESSION_LOCK_TTL_MS = Limits.sessionLengthMs + 86_400_000;
-const DEVICE_STATE_TTL_MS = 90 * 86_400_000;
-/**
- * Time a message may need: a 256 KB message is a few hundred conditional writes, 32 in flight. With
- * less left, the invocation stops taking messages rather than be killed by its timeout mid-way.
- */
-export const MESSAGE_TIME_RESERVE_MS = 8_000;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export function createProcessHandler(dependencies: () => ProcessDependencies) {
@@ -46,7 +40,7 @@ export function createProcessHandler(dependencies: () => ProcessDependencies) {
     };
     const handleRecord = async (record: SQSRecord) => {
       const message = parseMessageBody(record.body);
-      const { ingestLagMs, ...outcome } = await withBackPressure(() => processMessage(message, deps), MESSAGE_TIME_RESERVE_MS, clock);
+      const { ingestLagMs, ...outcome } = await withBackPressure(() => processMessage(message, deps), ProcessFunction.messageTimeReserveMs, clock);
       logger.info('processed message', { projectId: message.projectId, messageId: record.messageId, ...outcome });
       metrics.addMetric('EventsStored', MetricUnit.Count, outcome.stored);
       metrics.addMetric('Duplicates', MetricUnit.Count, outcome.duplicates);
@@ -80,14 +74,17 @@ function logIfPoison(record: SQSRecord, error: unknown): void {
 
 export function processDependencies(config: TidemarkConfig, clients: AwsClients = createClients(config)): ProcessDependencies {
   const { documents } = clients;
-  const state = new DynamoStateStore(documents, required(config, 'stateTable'));
+  const stateTable = required(config, 'stateTable');
+  const locks = new DynamoSessionLocks(documents, stateTable);
+  const devices = new DynamoDeviceStates(documents, stateTable);
+  const rejections = new DynamoRejectionStore(documents, stateTable);
   const copies = new DynamoStoredCopies(documents, required(config, 'eventsTable'));
   return {
     events: new DynamoEventStore(documents, required(config, 'eventsTable'), config.eventRetentionDays),
     storedCopies: (projectId, eventIds) => copies.read(projectId, eventIds),
-    acquireSessionLock: (projectId, deviceId, sessionId, owner) => state.acquireSessionLock(projectId, deviceId, sessionId, owner, SESSION_LOCK_TTL_MS),
-    advanceDevice: (projectId, deviceState) => state.advanceDevice(projectId, deviceState, DEVICE_STATE_TTL_MS),
-    recordConflicts: (projectId, events) => state.putRejections(projectId, events.map(conflictRejection), Limits.rejectionRetentionDays),
+    acquireSessionLock: (projectId, deviceId, sessionId, owner) => locks.acquireSessionLock(projectId, deviceId, sessionId, owner, Retention.sessionLockSeconds * 1000),
+    advanceDevice: (projectId, deviceState) => devices.advanceDevice(projectId, deviceState, Retention.deviceStateSeconds * 1000),
+    recordConflicts: (projectId, events) => rejections.putRejections(projectId, events.map(conflictRejection), Limits.rejectionRetentionDays),
   };
 }
 

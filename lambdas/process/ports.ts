@@ -1,5 +1,6 @@
 /** What the processor use case needs from outside; `adapters/` implements it (DynamoDB). */
-import type { DeviceState, StoredEvent } from '../core/types.js';
+import type { DeviceState } from '../../resources/api-answers.js';
+import type { StoredEvent } from '../core/types.js';
 
 /**
  * `duplicate`: the id was stored with the same content (or content stored before fingerprints

@@ -4,7 +4,7 @@
  * stored, never from a resend's copy: a duplicate whose stored copy differs (another skew
  * correction, another clamp) contributes nothing.
  */
-import { Limits } from '../../resources/index.js';
+import { InFlight, Limits } from '../../resources/index.js';
 import { mapWithConcurrency } from '../core/concurrency.js';
 import { enrichEvent } from '../core/enrich.js';
 import type { EventMessageBody } from '../core/packing.js';
@@ -12,8 +12,6 @@ import { firstEventPerSession, isLive, sessionIdFor, sessionStartFor } from '../
 import type { StoredEvent } from '../core/types.js';
 import type { ProcessDependencies, StoredCopy } from './ports.js';
 
-/** Writes in flight per message; the SDK's default agent keeps 50 sockets. */
-const WRITE_CONCURRENCY = 32;
 
 /** `ingestLagMs`: processing time minus event time, per event (what offline buffering costs in delay). */
 export type ProcessOutcome = {
@@ -37,7 +35,7 @@ export async function processMessage(message: EventMessageBody, deps: ProcessDep
     ),
   );
 
-  const outcomes = await mapWithConcurrency(events, WRITE_CONCURRENCY, (event) => deps.events.putIfAbsent(event));
+  const outcomes = await mapWithConcurrency(events, InFlight.writesPerMessage, (event) => deps.events.putIfAbsent(event));
   const duplicates = events.filter((_, i) => outcomes[i] === 'duplicate');
   const copies = duplicates.length > 0 ? await deps.storedCopies(message.projectId, duplicates.map((event) => event.eventId)) : new Map<string, StoredCopy>();
   // A duplicate whose stored copy is this very event (same session, same time) is an earlier attempt of
@@ -67,14 +65,14 @@ export async function processMessage(message: EventMessageBody, deps: ProcessDep
 
 /** Takes each session's lock and stores the start of the sessions whose lock this message holds. */
 async function startSessions(firsts: readonly StoredEvent[], projectId: string, syncedAt: string, deps: ProcessDependencies) {
-  const held = await mapWithConcurrency(firsts, WRITE_CONCURRENCY, (first) => deps.acquireSessionLock(projectId, first.deviceId, first.sessionId, first.eventId));
+  const held = await mapWithConcurrency(firsts, InFlight.writesPerMessage, (first) => deps.acquireSessionLock(projectId, first.deviceId, first.sessionId, first.eventId));
   const starts = firsts
     .filter((_, i) => held[i])
     .map((first) => {
       const start = sessionStartFor(first, Limits.sessionLengthMs);
       return { ...start, properties: { ...start.properties, __syncedAt: syncedAt } };
     });
-  return mapWithConcurrency(starts, WRITE_CONCURRENCY, (start) => deps.events.putIfAbsent(start));
+  return mapWithConcurrency(starts, InFlight.writesPerMessage, (start) => deps.events.putIfAbsent(start));
 }
 
 const isSameEvent = (copy: StoredCopy | undefined, event: StoredEvent): boolean =>

@@ -3,19 +3,14 @@
  * none, of the events recorded in the names partitions of its months; never a partition of another
  * event. Each read is one Query of one counter shard's partition (core/aggregate-query.ts).
  */
-import { PartitionShards } from '../../resources/index.js';
-import type { DynamoAggregateStore } from '../adapters/aggregate-store.js';
-import { counterReadsFor, eventNamePartitionsFor, needsAllEventsUniques, summarize, type AggregateQuery, type SeriesPoint } from '../core/aggregate-query.js';
+import { PartitionShards, ReadApi, type SeriesPoint } from '../../resources/index.js';
+import { counterReadsFor, eventNamePartitionsFor, needsAllEventsUniques, summarize, type AggregateQuery } from '../core/aggregate-query.js';
 import { mapWithConcurrency } from '../core/concurrency.js';
-
-/** Queries in flight for one request: a project with many event names must not open hundreds of sockets. */
-const READS_IN_FLIGHT = 32;
-
-export type CounterReader = Pick<DynamoAggregateStore, 'eventNames' | 'queryPartition'>;
+import type { CounterReader } from './ports.js';
 
 export async function aggregateSeries(query: AggregateQuery, store: CounterReader): Promise<SeriesPoint[]> {
   const events = query.events ?? [...new Set((await Promise.all(eventNamePartitionsFor(query).map((pk) => store.eventNames(pk)))).flat())];
   const reads = counterReadsFor(query, events, PartitionShards.counters, needsAllEventsUniques(query));
-  const rows = await mapWithConcurrency(reads, READS_IN_FLIGHT, (read) => store.queryPartition(read.pk, read.fromSk, read.toSk));
+  const rows = await mapWithConcurrency(reads, ReadApi.counterReadsInFlight, (read) => store.queryPartition(read.pk, read.fromSk, read.toSk));
   return summarize(rows.flat(), query);
 }

@@ -1,20 +1,17 @@
 /**
  * GET /v1/sessions: reads the stored events of the range (one device's, or the project's) and
  * summarizes their sessions (core/session-metrics.ts). The read is bounded: a range holding more
- * stored events than `MAX_SESSION_EVENTS_READ` is refused with a reason rather than answered slowly
+ * stored events than `ReadApi.maxSessionEventsRead` is refused with a reason rather than answered slowly
  * or partly (docs/sessions.md, "Limits").
  */
-import { Limits } from '../../resources/index.js';
-import type { DynamoEventStore } from '../adapters/event-store.js';
-import type { DayCursor } from '../adapters/day-pages.js';
+import { Limits, ReadApi, type SessionsAnswer } from '../../resources/index.js';
+import type { DayCursor } from '../core/day-range.js';
 import { BadRequestError } from '../core/errors.js';
+import type { EventListing } from './ports.js';
 import { newestFirst, sessionSeries, statsOf, summarizeSessions, type SessionEvent, type SessionQuery } from '../core/session-metrics.js';
 
-/** What one request may read: about 2 s of BatchGets, well inside API Gateway's 29 s. */
-export const MAX_SESSION_EVENTS_READ = 20_000;
-const PAGE = 1000;
 
-export async function sessionMetrics(projectId: string, query: SessionQuery, events: Pick<DynamoEventStore, 'list'>) {
+export async function sessionMetrics(projectId: string, query: SessionQuery, events: EventListing): Promise<SessionsAnswer> {
   const read: SessionEvent[] = [];
   let cursor: DayCursor | undefined;
   do {
@@ -22,14 +19,14 @@ export async function sessionMetrics(projectId: string, query: SessionQuery, eve
       projectId,
       fromMs: query.fromMs,
       toMs: query.toMs,
-      limit: PAGE,
+      limit: ReadApi.maxListLimit,
       ...(query.deviceId ? { deviceId: query.deviceId } : {}),
       ...(cursor ? { cursor } : {}),
     });
     read.push(...page.events);
-    if (read.length > MAX_SESSION_EVENTS_READ) {
+    if (read.length > ReadApi.maxSessionEventsRead) {
       throw new BadRequestError(
-        `The range holds more than ${MAX_SESSION_EVENTS_READ} stored events, the most /v1/sessions reads; narrow the range or filter by deviceId.`,
+        `The range holds more than ${ReadApi.maxSessionEventsRead} stored events, the most /v1/sessions reads; narrow the range or filter by deviceId.`,
         'too_many_events',
       );
     }

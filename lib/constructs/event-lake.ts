@@ -10,11 +10,10 @@ import * as athena from 'aws-cdk-lib/aws-athena';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
   EnvNames,
@@ -30,6 +29,7 @@ import {
   LakeWorkgroup,
 } from '../../resources/index.js';
 import { TidemarkFunction } from './function.js';
+import { subscribeToStream } from './stream-subscription.js';
 
 export type EventLakeProps = {
   readonly eventsTable: dynamodb.ITable;
@@ -94,22 +94,7 @@ export class EventLake extends Construct {
     fn.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [this.bucket.arnForObjects(`${LakeLayout.eventsPrefix}/*`)] }),
     );
-    this.failedBatches = new sqs.Queue(this, 'FailedStreamBatches', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    fn.addEventSource(
-      new DynamoEventSource(props.eventsTable, {
-        startingPosition: lambda.StartingPosition[LakeStreamMapping.startingPosition],
-        batchSize: LakeStreamMapping.batchSize,
-        maxBatchingWindow: Duration.seconds(LakeStreamMapping.maxBatchingWindowSeconds),
-        bisectBatchOnError: LakeStreamMapping.bisectBatchOnError,
-        retryAttempts: LakeStreamMapping.retryAttempts,
-        onFailure: new SqsDlq(this.failedBatches),
-        filters: [lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.or(...LakeStreamMapping.eventNames) })],
-      }),
-    );
+    this.failedBatches = subscribeToStream(this, fn, props.eventsTable, LakeStreamMapping);
 
     this.database = new glue.Database(this, 'Database', { databaseName: LakeCatalog.databaseName });
     this.eventsTable = this.#partitionedTable('EventsTable', {

@@ -15,6 +15,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { RejectionReason } from '../../lambdas/core/types.js';
+import { AlarmThresholdDefaults } from '../../resources/index.js';
 
 export type OperationsProps = {
   readonly alarmEmail?: string;
@@ -30,16 +31,9 @@ export type OperationsProps = {
   readonly thresholds?: Partial<AlarmThresholds>;
 };
 
-export type AlarmThresholds = {
-  /** Seconds the oldest queued message may wait. @default 300 */
-  readonly oldestMessageAgeSeconds: number;
-  /** Milliseconds the stream consumer may lag. @default 60000 */
-  readonly iteratorAgeMs: number;
-  /** Percent of API requests answered 5xx over 5 minutes. @default 1 */
-  readonly api5xxPercent: number;
-};
+/** Alarm thresholds, by the names and units of `AlarmThresholdDefaults` (resources/alarms.ts). */
+export type AlarmThresholds = { readonly [name in keyof typeof AlarmThresholdDefaults]: number };
 
-const DEFAULT_THRESHOLDS: AlarmThresholds = { oldestMessageAgeSeconds: 300, iteratorAgeMs: 60_000, api5xxPercent: 1 };
 const FIVE_MINUTES = Duration.minutes(5);
 /** Percent of requests answered 5xx; 0 when there were none (a period without traffic is not an outage). */
 export const API_5XX_RATE_EXPRESSION = 'IF(requests > 0, 100 * errors / requests, 0)';
@@ -56,7 +50,7 @@ export class Operations extends Construct {
 
   constructor(scope: Construct, id: string, props: OperationsProps) {
     super(scope, id);
-    const thresholds = { ...DEFAULT_THRESHOLDS, ...props.thresholds };
+    const thresholds = { ...AlarmThresholdDefaults, ...props.thresholds };
     // CloudWatch cannot use the AWS-managed `alias/aws/sns` key, so alarm actions on a topic
     // encrypted with it fail with KMS AccessDenied (aws-cdk issue 11121). SNS's "Enable
     // compatibility between event sources from AWS services and encrypted topics"

@@ -15,6 +15,7 @@
  * `flush()` and going online send at once, cancelling a pending backoff. `sentAt` is set at each
  * attempt, so the server's clock-skew correction uses the real send time.
  */
+import type { IngestAnswer, Rejection } from './answers.js';
 import { classifyFailure, TidemarkErrorKind, type TidemarkError } from './errors.js';
 import { eventValue, type QueuedEvent } from './event.js';
 import { PersistentQueue } from './queue.js';
@@ -76,7 +77,6 @@ export type TrackOptions = {
   readonly sessionId?: string;
 };
 
-type Rejection = { index: number; reason: string; error: string; retryable: boolean };
 type Outcome = 'continue' | 'stop';
 
 type Defaults = { readonly [K in 'batchSize' | 'maxBatchBytes' | 'flushAt' | 'flushIntervalMs' | 'maxQueueEvents' | 'minBackoffMs' | 'maxBackoffMs' | 'maxAttempts' | 'sessionTimeoutMs' | 'maxSessionLengthMs' | 'gzip']-?: NonNullable<TidemarkOptions[K]> };
@@ -284,7 +284,7 @@ export class Tidemark {
       return this.#retryLater();
     }
     const { status } = response;
-    if (status >= 200 && status < 300) return this.#settle(batch, (await response.json().catch(() => ({}))) as { rejected?: Rejection[] });
+    if (status >= 200 && status < 300) return this.#settle(batch, (await response.json().catch(() => ({}))) as Partial<IngestAnswer>);
     if (status === 429) return this.#retryLater(Number(response.headers.get('retry-after') ?? 0) * 1000);
     if (status === 413 || status === 400) return this.#shrink(batch, status);
     if (status >= 500 || status === 408) {
@@ -302,7 +302,7 @@ export class Tidemark {
     return 'stop';
   }
 
-  async #settle(batch: QueuedEvent[], body: { rejected?: Rejection[] }): Promise<Outcome> {
+  async #settle(batch: QueuedEvent[], body: Partial<IngestAnswer>): Promise<Outcome> {
     const rejected = Array.isArray(body.rejected) ? body.rejected.filter((r) => batch[r.index] !== undefined) : [];
     const permanent = rejected.filter((r) => !r.retryable);
     if (permanent.length > 0) {

@@ -1,5 +1,6 @@
 /** What every platform's entry shares; each entry adds its own storage adapters. */
 export { Tidemark, type TidemarkOptions, type TrackOptions, type Transport, type TransportResponse } from './client.js';
+export type { IngestAnswer, Rejection } from './answers.js';
 export { TidemarkErrorKind, type TidemarkError } from './errors.js';
 export { VALUE_PROPERTY_NAMES, type QueuedEvent } from './event.js';
 export { memoryStorage } from './storage/memory.js';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FieldAliases } from '../../lambdas/core/normalize.js';
+import { FieldAliases } from '../../lambdas/core/field-aliases.js';
 import { Tidemark } from '../src/client.js';
 import { VALUE_PROPERTY_NAMES, type QueuedEvent } from '../src/event.js';
 import { asyncStorage } from '../src/storage/async-storage.js';

@@ -10,9 +10,12 @@ import { NameKinds, type NameKind, type ProjectCaps } from '../../lambdas/core/p
 import { dayBucket } from '../../lambdas/core/timestamps.js';
 import { ProjectCapDefaults } from '../../resources/index.js';
 import type { QueueMessage } from '../../lambdas/core/packing.js';
-import type { DeviceState, RejectedRow, StoredEvent } from '../../lambdas/core/types.js';
+import type { RejectedRow, StoredEvent } from '../../lambdas/core/types.js';
+import type { DeviceState } from '../../resources/api-answers.js';
 import type { EventQueue, IngestDependencies, UnsentMessage } from '../../lambdas/ingest/ports.js';
 import type { ProcessDependencies, PutOutcome, StoredCopy } from '../../lambdas/process/ports.js';
+import { sortKeyBounds, type DayCursor, type DayRange } from '../../lambdas/core/day-range.js';
+import type { EventFilter, QueryDependencies } from '../../lambdas/query/ports.js';
 
 /** A queue that takes every message unless `refuse` says how it fails. */
 export class MemoryEventQueue implements EventQueue {
@@ -191,4 +194,59 @@ export class MemoryCounterStore implements CounterStore {
     // A counter's sort key is `bucket#C#source` or `bucket#U`, whatever its shard.
     return [...this.counters].filter(([key]) => key.split('|')[1]!.split('#')[1] === kind).reduce((sum, [, c]) => sum + c.count, 0);
   }
+}
+
+/** The listing key of a stored event, as the events index sorts it: time, then id. */
+const listKeyOf = (event: StoredEvent) => `${event.timestamp}#${event.eventId}`;
+
+/**
+ * The read ports in memory: events listed newest first a page at a time with the store's cursor
+ * (the day and the last key read), counter rows by partition, rejections and devices by project.
+ */
+export class MemoryQueryPorts implements QueryDependencies {
+  readonly cursorSecret = 'test-cursor-secret';
+  readonly stored: StoredEvent[] = [];
+  readonly counterRows = new Map<string, CounterRow[]>();
+  /** Event names recorded, by names partition. */
+  readonly eventNamesByPartition = new Map<string, string[]>();
+  /** Rejected rows not kept past the daily cap, by project and day. */
+  readonly notKeptByDay = new Map<string, number>();
+  readonly rejected = new Map<string, RejectedRow[]>();
+  readonly deviceStates = new Map<string, DeviceState>();
+  /** Every filter the events were listed with, in order. */
+  readonly listed: EventFilter[] = [];
+
+  readonly events = {
+    list: async (filter: EventFilter): Promise<{ events: StoredEvent[]; nextCursor?: DayCursor }> => {
+      this.listed.push(filter);
+      const bounds = sortKeyBounds(filter);
+      const before = typeof filter.cursor?.after?.listSk === 'string' ? filter.cursor.after.listSk : undefined;
+      const matching = this.stored
+        .filter((e) => e.projectId === filter.projectId && listKeyOf(e) >= bounds.from && listKeyOf(e) <= bounds.to)
+        .filter((e) => (before === undefined || listKeyOf(e) < before) && (filter.cursor === undefined || dayBucket(Date.parse(e.timestamp)) <= filter.cursor.day))
+        .filter((e) => (filter.event ?? e.event) === e.event && (filter.deviceId ?? e.deviceId) === e.deviceId && (filter.source ?? e.source) === e.source)
+        .sort((a, b) => listKeyOf(b).localeCompare(listKeyOf(a)));
+      const events = matching.slice(0, filter.limit);
+      const last = events.at(-1);
+      if (!last || events.length === matching.length) return { events };
+      return { events, nextCursor: { day: dayBucket(Date.parse(last.timestamp)), after: { listSk: listKeyOf(last) } } };
+    },
+  };
+
+  readonly aggregates = {
+    eventNames: async (pk: string): Promise<string[]> => this.eventNamesByPartition.get(pk) ?? [],
+    queryPartition: async (pk: string): Promise<CounterRow[]> => this.counterRows.get(pk) ?? [],
+  };
+
+  readonly rejectionBudget = {
+    notKept: async (projectId: string, days: readonly string[]) => days.reduce((sum, day) => sum + (this.notKeptByDay.get(`${projectId}|${day}`) ?? 0), 0),
+  };
+
+  readonly rejections = {
+    listRejections: async (projectId: string, range: DayRange) => ({ rows: (this.rejected.get(projectId) ?? []).slice(0, range.limit) }),
+  };
+
+  readonly devices = {
+    getDevice: async (projectId: string, deviceId: string) => this.deviceStates.get(`${projectId}|${deviceId}`),
+  };
 }

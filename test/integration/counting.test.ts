@@ -10,7 +10,8 @@ import { createDocumentClient } from '../../lambdas/adapters/clients.js';
 import { applyBatch, type StreamEntry } from '../../lambdas/aggregate/aggregate.js';
 import { parseAggregateQuery } from '../../lambdas/core/aggregate-query.js';
 import { countCounterSortKey, eventCounterPartition } from '../../lambdas/core/item-keys.js';
-import { aggregateSeries, type CounterReader } from '../../lambdas/query/aggregates.js';
+import { aggregateSeries } from '../../lambdas/query/aggregates.js';
+import type { CounterReader } from '../../lambdas/query/ports.js';
 import { Limits } from '../../resources/limits.js';
 import { DemoProject, eventually, request, startLocal, type LocalHarness } from '../helpers/local.js';
 

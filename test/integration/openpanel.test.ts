@@ -4,7 +4,7 @@
  */
 import { OpenPanel } from '@openpanel/sdk';
 import { createClients } from '../../lambdas/adapters/clients.js';
-import { DynamoStateStore } from '../../lambdas/adapters/state-store.js';
+import { DynamoDaySalts } from '../../lambdas/adapters/day-salts.js';
 import { SYNTHETIC_SESSION_START } from '../../lambdas/core/sessions.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectLandedOnce, offlineEvents, trackBatchOf } from '../helpers/openpanel.js';
@@ -85,12 +85,12 @@ describe('visitors whose SDK names no device', () => {
 
 describe('the salt of the day', () => {
   it('is the first one written: every later caller gets it back, whatever it offers', async () => {
-    const state = new DynamoStateStore(createClients(local.config).documents, local.config.stateTable!);
+    const salts = new DynamoDaySalts(createClients(local.config).documents, local.config.stateTable!);
     const expiresAt = Math.floor(Date.now() / 1000) + 86_400;
     const offers = ['first', 'second', 'third'];
-    expect(await state.daySalt('2000-01-01', offers[0]!, expiresAt)).toBe('first');
-    expect(await Promise.all(offers.map((offer) => state.daySalt('2000-01-01', offer, expiresAt)))).toEqual(['first', 'first', 'first']);
-    expect(await state.daySalt('2000-01-02', 'other day', expiresAt)).toBe('other day');
+    expect(await salts.daySalt('2000-01-01', offers[0]!, expiresAt)).toBe('first');
+    expect(await Promise.all(offers.map((offer) => salts.daySalt('2000-01-01', offer, expiresAt)))).toEqual(['first', 'first', 'first']);
+    expect(await salts.daySalt('2000-01-02', 'other day', expiresAt)).toBe('other day');
   });
 });
 

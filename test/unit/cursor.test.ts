@@ -1,7 +1,7 @@
 /** Listing cursors: signed, bound to route, project and filters, and checked against the query's range. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { dayCursorWithin } from '../../lambdas/adapters/day-pages.js';
+import { dayCursorWithin } from '../../lambdas/core/day-range.js';
 import { openCursor, signCursor } from '../../lambdas/core/cursor.js';
 import type { TidemarkError } from '../../lambdas/core/errors.js';
 

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { addToSessions, newestFirst, type SessionSummary } from '../../lambdas/core/device-sessions.js';
+import { addToSessions, newestFirst } from '../../lambdas/core/device-sessions.js';
+import type { DeviceSession } from '../../resources/api-answers.js';
 
 const timed = fc.record({
   sessionId: fc.constantFrom('s-1', 's-2', 's#3', 'séance'),
@@ -9,7 +10,7 @@ const timed = fc.record({
 
 describe('device sessions', () => {
   it('summarizes each session: earliest and latest event, how many', () => {
-    const sessions = new Map<string, SessionSummary>();
+    const sessions = new Map<string, DeviceSession>();
     addToSessions(sessions, [
       { sessionId: 'a', timestamp: '2024-01-01T10:05:00.000Z' },
       { sessionId: 'b', timestamp: '2024-01-01T12:00:00.000Z' },
@@ -25,9 +26,9 @@ describe('device sessions', () => {
   it('gives the same sessions however the events are split into pages and ordered', () => {
     fc.assert(
       fc.property(fc.array(timed, { maxLength: 60 }), fc.array(fc.nat(60)), (events, cuts) => {
-        const whole = new Map<string, SessionSummary>();
+        const whole = new Map<string, DeviceSession>();
         addToSessions(whole, events);
-        const paged = new Map<string, SessionSummary>();
+        const paged = new Map<string, DeviceSession>();
         const bounds = [...new Set([0, ...cuts.map((c) => c % (events.length + 1)), events.length])].sort((a, b) => a - b);
         for (let i = 1; i < bounds.length; i++) addToSessions(paged, [...events.slice(bounds[i - 1], bounds[i])].reverse());
         expect(newestFirst(paged.values())).toEqual(newestFirst(whole.values()));

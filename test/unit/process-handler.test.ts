@@ -6,7 +6,8 @@
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import type { EventStore } from '../../lambdas/process/ports.js';
-import { createProcessHandler, MESSAGE_TIME_RESERVE_MS } from '../../lambdas/process/handler.js';
+import { createProcessHandler } from '../../lambdas/process/handler.js';
+import { ProcessFunction } from '../../resources/index.js';
 import type { ProcessDependencies } from '../../lambdas/process/ports.js';
 import type { StoredEvent } from '../../lambdas/core/types.js';
 
@@ -66,7 +67,7 @@ describe('the process handler', () => {
     const event: SQSEvent = { Records: Array.from({ length: 6 }, (_, i) => record(i, 'one-device')) };
     const response = await handler(event, contextWith(() => remaining));
     const failed = response.batchItemFailures.map((f) => f.itemIdentifier);
-    expect(remaining).toBeLessThan(MESSAGE_TIME_RESERVE_MS + 10_000);
+    expect(remaining).toBeLessThan(ProcessFunction.messageTimeReserveMs + 10_000);
     expect(failed.length).toBeGreaterThan(0);
     expect(failed.length).toBeLessThan(6);
     // Every failed message was never started: none of its events reached the store.

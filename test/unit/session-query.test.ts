@@ -1,10 +1,11 @@
 /** GET /v1/sessions' reading: it follows the listing's pages to the end, and refuses a range it would have to read too much of. */
 import { describe, expect, it } from 'vitest';
-import type { DayCursor } from '../../lambdas/adapters/day-pages.js';
-import type { EventFilter } from '../../lambdas/adapters/event-store.js';
+import type { DayCursor } from '../../lambdas/core/day-range.js';
+import type { EventFilter } from '../../lambdas/query/ports.js';
 import type { StoredEvent } from '../../lambdas/core/types.js';
 import { parseSessionQuery } from '../../lambdas/core/session-metrics.js';
-import { MAX_SESSION_EVENTS_READ, sessionMetrics } from '../../lambdas/query/sessions.js';
+import { sessionMetrics } from '../../lambdas/query/sessions.js';
+import { ReadApi } from '../../resources/index.js';
 
 const T0 = Date.parse('2024-01-20T10:00:00.000Z');
 
@@ -47,16 +48,16 @@ describe('sessionMetrics', () => {
 
   it('refuses a range holding more stored events than it reads, naming the limit', async () => {
     const query = parseSessionQuery({ from: '2024-01-20T00:00:00Z', to: '2024-01-21T00:00:00Z' }, T0);
-    await expect(sessionMetrics('p', query, pagedStore(MAX_SESSION_EVENTS_READ + 1))).rejects.toMatchObject({ status: 400, code: 'too_many_events' });
-    await expect(sessionMetrics('p', query, pagedStore(MAX_SESSION_EVENTS_READ))).resolves.toMatchObject({ total: { events: MAX_SESSION_EVENTS_READ } });
+    await expect(sessionMetrics('p', query, pagedStore(ReadApi.maxSessionEventsRead + 1))).rejects.toMatchObject({ status: 400, code: 'too_many_events' });
+    await expect(sessionMetrics('p', query, pagedStore(ReadApi.maxSessionEventsRead))).resolves.toMatchObject({ total: { events: ReadApi.maxSessionEventsRead } });
   });
 
   it('refuses an answer larger than a response carries, saying how to make it smaller', async () => {
     // Every event its own session from its own 200-byte source: grouped by source per hour, the series outgrows 5 MiB.
-    const store = pagedStore(MAX_SESSION_EVENTS_READ, (i) => `${'s'.repeat(190)}-${i}`);
+    const store = pagedStore(ReadApi.maxSessionEventsRead, (i) => `${'s'.repeat(190)}-${i}`);
     const bySource = parseSessionQuery({ from: '2024-01-20T00:00:00Z', to: '2024-01-21T00:00:00Z', granularity: 'hour', groupBy: 'source', limit: '0' }, T0);
     await expect(sessionMetrics('p', bySource, store)).rejects.toMatchObject({ status: 400, code: 'response_too_large' });
     const total = parseSessionQuery({ from: '2024-01-20T00:00:00Z', to: '2024-01-21T00:00:00Z', limit: '0' }, T0);
-    await expect(sessionMetrics('p', total, store)).resolves.toMatchObject({ total: { sessions: MAX_SESSION_EVENTS_READ } });
+    await expect(sessionMetrics('p', total, store)).resolves.toMatchObject({ total: { sessions: ReadApi.maxSessionEventsRead } });
   });
 });

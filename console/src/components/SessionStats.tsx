@@ -1,5 +1,5 @@
 /** Session metrics as tiles: how many sessions, how long, how many events, how many bounced. Shared by Explore and Devices. */
-import type { SessionStats } from '../api';
+import type { SessionSeriesPoint, SessionStats } from '../api';
 import { formatDuration } from '../time';
 import { Stat } from './Common';
 
@@ -17,10 +17,8 @@ export function SessionStatTiles({ stats, testId }: { stats: SessionStats; testI
   );
 }
 
-type SeriesPoint = SessionStats & { bucket: string; source?: string | null };
-
 /** One row per bucket of session start (and source of the first event, when grouped). */
-export function SessionSeriesTable({ series, bucketLabel, bySource, empty }: { series: SeriesPoint[]; bucketLabel: (bucket: string) => string; bySource: boolean; empty: string }) {
+export function SessionSeriesTable({ series, bucketLabel, bySource, empty }: { series: readonly SessionSeriesPoint[]; bucketLabel: (bucket: string) => string; bySource: boolean; empty: string }) {
   return (
     <table data-testid="session-series-table">
       <thead>

@@ -4,7 +4,7 @@
  * range; a session's events are read when it is opened.
  */
 import { useState } from 'react';
-import type { SessionSummary, StoredEvent, TidemarkApi } from '../api';
+import type { DeviceSession, EventAnswer, TidemarkApi } from '../api';
 import { ApiError } from '../api';
 import { ErrorBox, Field, Stat } from '../components/Common';
 import { SessionStatTiles } from '../components/SessionStats';
@@ -105,7 +105,7 @@ export function Devices({ api, params }: { api: TidemarkApi; params: URLSearchPa
   );
 }
 
-function SessionRow({ api, deviceId, session, open, toggle }: { api: TidemarkApi; deviceId: string; session: SessionSummary; open: boolean; toggle: () => void }) {
+function SessionRow({ api, deviceId, session, open, toggle }: { api: TidemarkApi; deviceId: string; session: DeviceSession; open: boolean; toggle: () => void }) {
   return (
     <>
       <tr onClick={toggle}>
@@ -128,7 +128,7 @@ function SessionRow({ api, deviceId, session, open, toggle }: { api: TidemarkApi
   );
 }
 
-function Timeline({ api, deviceId, session }: { api: TidemarkApi; deviceId: string; session: SessionSummary }) {
+function Timeline({ api, deviceId, session }: { api: TidemarkApi; deviceId: string; session: DeviceSession }) {
   const events = useLoad((signal) => eventsOfSession(api, deviceId, session, signal), [api, deviceId, session]);
   if (events.error) return <ErrorBox error={events.error} />;
   if (!events.data) return <p className="muted">Loading…</p>;
@@ -146,9 +146,9 @@ function Timeline({ api, deviceId, session }: { api: TidemarkApi; deviceId: stri
 }
 
 /** Every session in the range: the API answers in parts when the device has many events; a session spanning two parts is merged. */
-async function sessionsOf(api: TidemarkApi, deviceId: string, days: number, signal: AbortSignal): Promise<SessionSummary[]> {
+async function sessionsOf(api: TidemarkApi, deviceId: string, days: number, signal: AbortSignal): Promise<DeviceSession[]> {
   const range = lastRange(days * DAY);
-  const sessions = new Map<string, SessionSummary>();
+  const sessions = new Map<string, DeviceSession>();
   let cursor: string | null = null;
   do {
     const page = await api.deviceSessions(deviceId, { ...range, cursor }, signal);
@@ -172,9 +172,9 @@ async function sessionsOf(api: TidemarkApi, deviceId: string, days: number, sign
 }
 
 /** A session's events in time order: the device's events between its first and last, of that session. */
-async function eventsOfSession(api: TidemarkApi, deviceId: string, session: SessionSummary, signal: AbortSignal): Promise<StoredEvent[]> {
+async function eventsOfSession(api: TidemarkApi, deviceId: string, session: DeviceSession, signal: AbortSignal): Promise<EventAnswer[]> {
   const to = new Date(Date.parse(session.lastEventAt) + 1).toISOString();
-  const events: StoredEvent[] = [];
+  const events: EventAnswer[] = [];
   let cursor: string | null = null;
   do {
     const page = await api.events({ from: session.firstEventAt, to, deviceId, cursor, limit: 500 }, signal);

@@ -1,6 +1,6 @@
 /** Stored events, newest first, with filters and pagination; one event in full beside the list. */
 import { useState } from 'react';
-import type { StoredEvent, TidemarkApi } from '../api';
+import type { EventAnswer, TidemarkApi } from '../api';
 import { ErrorBox, Field, JsonBlock } from '../components/Common';
 import { useLoad } from '../hooks';
 import { usePageParams } from '../router';
@@ -16,7 +16,7 @@ export function Events({ api, params }: { api: TidemarkApi; params: URLSearchPar
     deviceId: get('deviceId'),
     source: get('source'),
   };
-  const [selected, setSelected] = useState<StoredEvent | undefined>();
+  const [selected, setSelected] = useState<EventAnswer | undefined>();
   const { from, to, event, deviceId, source } = filter;
   const listing = useLoad(
     (signal) => {

@@ -119,7 +119,7 @@ function groupName(point: SeriesPoint, groupBy: GroupBy): string {
   return 'events';
 }
 
-function groupsOf(series: SeriesPoint[], groupBy: GroupBy) {
+function groupsOf(series: readonly SeriesPoint[], groupBy: GroupBy) {
   const groups = new Map<string, Map<number, SeriesPoint>>();
   for (const point of series) {
     const name = groupName(point, groupBy);

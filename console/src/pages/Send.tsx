@@ -4,7 +4,7 @@
  * recover: nothing accepted is lost, nothing is counted twice.
  */
 import { useState } from 'react';
-import type { FaultPlan, IngestAnswer, LocalStats, TidemarkApi } from '../api';
+import type { FaultSwitches, IngestAnswer, LocalStats, TidemarkApi } from '../api';
 import { ErrorBox, Field, Stat } from '../components/Common';
 import { useLoad } from '../hooks';
 import { presetBody, Presets } from '../presets';
@@ -135,7 +135,7 @@ function FailureSwitches({ api }: { api: TidemarkApi }) {
   const stats = useLoad((signal) => api.localStats(signal), [api], 2000);
   const [error, setError] = useState<unknown>();
   // The switch moves at once; the runtime's answer then confirms (or corrects) it.
-  const [chosen, setChosen] = useState<FaultPlan | undefined>();
+  const [chosen, setChosen] = useState<FaultSwitches | undefined>();
   const known = chosen ?? stats.data?.faults.plan;
   const plan = known ?? {};
   const apply = async (kind: (typeof Switches)[number]['kind'], probability: number) => {

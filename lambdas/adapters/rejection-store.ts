@@ -1,28 +1,20 @@
 /**
- * Per-device and short-lived state in the StateTable: session locks, live device state, rejected
- * rows kept for audit and the daily salt of anonymous device ids (quota windows are project-quota.ts's). Every item carries a TTL, and because DynamoDB
- * deletes expired items only eventually, an expired item is treated as absent.
+ * Rejected rows kept for audit in the StateTable, spread over the day's shards and listed newest
+ * first; they expire after the retention the caller gives.
  */
-import {
-  BatchWriteCommand,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
-import { deviceSaltKey, deviceStateKey, rejectionItemKey, rejectionPartition, sessionLockKey } from '../core/item-keys.js';
-import { dayBucket } from '../core/timestamps.js';
-import { RejectionReason, type DeviceState, type RejectedRow, type StoredEvent } from '../core/types.js';
-import { writeIfCondition } from './conditional-write.js';
-import { readDaysNewestFirst, sortKeyBounds, type DayCursor, type DayRange } from './day-pages.js';
-import { mergeShardsNewestFirst } from './sharded-listing.js';
+import { BatchWriteCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { PartitionShards } from '../../resources/index.js';
+import { PartitionShards, Retries } from '../../resources/index.js';
 import { jitteredBackoff, type Backoff } from '../core/back-pressure.js';
+import { sortKeyBounds, type DayCursor, type DayRange } from '../core/day-range.js';
 import { RejectionsNotKeptError } from '../core/errors.js';
+import { rejectionItemKey, rejectionPartition } from '../core/item-keys.js';
+import { dayBucket, epochSeconds } from '../core/timestamps.js';
+import { RejectionReason, type RejectedRow, type StoredEvent } from '../core/types.js';
 import { metrics } from '../observability.js';
-
+import type { RejectionListing } from '../query/ports.js';
+import { readDaysNewestFirst } from './day-pages.js';
+import { mergeShardsNewestFirst } from './sharded-listing.js';
 
 /**
  * The rejection kept when an event id was already stored with other content: the whole copy that
@@ -41,11 +33,6 @@ export function conflictRejection(event: StoredEvent): RejectedRow {
   };
 }
 
-const epochSeconds = (ms: number) => Math.floor(ms / 1000);
-
-/** BatchWrite attempts for one batch of rejected rows: the first and up to 7 retries (about 2.5 s of backoff at most). */
-const MAX_BATCH_WRITE_ATTEMPTS = 8;
-
 /**
  * Writes `items` until DynamoDB has processed them all or the attempts run out; returns how many
  * were left unprocessed. BatchWriteItem hands back throttled items instead of failing, and AWS asks
@@ -55,65 +42,19 @@ const MAX_BATCH_WRITE_ATTEMPTS = 8;
  */
 export async function writeUntilProcessed<T>(items: readonly T[], write: (items: T[]) => Promise<T[]>, backoff: Backoff): Promise<number> {
   let pending = [...items];
-  for (let attempt = 0; pending.length > 0 && attempt < MAX_BATCH_WRITE_ATTEMPTS; attempt++) {
+  for (let attempt = 0; pending.length > 0 && attempt < Retries.rejectionBatchWriteAttempts; attempt++) {
     if (attempt > 0) await backoff(attempt - 1);
     pending = await write(pending);
   }
   return pending.length;
 }
 
-export class DynamoStateStore {
+export class DynamoRejectionStore implements RejectionListing {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
     private readonly backoff: Backoff = jitteredBackoff,
   ) {}
-
-  /**
-   * Takes the lock that lets one processor emit a session's start. Returns true when this caller
-   * holds it: newly taken, or taken earlier by the same owner (a retry after a crash).
-   */
-  async acquireSessionLock(projectId: string, deviceId: string, sessionId: string, ownerEventId: string, ttlMs: number, nowMs = Date.now()) {
-    const { written } = await writeIfCondition(
-      this.client,
-      new PutCommand({
-        TableName: this.tableName,
-        Item: { ...sessionLockKey(projectId, deviceId, sessionId), owner: ownerEventId, expiresAt: epochSeconds(nowMs + ttlMs) },
-        ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now OR #owner = :owner',
-        ExpressionAttributeNames: { '#owner': 'owner' },
-        ExpressionAttributeValues: { ':now': epochSeconds(nowMs), ':owner': ownerEventId },
-      }),
-    );
-    return written;
-  }
-
-  /** Moves the device's live state forward only: an older event never overwrites a newer one. */
-  async advanceDevice(projectId: string, state: DeviceState, ttlMs: number): Promise<void> {
-    // Refused: the device was already seen later, and stays as it is.
-    await writeIfCondition(
-      this.client,
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: deviceStateKey(projectId, state.deviceId),
-        UpdateExpression: 'SET lastSeen = :lastSeen, sessionId = :sessionId, deviceId = :deviceId, expiresAt = :expiresAt',
-        ConditionExpression: 'attribute_not_exists(lastSeen) OR lastSeen < :lastSeen',
-        ExpressionAttributeValues: {
-          ':lastSeen': state.lastSeen,
-          ':sessionId': state.sessionId,
-          ':deviceId': state.deviceId,
-          ':expiresAt': epochSeconds(Date.parse(state.lastSeen) + ttlMs),
-        },
-      }),
-    );
-  }
-
-  async getDevice(projectId: string, deviceId: string): Promise<DeviceState | undefined> {
-    const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: deviceStateKey(projectId, deviceId) }),
-    );
-    if (!Item) return undefined;
-    return { deviceId: String(Item.deviceId), lastSeen: String(Item.lastSeen), sessionId: String(Item.sessionId) };
-  }
 
   /**
    * Keeps rejected rows, 25 to a BatchWrite (its limit), the batches in parallel: rows spread over the
@@ -181,22 +122,5 @@ export class DynamoStateStore {
       return { items: rows, ...(page.lastKey ? { lastKey: page.lastKey } : {}) };
     });
     return nextCursor ? { rows: items, nextCursor } : { rows: items };
-  }
-
-  /**
-   * The salt of `day`: the one stored, or `candidate` when there is none yet. One UpdateItem with
-   * `if_not_exists` makes every caller agree on the first salt written, with no read before.
-   */
-  async daySalt(day: string, candidate: string, expiresAtSeconds: number): Promise<string> {
-    const result = await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: deviceSaltKey(day),
-        UpdateExpression: 'SET salt = if_not_exists(salt, :salt), expiresAt = if_not_exists(expiresAt, :expiresAt)',
-        ExpressionAttributeValues: { ':salt': candidate, ':expiresAt': expiresAtSeconds },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    return result.Attributes!.salt as string;
   }
 }
