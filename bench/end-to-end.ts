@@ -20,6 +20,7 @@ import { parquetRowCount } from '../lambdas/core/lake-parquet.js';
 import { FileLakeObjects } from '../local/file-lake-objects.js';
 import { measureDynamoBytesPerEvent, measureLake, type LakeMeasure } from './storage.js';
 import { measureSteadyFreshness, percentile, type SteadyLoadResult } from './steady-load.js';
+import { deviceContext, seededRandom, uuidOf, workloadEvent } from './workload-events.js';
 
 export type EndToEndOptions = {
   events: number;
@@ -58,20 +59,25 @@ export type EndToEndResult = {
 const SESSION_MS = 30 * 60_000;
 const KEY = { write: 'bench-write-key', secret: 'bench-secret-key', project: 'bench' };
 
-/** `prefix` keeps the ids and devices of one run's phases apart. */
+/**
+ * `prefix` keeps the ids and devices of one run's phases apart. Each batch is one device: its
+ * SDK context is the device's, its events are varied (bench/workload-events.ts) and `eventBytes` long as JSON.
+ */
 function buildBatches(options: Pick<EndToEndOptions, 'events' | 'batchSize' | 'eventsPerSession' | 'eventBytes'>, now: number, prefix = 'bench') {
   const batches: object[][] = [];
   const sessionsPerBatch = options.batchSize / options.eventsPerSession;
-  const padding = 'x'.repeat(Math.max(0, options.eventBytes - 260));
+  const random = seededRandom(prefix.length);
   // Sessions are 30-minute buckets going back from an hour ago, so every event is within the 5-day floor.
   const start = Math.floor((now - 3_600_000) / SESSION_MS) * SESSION_MS;
   for (let b = 0; b < options.events / options.batchSize; b++) {
-    const deviceId = `${prefix}-device-${b}`;
+    const deviceId = `${prefix}-${uuidOf(random)}`;
+    const context = deviceContext(random);
     batches.push(
       Array.from({ length: options.batchSize }, (_, i) => {
         const session = Math.floor(i / options.eventsPerSession);
         const t = start - (sessionsPerBatch - session) * SESSION_MS + (i % options.eventsPerSession) * 60_000 + 1000;
-        return { event: i % 3 ? 'screen_view' : 'purchase', eventId: `${prefix}-${b}-${i}`, deviceId, source: 'ios', value: i % 3 ? undefined : 9.99, timestamp: new Date(t).toISOString(), properties: { padding } };
+        const fields = { eventId: uuidOf(random), deviceId, timestamp: new Date(t).toISOString(), purchase: i % 3 === 0, context };
+        return workloadEvent(random, fields, options.eventBytes);
       }),
     );
   }

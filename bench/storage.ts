@@ -70,6 +70,8 @@ function itemBytes(item: Record<string, AttributeValue>): number {
 
 function valueBytes(value: AttributeValue): number {
   if (value.S !== undefined) return Buffer.byteLength(value.S);
+  // Binary: its raw bytes (compressed properties and context, the fingerprint).
+  if (value.B !== undefined) return value.B.length;
   // Numbers: about one byte per two significant digits, plus one.
   if (value.N !== undefined) return Math.ceil(value.N.replace(/[-.]|e.*$/gi, '').replace(/^0+/, '').length / 2) + 1;
   if (value.BOOL !== undefined || value.NULL !== undefined) return 1;

@@ -3,11 +3,13 @@
  * (`eventItemKey`), which is what makes redelivery, resends and retries store nothing twice; when
  * the id is taken, the stored content fingerprint tells a true duplicate from a conflict.
  */
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { writeIfCondition } from './conditional-write.js';
 import { EventsTable, PartitionShards, ReadApi } from '../../resources/index.js';
 import { eventItemKey, eventListKey, eventListPartition } from '../core/item-keys.js';
 import { dayBucket } from '../core/timestamps.js';
+import { eventItemContent, eventOfItem, sameFingerprint } from '../core/stored-event-item.js';
 import { readDaysNewestFirst } from './day-pages.js';
 import { sortKeyBounds, type DayCursor } from '../core/day-range.js';
 import { mergeShardsNewestFirst } from './sharded-listing.js';
@@ -15,15 +17,15 @@ import type { StoredEvent } from '../core/types.js';
 import type { EventStore, PutOutcome } from '../process/ports.js';
 import type { EventFilter, EventListing } from '../query/ports.js';
 
-const INTERNAL = new Set(['pk', 'listPk', 'listSk', 'ts', 'expiresAt', 'fingerprint']);
-
 /**
- * Compares the content of the copy being stored with the stored one. Without a fingerprint on
- * either side (events stored before fingerprints, pipeline-made `session_start`s with a
- * deterministic id) the id alone decides, as it always did.
+ * Compares the content of the copy being stored with the stored one (`fp`, or `fingerprint` on
+ * items written before it). Without a fingerprint on either side (events stored before
+ * fingerprints, pipeline-made `session_start`s with a deterministic id) the id alone decides, as it always did.
  */
-function outcomeOfTakenId(stored: string | undefined, given: string | undefined): PutOutcome {
-  return stored === undefined || given === undefined || stored === given ? 'duplicate' : 'conflict';
+function outcomeOfTakenId(stored: Record<string, AttributeValue> | undefined, given: string | undefined): PutOutcome {
+  if (stored === undefined || given === undefined) return 'duplicate';
+  const same = sameFingerprint({ ...(stored.fp?.B ? { fp: stored.fp.B } : {}), ...(stored.fingerprint?.S ? { fingerprint: stored.fingerprint.S } : {}) }, given);
+  return same === false ? 'conflict' : 'duplicate';
 }
 
 export class DynamoEventStore implements EventStore, EventListing {
@@ -40,11 +42,7 @@ export class DynamoEventStore implements EventStore, EventListing {
       new PutCommand({
         TableName: this.tableName,
         Item: {
-          ...event,
-          // Properties and context are stored as JSON text: whatever a client nests, or however large or
-          // small its numbers, DynamoDB's own limits (32 levels, ±1e125) can never reject an accepted event.
-          properties: JSON.stringify(event.properties),
-          ...(event.context ? { context: JSON.stringify(event.context) } : {}),
+          ...eventItemContent(event),
           ...eventItemKey(event.projectId, event.eventId),
           ...eventListKey(event.projectId, dayBucket(timeMs), event.timestamp, event.eventId, PartitionShards.eventList),
           ts: timeMs,
@@ -60,7 +58,7 @@ export class DynamoEventStore implements EventStore, EventListing {
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     );
-    return put.written ? 'stored' : outcomeOfTakenId(put.existing?.fingerprint?.S, event.fingerprint);
+    return put.written ? 'stored' : outcomeOfTakenId(put.existing, event.fingerprint);
   }
 
   /** Newest first, walking day partitions backwards from `toMs`; `nextCursor` is set while more may follow. */
@@ -119,17 +117,10 @@ export class DynamoEventStore implements EventStore, EventListing {
       };
       while (request && Object.keys(request).length > 0) {
         const result = await this.client.send(new BatchGetCommand({ RequestItems: request }));
-        for (const item of result.Responses?.[this.tableName] ?? []) found.set(String(item.pk), publicEvent(item));
+        for (const item of result.Responses?.[this.tableName] ?? []) found.set(String(item.pk), eventOfItem(item));
         request = result.UnprocessedKeys as typeof request;
       }
     }
     return keys.map((key) => found.get(String(key.pk))).filter((event): event is StoredEvent => event !== undefined);
   }
-}
-
-function publicEvent(item: Record<string, unknown>): StoredEvent {
-  const event = Object.fromEntries(Object.entries(item).filter(([key]) => !INTERNAL.has(key))) as StoredEvent;
-  if (typeof item.properties === 'string') event.properties = JSON.parse(item.properties);
-  if (typeof item.context === 'string') event.context = JSON.parse(item.context);
-  return event;
 }

@@ -5,6 +5,7 @@
  */
 import { LakeLayout, LakePartitions } from '../../resources/index.js';
 import { dayBucket } from './timestamps.js';
+import { decodeStoredJson, isStoredJson } from './stored-json.js';
 
 export type LakeValue = string | number | boolean | Date | null;
 export type LakeRow = Readonly<Record<string, LakeValue>>;
@@ -19,10 +20,13 @@ const time = (value: unknown): Date | null => {
   const ms = typeof value === 'string' ? Date.parse(value) : Number.NaN;
   return Number.isFinite(ms) ? new Date(ms) : null;
 };
-const parseJson = (value: unknown): Record<string, unknown> => {
-  if (typeof value !== 'string') return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+/** A stored JSON attribute (stored-json.ts: plain or compressed) as its text; objects of older test images as JSON. */
+const jsonText = (value: unknown): string | null =>
+  isStoredJson(value) ? decodeStoredJson(value) : value === undefined || value === null ? null : JSON.stringify(value);
+const parseJson = (text: string | null): Record<string, unknown> => {
+  if (text === null) return {};
   try {
-    const parsed: unknown = JSON.parse(value);
+    const parsed: unknown = JSON.parse(text);
     return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
   } catch {
     return {};
@@ -30,8 +34,6 @@ const parseJson = (value: unknown): Record<string, unknown> => {
 };
 const member = (object: unknown, name: string): unknown =>
   typeof object === 'object' && object !== null ? (object as Record<string, unknown>)[name] : undefined;
-const jsonText = (value: unknown): string | null =>
-  value === undefined || value === null ? null : typeof value === 'string' ? value : JSON.stringify(value);
 
 /**
  * A stored event (the events table item, as the stream's new image carries it, unmarshalled) as
@@ -39,8 +41,10 @@ const jsonText = (value: unknown): string | null =>
  * `/v1/events` and the counters put it in.
  */
 export function lakeRowOf(item: Readonly<Record<string, unknown>>): PartitionedRow {
-  const properties = parseJson(item.properties);
-  const context = parseJson(item.context);
+  const propertiesText = jsonText(item.properties);
+  const contextText = jsonText(item.context);
+  const properties = parseJson(propertiesText);
+  const context = parseJson(contextText);
   const timestamp = time(item.timestamp);
   if (typeof item.projectId !== 'string' || typeof item.eventId !== 'string' || timestamp === null) {
     throw new Error('a stored event without projectId, eventId or timestamp cannot be placed in the lake');
@@ -55,13 +59,14 @@ export function lakeRowOf(item: Readonly<Record<string, unknown>>): PartitionedR
     source: text(item.source),
     value: typeof item.value === 'number' ? item.value : null,
     timestamp,
-    originaltimestamp: time(item.originalTimestamp),
+    // Left out of the item when it equals the corrected time (stored-event-item.ts).
+    originaltimestamp: time(item.originalTimestamp ?? item.timestamp),
     receivedat: time(item.receivedAt),
     syncedat: time(properties.__syncedAt),
     library: text(member(context.library, 'name')),
     os: text(os),
-    properties: jsonText(item.properties) ?? '{}',
-    context: jsonText(item.context),
+    properties: propertiesText ?? '{}',
+    context: contextText,
   };
   return { projectId: item.projectId, day: dayBucket(timestamp.getTime()), row };
 }

@@ -8,7 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../lambdas/adapters/clients.js';
 import { DynamoEventStore } from '../../lambdas/adapters/event-store.js';
 import { DynamoKeyStore } from '../../lambdas/adapters/key-store.js';
-import { apiKeyItemKey } from '../../lambdas/core/item-keys.js';
+import { apiKeyItemKey, eventItemKey, eventListKey } from '../../lambdas/core/item-keys.js';
+import { dayBucket } from '../../lambdas/core/timestamps.js';
+import { PartitionShards } from '../../resources/index.js';
 import { hashKey } from '../../lambdas/core/keys.js';
 import type { StoredEvent } from '../../lambdas/core/types.js';
 import { DemoProject, eventually, request, startLocal, type LocalHarness } from '../helpers/local.js';
@@ -220,6 +222,55 @@ describe('identity (item 4)', () => {
     expect(await store.putIfAbsent(event)).toBe('stored');
     expect(await store.putIfAbsent({ ...event, receivedAt: new Date(Date.now() + 5000).toISOString() })).toBe('duplicate');
     expect(await store.putIfAbsent({ ...event, value: 1, fingerprint: 'b'.repeat(40) })).toBe('conflict');
+  });
+
+  it('reads and compares items stored before compression (JSON text, hex fingerprint) beside new ones', async () => {
+    const documents = createDocumentClient(local.config);
+    const store = new DynamoEventStore(documents, local.config.eventsTable!, 30);
+    const timeMs = Date.now();
+    const timestamp = new Date(timeMs).toISOString();
+    const properties = { screen: 'checkout', note: 'naïve — 日本語 🎉', __syncedAt: timestamp };
+    const context = { library: { name: 'tidemark-ios', version: '1.5.0' }, os: { name: 'iOS', version: '17.4.1' }, device: { model: 'iPhone15,2' } };
+    const fingerprint = '0123456789abcdef'.repeat(3).slice(0, 40);
+    const event: StoredEvent = {
+      projectId: 'demo',
+      eventId: `format-old-${timeMs}`,
+      event: 'format_mix',
+      deviceId: 'fm',
+      sessionId: 's',
+      timestamp,
+      originalTimestamp: new Date(timeMs - 1000).toISOString(),
+      receivedAt: timestamp,
+      properties,
+      context,
+      fingerprint,
+    };
+    // The item as the event store wrote it before: properties and context as JSON text, 40 hex digits of fingerprint.
+    await documents.send(
+      new PutCommand({
+        TableName: local.config.eventsTable!,
+        Item: {
+          ...event,
+          properties: JSON.stringify(properties),
+          context: JSON.stringify(context),
+          ...eventItemKey('demo', event.eventId),
+          ...eventListKey('demo', dayBucket(timeMs), timestamp, event.eventId, PartitionShards.eventList),
+          ts: timeMs,
+          expiresAt: Math.floor(timeMs / 1000) + 86_400,
+        },
+      }),
+    );
+    const fresh = { ...event, eventId: `format-new-${timeMs}`, originalTimestamp: timestamp };
+    expect(await store.putIfAbsent(fresh)).toBe('stored');
+    const { fingerprint: _old, ...oldPublic } = event;
+    const { fingerprint: _new, ...newPublic } = fresh;
+    const listed = await list(`event=format_mix&${around(timeMs)}`);
+    expect(listed.sort((a, b) => a.eventId.localeCompare(b.eventId))).toEqual([newPublic, oldPublic]);
+    // A resend of the old item is a duplicate, other content a conflict: compared on the same 128 bits.
+    expect(await store.putIfAbsent({ ...event, receivedAt: new Date(timeMs + 5000).toISOString() })).toBe('duplicate');
+    expect(await store.putIfAbsent({ ...event, fingerprint: `${fingerprint.slice(0, 31)}0${fingerprint.slice(32)}` })).toBe('conflict');
+    expect(await store.putIfAbsent({ ...fresh, receivedAt: new Date(timeMs + 5000).toISOString() })).toBe('duplicate');
+    expect(await store.putIfAbsent({ ...fresh, fingerprint: `f${fingerprint.slice(1)}` })).toBe('conflict');
   });
 });
 

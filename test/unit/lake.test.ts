@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeParquet } from '../../lambdas/core/lake-parquet.js';
 import { lakeRowOf, parseObjectKey } from '../../lambdas/core/lake-rows.js';
+import { eventItemContent } from '../../lambdas/core/stored-event-item.js';
 import { compactClosedDays } from '../../lambdas/lake/compact.js';
 import { writeBatchToLake, type StreamedEvent } from '../../lambdas/lake/lake.js';
 import { LakeLayout } from '../../resources/index.js';
@@ -107,6 +108,35 @@ describe('the lake writer', () => {
     expect(second.objects).toEqual(first.objects);
     expect([...lake.objects.keys()]).toEqual([...before.keys()]);
     for (const [key, body] of lake.objects) expect(Buffer.from(body).equals(Buffer.from(before.get(key)!))).toBe(true);
+  });
+});
+
+describe('lake rows of stored items', () => {
+  it('reads compressed properties and context and an original time left out, as the events table stores them now', () => {
+    const timestamp = '2024-03-09T08:00:00.000Z';
+    const properties = { screen: 'checkout', query: 'blue running shoes 42 — naïve 🎉', __syncedAt: '2024-03-09T08:00:05.000Z' };
+    const context = { library: { name: 'tidemark-ios', version: '1.5.0' }, os: { name: 'iOS', version: '17.4.1' }, device: { model: 'iPhone15,2' } };
+    const item = eventItemContent({
+      projectId: 'demo',
+      eventId: 'e1',
+      event: 'screen_view',
+      deviceId: 'd1',
+      sessionId: 's1',
+      timestamp,
+      originalTimestamp: timestamp,
+      receivedAt: '2024-03-09T08:00:01.000Z',
+      properties,
+      context,
+      fingerprint: 'ab'.repeat(20),
+    });
+    expect(item.context).toBeInstanceOf(Uint8Array);
+    const { row } = lakeRowOf(item);
+    expect(JSON.parse(String(row.properties))).toEqual(properties);
+    expect(JSON.parse(String(row.context))).toEqual(context);
+    expect(row.library).toBe('tidemark-ios');
+    expect(row.os).toBe('iOS');
+    expect((row.originaltimestamp as Date).toISOString()).toBe(timestamp);
+    expect((row.syncedat as Date).toISOString()).toBe('2024-03-09T08:00:05.000Z');
   });
 });
 
