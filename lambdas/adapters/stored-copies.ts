@@ -9,6 +9,12 @@ import type { StoredCopy } from '../process/ports.js';
 /** BatchGetItem takes 100 keys. */
 const MAX_KEYS_PER_BATCH_GET = 100;
 
+/** The item's fingerprint as hex, in either stored form (`fp` bytes, or `fingerprint` text from before). */
+function storedFingerprintHex(item: Record<string, unknown>): { fingerprint?: string } {
+  if (item.fp instanceof Uint8Array) return { fingerprint: Buffer.from(item.fp).toString('hex') };
+  return typeof item.fingerprint === 'string' ? { fingerprint: item.fingerprint } : {};
+}
+
 export class DynamoStoredCopies {
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -22,14 +28,14 @@ export class DynamoStoredCopies {
       let request: Record<string, { Keys: Record<string, unknown>[]; ProjectionExpression: string; ExpressionAttributeNames: Record<string, string> }> | undefined = {
         [this.tableName]: {
           Keys: unique.slice(i, i + MAX_KEYS_PER_BATCH_GET).map((id) => eventItemKey(projectId, id)),
-          ProjectionExpression: 'eventId, sessionId, #timestamp',
+          ProjectionExpression: 'eventId, sessionId, #timestamp, fp, fingerprint',
           ExpressionAttributeNames: { '#timestamp': 'timestamp' },
         },
       };
       while (request && Object.keys(request).length > 0) {
         const result = await this.client.send(new BatchGetCommand({ RequestItems: request }));
         for (const item of result.Responses?.[this.tableName] ?? []) {
-          copies.set(String(item.eventId), { sessionId: String(item.sessionId), timestamp: String(item.timestamp) });
+          copies.set(String(item.eventId), { sessionId: String(item.sessionId), timestamp: String(item.timestamp), ...storedFingerprintHex(item) });
         }
         request = result.UnprocessedKeys as typeof request;
       }

@@ -59,6 +59,10 @@ export function sameFingerprint(item: { fp?: Uint8Array; fingerprint?: string },
   return undefined;
 }
 
+/** Whether a stored copy's fingerprint (hex, either stored length) and a copy's agree: without one on either side, the id alone decides. */
+export const fingerprintsAgree = (storedHex: string | undefined, given: string | undefined): boolean =>
+  storedHex === undefined || given === undefined || sameFingerprint({ fingerprint: storedHex }, given) !== false;
+
 /** A stored JSON attribute (either form, or an object already) as the object it holds; `undefined` when absent. */
 export function storedObject(value: unknown): JsonObject | undefined {
   if (!isStoredJson(value)) return typeof value === 'object' && value !== null && !(value instanceof Uint8Array) ? (value as JsonObject) : undefined;

@@ -45,7 +45,7 @@ export function createProcessHandler(dependencies: () => ProcessDependencies) {
         if (remaining < ProcessFunction.writeTimeReserveMs) throw new OutOfTimeError(remaining);
       };
       const { ingestLagMs, ...outcome } = await withBackPressure(
-        () => processMessage(message, deps, Date.now(), stopWhenOutOfTime),
+        () => processMessage(message, deps, { beforeWrite: stopWhenOutOfTime, redelivered: Number(record.attributes.ApproximateReceiveCount) > 1 }),
         ProcessFunction.messageTimeReserveMs,
         clock,
       );

@@ -14,8 +14,11 @@ export interface EventStore {
   putIfAbsent(event: StoredEvent): Promise<PutOutcome>;
 }
 
-/** What the events table holds for an event id: enough to tell whether it is this very event. */
-export type StoredCopy = { readonly sessionId: string; readonly timestamp: string };
+/**
+ * What the events table holds for an event id: enough to tell whether it is this very event, and
+ * (with the content fingerprint, hex, absent on items that have none) a duplicate from a conflict.
+ */
+export type StoredCopy = { readonly sessionId: string; readonly timestamp: string; readonly fingerprint?: string };
 
 export type ProcessDependencies = {
   readonly events: EventStore;

@@ -10,7 +10,8 @@ import { enrichEvent } from '../core/enrich.js';
 import type { EventMessageBody } from '../core/packing.js';
 import { firstEventPerSession, isLive, sessionIdFor, sessionStartFor } from '../core/sessions.js';
 import type { StoredEvent } from '../core/types.js';
-import type { ProcessDependencies, StoredCopy } from './ports.js';
+import { fingerprintsAgree } from '../core/stored-event-item.js';
+import type { ProcessDependencies, PutOutcome, StoredCopy } from './ports.js';
 
 
 /** `ingestLagMs`: processing time minus event time, per event (what offline buffering costs in delay). */
@@ -24,16 +25,24 @@ export type ProcessOutcome = {
   ingestLagMs: number[];
 };
 
-/**
- * `beforeWrite` runs before each write starts and throws to stop the message there (the invocation is
- * running out of time): writes already made stay, and a later attempt finds them stored.
- */
-export async function processMessage(
-  message: EventMessageBody,
-  deps: ProcessDependencies,
-  nowMs = Date.now(),
-  beforeWrite: () => void = () => {},
-): Promise<ProcessOutcome> {
+export type ProcessOptions = {
+  readonly nowMs?: number;
+  /**
+   * Runs before each write starts and throws to stop the message there (the invocation is running
+   * out of time): writes already made stay, and a later attempt finds them stored.
+   */
+  readonly beforeWrite?: () => void;
+  /**
+   * The message was received before (SQS's receive count above 1): read what an earlier attempt
+   * stored first. One BatchGetItem per 100 events then stands for a refused conditional put each,
+   * which costs a write unit apiece and, under overload, made every retry as heavy as the first
+   * attempt, so retries kept the pipeline overloaded.
+   */
+  readonly redelivered?: boolean;
+};
+
+export async function processMessage(message: EventMessageBody, deps: ProcessDependencies, options: ProcessOptions = {}): Promise<ProcessOutcome> {
+  const { nowMs = Date.now(), beforeWrite = () => {}, redelivered = false } = options;
   const syncedAt = new Date(nowMs).toISOString();
   const events: StoredEvent[] = message.events.map((event) =>
     enrichEvent(
@@ -44,12 +53,16 @@ export async function processMessage(
     ),
   );
 
-  const outcomes = await mapWithConcurrency(events, InFlight.writesPerMessage, async (event) => {
+  const known = redelivered ? await deps.storedCopies(message.projectId, events.map((event) => event.eventId)) : new Map<string, StoredCopy>();
+  const outcomes = await mapWithConcurrency(events, InFlight.writesPerMessage, async (event): Promise<PutOutcome> => {
+    const copy = known.get(event.eventId);
+    if (copy) return fingerprintsAgree(copy.fingerprint, event.fingerprint) ? 'duplicate' : 'conflict';
     beforeWrite();
     return deps.events.putIfAbsent(event);
   });
   const duplicates = events.filter((_, i) => outcomes[i] === 'duplicate');
-  const copies = duplicates.length > 0 ? await deps.storedCopies(message.projectId, duplicates.map((event) => event.eventId)) : new Map<string, StoredCopy>();
+  const unread = duplicates.filter((event) => !known.has(event.eventId)).map((event) => event.eventId);
+  const copies = new Map([...known, ...(unread.length > 0 ? await deps.storedCopies(message.projectId, unread) : [])]);
   // A duplicate whose stored copy is this very event (same session, same time) is an earlier attempt of
   // this work that may have stopped before its session start or device move: finishing them is idempotent.
   const contributing = events.filter((event, i) => outcomes[i] === 'stored' || (outcomes[i] === 'duplicate' && isSameEvent(copies.get(event.eventId), event)));

@@ -103,7 +103,7 @@ export class MemoryProcessPorts implements ProcessDependencies {
     const copies = new Map<string, StoredCopy>();
     for (const id of eventIds) {
       const event = this.stored.get(`${projectId}|${id}`);
-      if (event) copies.set(id, { sessionId: event.sessionId, timestamp: event.timestamp });
+      if (event) copies.set(id, { sessionId: event.sessionId, timestamp: event.timestamp, ...(event.fingerprint === undefined ? {} : { fingerprint: event.fingerprint }) });
     }
     return copies;
   };

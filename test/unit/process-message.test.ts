@@ -18,9 +18,9 @@ const earlier = normalizedEvent({ eventId: 'earlier', timestamp: '2024-01-15T10:
 describe('processMessage', () => {
   it('emits session_start only from the message holding the session lock, once however often it is delivered', async () => {
     const ports = new MemoryProcessPorts();
-    const first = await processMessage(messageBody([later]), ports, NOW);
-    const other = await processMessage(messageBody([earlier]), ports, NOW);
-    const redelivered = await processMessage(messageBody([later]), ports, NOW);
+    const first = await processMessage(messageBody([later]), ports, { nowMs: NOW });
+    const other = await processMessage(messageBody([earlier]), ports, { nowMs: NOW });
+    const redelivered = await processMessage(messageBody([later]), ports, { nowMs: NOW });
     expect([first.sessionsStarted, other.sessionsStarted, redelivered.sessionsStarted]).toEqual([1, 0, 0]);
     expect(ports.storedNamed(SYNTHETIC_SESSION_START)).toHaveLength(1);
     expect(redelivered).toMatchObject({ stored: 0, duplicates: 1 });
@@ -29,17 +29,33 @@ describe('processMessage', () => {
   it('finishes the session start of an earlier attempt that stored the event and stopped before its start', async () => {
     const ports = new MemoryProcessPorts();
     ports.failPut = (event) => (event.event === SYNTHETIC_SESSION_START ? new Error('crashed') : undefined);
-    await expect(processMessage(messageBody([later]), ports, NOW)).rejects.toThrow('crashed');
+    await expect(processMessage(messageBody([later]), ports, { nowMs: NOW })).rejects.toThrow('crashed');
     ports.failPut = () => undefined;
-    const retry = await processMessage(messageBody([later]), ports, NOW);
+    const retry = await processMessage(messageBody([later]), ports, { nowMs: NOW });
     expect(retry).toMatchObject({ stored: 1, duplicates: 1, sessionsStarted: 1 });
     expect(ports.storedNamed(SYNTHETIC_SESSION_START)).toHaveLength(1);
   });
 
+  it('reads first when a message is delivered again: what an earlier attempt stored costs no put, a changed copy is still a conflict', async () => {
+    const ports = new MemoryProcessPorts();
+    await processMessage(messageBody([later, earlier]), ports, { nowMs: NOW });
+    let puts = 0;
+    ports.failPut = () => {
+      puts++;
+      return undefined;
+    };
+    const fresh = normalizedEvent({ eventId: 'fresh', timestamp: '2024-01-15T10:13:00.000Z', fingerprint: 'f-fresh' });
+    const changed = { ...earlier, fingerprint: 'other content' };
+    const again = await processMessage(messageBody([later, changed, fresh]), ports, { nowMs: NOW, redelivered: true });
+    expect(puts).toBe(1);
+    expect(again).toMatchObject({ stored: 1, duplicates: 1, conflicts: 1, sessionsStarted: 0 });
+    expect(ports.conflicted.map((event) => event.eventId)).toEqual(['earlier']);
+  });
+
   it('keeps an id already stored with other content as a conflict that moves nothing', async () => {
     const ports = new MemoryProcessPorts();
-    await processMessage(messageBody([later]), ports, NOW);
-    const outcome = await processMessage(messageBody([{ ...later, fingerprint: 'other content', timestamp: '2024-01-15T10:15:00.000Z' }]), ports, NOW);
+    await processMessage(messageBody([later]), ports, { nowMs: NOW });
+    const outcome = await processMessage(messageBody([{ ...later, fingerprint: 'other content', timestamp: '2024-01-15T10:15:00.000Z' }]), ports, { nowMs: NOW });
     expect(outcome).toMatchObject({ stored: 0, conflicts: 1, sessionsStarted: 0 });
     expect(ports.conflicted.map((event) => event.eventId)).toEqual(['later']);
     expect(ports.devices.get('p|d1')?.lastSeen).toBe(later.timestamp);
