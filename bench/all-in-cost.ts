@@ -66,13 +66,19 @@ export function allInCost(run: EndToEndResult, ingestCpuMsPerEvent: number, hotW
   const gbSeconds = (names: string[]) => names.reduce((sum, name) => sum + (billedMs[name]! / 1000) * memoryGb[name]!, 0);
 
   const requests = {
-    dynamodb: (calls.dynamoWriteUnits * PriceTable.dynamodbPerMillionWriteUnits + calls.dynamoReadUnits * PriceTable.dynamodbPerMillionReadUnits) / run.events,
+    dynamodb:
+      (calls.dynamoWriteUnits * PriceTable.dynamodbPerMillionWriteUnits + calls.dynamoReadUnits * PriceTable.dynamodbPerMillionReadUnits) /
+      run.events,
     sqs: (calls.sqsBilledRequests * PriceTable.sqsFifoPerMillionRequests) / run.events,
     apiGateway: ((invocations.ingest?.invocations ?? 0) * PriceTable.apiGatewayRestPerMillionRequests) / run.events,
-    lambda: (lambdaRequests * PriceTable.lambdaPerMillionRequests) / run.events + gbSeconds(workload) * PriceTable.lambdaArmPerGbSecond * million,
+    lambda:
+      (lambdaRequests * PriceTable.lambdaPerMillionRequests) / run.events + gbSeconds(workload) * PriceTable.lambdaArmPerGbSecond * million,
   };
   const provisionedDynamo =
-    ((calls.dynamoWriteUnits * PriceTable.dynamodbPerWcuHour + calls.dynamoReadUnits * PriceTable.dynamodbPerRcuHour) / 3600 / ProvisionedTargetUtilization) * million;
+    ((calls.dynamoWriteUnits * PriceTable.dynamodbPerWcuHour + calls.dynamoReadUnits * PriceTable.dynamodbPerRcuHour) /
+      3600 /
+      ProvisionedTargetUtilization) *
+    million;
 
   const parquetBytesPerEvent = run.lake.compactedBytes / run.lake.rows;
   const lakeGb = (parquetBytesPerEvent * 1_000_000) / GB;
@@ -81,16 +87,26 @@ export function allInCost(run: EndToEndResult, ingestCpuMsPerEvent: number, hotW
   const iaMonths = (LakeBucket.glacierInstantAfterDays - LakeBucket.infrequentAccessAfterDays) / DAYS_PER_MONTH;
   const glacierMonths = StorageMonths - standardMonths - iaMonths;
   const lakeStorage =
-    lakeGb * (standardMonths * PriceTable.s3StandardPerGbMonth + iaMonths * PriceTable.s3StandardIaPerGbMonth + glacierMonths * PriceTable.s3GlacierInstantPerGbMonth);
+    lakeGb *
+    (standardMonths * PriceTable.s3StandardPerGbMonth +
+      iaMonths * PriceTable.s3StandardIaPerGbMonth +
+      glacierMonths * PriceTable.s3GlacierInstantPerGbMonth);
   // Raw batch PUTs; compaction GETs each raw file and PUTs one file per project-day; two transitions per compacted file.
   const perMillion = (n: number) => n * million;
   const lakeRequests =
     (perMillion(run.lake.rawFiles + run.lake.compactedFiles) * PriceTable.s3PerThousandPuts) / 1000 +
     (perMillion(run.lake.rawFiles) * PriceTable.s3PerThousandGets) / 1000 +
-    (perMillion(run.lake.compactedFiles) * (PriceTable.s3PerThousandTransitionsToIa + PriceTable.s3PerThousandTransitionsToGlacierInstant)) / 1000;
-  const lakeLambda = (perMillion(lakeInvocations) * PriceTable.lambdaPerMillionRequests) / 1_000_000 + gbSeconds(['lake']) * PriceTable.lambdaArmPerGbSecond * million;
-  const athena = ((AthenaQueryMix.scansPerEvent * AthenaQueryMix.columnShareRead * parquetBytesPerEvent * 1_000_000) / 1024 ** 4) * PriceTable.athenaPerTbScanned;
-  const dynamodbStorage = ((run.dynamoBytesPerEvent * 1_000_000) / GB) * PriceTable.dynamodbStandardPerGbMonth * (hotWindowDays / DAYS_PER_MONTH);
+    (perMillion(run.lake.compactedFiles) *
+      (PriceTable.s3PerThousandTransitionsToIa + PriceTable.s3PerThousandTransitionsToGlacierInstant)) /
+      1000;
+  const lakeLambda =
+    (perMillion(lakeInvocations) * PriceTable.lambdaPerMillionRequests) / 1_000_000 +
+    gbSeconds(['lake']) * PriceTable.lambdaArmPerGbSecond * million;
+  const athena =
+    ((AthenaQueryMix.scansPerEvent * AthenaQueryMix.columnShareRead * parquetBytesPerEvent * 1_000_000) / 1024 ** 4) *
+    PriceTable.athenaPerTbScanned;
+  const dynamodbStorage =
+    ((run.dynamoBytesPerEvent * 1_000_000) / GB) * PriceTable.dynamodbStandardPerGbMonth * (hotWindowDays / DAYS_PER_MONTH);
 
   const rest = requests.sqs + requests.apiGateway + requests.lambda + dynamodbStorage + lakeStorage + lakeRequests + lakeLambda + athena;
   const round = (n: number) => Number(n.toFixed(3));
@@ -101,7 +117,12 @@ export function allInCost(run: EndToEndResult, ingestCpuMsPerEvent: number, hotW
     hotWindowDays,
     lambdaBilledMsPerMillionEvents: Object.fromEntries(Object.entries(billedMs).map(([name, ms]) => [name, Math.round(ms * million)])),
     perMillionEvents: {
-      requests: { dynamodb: round(requests.dynamodb), sqs: round(requests.sqs), apiGateway: round(requests.apiGateway), lambda: round(requests.lambda) },
+      requests: {
+        dynamodb: round(requests.dynamodb),
+        sqs: round(requests.sqs),
+        apiGateway: round(requests.apiGateway),
+        lambda: round(requests.lambda),
+      },
       dynamodbStorage: round(dynamodbStorage),
       lakeStorage: round(lakeStorage),
       lakeRequests: round(lakeRequests),

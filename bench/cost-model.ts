@@ -29,7 +29,9 @@ export function costModel(run: EndToEndResult): CostModel {
   const apiRequests = invocations.ingest?.invocations ?? 0;
   const million = 1_000_000 / run.events;
   const dollars = {
-    dynamodb: (calls.dynamoWriteUnits * PriceTable.dynamodbPerMillionWriteUnits + calls.dynamoReadUnits * PriceTable.dynamodbPerMillionReadUnits) / run.events,
+    dynamodb:
+      (calls.dynamoWriteUnits * PriceTable.dynamodbPerMillionWriteUnits + calls.dynamoReadUnits * PriceTable.dynamodbPerMillionReadUnits) /
+      run.events,
     sqs: (calls.sqsBilledRequests * PriceTable.sqsFifoPerMillionRequests) / run.events,
     apiGateway: (apiRequests * PriceTable.apiGatewayRestPerMillionRequests) / run.events,
     lambda: (lambdaInvocations * PriceTable.lambdaPerMillionRequests) / run.events + gbSeconds * PriceTable.lambdaArmPerGbSecond * million,

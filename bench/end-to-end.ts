@@ -63,7 +63,11 @@ const KEY = { write: 'bench-write-key', secret: 'bench-secret-key', project: 'be
  * `prefix` keeps the ids and devices of one run's phases apart. Each batch is one device: its
  * SDK context is the device's, its events are varied (bench/workload-events.ts) and `eventBytes` long as JSON.
  */
-function buildBatches(options: Pick<EndToEndOptions, 'events' | 'batchSize' | 'eventsPerSession' | 'eventBytes'>, now: number, prefix = 'bench') {
+function buildBatches(
+  options: Pick<EndToEndOptions, 'events' | 'batchSize' | 'eventsPerSession' | 'eventBytes'>,
+  now: number,
+  prefix = 'bench',
+) {
   const batches: object[][] = [];
   const sessionsPerBatch = options.batchSize / options.eventsPerSession;
   const random = seededRandom(prefix.length);
@@ -107,7 +111,8 @@ export async function measureEndToEnd(options: EndToEndOptions): Promise<EndToEn
         body: JSON.stringify({ events: batch }),
       });
       const body = (await response.json()) as { accepted: number };
-      if (response.status !== 202 || body.accepted !== batch.length) throw new Error(`batch not accepted: ${response.status} ${JSON.stringify(body)}`);
+      if (response.status !== 202 || body.accepted !== batch.length)
+        throw new Error(`batch not accepted: ${response.status} ${JSON.stringify(body)}`);
     };
     const from = new Date(now - 7 * 86_400_000).toISOString().slice(0, 10);
     const to = new Date(now + 86_400_000).toISOString().slice(0, 10);
@@ -164,7 +169,7 @@ export async function measureEndToEnd(options: EndToEndOptions): Promise<EndToEn
       hotKeys: { write: runtime.hotKeys.hottest(options.events, 'write'), read: runtime.hotKeys.hottest(options.events, 'read') },
     };
     const countedPerSecond = options.events / countedSeconds;
-    const steadyBatches = Math.max(1, Math.round((countedPerSecond / 2) * options.steadySeconds / options.batchSize));
+    const steadyBatches = Math.max(1, Math.round(((countedPerSecond / 2) * options.steadySeconds) / options.batchSize));
     const steady = await measureSteadyFreshness({
       batches: buildBatches({ ...options, events: steadyBatches * options.batchSize }, now, 'steady').batches,
       eventsPerBatch: options.batchSize,
@@ -174,7 +179,12 @@ export async function measureEndToEnd(options: EndToEndOptions): Promise<EndToEn
       countedTotal,
       baseline: expected,
     });
-    const ceiling = await rawWriteCeiling(runtime.dynamodbEndpoint, options.concurrency, options.eventBytes, Math.min(20_000, options.events));
+    const ceiling = await rawWriteCeiling(
+      runtime.dynamodbEndpoint,
+      options.concurrency,
+      options.eventBytes,
+      Math.min(20_000, options.events),
+    );
     return {
       events: options.events,
       sessions,
@@ -227,7 +237,9 @@ async function rawWriteCeiling(endpoint: string, concurrency: number, itemBytes:
       while (next < items) {
         const first = next;
         next += 25;
-        const requests = Array.from({ length: Math.min(25, items - first) }, (_, i) => ({ PutRequest: { Item: { pk: `item-${first + i}`, padding } } }));
+        const requests = Array.from({ length: Math.min(25, items - first) }, (_, i) => ({
+          PutRequest: { Item: { pk: `item-${first + i}`, padding } },
+        }));
         let pending: Record<string, typeof requests> | undefined = { [table]: requests };
         while (pending && Object.keys(pending).length > 0) {
           const result = await documents.send(new BatchWriteCommand({ RequestItems: pending }));

@@ -31,9 +31,25 @@ export function mixedBatch(format: Format, seed: number, now = Date.now()): Buff
     const t = new Date(now - ((i * 7919 + seed) % 3_600_000)).toISOString();
     const props = { screen: 'checkout', plan: 'pro', experiment: `exp-${i % 7}`, note: 'x'.repeat(220) };
     if (format === 'segment') {
-      return { type: 'track', event: 'Order Completed', anonymousId: `anon-${i % 50}`, messageId: `m-${seed}-${i}`, timestamp: t, properties: { ...props, revenue: (i % 100) + 0.5 }, context: { library: { name: 'analytics-ios', version: '4.1.0' } } };
+      return {
+        type: 'track',
+        event: 'Order Completed',
+        anonymousId: `anon-${i % 50}`,
+        messageId: `m-${seed}-${i}`,
+        timestamp: t,
+        properties: { ...props, revenue: (i % 100) + 0.5 },
+        context: { library: { name: 'analytics-ios', version: '4.1.0' } },
+      };
     }
-    if (i % 2 === 0) return { event_type: 'click', device_id: `dev-${i % 50}`, client_id: 'ios', amount: String(i % 100), created_at: t, event_properties: props };
+    if (i % 2 === 0)
+      return {
+        event_type: 'click',
+        device_id: `dev-${i % 50}`,
+        client_id: 'ios',
+        amount: String(i % 100),
+        created_at: t,
+        event_properties: props,
+      };
     return { source: 'client_A', payload: { metric: 'purchase', deviceId: `dev-${i % 50}`, value: i % 100, ts: Date.parse(t), ...props } };
   });
   const body = format === 'array' ? rows : format === 'segment' ? { batch: rows, sentAt: new Date(now).toISOString() } : { events: rows };

@@ -29,7 +29,11 @@ function buildBench(io: Output) {
     .option('--quick', 'a short run (2,000 events, 2 CPU rounds) for a smoke check', false)
     .option('--events <n>', `events to send, a multiple of ${BatchSize} (default: 100000, or 2000 with --quick)`, wholeBatches)
     .option('--concurrency <n>', 'requests in flight', positiveInteger, 8)
-    .option('--steady-seconds <n>', 'how long the steady load at half the measured capacity lasts (default: 30, or 10 with --quick)', positiveInteger)
+    .option(
+      '--steady-seconds <n>',
+      'how long the steady load at half the measured capacity lasts (default: 30, or 10 with --quick)',
+      positiveInteger,
+    )
     .option('--out <file>', 'where the JSON results go', 'bench-results/latest.json')
     .action((options: BenchOptions) => runBench(options, io));
 }
@@ -83,7 +87,10 @@ async function runBench(options: BenchOptions, io: Output): Promise<void> {
     ['ingest events/s/core (parse+normalize+validate+pack)', cpu.eventsPerSecondPerCore],
     ['JSON.parse events/s (same bytes)', cpu.jsonParseEventsPerSecond],
     ['ingest CPU / JSON.parse (target <= 4)', cpu.ratioToJsonParse],
-    ['  native / Segment (client ids) / bare array', `${cpu.ratioByFormat.native} / ${cpu.ratioByFormat.segment} / ${cpu.ratioByFormat.array}`],
+    [
+      '  native / Segment (client ids) / bare array',
+      `${cpu.ratioByFormat.native} / ${cpu.ratioByFormat.segment} / ${cpu.ratioByFormat.array}`,
+    ],
     ['events sent (batches of 50, 10/session)', events],
     ['accepted events/s over HTTP', e2e.acceptedPerSecond],
     ['seconds until all counted', e2e.secondsUntilCounted],
@@ -97,8 +104,14 @@ async function runBench(options: BenchOptions, io: Output): Promise<void> {
     ['SQS requests per event (64 KB units)', cost.sqsRequestsPerEvent],
     ['Lambda invocations per event', cost.lambdaInvocationsPerEvent],
     [`$ per million events (${PriceTable.region}, prices of ${PriceTable.checkedOn})`, cost.dollarsPerMillionEvents.total],
-    ['  of which DynamoDB / SQS / API Gateway / Lambda', `${cost.dollarsPerMillionEvents.dynamodb} / ${cost.dollarsPerMillionEvents.sqs} / ${cost.dollarsPerMillionEvents.apiGateway} / ${cost.dollarsPerMillionEvents.lambda}`],
-    ['Parquet bytes per event (compacted) / raw batch files per million events', `${allIn.parquetBytesPerEvent} / ${allIn.rawFilesPerMillionEvents}`],
+    [
+      '  of which DynamoDB / SQS / API Gateway / Lambda',
+      `${cost.dollarsPerMillionEvents.dynamodb} / ${cost.dollarsPerMillionEvents.sqs} / ${cost.dollarsPerMillionEvents.apiGateway} / ${cost.dollarsPerMillionEvents.lambda}`,
+    ],
+    [
+      'Parquet bytes per event (compacted) / raw batch files per million events',
+      `${allIn.parquetBytesPerEvent} / ${allIn.rawFilesPerMillionEvents}`,
+    ],
     ['DynamoDB bytes per event (item + index, with overhead)', allIn.dynamoBytesPerEvent],
     [`all-in $ per million, ${StorageMonths} months stored, on-demand (target <= 1.00)`, allIn.onDemand],
     [`all-in $ per million, provisioned at ${ProvisionedTargetUtilization * 100}% (target <= 0.40)`, allIn.provisioned],
@@ -114,7 +127,10 @@ async function runBench(options: BenchOptions, io: Output): Promise<void> {
   const width = Math.max(...rows.map(([name]) => name.length));
   io.out(`Tidemark bench (${result.mode})`);
   for (const [name, value] of rows) io.out(`${name.padEnd(width)}  ${value}`);
-  for (const [access, perKey] of [['write', '1,000 WCU/s'], ['read', '3,000 RCU/s']] as const) {
+  for (const [access, perKey] of [
+    ['write', '1,000 WCU/s'],
+    ['read', '3,000 RCU/s'],
+  ] as const) {
     io.out(`hottest partition key of each kind, ${access} units (ceiling = ${perKey} / that key's units per event):`);
     for (const key of e2e.hotKeys[access]) {
       io.out(
@@ -122,7 +138,11 @@ async function runBench(options: BenchOptions, io: Output): Promise<void> {
       );
     }
   }
-  io.out(`targets: ${Object.entries(targets).map(([name, t]) => `${name} ${t.met ? 'met' : 'NOT met'}`).join(', ')}`);
+  io.out(
+    `targets: ${Object.entries(targets)
+      .map(([name, t]) => `${name} ${t.met ? 'met' : 'NOT met'}`)
+      .join(', ')}`,
+  );
   io.out(`written to ${options.out}`);
 }
 

@@ -34,7 +34,8 @@ export type SteadyLoad = {
 /** How often the counters are read: the resolution of each freshness figure. */
 const POLL_MS = 200;
 
-export const percentile = (sorted: readonly number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+export const percentile = (sorted: readonly number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
 export async function measureSteadyFreshness(load: SteadyLoad): Promise<SteadyLoadResult> {
   const intervalMs = (1000 * load.eventsPerBatch) / load.eventsPerSecond;
@@ -65,7 +66,10 @@ export async function measureSteadyFreshness(load: SteadyLoad): Promise<SteadyLo
   // The k-th accepted batch is fresh at the first poll covering k batches: acceptance order, so a
   // batch counted before an earlier one is dated by the later one, never earlier than it was.
   const freshness = acceptedAt
-    .map((at, k) => (counted.find((c) => c.at >= at && c.total >= load.baseline + (k + 1) * load.countedPerBatch)?.at ?? counted.at(-1)!.at) - at)
+    .map(
+      (at, k) =>
+        (counted.find((c) => c.at >= at && c.total >= load.baseline + (k + 1) * load.countedPerBatch)?.at ?? counted.at(-1)!.at) - at,
+    )
     .sort((a, b) => a - b);
   return {
     offeredEventsPerSecond: Math.round(load.eventsPerSecond),

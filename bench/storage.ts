@@ -39,7 +39,15 @@ export async function measureLake(lakeDir: string, nowMs: number): Promise<LakeM
   const started = performance.now();
   encodeParquet(LakeEventColumns, rows);
   const encodeMsPerRow = (performance.now() - started) / Math.max(1, rows.length);
-  return { rows: rows.length, rawFiles: raw.length, rawBytes, compactedFiles: compacted.length, compactedBytes, days: outcomes.length, encodeMsPerRow };
+  return {
+    rows: rows.length,
+    rawFiles: raw.length,
+    rawBytes,
+    compactedFiles: compacted.length,
+    compactedBytes,
+    days: outcomes.length,
+    encodeMsPerRow,
+  };
 }
 
 /**
@@ -53,7 +61,12 @@ export async function measureDynamoBytesPerEvent(endpoint: string, tableName: st
     const { Items = [] } = await client.send(new ScanCommand({ TableName: tableName, Limit: sample }));
     if (Items.length === 0) return 0;
     const index = EventsTable.globalIndexes[0];
-    const indexAttributes = new Set<string>([EventsTable.partitionKey.name, index.partitionKey.name, index.sortKey.name, ...index.nonKeyAttributes]);
+    const indexAttributes = new Set<string>([
+      EventsTable.partitionKey.name,
+      index.partitionKey.name,
+      index.sortKey.name,
+      ...index.nonKeyAttributes,
+    ]);
     const total = Items.reduce((sum, item) => {
       const indexed = Object.fromEntries(Object.entries(item).filter(([name]) => indexAttributes.has(name)));
       return sum + itemBytes(item) + 100 + itemBytes(indexed) + 100;

@@ -27,7 +27,22 @@ const MODELS = [
   { model: 'Pixel 8', os: 'Android', versions: ['14'] },
 ];
 const LOCALES = ['en-US', 'de-DE', 'fr-FR', 'ja-JP', 'pt-BR'];
-const WORDS = ['blue', 'running', 'shoes', 'wireless', 'headphones', 'organic', 'coffee', 'beans', 'linen', 'shirt', 'desk', 'lamp', 'travel', 'mug'];
+const WORDS = [
+  'blue',
+  'running',
+  'shoes',
+  'wireless',
+  'headphones',
+  'organic',
+  'coffee',
+  'beans',
+  'linen',
+  'shirt',
+  'desk',
+  'lamp',
+  'travel',
+  'mug',
+];
 
 export function uuidOf(random: () => number): string {
   const hex = Array.from({ length: 32 }, () => Math.floor(random() * 16).toString(16)).join('');
@@ -59,7 +74,12 @@ export function workloadEvent(
 ): Record<string, unknown> {
   const screen = pick(random, SCREENS);
   const properties: Record<string, unknown> = fields.purchase
-    ? { screen, sku: `SKU-${Math.floor(random() * 90_000) + 10_000}`, price: Math.round(random() * 20_000) / 100, currency: pick(random, CURRENCIES) }
+    ? {
+        screen,
+        sku: `SKU-${Math.floor(random() * 90_000) + 10_000}`,
+        price: Math.round(random() * 20_000) / 100,
+        currency: pick(random, CURRENCIES),
+      }
     : { screen, previousScreen: pick(random, SCREENS), durationMs: Math.floor(random() * 60_000) };
   const event: Record<string, unknown> = {
     event: fields.purchase ? 'purchase' : 'screen_view',

@@ -38,13 +38,23 @@ export class GroundTruth {
 
   series(granularity: 'hour' | 'day', groupBy: 'none' | 'event' | 'source', events?: string[]) {
     const rows = this.withSessionStarts().filter((row) => !events || events.includes(row.event));
-    const points = new Map<string, { bucket: string; event?: string; source?: string | null; count: number; sumMicros: bigint; devices: Set<string> }>();
+    const points = new Map<
+      string,
+      { bucket: string; event?: string; source?: string | null; count: number; sumMicros: bigint; devices: Set<string> }
+    >();
     for (const row of rows) {
       const bucket = granularity === 'hour' ? `${row.timestamp.slice(0, 13)}:00:00.000Z` : `${row.timestamp.slice(0, 10)}T00:00:00.000Z`;
       const event = groupBy === 'event' ? row.event : undefined;
       const source = groupBy === 'source' ? (row.source ?? null) : undefined;
       const key = JSON.stringify([bucket, event, source]);
-      const point = points.get(key) ?? { bucket, ...(event === undefined ? {} : { event }), ...(source === undefined ? {} : { source }), count: 0, sumMicros: 0n, devices: new Set<string>() };
+      const point = points.get(key) ?? {
+        bucket,
+        ...(event === undefined ? {} : { event }),
+        ...(source === undefined ? {} : { source }),
+        count: 0,
+        sumMicros: 0n,
+        devices: new Set<string>(),
+      };
       point.count += 1;
       point.sumMicros += row.value === undefined ? 0n : toMicros(row.value)!;
       point.devices.add(row.deviceId);
@@ -58,6 +68,11 @@ export class GroundTruth {
         sumExact: formatMicros(sumMicros),
         ...(withUniques ? { uniqueDevices: devices.size } : {}),
       }))
-      .sort((a, b) => a.bucket.localeCompare(b.bucket) || (a.event ?? '').localeCompare(b.event ?? '') || String(a.source).localeCompare(String(b.source)));
+      .sort(
+        (a, b) =>
+          a.bucket.localeCompare(b.bucket) ||
+          (a.event ?? '').localeCompare(b.event ?? '') ||
+          String(a.source).localeCompare(String(b.source)),
+      );
   }
 }

@@ -50,7 +50,9 @@ async function runChaosAndReport(options: ChaosOptions, io: Output): Promise<num
   io.out(
     `rows sent ${report.sent.rows} in ${report.sent.requests} requests (${report.sent.wholeBatchResends} whole-batch resends, ${report.sent.retryableRowsResent} retryable rows resent)`,
   );
-  io.out(`accepted ${report.accepted} (${report.hostileRows} hostile rows sent), stored ${report.storedEvents}, missing ${report.missing}, stored but never accepted ${report.unexpected}`);
+  io.out(
+    `accepted ${report.accepted} (${report.hostileRows} hostile rows sent), stored ${report.storedEvents}, missing ${report.missing}, stored but never accepted ${report.unexpected}`,
+  );
   if (report.missingIds.length > 0) io.out(`missing: ${report.missingIds.join(', ')}`);
   io.out(`counters equal the ground truth: ${report.countersMatch ? 'yes' : `NO\n${report.counterMismatches.join('\n')}`}`);
   io.out(`DLQ: ${report.deadLetters.poison} poison messages (all expected), ${report.deadLetters.other} others`);

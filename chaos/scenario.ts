@@ -82,16 +82,35 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     port: 0,
     dataDir,
     log,
-    faults: { seed: options.seed, sqsSendFailure: rate, dynamoThrottle: rate, processCrash: rate, aggregateCrash: rate, visibilityExpiry: rate, streamRedelivery: rate },
+    faults: {
+      seed: options.seed,
+      sqsSendFailure: rate,
+      dynamoThrottle: rate,
+      processCrash: rate,
+      aggregateCrash: rate,
+      visibilityExpiry: rate,
+      streamRedelivery: rate,
+    },
     failedVisibilitySeconds: 1,
     streamRetryDelayMs: 20,
     streamBatchingWindowMs: 200,
   });
   try {
-    const sqs = new SQSClient({ endpoint: runtime.sqsEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } });
+    const sqs = new SQSClient({
+      endpoint: runtime.sqsEndpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
+    });
     const poison = Array.from({ length: options.poisonMessages }, (_, i) => `{"poison":${i}}`);
     for (const [i, body] of poison.entries()) {
-      await sqs.send(new SendMessageCommand({ QueueUrl: runtime.queues.queueUrl, MessageBody: body, MessageGroupId: `demo#poison-${i}`, MessageDeduplicationId: `poison-${i}` }));
+      await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: runtime.queues.queueUrl,
+          MessageBody: body,
+          MessageGroupId: `demo#poison-${i}`,
+          MessageDeduplicationId: `poison-${i}`,
+        }),
+      );
     }
 
     const truth = new GroundTruth();
@@ -107,18 +126,30 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const missingIds = [...acceptedIds].filter((id) => !storedIds.has(id));
     const unexpectedIds = [...storedIds].filter((id) => !acceptedIds.has(id) && !id.startsWith('session_start-'));
     const unexpected = unexpectedIds.length;
-    if (unexpected > 0) log(`stored but never accepted: ${unexpectedIds.slice(0, 20).map((id) => JSON.stringify(id)).join(', ')}`);
+    if (unexpected > 0)
+      log(
+        `stored but never accepted: ${unexpectedIds
+          .slice(0, 20)
+          .map((id) => JSON.stringify(id))
+          .join(', ')}`,
+      );
     const counterMismatches = await compareCounters(runtime, truth);
     // Poison reaches the DLQ only after maxReceiveCount receives with growing visibility timeouts: wait for it.
     const deadLetters = await drainDeadLetters(sqs, runtime.queues.dlqUrl, new Set(poison), options.quietMs);
-    if (missingIds.length > 0) log(`accepted but never stored: ${missingIds.slice(0, 20).join(', ')}${missingIds.length > 20 ? ', …' : ''}`);
+    if (missingIds.length > 0)
+      log(`accepted but never stored: ${missingIds.slice(0, 20).join(', ')}${missingIds.length > 20 ? ', …' : ''}`);
     for (const mismatch of counterMismatches) log(`counter mismatch: ${mismatch}`);
     sqs.destroy();
 
     const report: ChaosReport = {
       injected: { ...runtime.faults.counts },
       silentFaultKinds: runtime.faults.silentKinds(),
-      sent: { rows: sent.rows, requests: sent.requests, wholeBatchResends: sent.wholeBatchResends, retryableRowsResent: sent.retryableRowsResent },
+      sent: {
+        rows: sent.rows,
+        requests: sent.requests,
+        wholeBatchResends: sent.wholeBatchResends,
+        retryableRowsResent: sent.retryableRowsResent,
+      },
       accepted: acceptedIds.size,
       storedEvents: [...storedIds].filter((id) => !id.startsWith('session_start-')).length,
       missing: missingIds.length,
@@ -131,7 +162,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       deadLetters,
       ok: false,
     };
-    return { ...report, ok: missingIds.length === 0 && unexpected === 0 && counterMismatches.length === 0 && deadLetters.other === 0 && deadLetters.poison === poison.length };
+    return {
+      ...report,
+      ok:
+        missingIds.length === 0 &&
+        unexpected === 0 &&
+        counterMismatches.length === 0 &&
+        deadLetters.other === 0 &&
+        deadLetters.poison === poison.length,
+    };
   } finally {
     await runtime.stop();
     rmSync(dataDir, { recursive: true, force: true });
@@ -173,7 +212,7 @@ async function sendLikeAGoodClient(url: string, rows: Row[], options: ChaosOptio
   }
   const stats = { rows: rows.length, requests: 0, wholeBatchResends: 0, retryableRowsResent: 0, acceptedIds: [] as string[] };
   let random = options.seed;
-  const next = () => ((random = (random * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const next = () => (random = (random * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const post = async (batch: Row[]) => {
     for (let attempt = 0; ; attempt++) {
       stats.requests++;
@@ -182,7 +221,8 @@ async function sendLikeAGoodClient(url: string, rows: Row[], options: ChaosOptio
         headers: { authorization: `Bearer ${DemoProject.writeKey}`, 'content-type': 'application/json' },
         body: JSON.stringify({ events: batch.map(({ hostile: _hostile, ...row }) => row), sentAt: new Date().toISOString() }),
       }).catch(() => undefined);
-      if (response?.status === 202) return (await response.json()) as { accepted: number; rejected: { index: number; retryable: boolean }[] };
+      if (response?.status === 202)
+        return (await response.json()) as { accepted: number; rejected: { index: number; retryable: boolean }[] };
       if (attempt > 20) throw new Error(`batch refused: ${response?.status}`);
       await new Promise((resolve) => setTimeout(resolve, 100 * Math.min(2 ** attempt, 20)));
     }
@@ -253,7 +293,9 @@ async function storedEventIds(runtime: Runtime): Promise<Set<string>> {
   const ids = new Set<string>();
   let start: Record<string, unknown> | undefined;
   do {
-    const page = await documents.send(new ScanCommand({ TableName: runtime.config.eventsTable!, ExclusiveStartKey: start, ProjectionExpression: 'eventId, projectId' }));
+    const page = await documents.send(
+      new ScanCommand({ TableName: runtime.config.eventsTable!, ExclusiveStartKey: start, ProjectionExpression: 'eventId, projectId' }),
+    );
     for (const item of page.Items ?? []) if (item.projectId === DemoProject.projectId) ids.add(String(item.eventId));
     start = page.LastEvaluatedKey;
   } while (start);
@@ -273,7 +315,9 @@ async function compareCounters(runtime: Runtime, truth: GroundTruth): Promise<st
       const body = (await response.json()) as { series: unknown[] };
       const expected = truth.series(granularity, groupBy);
       if (!isDeepStrictEqual(body.series, expected)) {
-        mismatches.push(`${granularity}/${groupBy}: got ${JSON.stringify(body.series).slice(0, 300)} expected ${JSON.stringify(expected).slice(0, 300)}`);
+        mismatches.push(
+          `${granularity}/${groupBy}: got ${JSON.stringify(body.series).slice(0, 300)} expected ${JSON.stringify(expected).slice(0, 300)}`,
+        );
       }
     }
   }
@@ -285,7 +329,9 @@ async function drainDeadLetters(sqs: SQSClient, dlqUrl: string, poison: Set<stri
   const counts = { poison: 0, other: 0 };
   const deadline = Date.now() + waitMs;
   for (;;) {
-    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: 300 }));
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: 300 }),
+    );
     for (const message of Messages) {
       if (poison.has(message.Body ?? '')) counts.poison++;
       else counts.other++;

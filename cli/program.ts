@@ -26,7 +26,7 @@ export function buildCli(io: Output, outcome: Outcome): Command {
   const program = new Command('tidemark')
     .description('Operate Tidemark: the local runtime by default, a deployed stack with --stack.')
     .option('--stack <name>', 'act on this deployed stack (read from its CloudFormation outputs)')
-    .option('--data-dir <dir>', 'the local runtime\'s data directory (default: $TIDEMARK_DATA_DIR or .tidemark)')
+    .option('--data-dir <dir>', "the local runtime's data directory (default: $TIDEMARK_DATA_DIR or .tidemark)")
     .showSuggestionAfterError(true);
 
   /** Runs `act` on the target the global flags name, and always releases its clients. */
@@ -45,7 +45,9 @@ export function buildCli(io: Output, outcome: Outcome): Command {
     .command('create')
     .description('create a key; prints it once (only its hash is stored)')
     .requiredOption('--project <id>', 'the project the key belongs to')
-    .addOption(new Option('--kind <kind>', 'write (SDKs, public) or secret (import, queries)').choices(['write', 'secret']).makeOptionMandatory())
+    .addOption(
+      new Option('--kind <kind>', 'write (SDKs, public) or secret (import, queries)').choices(['write', 'secret']).makeOptionMandatory(),
+    )
     .action((options: { project: string; kind: string }, command: Command) =>
       onTarget(command, async (target) => {
         if (!isKeyKind(options.kind)) return;
@@ -56,12 +58,14 @@ export function buildCli(io: Output, outcome: Outcome): Command {
     );
   keys
     .command('list')
-    .description('list a project\'s keys by prefix, kind and dates')
+    .description("list a project's keys by prefix, kind and dates")
     .requiredOption('--project <id>', 'the project')
     .action((options: { project: string }, command: Command) =>
       onTarget(command, async (target) => {
         for (const record of await listKeys(target, options.project)) {
-          io.out(`${record.keyPrefix}…  ${record.kind.padEnd(6)}  created ${record.createdAt}${record.revokedAt ? `  revoked ${record.revokedAt}` : ''}`);
+          io.out(
+            `${record.keyPrefix}…  ${record.kind.padEnd(6)}  created ${record.createdAt}${record.revokedAt ? `  revoked ${record.revokedAt}` : ''}`,
+          );
         }
       }),
     );
@@ -76,7 +80,9 @@ export function buildCli(io: Output, outcome: Outcome): Command {
       }),
     );
 
-  const limits = program.command('limits').description("a project's quotas and caps: get, set (ingest applies a change within the key cache time)");
+  const limits = program
+    .command('limits')
+    .description("a project's quotas and caps: get, set (ingest applies a change within the key cache time)");
   const printLimits = (projectId: string, quota: Awaited<ReturnType<typeof getLimits>>) => {
     io.out(`quotas and caps of project ${projectId}:`);
     for (const line of formatLimits(quota)) io.out(line);
@@ -88,12 +94,16 @@ export function buildCli(io: Output, outcome: Outcome): Command {
     .action((options: { project: string }, command: Command) =>
       onTarget(command, async (target) => printLimits(options.project, await getLimits(target, options.project))),
     );
-  const set = limits.command('set').description('change some quotas or caps; the others keep their value').requiredOption('--project <id>', 'the project');
+  const set = limits
+    .command('set')
+    .description('change some quotas or caps; the others keep their value')
+    .requiredOption('--project <id>', 'the project');
   for (const name of LimitNames) set.option(`--${quotaFlag(name)} <n>`, `${name}, a positive integer`);
   set.action((options: Record<string, string> & { project: string }, command: Command) =>
     onTarget(command, async (target) => {
       const changes = Object.fromEntries(LimitNames.flatMap((name) => (options[name] === undefined ? [] : [[name, options[name]]])));
-      if (Object.keys(changes).length === 0) throw new UsageError(`limits set --project P ${LimitNames.map((name) => `[--${quotaFlag(name)} N]`).join(' ')}`);
+      if (Object.keys(changes).length === 0)
+        throw new UsageError(`limits set --project P ${LimitNames.map((name) => `[--${quotaFlag(name)} N]`).join(' ')}`);
       try {
         printLimits(options.project, await setLimits(target, options.project, changes));
       } catch (error) {
@@ -106,7 +116,7 @@ export function buildCli(io: Output, outcome: Outcome): Command {
   const dlq = program.command('dlq').description('the dead-letter queue: inspect, redrive');
   dlq
     .command('inspect')
-    .description('how many messages (from the queue\'s attributes: no receive); --peek N looks at N of them')
+    .description("how many messages (from the queue's attributes: no receive); --peek N looks at N of them")
     .option('--peek <n>', 'receive and show this many messages (a receive hides them from other readers meanwhile)', positiveInteger)
     .action((options: { peek?: number }, command: Command) =>
       onTarget(command, async (target) => {
@@ -128,8 +138,8 @@ export function buildCli(io: Output, outcome: Outcome): Command {
     .command('import')
     .description('import rows through /v1/import, resumable, with a progress bar; the secret key comes from TIDEMARK_KEY or a prompt')
     .argument('<file>', 'an NDJSON or CSV file')
-    .option('--key <secret>', 'the project\'s secret key (discouraged: it lands in shell history; set TIDEMARK_KEY or answer the prompt)')
-    .addOption(new Option('--format <format>', 'the file\'s format (default: from its extension)').choices(['ndjson', 'csv']))
+    .option('--key <secret>', "the project's secret key (discouraged: it lands in shell history; set TIDEMARK_KEY or answer the prompt)")
+    .addOption(new Option('--format <format>', "the file's format (default: from its extension)").choices(['ndjson', 'csv']))
     .option('--batch-size <n>', 'rows per request', positiveInteger)
     .action((file: string, options: { key?: string; format?: 'ndjson' | 'csv'; batchSize?: number }, command: Command) =>
       onTarget(command, async (target) => {
@@ -167,7 +177,9 @@ export function buildCli(io: Output, outcome: Outcome): Command {
       return onTarget(command, async (target) => {
         const report = await reconcile(target, { ...range, ...(options.project ? { projectId: options.project } : {}), fix: options.fix });
         for (const d of report.differences) {
-          io.out(`${d.projectId}  ${d.pk}  ${d.sk}  stored count ${d.stored.count} sum ${d.stored.sum}  recounted count ${d.recounted.count} sum ${d.recounted.sum}`);
+          io.out(
+            `${d.projectId}  ${d.pk}  ${d.sk}  stored count ${d.stored.count} sum ${d.stored.sum}  recounted count ${d.recounted.count} sum ${d.recounted.sum}`,
+          );
         }
         io.out(
           `${report.events} events recounted; ${report.counters} counters checked, ${report.differences.length} differ` +
@@ -181,7 +193,7 @@ export function buildCli(io: Output, outcome: Outcome): Command {
 
   program
     .command('sql')
-    .description('query the lake\'s `events` view: DuckDB locally, Athena on a stack')
+    .description("query the lake's `events` view: DuckDB locally, Athena on a stack")
     .argument('<statement>', 'the SQL statement, e.g. "SELECT count(*) FROM events"')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']).default('table'))
     .action((statement: string, options: { format: string }, command: Command) =>
@@ -202,7 +214,9 @@ export function buildCli(io: Output, outcome: Outcome): Command {
       onTarget(command, async (target) => {
         const outcomes = await compactLake(target);
         for (const o of outcomes) {
-          io.out(`${o.partition.projectId} ${o.partition.day}: ${o.filesRead} files, ${o.rowsRead} rows -> 1 file, ${o.rowsWritten} rows (${o.bytes} bytes)`);
+          io.out(
+            `${o.partition.projectId} ${o.partition.day}: ${o.filesRead} files, ${o.rowsRead} rows -> 1 file, ${o.rowsWritten} rows (${o.bytes} bytes)`,
+          );
         }
         io.out(`${outcomes.length} project-days compacted`);
       }),
@@ -214,7 +228,7 @@ export function buildCli(io: Output, outcome: Outcome): Command {
     .command('replay')
     .description('send rejected rows back through /v1/import')
     .requiredOption('--project <id>', 'the project')
-    .requiredOption('--key <secret>', 'the project\'s secret key')
+    .requiredOption('--key <secret>', "the project's secret key")
     .requiredOption('--reason <reason>', 'replay only rows rejected for this reason')
     .option('--from <iso>', 'rejected at or after this time', isoTime)
     .option('--to <iso>', 'rejected before this time', isoTime)
@@ -230,7 +244,9 @@ export function buildCli(io: Output, outcome: Outcome): Command {
         });
         if (io.isTTY) io.err('\n');
         const refused = Object.entries(report.rejected).map(([reason, n]) => `${n} ${reason}`);
-        io.out(`${report.found} rows found, ${report.accepted} accepted${refused.length > 0 ? `, rejected again: ${refused.join(', ')}` : ''}`);
+        io.out(
+          `${report.found} rows found, ${report.accepted} accepted${refused.length > 0 ? `, rejected again: ${refused.join(', ')}` : ''}`,
+        );
       }),
     );
 
@@ -244,13 +260,15 @@ export function buildCli(io: Output, outcome: Outcome): Command {
 async function secretKey(fromFlag: string | undefined, io: Output): Promise<string> {
   const fromEnv = (io.env ?? process.env).TIDEMARK_KEY;
   if (fromFlag) {
-    io.err('warning: --key puts the secret key in your shell history and in npm\'s echo of the command; set TIDEMARK_KEY or answer the prompt instead\n');
+    io.err(
+      "warning: --key puts the secret key in your shell history and in npm's echo of the command; set TIDEMARK_KEY or answer the prompt instead\n",
+    );
     return fromFlag;
   }
   if (fromEnv) return fromEnv;
-  if (!io.promptSecret) throw new UsageError('import needs the project\'s secret key: set TIDEMARK_KEY (there is no terminal to ask on)');
+  if (!io.promptSecret) throw new UsageError("import needs the project's secret key: set TIDEMARK_KEY (there is no terminal to ask on)");
   const answer = (await io.promptSecret('secret key: ')).trim();
-  if (!answer) throw new UsageError('import needs the project\'s secret key');
+  if (!answer) throw new UsageError("import needs the project's secret key");
   return answer;
 }
 

@@ -33,7 +33,8 @@ export async function resolveTarget(options: { stack?: string; dataDir?: string 
 
 function localOutputs(dataDir = process.env.TIDEMARK_DATA_DIR ?? '.tidemark'): RuntimeOutputs {
   const file = join(resolve(dataDir), RUNTIME_FILE);
-  if (!existsSync(file)) throw new Error(`No local runtime found (${file} is missing): start one with \`npm start\`, or name a deployed stack with --stack.`);
+  if (!existsSync(file))
+    throw new Error(`No local runtime found (${file} is missing): start one with \`npm start\`, or name a deployed stack with --stack.`);
   return JSON.parse(readFileSync(file, 'utf8')) as RuntimeOutputs;
 }
 

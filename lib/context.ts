@@ -84,16 +84,37 @@ export function settingsFromContext(lookup: Lookup): AppSettings {
     stackName: read('stackName', (v) => text('stackName', v, /^[A-Za-z][A-Za-z0-9-]{0,127}$/)) ?? ContextFlags.stackName.default,
     withConsole: read('console', (v) => bool('console', v)) ?? false,
     props: {
-      ...optional('stageName', read('stageName', (v) => text('stageName', v, /^\w{1,128}$/))),
-      ...optional('alarmEmail', read('alarmEmail', (v) => text('alarmEmail', v, /^[^@\s]+@[^@\s]+\.[^@\s]+$/))),
+      ...optional(
+        'stageName',
+        read('stageName', (v) => text('stageName', v, /^\w{1,128}$/)),
+      ),
+      ...optional(
+        'alarmEmail',
+        read('alarmEmail', (v) => text('alarmEmail', v, /^[^@\s]+@[^@\s]+\.[^@\s]+$/)),
+      ),
       ...optional('maxEventAgeDays', maxEventAgeDays),
       ...optional('eventRetentionDays', eventRetentionDays),
-      ...optional('projectRateLimitPerSecond', read('projectRateLimitPerSecond', (v) => wholeNumber('projectRateLimitPerSecond', v, 0, 100_000))),
-      ...optional('throttlingRateLimit', read('throttlingRateLimit', (v) => wholeNumber('throttlingRateLimit', v, 1, 10_000))),
-      ...optional('throttlingBurstLimit', read('throttlingBurstLimit', (v) => wholeNumber('throttlingBurstLimit', v, 1, 5_000))),
+      ...optional(
+        'projectRateLimitPerSecond',
+        read('projectRateLimitPerSecond', (v) => wholeNumber('projectRateLimitPerSecond', v, 0, 100_000)),
+      ),
+      ...optional(
+        'throttlingRateLimit',
+        read('throttlingRateLimit', (v) => wholeNumber('throttlingRateLimit', v, 1, 10_000)),
+      ),
+      ...optional(
+        'throttlingBurstLimit',
+        read('throttlingBurstLimit', (v) => wholeNumber('throttlingBurstLimit', v, 1, 5_000)),
+      ),
       ...optional('corsAllowOrigins', read('corsAllowOrigins', origins)),
-      ...optional('billing', read('billing', (v) => text('billing', v, /^(on-demand|provisioned)$/) as 'on-demand' | 'provisioned')),
-      ...optional('createApiGatewayCloudWatchRole', read('apiGatewayCloudWatchRole', (v) => bool('apiGatewayCloudWatchRole', v))),
+      ...optional(
+        'billing',
+        read('billing', (v) => text('billing', v, /^(on-demand|provisioned)$/) as 'on-demand' | 'provisioned'),
+      ),
+      ...optional(
+        'createApiGatewayCloudWatchRole',
+        read('apiGatewayCloudWatchRole', (v) => bool('apiGatewayCloudWatchRole', v)),
+      ),
     },
   };
 }

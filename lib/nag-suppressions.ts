@@ -11,7 +11,9 @@ import type { TidemarkStack } from './tidemark-stack.js';
 const acknowledge = (scope: IConstruct, id: string, reason: string) =>
   Validations.of(scope).acknowledge({ id: `AwsSolutions::AwsSolutions-${id}`, reason });
 
-export function addNagSuppressions(stack: Stack & Pick<TidemarkStack, 'ingestApi' | 'pipeline' | 'aggregates' | 'lake' | 'consoleSite'>): void {
+export function addNagSuppressions(
+  stack: Stack & Pick<TidemarkStack, 'ingestApi' | 'pipeline' | 'aggregates' | 'lake' | 'consoleSite'>,
+): void {
   if (stack.consoleSite) acknowledgeConsoleSite(stack, stack.consoleSite);
   const functions = [
     stack.ingestApi.ingestFunction,
@@ -55,7 +57,11 @@ export function addNagSuppressions(stack: Stack & Pick<TidemarkStack, 'ingestApi
     'APIG2',
     'Bodies are validated per row by the ingest function, which must accept valid rows beside invalid ones; a gateway validator would reject whole batches.',
   );
-  acknowledge(api, 'APIG3', 'WAF is left to the deploying team (it has a per-request cost); stage throttling and per-project rate limits are on.');
+  acknowledge(
+    api,
+    'APIG3',
+    'WAF is left to the deploying team (it has a per-request cost); stage throttling and per-project rate limits are on.',
+  );
   acknowledge(
     stack.aggregates.failedBatches,
     'SQS3',
@@ -63,11 +69,19 @@ export function addNagSuppressions(stack: Stack & Pick<TidemarkStack, 'ingestApi
   );
   acknowledgeLake(stack, stack.lake);
   const rejections = `IAM5[Resource::<${stack.getLogicalId(stack.lake.bucket.node.defaultChild as never)}.Arn>/rejections/*]`;
-  acknowledge(stack.ingestApi.ingestFunction, rejections, 'Rejected rows are kept one object per request (rejections/project=P/dt=D/request-ID.parquet); ingest may only put under rejections/.');
+  acknowledge(
+    stack.ingestApi.ingestFunction,
+    rejections,
+    'Rejected rows are kept one object per request (rejections/project=P/dt=D/request-ID.parquet); ingest may only put under rejections/.',
+  );
 }
 
 function acknowledgeLake(stack: Stack, lake: EventLake): void {
-  acknowledge(lake.failedBatches, 'SQS3', "This queue is itself the on-failure destination of the lake writer's stream mapping; it keeps failed batch pointers 14 days.");
+  acknowledge(
+    lake.failedBatches,
+    'SQS3',
+    "This queue is itself the on-failure destination of the lake writer's stream mapping; it keeps failed batch pointers 14 days.",
+  );
   acknowledge(
     lake.bucket,
     'S1',
@@ -76,9 +90,21 @@ function acknowledgeLake(stack: Stack, lake: EventLake): void {
   const bucket = stack.getLogicalId(lake.bucket.node.defaultChild as never);
   const perObject = 'Objects are named per stream batch (events/project=P/dt=D/batch-…parquet), so a grant can only name the prefix.';
   acknowledge(lake.lakeFunction, `IAM5[Resource::<${bucket}.Arn>/events/*]`, `${perObject} The writer may only put under events/.`);
-  acknowledge(lake.queryPolicy, `IAM5[Resource::<${bucket}.Arn>/events/*]`, `${perObject} Operators read them, and compaction rewrites a day into one file.`);
-  acknowledge(lake.queryPolicy, `IAM5[Resource::<${bucket}.Arn>/rejections/*]`, 'Rejected rows are one object per request; operators read them to replay them.');
-  acknowledge(lake.queryPolicy, `IAM5[Resource::<${bucket}.Arn>/athena-results/*]`, 'Athena names each query result object by its query id; the workgroup writes them under this prefix only.');
+  acknowledge(
+    lake.queryPolicy,
+    `IAM5[Resource::<${bucket}.Arn>/events/*]`,
+    `${perObject} Operators read them, and compaction rewrites a day into one file.`,
+  );
+  acknowledge(
+    lake.queryPolicy,
+    `IAM5[Resource::<${bucket}.Arn>/rejections/*]`,
+    'Rejected rows are one object per request; operators read them to replay them.',
+  );
+  acknowledge(
+    lake.queryPolicy,
+    `IAM5[Resource::<${bucket}.Arn>/athena-results/*]`,
+    'Athena names each query result object by its query id; the workgroup writes them under this prefix only.',
+  );
 }
 
 function acknowledgeConsoleSite(stack: Stack, site: ConsoleSite): void {
@@ -87,17 +113,36 @@ function acknowledgeConsoleSite(stack: Stack, site: ConsoleSite): void {
   acknowledge(distribution, 'CFR1', 'The console is for the deploying team wherever it works; the API behind it checks keys.');
   acknowledge(distribution, 'CFR2', 'WAF is left to the deploying team, as for the API (it has a per-request cost).');
   acknowledge(distribution, 'CFR3', 'Static files only; API calls through it are logged by the API stage access logs (without IPs).');
-  acknowledge(distribution, 'CFR4', 'No custom domain: the default *.cloudfront.net certificate fixes the TLS policy. Add a domain and certificate to require TLS 1.2.');
+  acknowledge(
+    distribution,
+    'CFR4',
+    'No custom domain: the default *.cloudfront.net certificate fixes the TLS policy. Add a domain and certificate to require TLS 1.2.',
+  );
   // BucketDeployment's function is a singleton the CDK creates at stack level and manages itself.
   const deployer = stack.node.children.find((child) => child.node.id.startsWith('Custom::CDKBucketDeployment'));
   if (!deployer) throw new Error('the console deployment function was not found: its acknowledgements would apply to nothing');
-  acknowledge(deployer, 'IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', 'It only writes its own logs.');
+  acknowledge(
+    deployer,
+    'IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+    'It only writes its own logs.',
+  );
   acknowledge(deployer, 'L1', 'The CDK chooses and updates the runtime of its BucketDeployment function.');
-  const copies = 'The CDK-managed deployment function copies the build from the CDK asset bucket into the console bucket and replaces what was there.';
-  for (const finding of ['Action::s3:Abort*', 'Action::s3:DeleteObject*', 'Action::s3:GetBucket*', 'Action::s3:GetObject*', 'Action::s3:List*']) {
+  const copies =
+    'The CDK-managed deployment function copies the build from the CDK asset bucket into the console bucket and replaces what was there.';
+  for (const finding of [
+    'Action::s3:Abort*',
+    'Action::s3:DeleteObject*',
+    'Action::s3:GetBucket*',
+    'Action::s3:GetObject*',
+    'Action::s3:List*',
+  ]) {
     acknowledge(deployer, `IAM5[${finding}]`, copies);
   }
   acknowledge(deployer, `IAM5[Resource::<${stack.getLogicalId(site.bucket.node.defaultChild as never)}.Arn>/*]`, copies);
   acknowledge(deployer, 'IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*]', copies);
-  acknowledge(deployer, 'IAM5[Resource::*]', 'cloudfront:CreateInvalidation and GetInvalidation, granted by the CDK to invalidate the console after a deploy.');
+  acknowledge(
+    deployer,
+    'IAM5[Resource::*]',
+    'cloudfront:CreateInvalidation and GetInvalidation, granted by the CDK to invalidate the console after a deploy.',
+  );
 }

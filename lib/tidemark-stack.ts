@@ -114,7 +114,10 @@ export class TidemarkStack extends Stack {
     });
 
     new CfnOutput(this, StackOutputs.apiUrl, { value: this.ingestApi.api.url, description: 'Base URL of the Tidemark API' });
-    new CfnOutput(this, StackOutputs.dashboardUrl, { value: this.operations.dashboardUrl, description: 'CloudWatch dashboard of the pipeline' });
+    new CfnOutput(this, StackOutputs.dashboardUrl, {
+      value: this.operations.dashboardUrl,
+      description: 'CloudWatch dashboard of the pipeline',
+    });
     new CfnOutput(this, StackOutputs.alarmTopicArn, { value: this.operations.alarmTopic.topicArn });
     new CfnOutput(this, StackOutputs.keysTableName, { value: this.ingestApi.keysTable.tableName });
     new CfnOutput(this, StackOutputs.deadLetterQueueUrl, { value: this.pipeline.deadLetterQueue.queueUrl });
@@ -122,12 +125,24 @@ export class TidemarkStack extends Stack {
     // Read by `tidemark reconcile`, which recounts stored events into counters.
     new CfnOutput(this, StackOutputs.eventsTableName, { value: this.pipeline.eventsTable.tableName });
     new CfnOutput(this, StackOutputs.aggregatesTableName, { value: this.aggregates.table.tableName });
-    new CfnOutput(this, StackOutputs.lakeBucketName, { value: this.lake.bucket.bucketName, description: 'Every event as Parquet: events/project=P/dt=D/' });
-    new CfnOutput(this, StackOutputs.lakeWorkgroupName, { value: this.lake.workgroup.name, description: 'Athena workgroup of tidemark sql --stack' });
-    new CfnOutput(this, StackOutputs.lakeQueryPolicyArn, { value: this.lake.queryPolicy.managedPolicyArn, description: 'Attach to an operator role to run tidemark sql' });
+    new CfnOutput(this, StackOutputs.lakeBucketName, {
+      value: this.lake.bucket.bucketName,
+      description: 'Every event as Parquet: events/project=P/dt=D/',
+    });
+    new CfnOutput(this, StackOutputs.lakeWorkgroupName, {
+      value: this.lake.workgroup.name,
+      description: 'Athena workgroup of tidemark sql --stack',
+    });
+    new CfnOutput(this, StackOutputs.lakeQueryPolicyArn, {
+      value: this.lake.queryPolicy.managedPolicyArn,
+      description: 'Attach to an operator role to run tidemark sql',
+    });
     if (props.consoleDistDir) {
       this.consoleSite = new ConsoleSite(this, 'Console', { api: this.ingestApi.api, distDir: props.consoleDistDir });
-      new CfnOutput(this, StackOutputs.consoleUrl, { value: this.consoleSite.url, description: 'The Tidemark console (enter a secret key in Settings)' });
+      new CfnOutput(this, StackOutputs.consoleUrl, {
+        value: this.consoleSite.url,
+        description: 'The Tidemark console (enter a secret key in Settings)',
+      });
     }
     if (props.billing === 'provisioned') {
       useProvisionedCapacity(this.pipeline.eventsTable, EventsTable);

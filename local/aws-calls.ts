@@ -39,7 +39,14 @@ export class AwsCallCounter {
   }
   /** Middleware names are unique per client: several counters may watch one client. */
   readonly #name = `tidemarkCount${++counters}`;
-  readonly counts: CallCounts = { requests: {}, sqsBilledRequests: 0, sqsIdleReceives: 0, dynamoWriteUnits: 0, dynamoReadUnits: 0, writeUnitsBy: {} };
+  readonly counts: CallCounts = {
+    requests: {},
+    sqsBilledRequests: 0,
+    sqsIdleReceives: 0,
+    dynamoWriteUnits: 0,
+    dynamoReadUnits: 0,
+    writeUnitsBy: {},
+  };
 
   attach(client: DynamoDBDocumentClient | SQSClient, service: 'dynamodb' | 'sqs'): void {
     (client.middlewareStack as MiddlewareStack<object, object>).add(

@@ -78,7 +78,11 @@ export function consoleRoutes(deps: ConsoleRouteDeps): Intercept {
     if (path === '/local/stats' && method === 'GET') {
       const key = keyFromHeaders(headers as Record<string, string | undefined>);
       const projectId = key ? await deps.projectOfKey(key) : undefined;
-      if (!projectId) return json(401, { error: 'unauthorized', message: "Ask with a project's key (as /v1/* is asked): the figures are that project's." });
+      if (!projectId)
+        return json(401, {
+          error: 'unauthorized',
+          message: "Ask with a project's key (as /v1/* is asked): the figures are that project's.",
+        });
       return json(200, await localStats(deps, projectId));
     }
     if (path === '/local/faults' && method === 'GET') return json(200, faultState(deps.faults));
@@ -111,12 +115,25 @@ async function localStats(deps: ConsoleRouteDeps, projectId: string): Promise<Lo
   // The queues are the runtime's, shared by every project (on AWS too: one queue, groups per device).
   const depth = async (queueUrl: string) => {
     const { Attributes = {} } = await deps.sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+      new GetQueueAttributesCommand({
+        QueueUrl: queueUrl,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
     );
-    return { visible: Number(Attributes.ApproximateNumberOfMessages ?? 0), inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0) };
+    return {
+      visible: Number(Attributes.ApproximateNumberOfMessages ?? 0),
+      inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
+    };
   };
   const [queue, deadLetters] = await Promise.all([depth(deps.queues.queueUrl), depth(deps.queues.dlqUrl)]);
-  return { at: new Date().toISOString(), projectId, queue, deadLetters, ...deps.stats.snapshot(projectId), faults: faultState(deps.faults) };
+  return {
+    at: new Date().toISOString(),
+    projectId,
+    queue,
+    deadLetters,
+    ...deps.stats.snapshot(projectId),
+    faults: faultState(deps.faults),
+  };
 }
 
 function staticFile(dist: string, relative: string): APIGatewayProxyResult {
@@ -125,7 +142,8 @@ function staticFile(dist: string, relative: string): APIGatewayProxyResult {
   if (!existsSync(join(dist, 'index.html'))) {
     return json(503, { error: 'console_not_built', message: 'The console is not built: run `npm run build:console` (npm start does it).' });
   }
-  if (!existsSync(file) || !statSync(file).isFile()) return json(404, { error: 'not_found', message: `No console file '${relative.slice(0, 128)}'.` });
+  if (!existsSync(file) || !statSync(file).isFile())
+    return json(404, { error: 'not_found', message: `No console file '${relative.slice(0, 128)}'.` });
   const hashed = relative.startsWith('assets/');
   return {
     statusCode: 200,

@@ -98,8 +98,18 @@ function spawnLoopbackDynamoDbLocal(directory: string, port: number): ChildProce
   const launcher = fileURLToPath(new URL('./LoopbackDynamoDbLocal.java', import.meta.url));
   return spawn(
     'java',
-    [`-Djava.library.path=${join(home, 'DynamoDBLocal_lib')}`, '-cp', join(home, 'DynamoDBLocal.jar'), launcher,
-      '-dbPath', directory, '-port', String(port), '-sharedDb', '-disableTelemetry'],
+    [
+      `-Djava.library.path=${join(home, 'DynamoDBLocal_lib')}`,
+      '-cp',
+      join(home, 'DynamoDBLocal.jar'),
+      launcher,
+      '-dbPath',
+      directory,
+      '-port',
+      String(port),
+      '-sharedDb',
+      '-disableTelemetry',
+    ],
     // Its own process group: a terminal's Ctrl-C reaches the whole foreground group, and the JVM must
     // outlive it while the runtime drains its queue into DynamoDB; `stop` ends it after that.
     { stdio: 'pipe', detached: true },

@@ -68,10 +68,16 @@ export function createEventSources(options: EventSourceOptions): EventSources {
       const last = failed.filter((r) => Number(r.attributes.ApproximateReceiveCount) >= EventsQueue.maxReceiveCount);
       const again = failed.length - last.length;
       if (again > 0) {
-        stats.recordError('process', `${again} of ${received} messages failed; SQS delivers them again (a message moves to the DLQ after ${EventsQueue.maxReceiveCount} failed receives)`);
+        stats.recordError(
+          'process',
+          `${again} of ${received} messages failed; SQS delivers them again (a message moves to the DLQ after ${EventsQueue.maxReceiveCount} failed receives)`,
+        );
       }
       for (const record of last) {
-        report('process', `message ${record.messageId} (group ${record.attributes.MessageGroupId}) failed on its last receive (${record.attributes.ApproximateReceiveCount} of ${EventsQueue.maxReceiveCount}): it is moved to the DLQ, see npx tidemark dlq inspect`);
+        report(
+          'process',
+          `message ${record.messageId} (group ${record.attributes.MessageGroupId}) failed on its last receive (${record.attributes.ApproximateReceiveCount} of ${EventsQueue.maxReceiveCount}): it is moved to the DLQ, see npx tidemark dlq inspect`,
+        );
       }
     },
   });
@@ -95,7 +101,12 @@ export function createEventSources(options: EventSourceOptions): EventSources {
       onError: onError(where),
       onDiscard: (records) => log(`${where}: discarded a batch of ${records.length} records after all retries`),
     });
-  const aggregateStream = streamMapping('aggregate', functions.aggregate, 'stream-positions.json', EventsStreamMapping.maxBatchingWindowSeconds);
+  const aggregateStream = streamMapping(
+    'aggregate',
+    functions.aggregate,
+    'stream-positions.json',
+    EventsStreamMapping.maxBatchingWindowSeconds,
+  );
   // The lake writer: a second, independent mapping on the same stream, with its own positions.
   const lakeStream = streamMapping('lake', functions.lake, 'lake-stream-positions.json', LakeStreamMapping.maxBatchingWindowSeconds, {
     functionName: 'lake',

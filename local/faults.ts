@@ -5,7 +5,12 @@
  * before, between or after its writes, a visibility timeout that expires while a batch is being
  * processed, and a stream batch delivered again with other boundaries.
  */
-import { ChangeMessageVisibilityBatchCommand, type SQSClient, type SendMessageBatchCommandInput, type SendMessageBatchCommandOutput } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityBatchCommand,
+  type SQSClient,
+  type SendMessageBatchCommandInput,
+  type SendMessageBatchCommandOutput,
+} from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { MiddlewareStack } from '@smithy/types';
 import type { SQSRecord } from 'aws-lambda';

@@ -71,7 +71,9 @@ export function wireFunctions(
   const observer = createDocumentClient(config);
   stoppers.push(async () => observer.destroy());
   const storedReceivedAt = async (projectId: string, eventId: string) => {
-    const { Item } = await observer.send(new GetCommand({ TableName: config.eventsTable!, Key: eventItemKey(projectId, eventId), ProjectionExpression: 'receivedAt' }));
+    const { Item } = await observer.send(
+      new GetCommand({ TableName: config.eventsTable!, Key: eventItemKey(projectId, eventId), ProjectionExpression: 'receivedAt' }),
+    );
     return typeof Item?.receivedAt === 'string' ? Item.receivedAt : undefined;
   };
   const projectOfKey = async (key: string) => (await ingestDeps.keys.find(key))?.projectId;
@@ -80,14 +82,34 @@ export function wireFunctions(
   const queryDeps = queryDependencies(config, clientsFor('query'));
 
   return {
-    ingest: stats.observeIngest(invocations.wrap('ingest', createIngestHandler(() => ingestDeps)), async (event) => {
-      const key = keyFromHeaders(headersOf(event));
-      return key ? projectOfKey(key) : undefined;
-    }),
-    query: invocations.wrap('query', createQueryHandler(() => queryDeps)),
-    process: invocations.wrap('process', createProcessHandler(() => faults.processInvocation(processDeps))),
-    aggregate: stats.observeAggregate(invocations.wrap('aggregate', createAggregateHandler(() => faults.aggregateInvocation(counterStore)))),
-    lake: invocations.wrap('lake', createLakeHandler(() => lakeObjects)),
+    ingest: stats.observeIngest(
+      invocations.wrap(
+        'ingest',
+        createIngestHandler(() => ingestDeps),
+      ),
+      async (event) => {
+        const key = keyFromHeaders(headersOf(event));
+        return key ? projectOfKey(key) : undefined;
+      },
+    ),
+    query: invocations.wrap(
+      'query',
+      createQueryHandler(() => queryDeps),
+    ),
+    process: invocations.wrap(
+      'process',
+      createProcessHandler(() => faults.processInvocation(processDeps)),
+    ),
+    aggregate: stats.observeAggregate(
+      invocations.wrap(
+        'aggregate',
+        createAggregateHandler(() => faults.aggregateInvocation(counterStore)),
+      ),
+    ),
+    lake: invocations.wrap(
+      'lake',
+      createLakeHandler(() => lakeObjects),
+    ),
     calls,
     callsByFunction,
     invocations,

@@ -12,7 +12,19 @@
  */
 
 /** Partition kinds, by the item-key layouts of lambdas/core/item-keys.ts. */
-export const KeyKinds = ['events', 'index', 'state', 'counters', 'markers', 'checkpoints', 'limiter', 'rejections', 'keys', 'quarantine', 'other'] as const;
+export const KeyKinds = [
+  'events',
+  'index',
+  'state',
+  'counters',
+  'markers',
+  'checkpoints',
+  'limiter',
+  'rejections',
+  'keys',
+  'quarantine',
+  'other',
+] as const;
 export type KeyKind = (typeof KeyKinds)[number];
 
 export const WRITE_UNITS_PER_KEY_PER_SECOND = 1000;
@@ -109,11 +121,19 @@ export class HotKeyMeter {
       case 'PutItem':
       case 'UpdateItem':
       case 'DeleteItem':
-        this.#write(table, conditionFailed ? undefined : input.Item, input.Key ?? { pk: input.Item?.pk }, conditionFailed || command !== 'PutItem' ? 1 : itemWriteUnits(input.Item));
+        this.#write(
+          table,
+          conditionFailed ? undefined : input.Item,
+          input.Key ?? { pk: input.Item?.pk },
+          conditionFailed || command !== 'PutItem' ? 1 : itemWriteUnits(input.Item),
+        );
         return;
       case 'BatchWriteItem':
         for (const [name, requests] of Object.entries(input.RequestItems ?? {})) {
-          for (const request of requests as { PutRequest?: { Item: Record<string, unknown> }; DeleteRequest?: { Key: Record<string, unknown> } }[]) {
+          for (const request of requests as {
+            PutRequest?: { Item: Record<string, unknown> };
+            DeleteRequest?: { Key: Record<string, unknown> };
+          }[]) {
             if (request.PutRequest) this.#write(name, request.PutRequest.Item, undefined, itemWriteUnits(request.PutRequest.Item));
             if (request.DeleteRequest) this.#write(name, undefined, request.DeleteRequest.Key, 1);
           }

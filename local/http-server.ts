@@ -170,7 +170,11 @@ export async function startHttpServer(port: number, handlers: ApiHandlers, optio
           request.resume();
           return send(
             response,
-            jsonError(421, 'misdirected_request', `Host '${String(request.headers.host ?? '').slice(0, 100)}' is not this machine; the local runtime answers only 127.0.0.1, localhost and [::1].`),
+            jsonError(
+              421,
+              'misdirected_request',
+              `Host '${String(request.headers.host ?? '').slice(0, 100)}' is not this machine; the local runtime answers only 127.0.0.1, localhost and [::1].`,
+            ),
           );
         }
         const url = new URL(request.url ?? '/', 'http://localhost');
@@ -188,7 +192,14 @@ export async function startHttpServer(port: number, handlers: ApiHandlers, optio
         if (!match) return send(response, jsonError(404, 'not_found', `No route ${request.method} ${path}.`));
         const body = await readOnce();
         if (!body) {
-          return send(response, withCors(jsonError(413, 'payload_too_large', `Request body exceeds ${GATEWAY_MAX_BODY} bytes (maxRequestBytes).`), request, corsAllowOrigins));
+          return send(
+            response,
+            withCors(
+              jsonError(413, 'payload_too_large', `Request body exceeds ${GATEWAY_MAX_BODY} bytes (maxRequestBytes).`),
+              request,
+              corsAllowOrigins,
+            ),
+          );
         }
         const fn = match.route.function;
         const event = toProxyEvent(request, body, match);

@@ -35,12 +35,7 @@ export class InvocationTimeoutError extends Error {
   }
 }
 
-export async function invoke<E, R>(
-  functionName: string,
-  handler: LambdaHandler<E, R>,
-  event: E,
-  timeoutSeconds: number,
-): Promise<R> {
+export async function invoke<E, R>(functionName: string, handler: LambdaHandler<E, R>, event: E, timeoutSeconds: number): Promise<R> {
   const deadline = Date.now() + timeoutSeconds * 1000;
   const awsRequestId = randomUUID();
   const context: Context = {

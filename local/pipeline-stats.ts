@@ -24,7 +24,6 @@ export type ProjectOfRequest = (event: APIGatewayProxyEvent) => Promise<string |
 /** When the stored copy of an event was received, to tell a redelivery (same request) from a client's resend. */
 export type StoredReceivedAt = (projectId: string, eventId: string) => Promise<string | undefined>;
 
-
 const zeroTotals = (): Totals => ({
   accepted: 0,
   rejected: 0,
@@ -110,12 +109,15 @@ export class PipelineStats {
         const projectId = image?.projectId?.S;
         const receivedAt = image?.receivedAt?.S;
         if (record.eventName !== 'INSERT' || !projectId || !receivedAt) continue;
-        const synthetic = image.event?.S === SYNTHETIC_SESSION_START && image.eventId?.S === sessionStartEventId(image.deviceId?.S ?? '', image.sessionId?.S ?? '');
+        const synthetic =
+          image.event?.S === SYNTHETIC_SESSION_START &&
+          image.eventId?.S === sessionStartEventId(image.deviceId?.S ?? '', image.sessionId?.S ?? '');
         this.#add(projectId, synthetic ? 'sessionStartsCounted' : 'counted', 1);
         if (!synthetic) this.#project(projectId).freshness.push({ at: now, ms: now - Date.parse(receivedAt) });
       }
       for (const stats of this.#projects.values()) {
-        if (stats.freshness.length > LocalRuntime.keptFreshnessSamples) stats.freshness = stats.freshness.slice(-LocalRuntime.keptFreshnessSamples);
+        if (stats.freshness.length > LocalRuntime.keptFreshnessSamples)
+          stats.freshness = stats.freshness.slice(-LocalRuntime.keptFreshnessSamples);
       }
       return result;
     };
@@ -131,7 +133,8 @@ export class PipelineStats {
     const now = this.now();
     const recent = stats.freshness.filter((sample) => sample.at >= now - LocalRuntime.freshnessWindowMs).map((sample) => sample.ms);
     recent.sort((a, b) => a - b);
-    const percentile = (p: number) => (recent.length === 0 ? null : recent[Math.min(recent.length - 1, Math.floor((p / 100) * recent.length))]!);
+    const percentile = (p: number) =>
+      recent.length === 0 ? null : recent[Math.min(recent.length - 1, Math.floor((p / 100) * recent.length))]!;
     return {
       minutes: [...stats.minutes.values()].sort((a, b) => a.minute.localeCompare(b.minute)),
       totals: { ...stats.totals },

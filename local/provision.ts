@@ -74,9 +74,7 @@ export async function createQueues(client: SQSClient): Promise<LocalQueues> {
 }
 
 async function createFifoQueue(client: SQSClient, name: string, attributes: Record<string, string>) {
-  const { QueueUrl } = await client.send(
-    new CreateQueueCommand({ QueueName: name, Attributes: { FifoQueue: 'true', ...attributes } }),
-  );
+  const { QueueUrl } = await client.send(new CreateQueueCommand({ QueueName: name, Attributes: { FifoQueue: 'true', ...attributes } }));
   const { Attributes } = await client.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
   return { url: QueueUrl!, arn: Attributes!.QueueArn! };
 }

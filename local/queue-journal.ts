@@ -29,7 +29,12 @@ import type { QueueInspector } from './engines.js';
 import type { LocalQueues } from './provision.js';
 import { LocalRuntime } from '../resources/index.js';
 
-export type JournaledMessage = { readonly messageId: string; readonly body: string; readonly groupId?: string; readonly deduplicationId?: string };
+export type JournaledMessage = {
+  readonly messageId: string;
+  readonly body: string;
+  readonly groupId?: string;
+  readonly deduplicationId?: string;
+};
 type Snapshot = { readonly events: JournaledMessage[]; readonly deadLetters: JournaledMessage[] };
 
 const LOG_FILE = 'queue-accepted.ndjson';
@@ -73,10 +78,14 @@ export class QueueJournal {
         const input = (args as { input?: { QueueUrl?: string; Entries?: SendMessageBatchRequestEntry[] } }).input;
         if (context.commandName !== 'SendMessageBatchCommand' || input?.QueueUrl !== this.queues.queueUrl) return result;
         const entries = new Map((input.Entries ?? []).map((entry) => [entry.Id, entry]));
-        const accepted = ((result.output as { Successful?: { Id?: string; MessageId?: string }[] }).Successful ?? []).flatMap(({ Id, MessageId }) => {
-          const entry = entries.get(Id);
-          return entry && MessageId ? [JSON.stringify(journaled(MessageId, entry.MessageBody ?? '', entry.MessageGroupId, entry.MessageDeduplicationId))] : [];
-        });
+        const accepted = ((result.output as { Successful?: { Id?: string; MessageId?: string }[] }).Successful ?? []).flatMap(
+          ({ Id, MessageId }) => {
+            const entry = entries.get(Id);
+            return entry && MessageId
+              ? [JSON.stringify(journaled(MessageId, entry.MessageBody ?? '', entry.MessageGroupId, entry.MessageDeduplicationId))]
+              : [];
+          },
+        );
         if (accepted.length > 0) appendFileSync(this.#log, `${accepted.join('\n')}\n`);
         return result;
       },
@@ -113,7 +122,10 @@ export class QueueJournal {
     const previous = `${this.#log}.prev`;
     // Appends from here on go to a new log; the old one is covered by the read below.
     if (this.#logHasEntries() && !existsSync(previous)) renameSync(this.#log, previous);
-    const snapshot: Snapshot = { events: await this.#messagesIn(this.queues.queueUrl), deadLetters: await this.#messagesIn(this.queues.dlqUrl) };
+    const snapshot: Snapshot = {
+      events: await this.#messagesIn(this.queues.queueUrl),
+      deadLetters: await this.#messagesIn(this.queues.dlqUrl),
+    };
     const empty = snapshot.events.length === 0 && snapshot.deadLetters.length === 0;
     // An idle runtime rewrites nothing.
     if (empty && this.#lastWasEmpty && !existsSync(previous)) return;
@@ -137,7 +149,9 @@ export class QueueJournal {
   }
 
   #read(): Snapshot {
-    const snapshot: Snapshot = existsSync(this.#snapshot) ? JSON.parse(readFileSync(this.#snapshot, 'utf8')) : { events: [], deadLetters: [] };
+    const snapshot: Snapshot = existsSync(this.#snapshot)
+      ? JSON.parse(readFileSync(this.#snapshot, 'utf8'))
+      : { events: [], deadLetters: [] };
     const known = new Set([...snapshot.events, ...snapshot.deadLetters].map((message) => message.messageId));
     // A `.prev` log is left only by a stop during a snapshot: it is older than the current one.
     const logged = [`${this.#log}.prev`, this.#log].flatMap((file) =>
@@ -154,7 +168,10 @@ export class QueueJournal {
             })
         : [],
     );
-    return { events: [...snapshot.events, ...logged.filter((message) => !known.has(message.messageId))], deadLetters: snapshot.deadLetters };
+    return {
+      events: [...snapshot.events, ...logged.filter((message) => !known.has(message.messageId))],
+      deadLetters: snapshot.deadLetters,
+    };
   }
 }
 
@@ -184,6 +201,7 @@ async function sendAll(client: SQSClient, queueUrl: string, messages: JournaledM
         })),
       }),
     );
-    if (Failed.length > 0) throw new Error(`could not restore ${Failed.length} journaled messages: ${Failed[0]?.Message ?? 'unknown error'}`);
+    if (Failed.length > 0)
+      throw new Error(`could not restore ${Failed.length} journaled messages: ${Failed[0]?.Message ?? 'unknown error'}`);
   }
 }

@@ -77,7 +77,13 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   const engines: Engine[] = [];
   const stoppers: (() => Promise<void>)[] = [];
   try {
-    const { dynamo, sqs, sqsClient, streamsClient, eventsStreamArn, queues, journal, config } = await provision(dataDir, options.functionEnv, log, engines, stoppers);
+    const { dynamo, sqs, sqsClient, streamsClient, eventsStreamArn, queues, journal, config } = await provision(
+      dataDir,
+      options.functionEnv,
+      log,
+      engines,
+      stoppers,
+    );
     const faults = new FaultInjector(options.faults ?? {});
     const lakeDir = join(dataDir, LakeLayout.localFolder);
     const functions = wireFunctions(config, faults, journal, lakeDir, stoppers);
@@ -109,13 +115,17 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       sqs: sqsClient,
       queues,
     });
-    const api = await startHttpServer(options.port ?? LocalRuntime.defaultPort, { ingest: functions.ingest, query: functions.query }, {
-      corsAllowOrigins: config.corsAllowOrigins,
-      intercept: async (request) =>
-        request.url.pathname === '/health' && !sources.running()
-          ? { statusCode: 503, headers: { 'content-type': 'application/json' }, body: '{"status":"starting"}' }
-          : localRoutes(request),
-    });
+    const api = await startHttpServer(
+      options.port ?? LocalRuntime.defaultPort,
+      { ingest: functions.ingest, query: functions.query },
+      {
+        corsAllowOrigins: config.corsAllowOrigins,
+        intercept: async (request) =>
+          request.url.pathname === '/health' && !sources.running()
+            ? { statusCode: 503, headers: { 'content-type': 'application/json' }, body: '{"status":"starting"}' }
+            : localRoutes(request),
+      },
+    );
     stoppers.push(() => api.close());
 
     stoppers.push(

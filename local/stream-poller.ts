@@ -181,7 +181,9 @@ export class StreamPoller {
     }
     const { records: read, iteratorLost } = await this.#collect(state);
     if (read.length > 0) {
-      const records = read.filter((record) => WANTED_EVENT_NAMES.has(record.eventName ?? '')).map((record) => toDynamoDbRecord(record, this.options.streamArn));
+      const records = read
+        .filter((record) => WANTED_EVENT_NAMES.has(record.eventName ?? ''))
+        .map((record) => toDynamoDbRecord(record, this.options.streamArn));
       if (records.length > 0) {
         for (const batch of this.#deliveries(records, state.history)) await this.#deliver(shardId, batch);
         state.history.push(...records);
@@ -205,7 +207,10 @@ export class StreamPoller {
       let page: GetRecordsCommandOutput;
       try {
         page = await this.options.client.send(
-          new GetRecordsCommand({ ShardIterator: state.iterator, Limit: Math.min(MAX_RECORDS_PER_GET, this.#consumer.batchSize - records.length) }),
+          new GetRecordsCommand({
+            ShardIterator: state.iterator,
+            Limit: Math.min(MAX_RECORDS_PER_GET, this.#consumer.batchSize - records.length),
+          }),
         );
       } catch (error) {
         // DynamoDB Local invalidates an iterator taken on a then-empty shard once records arrive;
@@ -239,7 +244,13 @@ export class StreamPoller {
       case 'longer':
         return [records.slice(0, cut), records];
       case 'shifted':
-        return [records, ...chunks([...history.slice(-Math.max(1, Math.floor(redelivery.cut * Math.min(history.length, this.#consumer.batchSize)))), ...records])];
+        return [
+          records,
+          ...chunks([
+            ...history.slice(-Math.max(1, Math.floor(redelivery.cut * Math.min(history.length, this.#consumer.batchSize)))),
+            ...records,
+          ]),
+        ];
       case 'duplicated':
         return [records, records];
       case 'replayed':

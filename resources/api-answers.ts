@@ -26,7 +26,12 @@ export type SeriesPoint = {
 };
 
 /** GET /v1/aggregates. */
-export type AggregatesAnswer = { readonly granularity: Granularity; readonly from: string; readonly to: string; readonly series: readonly SeriesPoint[] };
+export type AggregatesAnswer = {
+  readonly granularity: Granularity;
+  readonly from: string;
+  readonly to: string;
+  readonly series: readonly SeriesPoint[];
+};
 
 /** A stored event as the API lists it (the store's own attributes left out). */
 export type EventAnswer = {
@@ -63,7 +68,12 @@ export type RejectionsAnswer = Page<'rejections', RejectedRowAnswer> & { readonl
 export type DeviceState = { readonly deviceId: string; readonly lastSeen: string; readonly sessionId: string };
 
 /** One session of GET /v1/devices/{deviceId}/sessions. */
-export type DeviceSession = { readonly sessionId: string; readonly firstEventAt: string; readonly lastEventAt: string; readonly events: number };
+export type DeviceSession = {
+  readonly sessionId: string;
+  readonly firstEventAt: string;
+  readonly lastEventAt: string;
+  readonly events: number;
+};
 export type DeviceSessionsAnswer = Page<'sessions', DeviceSession> & { readonly deviceId: string };
 
 export type SessionStats = {

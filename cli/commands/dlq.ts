@@ -38,7 +38,11 @@ export async function inspectDlq(target: Target, peek = 0): Promise<{ count: num
   return { count, messages: Messages.map(describe) };
 }
 
-const COUNT_ATTRIBUTES = ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'] as const;
+const COUNT_ATTRIBUTES = [
+  'ApproximateNumberOfMessages',
+  'ApproximateNumberOfMessagesNotVisible',
+  'ApproximateNumberOfMessagesDelayed',
+] as const;
 
 export async function redriveDlq(target: Target, onProgress: (moved: number) => void = () => undefined): Promise<number> {
   let moved = 0;

@@ -71,11 +71,16 @@ type RejectedRow = { line: number; reason: string; error: string };
 
 /** Sends one batch until every row is accepted or rejected for good; resends only retryable rows. */
 async function sendBatch(options: ImportOptions, rows: Row[]): Promise<{ accepted: number; rejected: RejectedRow[] }> {
-  const rejected: RejectedRow[] = rows.filter((r) => r.parseError).map((r) => ({ line: r.line, reason: 'validation', error: r.parseError! }));
+  const rejected: RejectedRow[] = rows
+    .filter((r) => r.parseError)
+    .map((r) => ({ line: r.line, reason: 'validation', error: r.parseError! }));
   let pending = rows.filter((r) => !r.parseError);
   let accepted = 0;
   for (let attempt = 0; pending.length > 0; attempt++) {
-    if (attempt >= ImportRequests.maxAttempts) throw new Error(`import stopped: ${pending.length} rows from line ${pending[0]!.line} still failing after ${ImportRequests.maxAttempts} attempts; rerun to resume`);
+    if (attempt >= ImportRequests.maxAttempts)
+      throw new Error(
+        `import stopped: ${pending.length} rows from line ${pending[0]!.line} still failing after ${ImportRequests.maxAttempts} attempts; rerun to resume`,
+      );
     const response = await fetch(`${options.apiUrl}/v1/import`, {
       method: 'POST',
       headers: { authorization: `Bearer ${options.secretKey}`, 'content-type': 'application/json' },
@@ -106,7 +111,10 @@ function withImportId(row: Row): unknown {
   const value = row.value;
   const payload = isObject(value.payload) ? value.payload : {};
   if (ID_ALIASES.some((alias) => value[alias] !== undefined || payload[alias] !== undefined)) return value;
-  const id = createHash('sha256').update(`${row.line}\u0000${JSON.stringify(value)}`).digest('hex').slice(0, 32);
+  const id = createHash('sha256')
+    .update(`${row.line}\u0000${JSON.stringify(value)}`)
+    .digest('hex')
+    .slice(0, 32);
   return { ...value, insert_id: `import-${id}` };
 }
 

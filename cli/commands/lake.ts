@@ -18,5 +18,7 @@ export async function compactLake(target: Target, nowMs = Date.now()): Promise<C
       client.destroy();
     }
   }
-  throw new Error('This target has no lake: a local runtime writes one under its data directory, a stack names it in its LakeBucketName output.');
+  throw new Error(
+    'This target has no lake: a local runtime writes one under its data directory, a stack names it in its LakeBucketName output.',
+  );
 }

@@ -48,7 +48,8 @@ export type ReconcileReport = {
 export function parseDayRange(from: string | undefined, to: string | undefined): { fromMs: number; toMs: number } {
   const day = (text: string | undefined, name: string) => {
     const ms = text ? Date.parse(text) : Number.NaN;
-    if (!Number.isFinite(ms) || ms % DAY_MS !== 0) throw new Error(`--${name} must be a UTC day, such as 2024-03-10 (got ${text ?? 'nothing'})`);
+    if (!Number.isFinite(ms) || ms % DAY_MS !== 0)
+      throw new Error(`--${name} must be a UTC day, such as 2024-03-10 (got ${text ?? 'nothing'})`);
     return ms;
   };
   const range = { fromMs: day(from, 'from'), toMs: day(to, 'to') };
@@ -147,7 +148,12 @@ type StoredCounter = { count: number; sumMicros: bigint; readonly items: StoredI
  * Every hourly and daily counter of the project's range, by identity, shards added: the counters
  * of the events recorded in the range's names partitions and of those the recount found.
  */
-async function storedCounters(store: DynamoAggregateStore, projectId: string, recounted: Set<string>, options: ReconcileOptions): Promise<Map<string, StoredCounter>> {
+async function storedCounters(
+  store: DynamoAggregateStore,
+  projectId: string,
+  recounted: Set<string>,
+  options: ReconcileOptions,
+): Promise<Map<string, StoredCounter>> {
   const range = { projectId, fromMs: options.fromMs, toMs: options.toMs };
   const recorded = await Promise.all(eventNamePartitionsFor(range).map((pk) => store.eventNames(pk)));
   const events = [...new Set([...recounted, ...recorded.flat()])];
@@ -159,7 +165,11 @@ async function storedCounters(store: DynamoAggregateStore, projectId: string, re
         const counter = counters.get(id) ?? { count: 0, sumMicros: 0n, items: [] };
         counter.count += row.count;
         counter.sumMicros += row.sumMicros;
-        counter.items.push({ pk: read.pk, sk: row.kind === 'unique' ? uniqueCounterSortKey(row.bucket) : countCounterSortKey(row.bucket, row.source ?? ''), row });
+        counter.items.push({
+          pk: read.pk,
+          sk: row.kind === 'unique' ? uniqueCounterSortKey(row.bucket) : countCounterSortKey(row.bucket, row.source ?? ''),
+          row,
+        });
         counters.set(id, counter);
       }
     }
@@ -173,7 +183,11 @@ async function storedCounters(store: DynamoAggregateStore, projectId: string, re
  * moved one of them meanwhile (the transaction is cancelled, nothing changes).
  */
 async function setCounter(target: Target, want: CounterDelta | undefined, items: readonly StoredItem[]): Promise<boolean> {
-  const seen = (item: StoredItem) => ({ ConditionExpression: '#count = :seen', ExpressionAttributeNames: { '#count': 'count' }, ExpressionAttributeValues: { ':seen': item.row.count } });
+  const seen = (item: StoredItem) => ({
+    ConditionExpression: '#count = :seen',
+    ExpressionAttributeNames: { '#count': 'count' },
+    ExpressionAttributeValues: { ':seen': item.row.count },
+  });
   const kept = want && items.find((item) => item.pk === want.pk && item.sk === want.sk);
   const actions: NonNullable<TransactWriteCommandInput['TransactItems']> = items
     .filter((item) => item !== kept)

@@ -47,7 +47,9 @@ async function rejectedRows(target: Target, options: ReplayOptions): Promise<str
   if (options.toMs !== undefined) conditions.push(`receivedat < ${timestampLiteral(options.toMs)}`);
   const engine = await openSqlEngine(target);
   try {
-    const result = await engine.query(`SELECT "row" FROM rejections WHERE ${conditions.join(' AND ')} ORDER BY receivedat, requestid, rowindex`);
+    const result = await engine.query(
+      `SELECT "row" FROM rejections WHERE ${conditions.join(' AND ')} ORDER BY receivedat, requestid, rowindex`,
+    );
     return [...new Set(result.rows.map((row) => String(row[0])))];
   } finally {
     await engine.close();
@@ -62,7 +64,11 @@ function* batches(rows: readonly string[]): Generator<string[]> {
   let bytes = 0;
   for (const row of rows) {
     const size = Buffer.byteLength(row) + 1;
-    if (batch.length > 0 && (batch.length >= Math.min(ImportRequests.replayRowsPerRequest, Limits.maxEventsPerRequest) || bytes + size > ImportRequests.replayBytesPerRequest)) {
+    if (
+      batch.length > 0 &&
+      (batch.length >= Math.min(ImportRequests.replayRowsPerRequest, Limits.maxEventsPerRequest) ||
+        bytes + size > ImportRequests.replayBytesPerRequest)
+    ) {
       yield batch;
       batch = [];
       bytes = 0;
@@ -80,7 +86,10 @@ async function sendImport(apiUrl: string, secretKey: string, rows: string[]): Pr
   let pending = rows;
   const reply: ImportReply = { accepted: 0, rejected: [] };
   for (let attempt = 0; pending.length > 0; attempt++) {
-    if (attempt >= ImportRequests.maxAttempts) throw new Error(`replay stopped: ${pending.length} rows still failing after ${ImportRequests.maxAttempts} attempts; run it again (it is idempotent)`);
+    if (attempt >= ImportRequests.maxAttempts)
+      throw new Error(
+        `replay stopped: ${pending.length} rows still failing after ${ImportRequests.maxAttempts} attempts; run it again (it is idempotent)`,
+      );
     const response = await fetch(`${apiUrl}/v1/import`, {
       method: 'POST',
       headers: { authorization: `Bearer ${secretKey}`, 'content-type': 'application/json' },

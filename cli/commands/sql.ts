@@ -11,7 +11,9 @@ import type { SqlEngine, SqlResult } from '../lake/sql-engine.js';
 export async function openSqlEngine(target: Target): Promise<SqlEngine> {
   if (target.lakeDir) return DuckDbEngine.open(target.lakeDir);
   if (target.lakeWorkgroupName) return new AthenaEngine(target.lakeWorkgroupName);
-  throw new Error('This target has no lake: a local runtime writes one under its data directory, a stack names it in its LakeWorkgroupName output.');
+  throw new Error(
+    'This target has no lake: a local runtime writes one under its data directory, a stack names it in its LakeWorkgroupName output.',
+  );
 }
 
 export async function runSql(target: Target, statement: string, onProgress?: (state: string) => void): Promise<SqlResult> {

@@ -37,7 +37,8 @@ export class AthenaEngine implements SqlEngine {
       const scanned = QueryExecution?.Statistics?.DataScannedInBytes ?? 0;
       onProgress(`${state.toLowerCase()}, ${(scanned / 1024 ** 2).toFixed(1)} MB scanned`);
       if (DONE.has(state)) {
-        if (state !== 'SUCCEEDED') throw new Error(`Athena query ${state.toLowerCase()}: ${QueryExecution?.Status?.StateChangeReason ?? 'no reason given'}`);
+        if (state !== 'SUCCEEDED')
+          throw new Error(`Athena query ${state.toLowerCase()}: ${QueryExecution?.Status?.StateChangeReason ?? 'no reason given'}`);
         break;
       }
       await new Promise((resolve) => setTimeout(resolve, this.pollMs));

@@ -23,7 +23,9 @@ export class DuckDbEngine implements SqlEngine {
     const engine = new DuckDbEngine(instance, connection);
     await connection.run(`CREATE VIEW events_raw AS ${await lakeSource(lakeDir, LakeLayout.eventsPrefix, LakeEventColumns)}`);
     await connection.run(`CREATE VIEW ${EVENTS_VIEW} AS ${distinctEventsQuery('events_raw', 'lake_file')}`);
-    await connection.run(`CREATE VIEW ${REJECTIONS_VIEW} AS ${await lakeSource(lakeDir, LakeLayout.rejectionsPrefix, LakeRejectionColumns)}`);
+    await connection.run(
+      `CREATE VIEW ${REJECTIONS_VIEW} AS ${await lakeSource(lakeDir, LakeLayout.rejectionsPrefix, LakeRejectionColumns)}`,
+    );
     return engine;
   }
 

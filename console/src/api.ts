@@ -48,11 +48,17 @@ type Query = Record<string, string | number | undefined | null>;
 export class TidemarkApi {
   constructor(private readonly settings: Settings) {}
 
-  aggregates(query: { from: string; to: string; event?: string; granularity: Granularity; groupBy: GroupBy }, signal?: AbortSignal): Promise<AggregatesAnswer> {
+  aggregates(
+    query: { from: string; to: string; event?: string; granularity: Granularity; groupBy: GroupBy },
+    signal?: AbortSignal,
+  ): Promise<AggregatesAnswer> {
     return this.#get('/v1/aggregates', query, this.settings.secretKey, signal);
   }
 
-  events(query: { from?: string; to?: string; event?: string; deviceId?: string; source?: string; cursor?: string | null; limit?: number }, signal?: AbortSignal) {
+  events(
+    query: { from?: string; to?: string; event?: string; deviceId?: string; source?: string; cursor?: string | null; limit?: number },
+    signal?: AbortSignal,
+  ) {
     return this.#get<Page<'events', EventAnswer>>('/v1/events', query, this.settings.secretKey, signal);
   }
 
@@ -72,12 +78,7 @@ export class TidemarkApi {
   }
 
   deviceSessions(deviceId: string, query: { from: string; to: string; cursor?: string | null }, signal?: AbortSignal) {
-    return this.#get<DeviceSessionsAnswer>(
-      `/v1/devices/${encodeURIComponent(deviceId)}/sessions`,
-      query,
-      this.settings.secretKey,
-      signal,
-    );
+    return this.#get<DeviceSessionsAnswer>(`/v1/devices/${encodeURIComponent(deviceId)}/sessions`, query, this.settings.secretKey, signal);
   }
 
   /** Sends a batch body as it is: the console shows exactly what the API answers per row. */
@@ -99,7 +100,8 @@ export class TidemarkApi {
 
   async #request<T>(method: string, path: string, query: Query, key?: string, body?: string, signal?: AbortSignal): Promise<T> {
     const search = new URLSearchParams();
-    for (const [name, value] of Object.entries(query)) if (value !== undefined && value !== null && value !== '') search.set(name, String(value));
+    for (const [name, value] of Object.entries(query))
+      if (value !== undefined && value !== null && value !== '') search.set(name, String(value));
     const url = `${this.settings.apiUrl.replace(/\/$/, '')}${path}${search.size > 0 ? `?${search}` : ''}`;
     const headers: Record<string, string> = {};
     if (key) headers.authorization = `Bearer ${key}`;

@@ -41,9 +41,31 @@ export const Presets: readonly Preset[] = [
     build: (now) => ({
       sentAt: iso(now),
       batch: [
-        { type: 'track', event: 'Order Completed', anonymousId: 'anon-grace', messageId: uuid(), timestamp: iso(now - 3 * MINUTE), properties: { revenue: 19.99, currency: 'EUR' }, context: { library: { name: 'analytics-ios', version: '4.1.0' } } },
-        { type: 'screen', name: 'Checkout', anonymousId: 'anon-grace', messageId: uuid(), timestamp: iso(now - 2 * MINUTE), properties: {} },
-        { type: 'identify', userId: 'grace', anonymousId: 'anon-grace', messageId: uuid(), timestamp: iso(now - MINUTE), traits: { plan: 'pro' } },
+        {
+          type: 'track',
+          event: 'Order Completed',
+          anonymousId: 'anon-grace',
+          messageId: uuid(),
+          timestamp: iso(now - 3 * MINUTE),
+          properties: { revenue: 19.99, currency: 'EUR' },
+          context: { library: { name: 'analytics-ios', version: '4.1.0' } },
+        },
+        {
+          type: 'screen',
+          name: 'Checkout',
+          anonymousId: 'anon-grace',
+          messageId: uuid(),
+          timestamp: iso(now - 2 * MINUTE),
+          properties: {},
+        },
+        {
+          type: 'identify',
+          userId: 'grace',
+          anonymousId: 'anon-grace',
+          messageId: uuid(),
+          timestamp: iso(now - MINUTE),
+          traits: { plan: 'pro' },
+        },
       ],
     }),
   },
@@ -53,12 +75,31 @@ export const Presets: readonly Preset[] = [
     path: '/track/batch',
     build: (now) => ({
       events: [
-        { type: 'identify', payload: { profileId: 'marie', firstName: 'Marie', email: 'marie@example.com', properties: { __deviceId: 'tablet-marie', plan: 'team' } } },
+        {
+          type: 'identify',
+          payload: {
+            profileId: 'marie',
+            firstName: 'Marie',
+            email: 'marie@example.com',
+            properties: { __deviceId: 'tablet-marie', plan: 'team' },
+          },
+        },
         ...[3, 2, 1].map((hours) => ({
           type: 'track',
-          payload: { name: 'screen_view', profileId: 'marie', properties: { __deviceId: 'tablet-marie', __timestamp: iso(now - hours * HOUR), __path: `/lesson/${4 - hours}` } },
+          payload: {
+            name: 'screen_view',
+            profileId: 'marie',
+            properties: { __deviceId: 'tablet-marie', __timestamp: iso(now - hours * HOUR), __path: `/lesson/${4 - hours}` },
+          },
         })),
-        { type: 'track', payload: { name: 'purchase', profileId: 'marie', properties: { __deviceId: 'tablet-marie', __timestamp: iso(now - 30 * MINUTE), value: 12, sku: 'course-3' } } },
+        {
+          type: 'track',
+          payload: {
+            name: 'purchase',
+            profileId: 'marie',
+            properties: { __deviceId: 'tablet-marie', __timestamp: iso(now - 30 * MINUTE), value: 12, sku: 'course-3' },
+          },
+        },
         { type: 'increment', payload: { profileId: 'marie', property: 'lessons_done', value: 3 } },
         { type: 'alias', payload: { profileId: 'marie', alias: 'm.curie' } },
       ],
@@ -78,8 +119,26 @@ export const Presets: readonly Preset[] = [
     label: 'Legacy tracker (snake_case, numeric strings, local time)',
     build: (now) => ({
       events: [
-        { event_type: 'click', device_id: 'kiosk-12', client_id: 'web', amount: '12.50', created_at: iso(now - 4 * MINUTE).replace('T', ' ').slice(0, 19), event_properties: { button: 'buy' } },
-        { event_type: 'click', device_id: 'kiosk-12', client_id: 'web', amount: '3', created_at: iso(now - 3 * MINUTE).replace('T', ' ').slice(0, 19), event_properties: { button: 'info' } },
+        {
+          event_type: 'click',
+          device_id: 'kiosk-12',
+          client_id: 'web',
+          amount: '12.50',
+          created_at: iso(now - 4 * MINUTE)
+            .replace('T', ' ')
+            .slice(0, 19),
+          event_properties: { button: 'buy' },
+        },
+        {
+          event_type: 'click',
+          device_id: 'kiosk-12',
+          client_id: 'web',
+          amount: '3',
+          created_at: iso(now - 3 * MINUTE)
+            .replace('T', ' ')
+            .slice(0, 19),
+          event_properties: { button: 'info' },
+        },
       ],
     }),
   },
@@ -88,7 +147,14 @@ export const Presets: readonly Preset[] = [
     label: 'Mixed batch with bad rows',
     build: (now) => ({
       events: [
-        { event: 'purchase', deviceId: 'phone-linus', eventId: uuid(), timestamp: iso(now - MINUTE), value: 9.99, properties: { sku: 'mug-02' } },
+        {
+          event: 'purchase',
+          deviceId: 'phone-linus',
+          eventId: uuid(),
+          timestamp: iso(now - MINUTE),
+          value: 9.99,
+          properties: { sku: 'mug-02' },
+        },
         { deviceId: 'phone-linus', timestamp: iso(now), properties: { note: 'no event name' } },
         { event: 'app_open', deviceId: 'phone-linus', timestamp: '2020-01-01T00:00:00.000Z' },
         { event: 'app_open', deviceId: 'phone-linus', eventId: uuid(), timestamp: iso(now - 2 * MINUTE) },

@@ -52,7 +52,11 @@ export class DynamoAggregateStore implements CounterStore {
     if (this.#knownNames.has(key)) return;
     await writeIfCondition(
       this.client,
-      new PutCommand({ TableName: this.tableName, Item: { pk: name.pk, sk: name.sk, event: name.event }, ConditionExpression: 'attribute_not_exists(pk)' }),
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { pk: name.pk, sk: name.sk, event: name.event },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
     );
     if (this.#knownNames.size >= Caches.maxKnownEventNames) this.#knownNames.clear();
     this.#knownNames.add(key);
@@ -84,7 +88,12 @@ export class DynamoAggregateStore implements CounterStore {
       this.client,
       new PutCommand({
         TableName: this.tableName,
-        Item: { pk: marker.pk, sk: marker.sk, owner: marker.ownerEventId, expiresAt: Math.floor(Date.now() / 1000) + Retention.uniqueMarkerSeconds },
+        Item: {
+          pk: marker.pk,
+          sk: marker.sk,
+          owner: marker.ownerEventId,
+          expiresAt: Math.floor(Date.now() / 1000) + Retention.uniqueMarkerSeconds,
+        },
         ConditionExpression: 'attribute_not_exists(pk) OR #owner = :owner',
         ExpressionAttributeNames: { '#owner': 'owner' },
         ExpressionAttributeValues: { ':owner': marker.ownerEventId },
@@ -207,6 +216,7 @@ function commitError(error: unknown, shard: ShardRef): unknown {
     }
     return error;
   }
-  if ((error as Error)?.name === 'ValidationException') return new UnappliableError(`DynamoDB refused the counter writes: ${(error as Error).message}`, { cause: error });
+  if ((error as Error)?.name === 'ValidationException')
+    return new UnappliableError(`DynamoDB refused the counter writes: ${(error as Error).message}`, { cause: error });
   return error;
 }

@@ -32,20 +32,16 @@ const dynamoRetryStrategy = () =>
 const dynamoRequestHandler = { requestTimeout: Retries.dynamoRequestTimeoutMs, throwOnRequestTimeout: true } as const;
 
 export function createDocumentClient(config: TidemarkConfig): DynamoDBDocumentClient {
-  const client = new DynamoDBClient(
-    {
-      ...(config.dynamodbEndpoint ? { endpoint: config.dynamodbEndpoint, region: 'us-east-1', credentials: localCredentials } : {}),
-      retryStrategy: dynamoRetryStrategy(),
-      requestHandler: dynamoRequestHandler,
-    },
-  );
+  const client = new DynamoDBClient({
+    ...(config.dynamodbEndpoint ? { endpoint: config.dynamodbEndpoint, region: 'us-east-1', credentials: localCredentials } : {}),
+    retryStrategy: dynamoRetryStrategy(),
+    requestHandler: dynamoRequestHandler,
+  });
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
 
 export function createSqsClient(config: TidemarkConfig): SQSClient {
-  return new SQSClient(
-    config.sqsEndpoint ? { endpoint: config.sqsEndpoint, region: 'us-east-1', credentials: localCredentials } : {},
-  );
+  return new SQSClient(config.sqsEndpoint ? { endpoint: config.sqsEndpoint, region: 'us-east-1', credentials: localCredentials } : {});
 }
 
 export type AwsClients = { readonly documents: DynamoDBDocumentClient; readonly sqs: SQSClient };

@@ -33,9 +33,7 @@ export class DynamoDeviceStates implements DeviceReader {
   }
 
   async getDevice(projectId: string, deviceId: string): Promise<DeviceState | undefined> {
-    const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: deviceStateKey(projectId, deviceId) }),
-    );
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: deviceStateKey(projectId, deviceId) }));
     if (!Item) return undefined;
     return { deviceId: String(Item.deviceId), lastSeen: String(Item.lastSeen), sessionId: String(Item.sessionId) };
   }

@@ -9,7 +9,6 @@ import { EventsQueue } from '../../resources/index.js';
 import { batchRequests, type QueueMessage } from '../core/packing.js';
 import type { EventQueue, UnsentMessage } from '../ingest/ports.js';
 
-
 export type RetryPolicy = { readonly attempts: number; readonly baseDelayMs: number };
 
 /** Told of every failed send attempt: the cause SQS gave (an entry's error code or the request error's name) and how many messages it hit. */

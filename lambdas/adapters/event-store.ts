@@ -24,7 +24,10 @@ import type { EventFilter, EventListing } from '../query/ports.js';
  */
 function outcomeOfTakenId(stored: Record<string, AttributeValue> | undefined, given: string | undefined): PutOutcome {
   if (stored === undefined || given === undefined) return 'duplicate';
-  const same = sameFingerprint({ ...(stored.fp?.B ? { fp: stored.fp.B } : {}), ...(stored.fingerprint?.S ? { fingerprint: stored.fingerprint.S } : {}) }, given);
+  const same = sameFingerprint(
+    { ...(stored.fp?.B ? { fp: stored.fp.B } : {}), ...(stored.fingerprint?.S ? { fingerprint: stored.fingerprint.S } : {}) },
+    given,
+  );
   return same === false ? 'conflict' : 'duplicate';
 }
 
@@ -63,7 +66,9 @@ export class DynamoEventStore implements EventStore, EventListing {
 
   /** Newest first, walking day partitions backwards from `toMs`; `nextCursor` is set while more may follow. */
   async list(filter: EventFilter): Promise<{ events: StoredEvent[]; nextCursor?: DayCursor }> {
-    const { items, nextCursor } = await readDaysNewestFirst(filter, (day, remaining, after) => this.#queryDay(filter, day, remaining, after));
+    const { items, nextCursor } = await readDaysNewestFirst(filter, (day, remaining, after) =>
+      this.#queryDay(filter, day, remaining, after),
+    );
     const events = await this.#fetch(items);
     return nextCursor ? { events, nextCursor } : { events };
   }

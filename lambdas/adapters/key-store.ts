@@ -91,7 +91,14 @@ export class DynamoKeyStore implements KeyStore {
     await this.client.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { ...apiKeyItemKey(hash), keyHash: hash, projectId, kind, keyPrefix: key.slice(0, KEY_PREFIX_LENGTH), createdAt: now.toISOString() },
+        Item: {
+          ...apiKeyItemKey(hash),
+          keyHash: hash,
+          projectId,
+          kind,
+          keyPrefix: key.slice(0, KEY_PREFIX_LENGTH),
+          createdAt: now.toISOString(),
+        },
         ConditionExpression: 'attribute_not_exists(pk) OR projectId = :projectId',
         ExpressionAttributeValues: { ':projectId': projectId },
       }),

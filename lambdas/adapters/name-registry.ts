@@ -19,7 +19,15 @@ import { ExpiringLru } from '../core/expiring-lru.js';
 import { projectNameCountKey, projectNameKey, shardOf } from '../core/item-keys.js';
 import { TRANSIENT_CANCELLATIONS } from './transaction-cancellations.js';
 import { Caches, InFlight, Retries } from '../../resources/index.js';
-import { NameKinds, nameCounterShards, shardShare, type NameKind, type NamesInUse, type ProjectCaps, type RefusedNames } from '../core/project-caps.js';
+import {
+  NameKinds,
+  nameCounterShards,
+  shardShare,
+  type NameKind,
+  type NamesInUse,
+  type ProjectCaps,
+  type RefusedNames,
+} from '../core/project-caps.js';
 
 type Registration = 'registered' | 'known' | 'shard full';
 
@@ -42,7 +50,9 @@ export class DynamoNameRegistry {
     const refusedOf = async (kind: NameKind) => {
       // Shards this request found full are not tried again for its other names, whatever the cache time.
       const fullShards = new Set<number>();
-      const admitted = await mapWithConcurrency(names[kind], InFlight.namesPerRequest, (name) => this.#admitOne(projectId, kind, name, caps[NameKinds[kind]], fullShards));
+      const admitted = await mapWithConcurrency(names[kind], InFlight.namesPerRequest, (name) =>
+        this.#admitOne(projectId, kind, name, caps[NameKinds[kind]], fullShards),
+      );
       return new Set(names[kind].filter((_, i) => !admitted[i]));
     };
     const [event, source] = await Promise.all([refusedOf('event'), refusedOf('source')]);

@@ -50,7 +50,10 @@ export class DynamoQuotaSettings {
   async setQuota(projectId: string, changes: Partial<ProjectLimits>): Promise<ProjectLimits> {
     const quota = parseQuota(changes, await this.quotaOf(projectId));
     await this.client.send(
-      new PutCommand({ TableName: this.keysTable, Item: { ...projectQuotaKey(projectId), quota, updatedAt: new Date(this.now()).toISOString() } }),
+      new PutCommand({
+        TableName: this.keysTable,
+        Item: { ...projectQuotaKey(projectId), quota, updatedAt: new Date(this.now()).toISOString() },
+      }),
     );
     return quota;
   }
@@ -84,12 +87,23 @@ export class DynamoProjectQuota {
       this.#take(projectId, `D${dayBucket(nowMs)}`, shards, allowance, { rows, bytes }, second + Retention.quotaDayWindowSeconds),
     ]);
     const hit =
-      refused[0] !== undefined ? limitHit('second', refused[0], { rows, bytes }, allowance) : refused[1] !== undefined ? 'rowsPerDay' : undefined;
+      refused[0] !== undefined
+        ? limitHit('second', refused[0], { rows, bytes }, allowance)
+        : refused[1] !== undefined
+          ? 'rowsPerDay'
+          : undefined;
     if (hit !== undefined) throw new QuotaExceededError(hit, quota[hit], retryAfterSeconds(hit, nowMs));
   }
 
   /** Adds the request to one shard of the window, or a second when the first is full; returns what the last one held when both refused. */
-  async #take(projectId: string, window: string, shards: number, allowance: ProjectQuota, asked: { rows: number; bytes: number }, expiresAt: number) {
+  async #take(
+    projectId: string,
+    window: string,
+    shards: number,
+    allowance: ProjectQuota,
+    asked: { rows: number; bytes: number },
+    expiresAt: number,
+  ) {
     const first = this.#pickShard(shards);
     const tries = shards > 1 ? [first, (first + 1 + this.#pickShard(shards - 1)) % shards] : [first];
     let usage: ShardUsage | undefined;
@@ -100,12 +114,17 @@ export class DynamoProjectQuota {
     return usage;
   }
 
-  async #add(projectId: string, window: string, shard: number, allowance: ProjectQuota, asked: { rows: number; bytes: number }, expiresAt: number) {
+  async #add(
+    projectId: string,
+    window: string,
+    shard: number,
+    allowance: ProjectQuota,
+    asked: { rows: number; bytes: number },
+    expiresAt: number,
+  ) {
     const perSecond = window.startsWith('S');
     // An empty shard admits any one request (a batch may be larger than a shard's share); a used one only what fits.
-    const fits = perSecond
-      ? 'requests <= :maxRequests AND #rows <= :maxRows AND #bytes <= :maxBytes'
-      : '#rows <= :maxRows';
+    const fits = perSecond ? 'requests <= :maxRequests AND #rows <= :maxRows AND #bytes <= :maxBytes' : '#rows <= :maxRows';
     try {
       await this.client.send(
         new UpdateCommand({

@@ -68,7 +68,8 @@ export class DynamoRejectionBudget {
     for (let i = 0; i < keys.length; i += BATCH_GET_KEYS) {
       let pending: Record<string, unknown>[] = keys.slice(i, i + BATCH_GET_KEYS);
       for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt >= Retries.budgetBatchGetAttempts) throw new Error(`BatchGetItem left ${pending.length} rejection budget items unread after ${attempt} attempts`);
+        if (attempt >= Retries.budgetBatchGetAttempts)
+          throw new Error(`BatchGetItem left ${pending.length} rejection budget items unread after ${attempt} attempts`);
         // Unprocessed keys are asked for again after a backoff, as the API reference recommends.
         if (attempt > 0) await this.backoff(attempt - 1);
         const result = await this.client.send(
@@ -81,7 +82,14 @@ export class DynamoRejectionBudget {
     return sum;
   }
 
-  async #add(projectId: string, day: string, shard: number, counter: 'offered' | 'notKept', rows: number, expiresAt: number): Promise<number> {
+  async #add(
+    projectId: string,
+    day: string,
+    shard: number,
+    counter: 'offered' | 'notKept',
+    rows: number,
+    expiresAt: number,
+  ): Promise<number> {
     const result = await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,

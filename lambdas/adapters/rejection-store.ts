@@ -79,10 +79,14 @@ export class DynamoRejectionStore implements RejectionListing {
     for (let i = 0; i < items.length; i += 25) batches.push(items.slice(i, i + 25));
     const left = await Promise.all(
       batches.map((batch) =>
-        writeUntilProcessed(batch, async (request) => {
-          const result = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: request } }));
-          return (result.UnprocessedItems?.[this.tableName] ?? []) as typeof request;
-        }, this.backoff),
+        writeUntilProcessed(
+          batch,
+          async (request) => {
+            const result = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: request } }));
+            return (result.UnprocessedItems?.[this.tableName] ?? []) as typeof request;
+          },
+          this.backoff,
+        ),
       ),
     );
     const lost = left.reduce((sum, n) => sum + n, 0);

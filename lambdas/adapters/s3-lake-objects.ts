@@ -1,11 +1,5 @@
 /** The lake in S3: objects of one bucket, written whole (a PUT of an existing key replaces it). */
-import {
-  DeleteObjectsCommand,
-  GetObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { LakeObjects } from '../lake/ports.js';
 
 /** DeleteObjects takes at most 1,000 keys per request (S3 API reference, DeleteObjects). */
@@ -46,7 +40,8 @@ export class S3LakeObjects implements LakeObjects {
       const result = await this.client.send(
         new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: chunk.map((Key) => ({ Key })), Quiet: true } }),
       );
-      if ((result.Errors ?? []).length > 0) throw new Error(`S3 refused to delete ${result.Errors!.length} lake objects: ${result.Errors![0]!.Code}`);
+      if ((result.Errors ?? []).length > 0)
+        throw new Error(`S3 refused to delete ${result.Errors!.length} lake objects: ${result.Errors![0]!.Code}`);
     }
   }
 }

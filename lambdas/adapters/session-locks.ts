@@ -18,7 +18,14 @@ export class DynamoSessionLocks {
    * Takes the lock that lets one processor emit a session's start. Returns true when this caller
    * holds it: newly taken, or taken earlier by the same owner (a retry after a crash).
    */
-  async acquireSessionLock(projectId: string, deviceId: string, sessionId: string, ownerEventId: string, ttlMs: number, nowMs = Date.now()) {
+  async acquireSessionLock(
+    projectId: string,
+    deviceId: string,
+    sessionId: string,
+    ownerEventId: string,
+    ttlMs: number,
+    nowMs = Date.now(),
+  ) {
     const { written } = await writeIfCondition(
       this.client,
       new PutCommand({

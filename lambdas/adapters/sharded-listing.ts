@@ -22,7 +22,12 @@ export type ShardPage<T> = { readonly items: readonly T[]; readonly lastKey?: Re
  * Reads one shard newest first: sort keys in `[from, to]`, at most `limit` evaluated, starting after
  * `startKey` when set.
  */
-export type ShardQuery<T> = (shard: number, to: string, limit: number, startKey: Record<string, unknown> | undefined) => Promise<ShardPage<T>>;
+export type ShardQuery<T> = (
+  shard: number,
+  to: string,
+  limit: number,
+  startKey: Record<string, unknown> | undefined,
+) => Promise<ShardPage<T>>;
 
 type ShardState<T> = { buffer: T[]; startKey?: Record<string, unknown>; done: boolean };
 
@@ -60,7 +65,8 @@ export async function mergeShardsNewestFirst<T>(options: {
     await Promise.all(states.map((_, shard) => refill(shard, Math.ceil(remaining / shards))));
     let newest: ShardState<T> | undefined;
     for (const state of states) {
-      if (state.buffer.length > 0 && (newest === undefined || compareUtf8(sortKeyOf(state.buffer[0]!), sortKeyOf(newest.buffer[0]!)) > 0)) newest = state;
+      if (state.buffer.length > 0 && (newest === undefined || compareUtf8(sortKeyOf(state.buffer[0]!), sortKeyOf(newest.buffer[0]!)) > 0))
+        newest = state;
     }
     if (newest === undefined) return { items };
     items.push(newest.buffer.shift()!);

@@ -25,7 +25,12 @@ export class DynamoStoredCopies {
     const copies = new Map<string, StoredCopy>();
     const unique = [...new Set(eventIds)];
     for (let i = 0; i < unique.length; i += MAX_KEYS_PER_BATCH_GET) {
-      let request: Record<string, { Keys: Record<string, unknown>[]; ProjectionExpression: string; ExpressionAttributeNames: Record<string, string> }> | undefined = {
+      let request:
+        | Record<
+            string,
+            { Keys: Record<string, unknown>[]; ProjectionExpression: string; ExpressionAttributeNames: Record<string, string> }
+          >
+        | undefined = {
         [this.tableName]: {
           Keys: unique.slice(i, i + MAX_KEYS_PER_BATCH_GET).map((id) => eventItemKey(projectId, id)),
           ProjectionExpression: 'eventId, sessionId, #timestamp, fp, fingerprint',
@@ -35,7 +40,11 @@ export class DynamoStoredCopies {
       while (request && Object.keys(request).length > 0) {
         const result = await this.client.send(new BatchGetCommand({ RequestItems: request }));
         for (const item of result.Responses?.[this.tableName] ?? []) {
-          copies.set(String(item.eventId), { sessionId: String(item.sessionId), timestamp: String(item.timestamp), ...storedFingerprintHex(item) });
+          copies.set(String(item.eventId), {
+            sessionId: String(item.sessionId),
+            timestamp: String(item.timestamp),
+            ...storedFingerprintHex(item),
+          });
         }
         request = result.UnprocessedKeys as typeof request;
       }

@@ -60,7 +60,6 @@ export class UnappliableError extends Error {
 
 export type ApplyOutcome = { applied: number; skipped: number; quarantined: number; transactions: number };
 
-
 export async function applyBatch(
   shard: ShardRef,
   entries: readonly StreamEntry[],
@@ -83,7 +82,9 @@ export async function applyBatch(
     if (todo.length === 0) return;
     const last = todo.at(-1)!.sequenceNumber;
     const events = todo.flatMap((entry) => ('event' in entry ? [entry.event] : []));
-    const quarantined = todo.flatMap((entry) => ('problem' in entry ? [{ sequenceNumber: entry.sequenceNumber, reason: entry.problem, raw: entry.raw }] : []));
+    const quarantined = todo.flatMap((entry) =>
+      'problem' in entry ? [{ sequenceNumber: entry.sequenceNumber, reason: entry.problem, raw: entry.raw }] : [],
+    );
     try {
       const plan = planCounters(events, counterShardFor(shard.shardId, last, conflicts, PartitionShards.counters));
       await Promise.all(plan.names.map((name) => store.recordEventName(name)));

@@ -63,7 +63,10 @@ export function streamEntryOf(record: DynamoDBRecord): StreamEntry {
   const sequenceNumber = record.dynamodb!.SequenceNumber!;
   const raw = JSON.stringify(record);
   try {
-    const counted = countedEventOf(unmarshall(record.dynamodb!.NewImage as Record<string, AttributeValue>, { wrapNumbers: true }), sequenceNumber);
+    const counted = countedEventOf(
+      unmarshall(record.dynamodb!.NewImage as Record<string, AttributeValue>, { wrapNumbers: true }),
+      sequenceNumber,
+    );
     return typeof counted === 'string' ? { sequenceNumber, problem: counted, raw } : { sequenceNumber, event: counted, raw };
   } catch (error) {
     return { sequenceNumber, problem: `the image cannot be read: ${(error as Error).message}`, raw };
@@ -73,7 +76,9 @@ export function streamEntryOf(record: DynamoDBRecord): StreamEntry {
 export function createAggregateHandler(dependencies: () => CounterStore) {
   return lambdaFunction(async (event: WindowedStreamEvent): Promise<{ state: Record<string, never> }> => {
     metrics.addMetric('CounterRecordsReceived', MetricUnit.Count, event.Records.length);
-    const records = event.Records.filter((record) => record.eventName === 'INSERT' && record.dynamodb?.NewImage && record.dynamodb.SequenceNumber);
+    const records = event.Records.filter(
+      (record) => record.eventName === 'INSERT' && record.dynamodb?.NewImage && record.dynamodb.SequenceNumber,
+    );
     if (records.length === 0) return { state: {} };
     if (!event.shardId) throw new MissingShardError();
     const shard = { streamArn: event.eventSourceARN ?? records[0]!.eventSourceARN ?? 'stream', shardId: event.shardId };

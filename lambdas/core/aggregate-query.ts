@@ -67,10 +67,12 @@ function monthsOf(fromMs: number, toMs: number): string[] {
 }
 
 /** The names partitions a query that names no event reads first, to learn the events counted in its months. */
-export const eventNamePartitionsFor = (query: Pick<AggregateQuery, 'projectId' | 'fromMs' | 'toMs'>): string[] => monthsOf(query.fromMs, query.toMs).map((month) => eventNamesPartition(query.projectId, month));
+export const eventNamePartitionsFor = (query: Pick<AggregateQuery, 'projectId' | 'fromMs' | 'toMs'>): string[] =>
+  monthsOf(query.fromMs, query.toMs).map((month) => eventNamesPartition(query.projectId, month));
 
 /** Whether the answer needs the day's unique devices over every event: a daily, ungrouped query over every event. */
-export const needsAllEventsUniques = (query: AggregateQuery): boolean => query.granularity === 'day' && query.groupBy === 'none' && query.events === undefined;
+export const needsAllEventsUniques = (query: AggregateQuery): boolean =>
+  query.granularity === 'day' && query.groupBy === 'none' && query.events === undefined;
 
 /**
  * The partitions and sort-key ranges holding the counters of `events` over the query's range (and,
@@ -88,12 +90,20 @@ export function counterReadsFor(
   const range = counterSortKeyRange(firstBucket, lastBucket);
   const months = monthsOf(query.fromMs, query.toMs);
   // One bucket per period is enough to name a partition: hours are kept per month, days per year.
-  const periodBuckets = [...new Set(query.granularity === 'hour' ? months.map((m) => `${m}-01T00`) : months.map((m) => `${m.slice(0, 4)}-01-01`))];
+  const periodBuckets = [
+    ...new Set(query.granularity === 'hour' ? months.map((m) => `${m}-01T00`) : months.map((m) => `${m.slice(0, 4)}-01-01`)),
+  ];
   const reads: CounterRead[] = [];
   for (let shard = 0; shard < shards; shard++) {
     for (const bucket of periodBuckets) {
-      for (const event of events) reads.push({ pk: eventCounterPartition(query.projectId, event, query.granularity, bucket, shard), fromSk: range.from, toSk: range.to });
-      if (allEventsUniques) reads.push({ pk: allEventsCounterPartition(query.projectId, bucket, shard), fromSk: range.from, toSk: range.to });
+      for (const event of events)
+        reads.push({
+          pk: eventCounterPartition(query.projectId, event, query.granularity, bucket, shard),
+          fromSk: range.from,
+          toSk: range.to,
+        });
+      if (allEventsUniques)
+        reads.push({ pk: allEventsCounterPartition(query.projectId, bucket, shard), fromSk: range.from, toSk: range.to });
     }
   }
   return reads;
@@ -106,7 +116,7 @@ export function summarize(rows: readonly CounterRow[], query: AggregateQuery): S
   for (const row of rows) {
     if (row.kind !== 'count' || (wanted && !wanted.has(row.event ?? ''))) continue;
     const event = query.groupBy === 'event' ? row.event : undefined;
-    const source = query.groupBy === 'source' ? row.source ?? NO_SOURCE : undefined;
+    const source = query.groupBy === 'source' ? (row.source ?? NO_SOURCE) : undefined;
     const id = JSON.stringify([row.bucket, event ?? null, source ?? null]);
     let point = points.get(id);
     if (!point) {
@@ -124,7 +134,8 @@ export function summarize(rows: readonly CounterRow[], query: AggregateQuery): S
     point.sumExact = formatMicros(micros);
   }
   return [...points.values()].sort(
-    (a, b) => a.bucket.localeCompare(b.bucket) || (a.event ?? '').localeCompare(b.event ?? '') || String(a.source).localeCompare(String(b.source)),
+    (a, b) =>
+      a.bucket.localeCompare(b.bucket) || (a.event ?? '').localeCompare(b.event ?? '') || String(a.source).localeCompare(String(b.source)),
   );
 }
 

@@ -73,7 +73,14 @@ export const counterIdentity = (
 export const counterShardFor = (streamShardId: string, lastSequenceNumber: string, attempt: number, shards: number): number =>
   shardOf(`${streamShardId}#${lastSequenceNumber}#${attempt}`, shards);
 
-function countDelta(projectId: string, granularity: Granularity, timeMs: number, event: string, source: string, shard: number): CounterDelta {
+function countDelta(
+  projectId: string,
+  granularity: Granularity,
+  timeMs: number,
+  event: string,
+  source: string,
+  shard: number,
+): CounterDelta {
   const bucket = bucketOf(granularity, timeMs);
   return {
     pk: eventCounterPartition(projectId, event, granularity, bucket, shard),
@@ -92,7 +99,10 @@ function countDelta(projectId: string, granularity: Granularity, timeMs: number,
 function uniqueDelta(projectId: string, timeMs: number, event: string | undefined, shard: number): CounterDelta {
   const bucket = bucketOf('day', timeMs);
   const delta: CounterDelta = {
-    pk: event === undefined ? allEventsCounterPartition(projectId, bucket, shard) : eventCounterPartition(projectId, event, 'day', bucket, shard),
+    pk:
+      event === undefined
+        ? allEventsCounterPartition(projectId, bucket, shard)
+        : eventCounterPartition(projectId, event, 'day', bucket, shard),
     sk: uniqueCounterSortKey(bucket),
     kind: 'unique',
     projectId,

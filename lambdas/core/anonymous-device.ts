@@ -10,7 +10,6 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 
-
 /** The UTC day a salt serves, `YYYY-MM-DD`. */
 export const saltDay = (epochMs: number): string => new Date(epochMs).toISOString().slice(0, 10);
 
@@ -18,5 +17,8 @@ export const newSalt = (): string => randomBytes(32).toString('base64url');
 
 export function anonymousDeviceId(salt: string, projectId: string, ip: string, userAgent: string): string {
   // JSON keeps the parts apart: no choice of IP and user agent can be read as another pair.
-  return `anon-${createHmac('sha256', salt).update(JSON.stringify([projectId, ip, userAgent])).digest('hex').slice(0, 32)}`;
+  return `anon-${createHmac('sha256', salt)
+    .update(JSON.stringify([projectId, ip, userAgent]))
+    .digest('hex')
+    .slice(0, 32)}`;
 }

@@ -33,7 +33,9 @@ const STAMPED_ONCE: ReadonlySet<string> = new Set(['analytics-kotlin', 'analytic
  * Segment's analytics-node and analytics.js included, and rows with no library: Segment's rule.
  */
 export function sentAtStampingOf(libraryName: string | undefined): SentAtStamping {
-  return libraryName !== undefined && STAMPED_ONCE.has(libraryName.trim().toLowerCase()) ? SentAtStamping.firstAttempt : SentAtStamping.perAttempt;
+  return libraryName !== undefined && STAMPED_ONCE.has(libraryName.trim().toLowerCase())
+    ? SentAtStamping.firstAttempt
+    : SentAtStamping.perAttempt;
 }
 
 export type SkewInput = {

@@ -18,11 +18,14 @@ export type CursorBinding = {
 /** Cursors longer than this are refused unread: a page position is a few hundred bytes. */
 const MAX_CURSOR_CHARS = 4096;
 
-export const invalidCursor = (why: string) => new BadRequestError(`\`cursor\` is not one this API returned for this query (${why}); start again without it.`, 'invalid_cursor');
+export const invalidCursor = (why: string) =>
+  new BadRequestError(`\`cursor\` is not one this API returned for this query (${why}); start again without it.`, 'invalid_cursor');
 
 function mac(secret: string, binding: CursorBinding, payload: string): Buffer {
   const filters = Object.fromEntries(Object.entries(binding.filters).filter(([, value]) => value !== undefined));
-  return createHmac('sha256', secret).update(stableJson([binding.route, binding.projectId, filters, payload])).digest();
+  return createHmac('sha256', secret)
+    .update(stableJson([binding.route, binding.projectId, filters, payload]))
+    .digest();
 }
 
 /** `payload.signature`, both base64url. */

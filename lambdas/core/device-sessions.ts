@@ -28,4 +28,6 @@ export function addToSessions(sessions: Map<string, DeviceSession>, events: read
 
 /** Newest session first, as every listing of the API. */
 export const newestFirst = (sessions: Iterable<DeviceSession>): DeviceSession[] =>
-  [...sessions].sort((a, b) => (a.lastEventAt < b.lastEventAt ? 1 : a.lastEventAt > b.lastEventAt ? -1 : a.sessionId.localeCompare(b.sessionId)));
+  [...sessions].sort((a, b) =>
+    a.lastEventAt < b.lastEventAt ? 1 : a.lastEventAt > b.lastEventAt ? -1 : a.sessionId.localeCompare(b.sessionId),
+  );

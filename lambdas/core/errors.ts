@@ -54,7 +54,6 @@ export class UnsupportedMediaTypeError extends TidemarkError {
   }
 }
 
-
 /**
  * Rejected rows could not be kept for audit after every retry (DynamoDB left them unprocessed):
  * the request fails instead of dropping them silently; resending the request is safe (accepted rows

@@ -30,7 +30,11 @@ export type TimeResult =
 export function eventTime(sent: Json | undefined, row: JsonObject, ctx: NormalizeContext): TimeResult {
   const originalMs = sent === undefined ? ctx.receivedAt : parseTimestamp(sent);
   if (originalMs === undefined) {
-    return { ok: false, reason: RejectionReason.validation, error: `timestamp: cannot read ${JSON.stringify(sent).slice(0, 64)} as a time` };
+    return {
+      ok: false,
+      reason: RejectionReason.validation,
+      error: `timestamp: cannot read ${JSON.stringify(sent).slice(0, 64)} as a time`,
+    };
   }
   const sentAt = parseTimestamp(row.sentAt) ?? ctx.sentAt;
   const { correctedMs, clamped } = correctTime(originalMs, sent !== undefined ? sentAt : undefined, row, ctx);
@@ -53,7 +57,12 @@ function correctTime(originalMs: number, sentAtMs: number | undefined, row: Json
     sentAtMs === undefined
       ? originalMs
       : originalMs +
-        skewCorrectionMs({ sentAtMs, receivedAtMs: ctx.receivedAt, thresholdMs: ctx.skewThresholdMs, stamping: sentAtStampingOf(libraryNameOf(row)) });
+        skewCorrectionMs({
+          sentAtMs,
+          receivedAtMs: ctx.receivedAt,
+          thresholdMs: ctx.skewThresholdMs,
+          stamping: sentAtStampingOf(libraryNameOf(row)),
+        });
   const clamped = correctedMs > ctx.receivedAt + ctx.futureToleranceMs;
   return { correctedMs: clamped ? ctx.receivedAt : correctedMs, clamped };
 }

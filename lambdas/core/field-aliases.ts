@@ -7,16 +7,7 @@ export const FieldAliases = {
   userId: ['userId', 'user_id', 'profileId'],
   source: ['source', 'client_id', 'clientId', 'client', 'origin'],
   value: ['value', 'amount', 'count', 'quantity', 'total', 'price', 'revenue'],
-  timestamp: [
-    'timestamp',
-    'time',
-    'ts',
-    'date',
-    'created_at',
-    'createdAt',
-    '__timestamp',
-    'originalTimestamp',
-  ],
+  timestamp: ['timestamp', 'time', 'ts', 'date', 'created_at', 'createdAt', '__timestamp', 'originalTimestamp'],
   // Never a generic `id` or `uuid`: those name products and orders, and two purchases of one product
   // would be taken for one event. They stay in `properties`.
   eventId: ['eventId', 'event_id', 'messageId', 'insertId', 'insert_id', '$insert_id'],
@@ -36,7 +27,11 @@ export const aliasesOf = (field: CanonicalField): readonly string[] => FieldAlia
 
 /** alias → canonical field, so one pass over a row's keys finds every field; dotted aliases are paths, read apart. */
 export const ALIAS_INDEX: ReadonlyMap<string, CanonicalField> = new Map(
-  CANONICAL_FIELDS.flatMap((field) => aliasesOf(field).filter((alias) => !alias.includes('.')).map((alias): [string, CanonicalField] => [alias, field])),
+  CANONICAL_FIELDS.flatMap((field) =>
+    aliasesOf(field)
+      .filter((alias) => !alias.includes('.'))
+      .map((alias): [string, CanonicalField] => [alias, field]),
+  ),
 );
 
 /** Where the `context.device.id` path ranks among the device id's aliases. */

@@ -51,7 +51,11 @@ export function textOf(field: TextField, raw: unknown): Checked<string> {
   // (A UTF-16 unit takes at most 6 bytes escaped, so short strings need no measuring.)
   if (name.length > Limits.maxKeyFieldBytes / 6) {
     const bytes = Buffer.byteLength(jsonString(name)) - 2;
-    if (bytes > Limits.maxKeyFieldBytes) return failed(field, `must be at most ${Limits.maxKeyFieldBytes} bytes of UTF-8 after JSON escaping (maxKeyFieldBytes); got ${bytes}`);
+    if (bytes > Limits.maxKeyFieldBytes)
+      return failed(
+        field,
+        `must be at most ${Limits.maxKeyFieldBytes} bytes of UTF-8 after JSON escaping (maxKeyFieldBytes); got ${bytes}`,
+      );
   }
   // The processor's synthetic starts carry this name; a client's would be counted with them.
   if (field === 'event' && name === SYNTHETIC_SESSION_START) {
@@ -61,7 +65,8 @@ export function textOf(field: TextField, raw: unknown): Checked<string> {
 }
 
 const requiredText = (field: TextField, raw: unknown): Checked<string> => (absent(raw) ? failed(field, 'is required') : textOf(field, raw));
-const optionalText = (field: TextField, raw: unknown): Checked<string | undefined> => (absent(raw) ? { ok: true, value: undefined } : textOf(field, raw));
+const optionalText = (field: TextField, raw: unknown): Checked<string | undefined> =>
+  absent(raw) ? { ok: true, value: undefined } : textOf(field, raw);
 
 /** `value` as a number within the numeric contract (value.ts); numeric text is read as its number. */
 function numericValue(raw: unknown): Checked<number | undefined> {

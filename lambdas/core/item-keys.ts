@@ -134,13 +134,20 @@ export const apiKeyItemKey = (keyHash: string) => ({ pk: joinKey('KEY', keyHash)
  * (`MaxRangeDays`) reads at most two periods per shard. Buckets are ISO prefixes (`2024-01-15T10`,
  * `2024-01-15`).
  */
-export const eventCounterPartition = (projectId: string, event: string, granularity: 'hour' | 'day', bucket: string, shard: number): string =>
+export const eventCounterPartition = (
+  projectId: string,
+  event: string,
+  granularity: 'hour' | 'day',
+  bucket: string,
+  shard: number,
+): string =>
   granularity === 'hour'
     ? joinKey('C', projectId, 'E', keyPart(event), 'H', bucket.slice(0, 7), String(shard))
     : joinKey('C', projectId, 'E', keyPart(event), 'D', bucket.slice(0, 4), String(shard));
 
 /** AggregatesTable: unique devices of a day over every event, one partition per year and shard. */
-export const allEventsCounterPartition = (projectId: string, bucket: string, shard: number): string => joinKey('C', projectId, 'A', bucket.slice(0, 4), String(shard));
+export const allEventsCounterPartition = (projectId: string, bucket: string, shard: number): string =>
+  joinKey('C', projectId, 'A', bucket.slice(0, 4), String(shard));
 
 /** Count and sum of the partition's event from one source in one bucket (raw event and source are attributes). */
 export const countCounterSortKey = (bucket: string, source: string): string => joinKey(bucket, 'C', keyPart(source));
@@ -149,7 +156,10 @@ export const countCounterSortKey = (bucket: string, source: string): string => j
 export const uniqueCounterSortKey = (bucket: string): string => joinKey(bucket, 'U');
 
 /** Every counter sort key of a bucket range starts with a bucket: `[from, to]` in a Query reads them all. */
-export const counterSortKeyRange = (firstBucket: string, lastBucket: string) => ({ from: `${firstBucket}${SEPARATOR}`, to: `${lastBucket}${SEPARATOR}\uffff` });
+export const counterSortKeyRange = (firstBucket: string, lastBucket: string) => ({
+  from: `${firstBucket}${SEPARATOR}`,
+  to: `${lastBucket}${SEPARATOR}\uffff`,
+});
 
 /**
  * AggregatesTable: the event names a project counted in one month (`YYYY-MM`), one item per name
@@ -157,7 +167,10 @@ export const counterSortKeyRange = (firstBucket: string, lastBucket: string) => 
  * event reads these to know which event partitions to read.
  */
 export const eventNamesPartition = (projectId: string, month: string): string => joinKey('C', projectId, 'N', month);
-export const eventNameKey = (projectId: string, month: string, event: string) => ({ pk: eventNamesPartition(projectId, month), sk: keyPart(event) });
+export const eventNameKey = (projectId: string, month: string, event: string) => ({
+  pk: eventNamesPartition(projectId, month),
+  sk: keyPart(event),
+});
 
 /**
  * AggregatesTable: a unique-device marker, created once per (day, event, device) (`E#`) and once per
@@ -176,7 +189,13 @@ export const uniqueMarkerKey = (projectId: string, day: string, deviceId: string
  * partition key would cap the whole stream at one key's 1,000 writes/s. Shard ids and stream ARNs
  * come from Lambda, never from a client, but are encoded all the same.
  */
-export const streamMarkKey = (streamArn: string, shardId: string) => ({ pk: joinKey('MARK', keyPart(streamArn), keyPart(shardId)), sk: 'MARK' });
+export const streamMarkKey = (streamArn: string, shardId: string) => ({
+  pk: joinKey('MARK', keyPart(streamArn), keyPart(shardId)),
+  sk: 'MARK',
+});
 
 /** AggregatesTable: a stream record that could not be applied, kept whole for replay. Query the partition to list them. */
-export const quarantineKey = (shardId: string, sequenceNumber: string) => ({ pk: 'QUARANTINE', sk: joinKey(keyPart(shardId), sequenceNumber) });
+export const quarantineKey = (shardId: string, sequenceNumber: string) => ({
+  pk: 'QUARANTINE',
+  sk: joinKey(keyPart(shardId), sequenceNumber),
+});

@@ -36,8 +36,7 @@ export function keyFromHeaders(headers: Headers): string | undefined {
 export const hashKey = (key: string): string => createHash('sha256').update(key, 'utf8').digest('hex');
 
 /** A new random key, prefixed so a leaked key can be recognized: `tmw_…` (write) or `tms_…` (secret). */
-export const generateKey = (kind: KeyKind): string =>
-  `${kind === KeyKind.write ? 'tmw' : 'tms'}_${randomBytes(24).toString('base64url')}`;
+export const generateKey = (kind: KeyKind): string => `${kind === KeyKind.write ? 'tmw' : 'tms'}_${randomBytes(24).toString('base64url')}`;
 
 /** Which key kinds an endpoint accepts: writes take the write key, reads and imports the secret key. */
 export const acceptedKinds = {

@@ -30,7 +30,7 @@ export async function decodeParquet(bytes: Uint8Array): Promise<LakeRow[]> {
 
 /** hyparquet reads INT64 as bigint when it does not fit a double; lake columns never hold one. */
 const normalizeRead = (value: unknown): LakeRow[string] =>
-  typeof value === 'bigint' ? Number(value) : (value as LakeRow[string] | undefined) ?? null;
+  typeof value === 'bigint' ? Number(value) : ((value as LakeRow[string] | undefined) ?? null);
 
 /** Rows in a Parquet file, from its footer alone. */
 export const parquetRowCount = (bytes: Uint8Array): number => Number(parquetMetadata(bytes).num_rows);

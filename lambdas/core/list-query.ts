@@ -14,7 +14,11 @@ const DAY_MS = 86_400_000;
  * `from` and `to` of a read over recent data: `to` defaults to now (exclusive), `from` to a day before
  * `to`, and the range may span at most `maxDays`.
  */
-export function parseRecentRange(params: Readonly<Record<string, string | undefined>>, nowMs: number, maxDays: number): { fromMs: number; toMs: number } {
+export function parseRecentRange(
+  params: Readonly<Record<string, string | undefined>>,
+  nowMs: number,
+  maxDays: number,
+): { fromMs: number; toMs: number } {
   const time = (name: 'from' | 'to', fallback: number) => {
     const raw = params[name];
     if (!raw) return fallback;

@@ -64,7 +64,11 @@ function normalizeObject(row: unknown, index: number, ctx: NormalizeContext): No
   if (!isObject(row)) return reject(index, RejectionReason.validation, 'row must be a JSON object');
   const read = readRow(row);
   if (!read.ok) {
-    return reject(index, RejectionReason.unsupported, `message type '${read.unsupportedType}' is not supported; send track, screen, page or identify`);
+    return reject(
+      index,
+      RejectionReason.unsupported,
+      `message type '${read.unsupportedType}' is not supported; send track, screen, page or identify`,
+    );
   }
   const checked = checkFields(read.candidate.fields);
   if (!checked.ok) return reject(index, RejectionReason.validation, checked.error);
@@ -103,7 +107,10 @@ function buildEvent(fields: CheckedFields, time: EventTime, row: JsonObject, ind
   const eventId = fields.eventId ?? idForRowWithoutId(identity, propertiesJson, index, ctx);
   // A row without a time of its own has the receive time as `originalTimestamp`: that must not make
   // a resend's content differ from the first copy's.
-  const fingerprint = eventFingerprint(time.sentByClient ? identity : identityMembers({ ...content, originalTimestamp: undefined }), propertiesJson);
+  const fingerprint = eventFingerprint(
+    time.sentByClient ? identity : identityMembers({ ...content, originalTimestamp: undefined }),
+    propertiesJson,
+  );
   return { event: { eventId, ...content, fingerprint }, identity, propertiesJson, context };
 }
 

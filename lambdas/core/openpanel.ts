@@ -49,12 +49,18 @@ export function openPanelTranslator(options: OpenPanelOptions = {}): RowTranslat
 
 /** The row without `payload.properties.__ip`: a rejected row is kept for audit, and no IP may be. */
 function withoutIp(row: unknown): unknown {
-  if (!isObject(row) || !isObject(row.payload) || !isObject(row.payload.properties) || !Object.hasOwn(row.payload.properties, '__ip')) return row;
+  if (!isObject(row) || !isObject(row.payload) || !isObject(row.payload.properties) || !Object.hasOwn(row.payload.properties, '__ip'))
+    return row;
   const { __ip: _ip, ...properties } = row.payload.properties;
   return { ...row, payload: { ...row.payload, properties } };
 }
 
-function translate(row: unknown, index: number, source: string | undefined, anonymousDevice: OpenPanelOptions['anonymousDevice']): Translated {
+function translate(
+  row: unknown,
+  index: number,
+  source: string | undefined,
+  anonymousDevice: OpenPanelOptions['anonymousDevice'],
+): Translated {
   if (!isObject(row)) return reject(index, RejectionReason.validation, 'row must be an OpenPanel object {type, payload}');
   const { type, payload } = row;
   if (typeof type === 'string' && UnsupportedTypes.has(type)) {
@@ -109,7 +115,12 @@ function messageOf(type: (typeof SupportedTypes)[number], payload: JsonObject, p
       const by = payload.value ?? 1;
       if (typeof by !== 'number' || !Number.isFinite(by)) return 'payload.value: must be a number';
       const change = type === 'increment' ? by : -by;
-      return { type: 'track', event: `profile.${payload.property.trim()}`, ...message, properties: { property: payload.property, operation: type, value: change } };
+      return {
+        type: 'track',
+        event: `profile.${payload.property.trim()}`,
+        ...message,
+        properties: { property: payload.property, operation: type, value: change },
+      };
     }
   }
 }

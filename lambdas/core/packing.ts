@@ -80,11 +80,7 @@ export function packMessages(projectId: string, rows: readonly AcceptedRow[], ma
 }
 
 /** Groups messages into SendMessageBatch requests within the entry count and total size limits. */
-export function batchRequests(
-  messages: readonly QueueMessage[],
-  maxEntries: number,
-  maxRequestBytes: number,
-): QueueMessage[][] {
+export function batchRequests(messages: readonly QueueMessage[], maxEntries: number, maxRequestBytes: number): QueueMessage[][] {
   const requests: QueueMessage[][] = [];
   let current: QueueMessage[] = [];
   let size = 0;

@@ -65,7 +65,8 @@ export function applyCardinality<T extends { readonly index: number; readonly ev
   for (const row of rows) {
     const { event, source } = row.event;
     if (refused.event.has(event)) rejected.push(cardinalityRejection(row.index, 'event', event, projectId, caps.eventNames));
-    else if (source !== undefined && refused.source.has(source)) rejected.push(cardinalityRejection(row.index, 'source', source, projectId, caps.sources));
+    else if (source !== undefined && refused.source.has(source))
+      rejected.push(cardinalityRejection(row.index, 'source', source, projectId, caps.sources));
     else admitted.push(row);
   }
   return { admitted, rejected };
@@ -86,7 +87,8 @@ export const shardShare = (cap: number, shards: number, shard: number): number =
 export const NAMES_PER_COUNTER_SHARD = 64;
 export const MAX_NAME_COUNTER_SHARDS = 8;
 
-export const nameCounterShards = (cap: number): number => Math.min(MAX_NAME_COUNTER_SHARDS, Math.max(1, Math.ceil(cap / NAMES_PER_COUNTER_SHARD)));
+export const nameCounterShards = (cap: number): number =>
+  Math.min(MAX_NAME_COUNTER_SHARDS, Math.max(1, Math.ceil(cap / NAMES_PER_COUNTER_SHARD)));
 
 /**
  * How many of `asked` slots a counter shard grants, given what it counted after adding them

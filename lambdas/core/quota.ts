@@ -15,7 +15,12 @@ export type ProjectQuota = {
   readonly rowsPerDay: number;
 };
 
-export const QuotaNames = ['requestsPerSecond', 'rowsPerSecond', 'bytesPerSecond', 'rowsPerDay'] as const satisfies readonly (keyof ProjectQuota)[];
+export const QuotaNames = [
+  'requestsPerSecond',
+  'rowsPerSecond',
+  'bytesPerSecond',
+  'rowsPerDay',
+] as const satisfies readonly (keyof ProjectQuota)[];
 export type QuotaName = (typeof QuotaNames)[number];
 
 /** Everything an operator sets per project with `tidemark limits set`: the quotas and the caps (project-caps.ts). */
@@ -51,7 +56,12 @@ export type ShardUsage = { readonly requests?: number; readonly rows?: number; r
  * allowance is admitted into an empty shard (else a big batch could never pass), so only a shard
  * that already holds something refuses.
  */
-export function limitHit(window: 'second' | 'day', used: ShardUsage, asked: { rows: number; bytes: number }, allowance: ProjectQuota): QuotaName {
+export function limitHit(
+  window: 'second' | 'day',
+  used: ShardUsage,
+  asked: { rows: number; bytes: number },
+  allowance: ProjectQuota,
+): QuotaName {
   if (window === 'day') return 'rowsPerDay';
   if ((used.requests ?? 0) + 1 > allowance.requestsPerSecond) return 'requestsPerSecond';
   if ((used.rows ?? 0) + asked.rows > allowance.rowsPerSecond) return 'rowsPerSecond';
@@ -84,7 +94,8 @@ export function parseQuota<T extends Partial<Record<LimitName, number>>>(input: 
     const raw = input[name];
     if (raw === undefined || !(name in base)) continue;
     const value = Number(raw);
-    if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${String(raw).slice(0, 40)}`);
+    if (!Number.isSafeInteger(value) || value < 1)
+      throw new RangeError(`${name} must be a positive integer, got ${String(raw).slice(0, 40)}`);
     quota[name] = value;
   }
   return quota as T;

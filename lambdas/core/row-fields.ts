@@ -144,7 +144,8 @@ function propertiesOf(row: JsonObject, payload: JsonObject | undefined, found: R
   const declared = found.properties?.value;
   if (declared !== undefined && declared !== null && !isObject(declared)) return declared;
   const properties: Record<string, Json | undefined> = {};
-  const extraKeys = copyExtraKeys(row, properties, chosenKeys(found, row)) + (payload ? copyExtraKeys(payload, properties, chosenKeys(found, payload)) : 0);
+  const extraKeys =
+    copyExtraKeys(row, properties, chosenKeys(found, row)) + (payload ? copyExtraKeys(payload, properties, chosenKeys(found, payload)) : 0);
   // The common case has nothing to merge: keep the declared object rather than copy it.
   if (extraKeys === 0 && declared) return declared;
   if (declared) for (const key in declared) if (Object.hasOwn(declared, key)) define(properties, key, declared[key]);

@@ -56,7 +56,8 @@ function oneOf<T extends string>(value: string, allowed: readonly T[], name: str
 }
 
 /** The pipeline's own `$session_start`: its id is derived from the device and session, which a client's is not. */
-export const isSyntheticSessionStart = (event: SessionEvent): boolean => event.eventId === sessionStartEventId(event.deviceId, event.sessionId);
+export const isSyntheticSessionStart = (event: SessionEvent): boolean =>
+  event.eventId === sessionStartEventId(event.deviceId, event.sessionId);
 
 /** One summary per (device, session id), in no particular order; the events may come in any order. */
 export function summarizeSessions(events: Iterable<SessionEvent>): SessionSummary[] {
@@ -70,7 +71,15 @@ export function summarizeSessions(events: Iterable<SessionEvent>): SessionSummar
     const current = open.get(key);
     if (!current) {
       open.set(key, {
-        summary: { deviceId: event.deviceId, sessionId: event.sessionId, source: event.source ?? null, start: '', end: '', durationMs: 0, events: 1 },
+        summary: {
+          deviceId: event.deviceId,
+          sessionId: event.sessionId,
+          source: event.source ?? null,
+          start: '',
+          end: '',
+          durationMs: 0,
+          events: 1,
+        },
         startMs: timeMs,
         endMs: timeMs,
         firstId: event.eventId,
@@ -86,7 +95,12 @@ export function summarizeSessions(events: Iterable<SessionEvent>): SessionSummar
     }
     if (timeMs > current.endMs) current.endMs = timeMs;
   }
-  return [...open.values()].map(({ summary, startMs, endMs }) => ({ ...summary, start: toIso(startMs), end: toIso(endMs), durationMs: endMs - startMs }));
+  return [...open.values()].map(({ summary, startMs, endMs }) => ({
+    ...summary,
+    start: toIso(startMs),
+    end: toIso(endMs),
+    durationMs: endMs - startMs,
+  }));
 }
 
 export function statsOf(sessions: readonly SessionSummary[]): SessionStats {
@@ -114,7 +128,11 @@ function median(sorted: readonly number[]): number {
 }
 
 /** Sessions per bucket of their start (and per source of their first event when grouped), oldest bucket first. */
-export function sessionSeries(sessions: readonly SessionSummary[], granularity: Granularity, groupBy: SessionGroupBy): SessionSeriesPoint[] {
+export function sessionSeries(
+  sessions: readonly SessionSummary[],
+  granularity: Granularity,
+  groupBy: SessionGroupBy,
+): SessionSeriesPoint[] {
   const groups = new Map<string, { bucket: string; source: string | null; sessions: SessionSummary[] }>();
   for (const session of sessions) {
     // The bucket's start as ISO, as /v1/aggregates writes its buckets.
@@ -133,4 +151,14 @@ export function sessionSeries(sessions: readonly SessionSummary[], granularity: 
 
 /** Newest sessions first (by start, then device and id for a stable order). */
 export const newestFirst = (a: SessionSummary, b: SessionSummary): number =>
-  a.start !== b.start ? (a.start < b.start ? 1 : -1) : a.deviceId !== b.deviceId ? (a.deviceId < b.deviceId ? -1 : 1) : a.sessionId < b.sessionId ? -1 : 1;
+  a.start !== b.start
+    ? a.start < b.start
+      ? 1
+      : -1
+    : a.deviceId !== b.deviceId
+      ? a.deviceId < b.deviceId
+        ? -1
+        : 1
+      : a.sessionId < b.sessionId
+        ? -1
+        : 1;

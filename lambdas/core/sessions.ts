@@ -6,8 +6,7 @@ import { sha256Hex } from './event-id.js';
 import type { StoredEvent } from './types.js';
 
 /** The 30-minute (by default) bucket an event time falls in. */
-export const sessionBucket = (eventTimeMs: number, sessionLengthMs: number): number =>
-  Math.floor(eventTimeMs / sessionLengthMs);
+export const sessionBucket = (eventTimeMs: number, sessionLengthMs: number): number => Math.floor(eventTimeMs / sessionLengthMs);
 
 /** Deterministic: the same device and bucket always give the same id, whichever processor sees it first. */
 export function sessionIdFor(projectId: string, deviceId: string, eventTimeMs: number, sessionLengthMs: number): string {
@@ -28,8 +27,7 @@ export const sessionStartEventId = (deviceId: string, sessionId: string): string
 export const SYNTHETIC_SESSION_START = '$session_start';
 
 /** Live events move a device's live state; historical ones (older than the live window) never do. */
-export const isLive = (eventTimeMs: number, nowMs: number, liveWindowMs: number): boolean =>
-  nowMs - eventTimeMs <= liveWindowMs;
+export const isLive = (eventTimeMs: number, nowMs: number, liveWindowMs: number): boolean => nowMs - eventTimeMs <= liveWindowMs;
 
 /**
  * The first event of each (device, session) among `events` (earliest event time, then eventId for a
@@ -41,11 +39,7 @@ export function firstEventPerSession(events: readonly StoredEvent[]): StoredEven
   for (const event of events) {
     const key = JSON.stringify([event.deviceId, event.sessionId]);
     const current = first.get(key);
-    if (
-      !current ||
-      event.timestamp < current.timestamp ||
-      (event.timestamp === current.timestamp && event.eventId < current.eventId)
-    ) {
+    if (!current || event.timestamp < current.timestamp || (event.timestamp === current.timestamp && event.eventId < current.eventId)) {
       first.set(key, event);
     }
   }

@@ -45,7 +45,8 @@ export function eventItemContent(event: StoredEvent): EventItemContent {
 }
 
 /** The leading 128 bits of a fingerprint (hex, as ingest computes it), as the item keeps them. */
-export const storedFingerprint = (hex: string): Uint8Array => Uint8Array.from(Buffer.from(hex.slice(0, STORED_FINGERPRINT_BYTES * 2), 'hex'));
+export const storedFingerprint = (hex: string): Uint8Array =>
+  Uint8Array.from(Buffer.from(hex.slice(0, STORED_FINGERPRINT_BYTES * 2), 'hex'));
 
 /**
  * Whether an event's fingerprint matches the one an item holds: `fp` (bytes) or, for items written
@@ -65,7 +66,8 @@ export const fingerprintsAgree = (storedHex: string | undefined, given: string |
 
 /** A stored JSON attribute (either form, or an object already) as the object it holds; `undefined` when absent. */
 export function storedObject(value: unknown): JsonObject | undefined {
-  if (!isStoredJson(value)) return typeof value === 'object' && value !== null && !(value instanceof Uint8Array) ? (value as JsonObject) : undefined;
+  if (!isStoredJson(value))
+    return typeof value === 'object' && value !== null && !(value instanceof Uint8Array) ? (value as JsonObject) : undefined;
   const parsed: unknown = JSON.parse(decodeStoredJson(value));
   return typeof parsed === 'object' && parsed !== null ? (parsed as JsonObject) : undefined;
 }

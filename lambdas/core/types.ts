@@ -63,4 +63,3 @@ export type RejectedRow = (Rejection | (Omit<Rejection, 'index'> & { readonly ev
   readonly requestId: string;
   readonly row: string;
 };
-

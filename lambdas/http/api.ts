@@ -58,7 +58,10 @@ function wireLimitError(bytes: number): PayloadTooLargeError {
 
 export async function authenticate(headers: Headers, access: Access, keys: KeyStore): Promise<ProjectKey> {
   const key = keyFromHeaders(headers);
-  if (!key) throw new UnauthorizedError('No key: send Authorization: Basic base64(key:), Authorization: Bearer key, x-api-key or openpanel-client-id.');
+  if (!key)
+    throw new UnauthorizedError(
+      'No key: send Authorization: Basic base64(key:), Authorization: Bearer key, x-api-key or openpanel-client-id.',
+    );
   const project = await keys.find(key);
   if (!project) throw new UnauthorizedError();
   if (!(acceptedKinds[access] as readonly string[]).includes(project.kind)) {

@@ -21,7 +21,10 @@ export function corsResponseHeaders(origin: string | undefined, allowOrigins: re
 }
 
 /** The OPTIONS answer: status and headers. */
-export function preflight(origin: string | undefined, allowOrigins: readonly string[]): { statusCode: number; headers: Record<string, string> } {
+export function preflight(
+  origin: string | undefined,
+  allowOrigins: readonly string[],
+): { statusCode: number; headers: Record<string, string> } {
   return {
     statusCode: 204,
     headers: {
@@ -35,6 +38,9 @@ export function preflight(origin: string | undefined, allowOrigins: readonly str
 
 /** The allowed origins as a function reads them from its environment: comma-separated, `*` by default. */
 export function parseAllowOrigins(raw: string | undefined): readonly string[] {
-  const origins = (raw ?? '').split(',').map((origin) => origin.trim()).filter(Boolean);
+  const origins = (raw ?? '')
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean);
   return origins.length > 0 ? origins : Cors.defaultAllowOrigins;
 }

@@ -22,7 +22,8 @@ export const apiRequestId = (event: APIGatewayProxyEvent): string => event.reque
 export function errorResponse(error: unknown, requestId: string): APIGatewayProxyResult {
   if (error instanceof TidemarkError) {
     const body: Record<string, unknown> = { error: error.code, message: error.message, requestId };
-    if (error instanceof PayloadTooLargeError || error instanceof QuotaExceededError) Object.assign(body, { limit: error.limit, max: error.max });
+    if (error instanceof PayloadTooLargeError || error instanceof QuotaExceededError)
+      Object.assign(body, { limit: error.limit, max: error.max });
     const headers: Record<string, string> = error instanceof QuotaExceededError ? { 'retry-after': String(error.retryAfterSeconds) } : {};
     return json(error.status, body, headers);
   }

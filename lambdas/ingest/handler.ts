@@ -95,11 +95,20 @@ async function ingest(event: APIGatewayProxyEvent, deps: IngestHandlerDependenci
       ...(body.sentAt === undefined ? {} : { sentAt: body.sentAt }),
       ...(headers['user-agent'] ? { userAgent: headers['user-agent'] } : {}),
       ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
-      ...(protocol === 'openpanel' ? { translator: await openPanelTranslatorFor(event, headers, project.projectId, receivedAt, deps) } : {}),
+      ...(protocol === 'openpanel'
+        ? { translator: await openPanelTranslatorFor(event, headers, project.projectId, receivedAt, deps) }
+        : {}),
     },
     deps,
   );
-  logger.info('ingested', { mode, protocol, rows: body.rows.length, accepted: result.accepted, rejected: result.rejected.length, clamped: result.clamped });
+  logger.info('ingested', {
+    mode,
+    protocol,
+    rows: body.rows.length,
+    accepted: result.accepted,
+    rejected: result.rejected.length,
+    clamped: result.clamped,
+  });
   publishIngestMetrics(result.accepted, result.rejected);
   if (result.clamped > 0) logger.warn('future timestamps clamped to receive time', { clamped: result.clamped });
   return json(202, { accepted: result.accepted, rejected: result.rejected } satisfies IngestAnswer);
@@ -110,7 +119,13 @@ async function ingest(event: APIGatewayProxyEvent, deps: IngestHandlerDependenci
  * the request's source IP (`requestContext.identity.sourceIp` of API Gateway's proxy event,
  * https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-lambda-proxy-integrations.html).
  */
-async function openPanelTranslatorFor(event: APIGatewayProxyEvent, headers: Headers, projectId: string, receivedAt: number, deps: IngestHandlerDependencies) {
+async function openPanelTranslatorFor(
+  event: APIGatewayProxyEvent,
+  headers: Headers,
+  projectId: string,
+  receivedAt: number,
+  deps: IngestHandlerDependencies,
+) {
   const userAgent = headers['user-agent'] ?? '';
   const requestIp = event.requestContext?.identity?.sourceIp || undefined;
   const salt = await deps.deviceSalt(receivedAt);
@@ -175,7 +190,12 @@ export function ingestDependencies(config: TidemarkConfig, clients: AwsClients =
 }
 
 /** Quotas from the project's settings, requests per second defaulting to the stack's setting; a setting of 0 turns quotas off (not the caps). */
-function quotaAdmission(config: TidemarkConfig, settings: DynamoQuotaSettings, documents: AwsClients['documents'], stateTable: string): IngestHandlerDependencies['admit'] {
+function quotaAdmission(
+  config: TidemarkConfig,
+  settings: DynamoQuotaSettings,
+  documents: AwsClients['documents'],
+  stateTable: string,
+): IngestHandlerDependencies['admit'] {
   if (config.rateLimitPerSecond <= 0) return async () => {};
   const quota = new DynamoProjectQuota(documents, settings, stateTable);
   return (projectId, rows, bytes) => quota.admit(projectId, rows, bytes);

@@ -78,7 +78,12 @@ export async function ingestRows(request: IngestRequest, deps: IngestDependencie
         rejected.push(
           retryable
             ? { index, reason: RejectionReason.internal, error: 'could not be queued; resend this row', retryable: true }
-            : { index, reason: RejectionReason.internal, error: `the queue refused this row (${error.slice(0, 200)}); resending it will not help`, retryable: false },
+            : {
+                index,
+                reason: RejectionReason.internal,
+                error: `the queue refused this row (${error.slice(0, 200)}); resending it will not help`,
+                retryable: false,
+              },
         );
       }
     }
@@ -97,7 +102,8 @@ export async function ingestRows(request: IngestRequest, deps: IngestDependencie
  */
 async function keepForAudit(request: IngestRequest, rejected: readonly Rejection[], deps: IngestDependencies): Promise<void> {
   const receivedAt = new Date(request.receivedAt).toISOString();
-  const keptRow = (index: number) => (request.translator ? request.translator.forAudit(request.rows[index]) : rowForAudit(request.rows[index]));
+  const keptRow = (index: number) =>
+    request.translator ? request.translator.forAudit(request.rows[index]) : rowForAudit(request.rows[index]);
   const withinCap = rejected.slice(0, await deps.rejectionsToKeep(request.projectId, request.receivedAt, rejected.length));
   if (withinCap.length > 0) {
     await deps.recordRejections(

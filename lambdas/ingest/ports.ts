@@ -18,7 +18,10 @@ export type IngestDependencies = {
   readonly keepRejectedRows?: (projectId: string, rows: RejectedRowRecord[]) => Promise<void>;
   readonly maxEventAgeDays: number;
   /** Registers the event names and sources new to the project while its caps allow; answers those refused, and the caps. */
-  readonly admitNames: (projectId: string, names: NamesInUse) => Promise<{ refused: RefusedNames; caps: Pick<ProjectCaps, 'eventNames' | 'sources'> }>;
+  readonly admitNames: (
+    projectId: string,
+    names: NamesInUse,
+  ) => Promise<{ refused: RefusedNames; caps: Pick<ProjectCaps, 'eventNames' | 'sources'> }>;
   /** How many of `rows` rejected rows `recordRejections` may still keep for the project on the day of `receivedAtMs` (the rest are counted as not kept). */
   readonly rejectionsToKeep: (projectId: string, receivedAtMs: number, rows: number) => Promise<number>;
 };

@@ -27,7 +27,12 @@ export function createLakeHandler(dependencies: () => LakeObjects) {
       item: unmarshall(record.dynamodb!.NewImage as Record<string, AttributeValue>),
     }));
     const outcome = await writeBatchToLake({ firstSequenceNumber: first, lastSequenceNumber: last }, events, dependencies());
-    logger.info('wrote stream batch to the lake', { records: event.Records.length, rows: outcome.rows, objects: outcome.objects.length, bytes: outcome.bytes });
+    logger.info('wrote stream batch to the lake', {
+      records: event.Records.length,
+      rows: outcome.rows,
+      objects: outcome.objects.length,
+      bytes: outcome.bytes,
+    });
     metrics.addMetric('LakeRowsWritten', MetricUnit.Count, outcome.rows);
     metrics.addMetric('LakeBytesWritten', MetricUnit.Bytes, outcome.bytes);
   });

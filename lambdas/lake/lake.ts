@@ -14,7 +14,11 @@ export type BatchBounds = { readonly firstSequenceNumber: string; readonly lastS
 
 export type LakeWriteOutcome = { rows: number; objects: string[]; bytes: number };
 
-export async function writeBatchToLake(bounds: BatchBounds, events: readonly StreamedEvent[], lake: LakeObjects): Promise<LakeWriteOutcome> {
+export async function writeBatchToLake(
+  bounds: BatchBounds,
+  events: readonly StreamedEvent[],
+  lake: LakeObjects,
+): Promise<LakeWriteOutcome> {
   const name = batchObjectName(bounds.firstSequenceNumber, bounds.lastSequenceNumber);
   const groups = groupByPartition(events.map((event) => lakeRowOf(event.item)));
   const written = await Promise.all(

@@ -11,5 +11,8 @@ import type { LakeObjects } from './ports.js';
 export async function keepRejectedRows(lake: LakeObjects, projectId: string, rows: readonly RejectedRowRecord[]): Promise<void> {
   const first = rows[0];
   if (!first) return;
-  await lake.put(rejectionObjectKey(projectId, first.receivedAt, first.requestId), encodeParquet(LakeRejectionColumns, rows.map(rejectionRowOf)));
+  await lake.put(
+    rejectionObjectKey(projectId, first.receivedAt, first.requestId),
+    encodeParquet(LakeRejectionColumns, rows.map(rejectionRowOf)),
+  );
 }

@@ -32,5 +32,7 @@ export async function processFifoBatch(
       }
     }),
   );
-  return { batchItemFailures: records.filter((record) => failed.has(record.messageId)).map((record) => ({ itemIdentifier: record.messageId })) };
+  return {
+    batchItemFailures: records.filter((record) => failed.has(record.messageId)).map((record) => ({ itemIdentifier: record.messageId })),
+  };
 }

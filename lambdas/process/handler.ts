@@ -45,7 +45,11 @@ export function createProcessHandler(dependencies: () => ProcessDependencies) {
         if (remaining < ProcessFunction.writeTimeReserveMs) throw new OutOfTimeError(remaining);
       };
       const { ingestLagMs, ...outcome } = await withBackPressure(
-        () => processMessage(message, deps, { beforeWrite: stopWhenOutOfTime, redelivered: Number(record.attributes.ApproximateReceiveCount) > 1 }),
+        () =>
+          processMessage(message, deps, {
+            beforeWrite: stopWhenOutOfTime,
+            redelivered: Number(record.attributes.ApproximateReceiveCount) > 1,
+          }),
         ProcessFunction.messageTimeReserveMs,
         clock,
       );
@@ -90,9 +94,11 @@ export function processDependencies(config: TidemarkConfig, clients: AwsClients 
   return {
     events: new DynamoEventStore(documents, required(config, 'eventsTable'), config.eventRetentionDays),
     storedCopies: (projectId, eventIds) => copies.read(projectId, eventIds),
-    acquireSessionLock: (projectId, deviceId, sessionId, owner) => locks.acquireSessionLock(projectId, deviceId, sessionId, owner, Retention.sessionLockSeconds * 1000),
+    acquireSessionLock: (projectId, deviceId, sessionId, owner) =>
+      locks.acquireSessionLock(projectId, deviceId, sessionId, owner, Retention.sessionLockSeconds * 1000),
     advanceDevice: (projectId, deviceState) => devices.advanceDevice(projectId, deviceState, Retention.deviceStateSeconds * 1000),
-    recordConflicts: (projectId, events) => rejections.putRejections(projectId, events.map(conflictRejection), Limits.rejectionRetentionDays),
+    recordConflicts: (projectId, events) =>
+      rejections.putRejections(projectId, events.map(conflictRejection), Limits.rejectionRetentionDays),
   };
 }
 

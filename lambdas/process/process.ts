@@ -13,7 +13,6 @@ import type { StoredEvent } from '../core/types.js';
 import { fingerprintsAgree } from '../core/stored-event-item.js';
 import type { ProcessDependencies, PutOutcome, StoredCopy } from './ports.js';
 
-
 /** `ingestLagMs`: processing time minus event time, per event (what offline buffering costs in delay). */
 export type ProcessOutcome = {
   stored: number;
@@ -41,7 +40,11 @@ export type ProcessOptions = {
   readonly redelivered?: boolean;
 };
 
-export async function processMessage(message: EventMessageBody, deps: ProcessDependencies, options: ProcessOptions = {}): Promise<ProcessOutcome> {
+export async function processMessage(
+  message: EventMessageBody,
+  deps: ProcessDependencies,
+  options: ProcessOptions = {},
+): Promise<ProcessOutcome> {
   const { nowMs = Date.now(), beforeWrite = () => {}, redelivered = false } = options;
   const syncedAt = new Date(nowMs).toISOString();
   const events: StoredEvent[] = message.events.map((event) =>
@@ -53,7 +56,12 @@ export async function processMessage(message: EventMessageBody, deps: ProcessDep
     ),
   );
 
-  const known = redelivered ? await deps.storedCopies(message.projectId, events.map((event) => event.eventId)) : new Map<string, StoredCopy>();
+  const known = redelivered
+    ? await deps.storedCopies(
+        message.projectId,
+        events.map((event) => event.eventId),
+      )
+    : new Map<string, StoredCopy>();
   const outcomes = await mapWithConcurrency(events, InFlight.writesPerMessage, async (event): Promise<PutOutcome> => {
     const copy = known.get(event.eventId);
     if (copy) return fingerprintsAgree(copy.fingerprint, event.fingerprint) ? 'duplicate' : 'conflict';
@@ -65,7 +73,9 @@ export async function processMessage(message: EventMessageBody, deps: ProcessDep
   const copies = new Map([...known, ...(unread.length > 0 ? await deps.storedCopies(message.projectId, unread) : [])]);
   // A duplicate whose stored copy is this very event (same session, same time) is an earlier attempt of
   // this work that may have stopped before its session start or device move: finishing them is idempotent.
-  const contributing = events.filter((event, i) => outcomes[i] === 'stored' || (outcomes[i] === 'duplicate' && isSameEvent(copies.get(event.eventId), event)));
+  const contributing = events.filter(
+    (event, i) => outcomes[i] === 'stored' || (outcomes[i] === 'duplicate' && isSameEvent(copies.get(event.eventId), event)),
+  );
 
   const live = contributing.filter((event) => isLive(Date.parse(event.timestamp), nowMs, Limits.liveWindowMs));
   const latest = live.reduce<StoredEvent | undefined>((a, b) => (!a || b.timestamp > a.timestamp ? b : a), undefined);
@@ -73,7 +83,9 @@ export async function processMessage(message: EventMessageBody, deps: ProcessDep
   const conflicted = events.filter((_, i) => outcomes[i] === 'conflict');
   const [startOutcomes] = await Promise.all([
     startSessions(firstEventPerSession(contributing), message.projectId, syncedAt, deps, beforeWrite),
-    latest ? deps.advanceDevice(message.projectId, { deviceId: latest.deviceId, lastSeen: latest.timestamp, sessionId: latest.sessionId }) : undefined,
+    latest
+      ? deps.advanceDevice(message.projectId, { deviceId: latest.deviceId, lastSeen: latest.timestamp, sessionId: latest.sessionId })
+      : undefined,
     conflicted.length > 0 ? deps.recordConflicts(message.projectId, conflicted) : undefined,
   ]);
   const stored = outcomes.filter((outcome) => outcome === 'stored').length;
@@ -89,7 +101,13 @@ export async function processMessage(message: EventMessageBody, deps: ProcessDep
 }
 
 /** Takes each session's lock and stores the start of the sessions whose lock this message holds. */
-async function startSessions(firsts: readonly StoredEvent[], projectId: string, syncedAt: string, deps: ProcessDependencies, beforeWrite: () => void) {
+async function startSessions(
+  firsts: readonly StoredEvent[],
+  projectId: string,
+  syncedAt: string,
+  deps: ProcessDependencies,
+  beforeWrite: () => void,
+) {
   const held = await mapWithConcurrency(firsts, InFlight.writesPerMessage, async (first) => {
     beforeWrite();
     return deps.acquireSessionLock(projectId, first.deviceId, first.sessionId, first.eventId);

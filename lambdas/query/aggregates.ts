@@ -11,6 +11,8 @@ import type { CounterReader } from './ports.js';
 export async function aggregateSeries(query: AggregateQuery, store: CounterReader): Promise<SeriesPoint[]> {
   const events = query.events ?? [...new Set((await Promise.all(eventNamePartitionsFor(query).map((pk) => store.eventNames(pk)))).flat())];
   const reads = counterReadsFor(query, events, PartitionShards.counters, needsAllEventsUniques(query));
-  const rows = await mapWithConcurrency(reads, ReadApi.counterReadsInFlight, (read) => store.queryPartition(read.pk, read.fromSk, read.toSk));
+  const rows = await mapWithConcurrency(reads, ReadApi.counterReadsInFlight, (read) =>
+    store.queryPartition(read.pk, read.fromSk, read.toSk),
+  );
   return summarize(rows.flat(), query);
 }

@@ -6,7 +6,15 @@ import { Limits, ReadApi } from '../../resources/index.js';
 import { parseAggregateQuery } from '../core/aggregate-query.js';
 import { openCursor, signCursor, type CursorBinding } from '../core/cursor.js';
 import { dayCursorWithin, type DayCursor } from '../core/day-range.js';
-import type { AggregatesAnswer, DeviceSession, DeviceSessionsAnswer, DeviceState, EventAnswer, Page, RejectionsAnswer } from '../../resources/api-answers.js';
+import type {
+  AggregatesAnswer,
+  DeviceSession,
+  DeviceSessionsAnswer,
+  DeviceState,
+  EventAnswer,
+  Page,
+  RejectionsAnswer,
+} from '../../resources/api-answers.js';
 import { addToSessions, newestFirst } from '../core/device-sessions.js';
 import { NotFoundError } from '../core/errors.js';
 import { parseListQuery, type ListQuery } from '../core/list-query.js';
@@ -32,7 +40,8 @@ function listing(list: ListQuery, binding: CursorBinding, secret: string, sortKe
   return { ...range, cursor: dayCursorWithin(range, openCursor(secret, binding, cursor), sortKey) };
 }
 
-const nextCursor = (secret: string, binding: CursorBinding, position: DayCursor | undefined) => (position ? signCursor(secret, binding, position) : null);
+const nextCursor = (secret: string, binding: CursorBinding, position: DayCursor | undefined) =>
+  position ? signCursor(secret, binding, position) : null;
 
 export async function readAggregates({ projectId, params }: ReadRequest, deps: QueryDependencies): Promise<AggregatesAnswer> {
   const query = parseAggregateQuery(projectId, params);
@@ -87,14 +96,24 @@ export async function readDevice({ projectId, deviceId }: DeviceRequest, deps: Q
  * A device's sessions in the range, from its events. Each call reads at most `ReadApi.deviceSessionEventsPerCall`
  * events; `nextCursor` says there is more, and the sessions of the next call merge with these by id.
  */
-export async function listDeviceSessions({ projectId, params, nowMs, deviceId }: DeviceRequest, deps: QueryDependencies): Promise<DeviceSessionsAnswer> {
+export async function listDeviceSessions(
+  { projectId, params, nowMs, deviceId }: DeviceRequest,
+  deps: QueryDependencies,
+): Promise<DeviceSessionsAnswer> {
   const binding = { route: '/v1/devices/{deviceId}/sessions', projectId, filters: { deviceId } };
   const range = listing(parseListQuery(params, nowMs), binding, deps.cursorSecret, 'listSk');
   const sessions = new Map<string, DeviceSession>();
   let position = 'cursor' in range ? range.cursor : undefined;
   let read = 0;
   do {
-    const page = await deps.events.list({ projectId, fromMs: range.fromMs, toMs: range.toMs, ...(position ? { cursor: position } : {}), limit: ReadApi.maxListLimit, deviceId });
+    const page = await deps.events.list({
+      projectId,
+      fromMs: range.fromMs,
+      toMs: range.toMs,
+      ...(position ? { cursor: position } : {}),
+      limit: ReadApi.maxListLimit,
+      deviceId,
+    });
     addToSessions(sessions, page.events);
     read += page.events.length;
     position = page.nextCursor;

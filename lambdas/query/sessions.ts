@@ -10,7 +10,6 @@ import { BadRequestError } from '../core/errors.js';
 import type { EventListing } from './ports.js';
 import { newestFirst, sessionSeries, statsOf, summarizeSessions, type SessionEvent, type SessionQuery } from '../core/session-metrics.js';
 
-
 export async function sessionMetrics(projectId: string, query: SessionQuery, events: EventListing): Promise<SessionsAnswer> {
   const read: SessionEvent[] = [];
   let cursor: DayCursor | undefined;

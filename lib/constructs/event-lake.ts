@@ -148,7 +148,10 @@ export class EventLake extends Construct {
           ],
         }),
         new iam.PolicyStatement({ actions: ['s3:ListBucket', 's3:GetBucketLocation'], resources: [this.bucket.bucketArn] }),
-        new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [objects(`${LakeLayout.eventsPrefix}/`), objects(`${LakeLayout.rejectionsPrefix}/`), objects(RESULTS_PREFIX)] }),
+        new iam.PolicyStatement({
+          actions: ['s3:GetObject'],
+          resources: [objects(`${LakeLayout.eventsPrefix}/`), objects(`${LakeLayout.rejectionsPrefix}/`), objects(RESULTS_PREFIX)],
+        }),
         new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resources: [objects(RESULTS_PREFIX)] }),
         // Compaction writes a day's one file and deletes the batch files it folded in.
         new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:DeleteObject'], resources: [objects(`${LakeLayout.eventsPrefix}/`)] }),
@@ -170,7 +173,10 @@ export class EventLake extends Construct {
    * project = 'demo') and days from the start date to NOW, so a new project or day needs no
    * catalog update and no crawler.
    */
-  #partitionedTable(id: string, spec: { tableName: string; description: string; prefix: string; columns: readonly LakeColumn[] }): glue.S3Table {
+  #partitionedTable(
+    id: string,
+    spec: { tableName: string; description: string; prefix: string; columns: readonly LakeColumn[] },
+  ): glue.S3Table {
     const location = `s3://${this.bucket.bucketName}/${spec.prefix}/`;
     return new glue.S3Table(this, id, {
       database: this.database,

@@ -15,7 +15,10 @@ import { tableFromDefinition } from './table.js';
 
 /** The SQS attribute values `resources/` uses, as CDK's enums. */
 const DeduplicationScopes = { messageGroup: sqs.DeduplicationScope.MESSAGE_GROUP, queue: sqs.DeduplicationScope.QUEUE } as const;
-const FifoThroughputLimits = { perMessageGroupId: sqs.FifoThroughputLimit.PER_MESSAGE_GROUP_ID, perQueue: sqs.FifoThroughputLimit.PER_QUEUE } as const;
+const FifoThroughputLimits = {
+  perMessageGroupId: sqs.FifoThroughputLimit.PER_MESSAGE_GROUP_ID,
+  perQueue: sqs.FifoThroughputLimit.PER_QUEUE,
+} as const;
 
 export type EventPipelineProps = {
   /** Days a stored event is kept before its TTL expires. */
@@ -69,7 +72,11 @@ export class EventPipeline extends Construct {
     // BatchWriteItem: conflicts (an id already stored with other content) are kept as rejections.
     grantTable(fn, this.stateTable, ['PutItem', 'UpdateItem', 'BatchWriteItem']);
     fn.addEventSource(
-      new SqsEventSource(this.queue, { batchSize: EventsQueue.batchSize, reportBatchItemFailures: true, maxConcurrency: EventsQueue.maxConcurrency }),
+      new SqsEventSource(this.queue, {
+        batchSize: EventsQueue.batchSize,
+        reportBatchItemFailures: true,
+        maxConcurrency: EventsQueue.maxConcurrency,
+      }),
     );
   }
 }

@@ -143,10 +143,14 @@ export class IngestApi extends Construct {
       maxAge: Duration.seconds(Cors.maxAgeSeconds),
     };
     // One OPTIONS method per path, however many write methods it serves.
-    for (const path of new Set(PublicWriteRoutes.map((route) => route.path))) this.api.root.resourceForPath(path).addCorsPreflight(corsOptions);
+    for (const path of new Set(PublicWriteRoutes.map((route) => route.path)))
+      this.api.root.resourceForPath(path).addCorsPreflight(corsOptions);
     // Answers API Gateway gives itself (413 over 10 MB, 429 throttled, 5xx) must be readable by a browser too.
     if (props.corsAllowOrigins.includes('*')) {
-      for (const [id, type] of [['Default4xx', apigateway.ResponseType.DEFAULT_4XX], ['Default5xx', apigateway.ResponseType.DEFAULT_5XX]] as const) {
+      for (const [id, type] of [
+        ['Default4xx', apigateway.ResponseType.DEFAULT_4XX],
+        ['Default5xx', apigateway.ResponseType.DEFAULT_5XX],
+      ] as const) {
         this.api.addGatewayResponse(id, { type, responseHeaders: { 'Access-Control-Allow-Origin': "'*'" } });
       }
     }

@@ -40,7 +40,13 @@ export const API_5XX_RATE_EXPRESSION = 'IF(requests > 0, 100 * errors / requests
 
 /** A custom metric the functions publish as EMF through Powertools (namespace Tidemark, dimension service). */
 const tidemarkMetric = (metricName: string, statistic = 'Sum', extra: Record<string, string> = {}) =>
-  new cloudwatch.Metric({ namespace: 'Tidemark', metricName, statistic, period: FIVE_MINUTES, dimensionsMap: { service: 'tidemark', ...extra } });
+  new cloudwatch.Metric({
+    namespace: 'Tidemark',
+    metricName,
+    statistic,
+    period: FIVE_MINUTES,
+    dimensionsMap: { service: 'tidemark', ...extra },
+  });
 
 export class Operations extends Construct {
   readonly alarmTopic: sns.Topic;
@@ -101,16 +107,37 @@ export class Operations extends Construct {
     });
     const oldestAge = props.queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1), statistic: 'Maximum' });
     const iteratorAge = props.aggregateFunction.metric('IteratorAge', { period: Duration.minutes(1), statistic: 'Maximum' });
-    const visible = (queue: sqs.IQueue) => queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' });
+    const visible = (queue: sqs.IQueue) =>
+      queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' });
     const throttles = Object.entries(props.tables).flatMap(([name, table]) => [
       table.metric('WriteThrottleEvents', { period: FIVE_MINUTES, statistic: 'Sum', label: `${name} write throttles` }),
       table.metric('ReadThrottleEvents', { period: FIVE_MINUTES, statistic: 'Sum', label: `${name} read throttles` }),
     ]);
 
-    this.#alarm('DeadLetterQueueNotEmpty', visible(props.deadLetterQueue), 0, 'Messages reached the events DLQ; inspect and redrive them (tidemark dlq).');
-    this.#alarm('FailedStreamBatches', visible(props.failedStreamBatches), 0, 'Stream batches exhausted their retries and were not counted.');
-    this.#alarm('OldestMessageAge', oldestAge, thresholds.oldestMessageAgeSeconds, 'Events wait too long in the queue: the processor is failing or throttled.');
-    this.#alarm('IteratorAge', iteratorAge, thresholds.iteratorAgeMs, 'Counting lags behind storage: the aggregate function is failing or slow.');
+    this.#alarm(
+      'DeadLetterQueueNotEmpty',
+      visible(props.deadLetterQueue),
+      0,
+      'Messages reached the events DLQ; inspect and redrive them (tidemark dlq).',
+    );
+    this.#alarm(
+      'FailedStreamBatches',
+      visible(props.failedStreamBatches),
+      0,
+      'Stream batches exhausted their retries and were not counted.',
+    );
+    this.#alarm(
+      'OldestMessageAge',
+      oldestAge,
+      thresholds.oldestMessageAgeSeconds,
+      'Events wait too long in the queue: the processor is failing or throttled.',
+    );
+    this.#alarm(
+      'IteratorAge',
+      iteratorAge,
+      thresholds.iteratorAgeMs,
+      'Counting lags behind storage: the aggregate function is failing or slow.',
+    );
     this.#alarm('Api5xxRate', api5xxRate, thresholds.api5xxPercent, 'The API answers 5xx to more than the threshold share of requests.');
     this.#alarm(
       'DynamoDbThrottling',
@@ -130,7 +157,12 @@ export class Operations extends Construct {
       'Ingest could not send to SQS (rows answered internal/retryable); the log line "SQS send failed" and the metric by Cause say why.',
     );
     // A quarantined stream record is left out of the counters until an operator replays it (docs/reliability.md, "Quarantine").
-    this.#alarm('RecordsQuarantined', tidemarkMetric('RecordsQuarantined'), 0, 'A stream record could not be counted and was quarantined; fix the cause, then `tidemark reconcile --fix` its days.');
+    this.#alarm(
+      'RecordsQuarantined',
+      tidemarkMetric('RecordsQuarantined'),
+      0,
+      'A stream record could not be counted and was quarantined; fix the cause, then `tidemark reconcile --fix` its days.',
+    );
     for (const [name, fn] of Object.entries(props.functions)) {
       this.#alarm(`${name}Errors`, fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }), 0, `The ${name} function is failing.`);
     }
@@ -143,9 +175,19 @@ export class Operations extends Construct {
       new cloudwatch.GraphWidget({ title, left, right, width: 8, height: 6 });
     const fns = Object.entries(props.functions);
     this.dashboard.addWidgets(
-      graph('API requests and errors', [props.api.metricCount({ period: FIVE_MINUTES }), props.api.metricClientError({ period: FIVE_MINUTES }), props.api.metricServerError({ period: FIVE_MINUTES })]),
-      graph('API latency', [props.api.metricLatency({ period: FIVE_MINUTES, statistic: 'p50' }), props.api.metricLatency({ period: FIVE_MINUTES, statistic: 'p99' })]),
-      graph('Ingest rows', [tidemarkMetric('EventsAccepted'), ...Object.values(RejectionReason).map((reason) => tidemarkMetric('EventsRejected', 'Sum', { Reason: reason }))]),
+      graph('API requests and errors', [
+        props.api.metricCount({ period: FIVE_MINUTES }),
+        props.api.metricClientError({ period: FIVE_MINUTES }),
+        props.api.metricServerError({ period: FIVE_MINUTES }),
+      ]),
+      graph('API latency', [
+        props.api.metricLatency({ period: FIVE_MINUTES, statistic: 'p50' }),
+        props.api.metricLatency({ period: FIVE_MINUTES, statistic: 'p99' }),
+      ]),
+      graph('Ingest rows', [
+        tidemarkMetric('EventsAccepted'),
+        ...Object.values(RejectionReason).map((reason) => tidemarkMetric('EventsRejected', 'Sum', { Reason: reason })),
+      ]),
     );
     this.dashboard.addWidgets(
       graph('Queue', [visible(props.queue)], [oldestAge]),
@@ -153,20 +195,41 @@ export class Operations extends Construct {
       graph('Stream iterator age (ms)', [iteratorAge]),
     );
     this.dashboard.addWidgets(
-      graph('Function errors', fns.map(([, fn]) => fn.metricErrors({ period: FIVE_MINUTES, label: fn.node.scope?.node.id }))),
-      graph('Function throttles', fns.map(([, fn]) => fn.metricThrottles({ period: FIVE_MINUTES }))),
-      graph('Function duration p99', fns.map(([, fn]) => fn.metricDuration({ period: FIVE_MINUTES, statistic: 'p99' }))),
+      graph(
+        'Function errors',
+        fns.map(([, fn]) => fn.metricErrors({ period: FIVE_MINUTES, label: fn.node.scope?.node.id })),
+      ),
+      graph(
+        'Function throttles',
+        fns.map(([, fn]) => fn.metricThrottles({ period: FIVE_MINUTES })),
+      ),
+      graph(
+        'Function duration p99',
+        fns.map(([, fn]) => fn.metricDuration({ period: FIVE_MINUTES, statistic: 'p99' })),
+      ),
     );
     this.dashboard.addWidgets(
       graph('DynamoDB throttles', throttles),
-      graph('DynamoDB consumed capacity', Object.entries(props.tables).flatMap(([name, table]) => [
-        table.metricConsumedWriteCapacityUnits({ period: FIVE_MINUTES, label: `${name} WCU` }),
-        table.metricConsumedReadCapacityUnits({ period: FIVE_MINUTES, label: `${name} RCU` }),
-      ])),
-      graph('Pipeline', [tidemarkMetric('EventsStored'), tidemarkMetric('Duplicates'), tidemarkMetric('SessionsStarted'), tidemarkMetric('EventsCounted')]),
+      graph(
+        'DynamoDB consumed capacity',
+        Object.entries(props.tables).flatMap(([name, table]) => [
+          table.metricConsumedWriteCapacityUnits({ period: FIVE_MINUTES, label: `${name} WCU` }),
+          table.metricConsumedReadCapacityUnits({ period: FIVE_MINUTES, label: `${name} RCU` }),
+        ]),
+      ),
+      graph('Pipeline', [
+        tidemarkMetric('EventsStored'),
+        tidemarkMetric('Duplicates'),
+        tidemarkMetric('SessionsStarted'),
+        tidemarkMetric('EventsCounted'),
+      ]),
     );
     this.dashboard.addWidgets(
-      graph('Ingest lag and freshness (ms)', [tidemarkMetric('IngestLag', 'p50'), tidemarkMetric('IngestLag', 'p99')], [tidemarkMetric('Freshness', 'p50'), tidemarkMetric('Freshness', 'p99')]),
+      graph(
+        'Ingest lag and freshness (ms)',
+        [tidemarkMetric('IngestLag', 'p50'), tidemarkMetric('IngestLag', 'p99')],
+        [tidemarkMetric('Freshness', 'p50'), tidemarkMetric('Freshness', 'p99')],
+      ),
       new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 16, height: 6 }),
     );
   }

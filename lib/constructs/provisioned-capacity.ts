@@ -23,7 +23,10 @@ export function useProvisionedCapacity(table: dynamodb.Table, definition: TableD
   }
   const targets = [
     { resourceId: `table/${table.tableName}`, name: '' },
-    ...definition.globalIndexes.map((index) => ({ resourceId: `table/${table.tableName}/index/${index.indexName}`, name: index.indexName })),
+    ...definition.globalIndexes.map((index) => ({
+      resourceId: `table/${table.tableName}/index/${index.indexName}`,
+      name: index.indexName,
+    })),
   ];
   for (const { resourceId, name } of targets) {
     for (const [kind, dimension, metric] of [

@@ -41,7 +41,14 @@ export async function measureTrackRates(storage: TidemarkStorage): Promise<Rate[
 }
 
 async function tracksOn<T>(storage: TidemarkStorage, work: (client: Tidemark) => Promise<T>): Promise<T> {
-  const client = new Tidemark({ endpoint: 'http://127.0.0.1:9', writeKey: 'bench', storage, isOnline: () => false, maxQueueEvents: 1_000_000, maxQueueBytes: 1 << 30 });
+  const client = new Tidemark({
+    endpoint: 'http://127.0.0.1:9',
+    writeKey: 'bench',
+    storage,
+    isOnline: () => false,
+    maxQueueEvents: 1_000_000,
+    maxQueueBytes: 1 << 30,
+  });
   await client.ready();
   try {
     return await work(client);

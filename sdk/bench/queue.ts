@@ -22,12 +22,24 @@ async function inNode(): Promise<Rate[]> {
 }
 
 async function inChromium(): Promise<Rate[]> {
-  const built = await build({ entryPoints: [fileURLToPath(new URL('./queue-page.ts', import.meta.url))], bundle: true, platform: 'browser', format: 'iife', write: false, logLevel: 'error' });
+  const built = await build({
+    entryPoints: [fileURLToPath(new URL('./queue-page.ts', import.meta.url))],
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    write: false,
+    logLevel: 'error',
+  });
   const browser = await launchChromium();
   try {
     const page = await browser.newPage();
     // IndexedDB needs an origin: the page is served at a made-up one, and never leaves the browser.
-    await page.route('http://bench.invalid/**', (route) => route.fulfill({ contentType: 'text/html', body: `<!doctype html><script>${built.outputFiles[0]!.text.replaceAll('</script', '<\\/script')}</script>` }));
+    await page.route('http://bench.invalid/**', (route) =>
+      route.fulfill({
+        contentType: 'text/html',
+        body: `<!doctype html><script>${built.outputFiles[0]!.text.replaceAll('</script', '<\\/script')}</script>`,
+      }),
+    );
     await page.goto('http://bench.invalid/');
     return (await page.evaluate('runBench()')) as Rate[];
   } finally {

@@ -15,7 +15,8 @@ const src = join(root, 'src');
 const dist = join(root, 'dist');
 
 const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
-if (!readFileSync(join(src, 'version.ts'), 'utf8').includes(`'${version}'`)) throw new Error(`src/version.ts does not say ${version}, the package.json version`);
+if (!readFileSync(join(src, 'version.ts'), 'utf8').includes(`'${version}'`))
+  throw new Error(`src/version.ts does not say ${version}, the package.json version`);
 
 const sources = readdirSync(src, { recursive: true })
   .map(String)

@@ -25,7 +25,10 @@ import { uuidv7 } from './uuid.js';
 import { SDK_VERSION } from './version.js';
 
 export type TransportResponse = { status: number; headers: { get(name: string): string | null }; json(): Promise<unknown> };
-export type Transport = (url: string, init: { method: 'POST'; headers: Record<string, string>; body: string | Uint8Array }) => Promise<TransportResponse>;
+export type Transport = (
+  url: string,
+  init: { method: 'POST'; headers: Record<string, string>; body: string | Uint8Array },
+) => Promise<TransportResponse>;
 
 export type TidemarkOptions = {
   /** Base URL of the Tidemark API: the stage URL of a deployed stack, or http://127.0.0.1:3000 locally. */
@@ -79,7 +82,20 @@ export type TrackOptions = {
 
 type Outcome = 'continue' | 'stop';
 
-type Defaults = { readonly [K in 'batchSize' | 'maxBatchBytes' | 'flushAt' | 'flushIntervalMs' | 'maxQueueEvents' | 'minBackoffMs' | 'maxBackoffMs' | 'maxAttempts' | 'sessionTimeoutMs' | 'maxSessionLengthMs' | 'gzip']-?: NonNullable<TidemarkOptions[K]> };
+type Defaults = {
+  readonly [K in
+    | 'batchSize'
+    | 'maxBatchBytes'
+    | 'flushAt'
+    | 'flushIntervalMs'
+    | 'maxQueueEvents'
+    | 'minBackoffMs'
+    | 'maxBackoffMs'
+    | 'maxAttempts'
+    | 'sessionTimeoutMs'
+    | 'maxSessionLengthMs'
+    | 'gzip']-?: NonNullable<TidemarkOptions[K]>;
+};
 
 const DEFAULTS: Defaults = {
   batchSize: 100,
@@ -99,7 +115,8 @@ const DEVICE_ID_KEY = 'deviceId';
 const USER_ID_KEY = 'userId';
 
 export class Tidemark {
-  readonly #options: Defaults & TidemarkOptions & { readonly maxQueueBytes: number; readonly transport: Transport; readonly random: () => number };
+  readonly #options: Defaults &
+    TidemarkOptions & { readonly maxQueueBytes: number; readonly transport: Transport; readonly random: () => number };
   readonly #queue: PersistentQueue;
   readonly #sessions: SessionClock;
   readonly #attempts = new Map<string, number>();
@@ -125,8 +142,14 @@ export class Tidemark {
       endpoint: options.endpoint.replace(/\/$/, ''),
     };
     this.#batchSize = this.#options.batchSize;
-    this.#queue = new PersistentQueue(options.storage.queue, { maxEvents: this.#options.maxQueueEvents, maxBytes: this.#options.maxQueueBytes });
-    this.#sessions = new SessionClock(options.storage.state, { timeoutMs: this.#options.sessionTimeoutMs, maxLengthMs: this.#options.maxSessionLengthMs });
+    this.#queue = new PersistentQueue(options.storage.queue, {
+      maxEvents: this.#options.maxQueueEvents,
+      maxBytes: this.#options.maxQueueBytes,
+    });
+    this.#sessions = new SessionClock(options.storage.state, {
+      timeoutMs: this.#options.sessionTimeoutMs,
+      maxLengthMs: this.#options.maxSessionLengthMs,
+    });
     this.#ready = this.#start(options.deviceId);
   }
 
@@ -189,7 +212,12 @@ export class Tidemark {
       ...(value !== undefined ? { value } : {}),
     };
     const stored = this.#queue.push(queued).catch((cause: unknown) => {
-      this.#report({ kind: TidemarkErrorKind.storage, message: `the queue could not be saved: ${String(cause)}; the event is kept in memory`, eventIds: [eventId], cause });
+      this.#report({
+        kind: TidemarkErrorKind.storage,
+        message: `the queue could not be saved: ${String(cause)}; the event is kept in memory`,
+        eventIds: [eventId],
+        cause,
+      });
     });
     if (this.#queue.length >= this.#options.flushAt) void this.#drainUnlessWaiting();
     await stored;
@@ -306,7 +334,11 @@ export class Tidemark {
     const rejected = Array.isArray(body.rejected) ? body.rejected.filter((r) => batch[r.index] !== undefined) : [];
     const permanent = rejected.filter((r) => !r.retryable);
     if (permanent.length > 0) {
-      this.#report({ kind: TidemarkErrorKind.rejected, message: permanent.map((r) => `${r.reason}: ${r.error}`).join('; '), eventIds: permanent.map((r) => batch[r.index]!.eventId) });
+      this.#report({
+        kind: TidemarkErrorKind.rejected,
+        message: permanent.map((r) => `${r.reason}: ${r.error}`).join('; '),
+        eventIds: permanent.map((r) => batch[r.index]!.eventId),
+      });
     }
     const retry = new Set<number>();
     const exhausted: Rejection[] = [];
@@ -339,7 +371,12 @@ export class Tidemark {
       return 'continue';
     }
     const eventId = batch[0]!.eventId;
-    this.#report({ kind: TidemarkErrorKind.too_large, message: `the API refused a single event (${status}); it was dropped`, eventIds: [eventId], status });
+    this.#report({
+      kind: TidemarkErrorKind.too_large,
+      message: `the API refused a single event (${status}); it was dropped`,
+      eventIds: [eventId],
+      status,
+    });
     this.#attempts.delete(eventId);
     await this.#queue.remove([eventId]);
     return 'continue';

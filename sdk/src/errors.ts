@@ -41,7 +41,10 @@ const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME', 'EAI_FAIL']);
  * the same opaque TypeError, so there a request the page may not read (`mode: 'no-cors'`) to the
  * endpoint tells the two apart: if it gets through, the API is reachable and CORS refused the response.
  */
-export async function classifyFailure(error: unknown, probeReachable: (() => Promise<boolean>) | undefined): Promise<'network' | 'dns' | 'cors'> {
+export async function classifyFailure(
+  error: unknown,
+  probeReachable: (() => Promise<boolean>) | undefined,
+): Promise<'network' | 'dns' | 'cors'> {
   let cause: unknown = error;
   for (let depth = 0; cause && depth < 5; depth++, cause = (cause as { cause?: unknown }).cause) {
     const code = (cause as { code?: unknown }).code;

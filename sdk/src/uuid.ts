@@ -1,5 +1,8 @@
 /** UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, then randomness. Sorts by creation time. */
-export function uuidv7(now: number = Date.now(), random: (bytes: Uint8Array) => Uint8Array = (b) => globalThis.crypto.getRandomValues(b)): string {
+export function uuidv7(
+  now: number = Date.now(),
+  random: (bytes: Uint8Array) => Uint8Array = (b) => globalThis.crypto.getRandomValues(b),
+): string {
   const bytes = random(new Uint8Array(16));
   let ms = now;
   for (let i = 5; i >= 0; i--) {

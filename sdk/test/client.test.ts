@@ -51,7 +51,8 @@ describe('tracking', () => {
     await vi.advanceTimersByTimeAsync(2000);
     await client.flush();
     expect(server.requests).toHaveLength(2);
-    for (const sent of server.requests) expect(sent.events[0]).toMatchObject({ eventId: id, event: 'purchase', timestamp: '2024-05-01T12:00:00.000Z' });
+    for (const sent of server.requests)
+      expect(sent.events[0]).toMatchObject({ eventId: id, event: 'purchase', timestamp: '2024-05-01T12:00:00.000Z' });
     expect(server.requests[0]!.sentAt).not.toBe(server.requests[1]!.sentAt);
     await client.shutdown();
   });
@@ -109,10 +110,11 @@ describe('the persistent queue', () => {
     let stored = 0;
     // The server stores (dedup by event id) but the app dies before it hears the answer.
     const dying = vi.fn(async (_url: string, init: { body: string | Uint8Array }) => {
-      for (const e of (JSON.parse(String(init.body)) as Sent).events) if (!received.has(e.eventId)) {
-        received.add(e.eventId);
-        stored++;
-      }
+      for (const e of (JSON.parse(String(init.body)) as Sent).events)
+        if (!received.has(e.eventId)) {
+          received.add(e.eventId);
+          stored++;
+        }
       throw new Error('app killed');
     });
     const first = new Tidemark(options({ storage, transport: dying }));
@@ -185,7 +187,16 @@ describe('the retry contract', () => {
   it('drops rows rejected for good (reported to onError) and keeps retryable ones', async () => {
     const errors: TidemarkError[] = [];
     const server = fakeServer([
-      () => ({ status: 202, body: { accepted: 1, rejected: [{ index: 1, reason: 'validation', error: 'bad', retryable: false }, { index: 2, reason: 'internal', error: 'again', retryable: true }] } }),
+      () => ({
+        status: 202,
+        body: {
+          accepted: 1,
+          rejected: [
+            { index: 1, reason: 'validation', error: 'bad', retryable: false },
+            { index: 2, reason: 'internal', error: 'again', retryable: true },
+          ],
+        },
+      }),
     ]);
     const client = new Tidemark(options({ transport: server.transport, onError: (e) => errors.push(e) }));
     const ids = [await client.track('ok'), await client.track('bad'), await client.track('retry')];
@@ -233,7 +244,11 @@ describe('the retry contract', () => {
 
   it('halves the batch on 413, and drops a single event the API will never take', async () => {
     const errors: TidemarkError[] = [];
-    const server = fakeServer([() => ({ status: 413 }), () => ({ status: 413 }), (sent) => (sent.events.length === 1 ? { status: 413 } : { status: 202 })]);
+    const server = fakeServer([
+      () => ({ status: 413 }),
+      () => ({ status: 413 }),
+      (sent) => (sent.events.length === 1 ? { status: 413 } : { status: 202 }),
+    ]);
     const client = new Tidemark(options({ transport: server.transport, batchSize: 8, onError: (e) => errors.push(e) }));
     for (let i = 0; i < 8; i++) await client.track(`e${i}`);
     await client.flush();
@@ -301,7 +316,11 @@ describe('flush and going online', () => {
   });
 
   it('going online sends at once, cancelling a pending backoff', async () => {
-    const server = fakeServer([() => { throw Object.assign(new TypeError('fetch failed'), { cause: { code: 'ENETUNREACH' } }); }]);
+    const server = fakeServer([
+      () => {
+        throw Object.assign(new TypeError('fetch failed'), { cause: { code: 'ENETUNREACH' } });
+      },
+    ]);
     const client = new Tidemark(options({ transport: server.transport, minBackoffMs: 60_000 }));
     await client.track('x');
     await client.flush();
@@ -314,7 +333,9 @@ describe('flush and going online', () => {
 
   it('the automatic triggers (flushAt, interval) respect a pending backoff', async () => {
     const server = fakeServer([() => ({ status: 500 })]);
-    const client = new Tidemark(options({ transport: server.transport, flushAt: 1, flushIntervalMs: 1000, minBackoffMs: 10_000, random: () => 0.5 }));
+    const client = new Tidemark(
+      options({ transport: server.transport, flushAt: 1, flushIntervalMs: 1000, minBackoffMs: 10_000, random: () => 0.5 }),
+    );
     await client.track('a');
     await vi.waitFor(() => expect(server.requests).toHaveLength(1));
     await client.track('b');
@@ -328,10 +349,23 @@ describe('flush and going online', () => {
 });
 
 describe('onError', () => {
-  const failing = (error: unknown) => fakeServer([() => { throw error; }]);
+  const failing = (error: unknown) =>
+    fakeServer([
+      () => {
+        throw error;
+      },
+    ]);
   it.each([
-    ['dns', Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('getaddrinfo ENOTFOUND nowhere.invalid'), { code: 'ENOTFOUND' }) })],
-    ['network', Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) })],
+    [
+      'dns',
+      Object.assign(new TypeError('fetch failed'), {
+        cause: Object.assign(new Error('getaddrinfo ENOTFOUND nowhere.invalid'), { code: 'ENOTFOUND' }),
+      }),
+    ],
+    [
+      'network',
+      Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) }),
+    ],
     ['network', new TypeError('Network request failed')],
   ])('reports a failed request as %s and keeps the events', async (kind, error) => {
     const errors: TidemarkError[] = [];
@@ -379,7 +413,12 @@ describe('onError', () => {
 describe('attempts per row', () => {
   const retryableFor = (bad: Set<string>) => (sent: Sent) => ({
     status: 202,
-    body: { accepted: 0, rejected: sent.events.flatMap((e, index) => (bad.has(e.eventId) ? [{ index, reason: 'internal', error: 'try again', retryable: true }] : [])) },
+    body: {
+      accepted: 0,
+      rejected: sent.events.flatMap((e, index) =>
+        bad.has(e.eventId) ? [{ index, reason: 'internal', error: 'try again', retryable: true }] : [],
+      ),
+    },
   });
 
   it('drops a row rejected as retryable maxAttempts times, reports it, and the rows behind it go through', async () => {
@@ -410,7 +449,15 @@ describe('attempts per row', () => {
   });
 
   it('does not retry rows rejected for good (4xx reasons)', async () => {
-    const server = fakeServer([(sent) => ({ status: 202, body: { accepted: 0, rejected: sent.events.map((_, index) => ({ index, reason: 'too_old', error: 'older than 5 days', retryable: false })) } })]);
+    const server = fakeServer([
+      (sent) => ({
+        status: 202,
+        body: {
+          accepted: 0,
+          rejected: sent.events.map((_, index) => ({ index, reason: 'too_old', error: 'older than 5 days', retryable: false })),
+        },
+      }),
+    ]);
     const client = new Tidemark(options({ transport: server.transport }));
     await client.track('old', {}, { timestamp: new Date('2024-04-01T00:00:00Z') });
     await client.flush();
@@ -433,7 +480,14 @@ describe('the event model', () => {
     await client.track('view');
     await client.flush();
     const sent = server.requests[0]!.events as unknown as Record<string, unknown>[];
-    expect(sent.map((e) => [e.value, e.source])).toEqual([[12.5, 'ios'], [7.25, 'ios'], [2, 'ios'], [4, 'ios'], [1, 'web'], [undefined, 'ios']]);
+    expect(sent.map((e) => [e.value, e.source])).toEqual([
+      [12.5, 'ios'],
+      [7.25, 'ios'],
+      [2, 'ios'],
+      [4, 'ios'],
+      [1, 'web'],
+      [undefined, 'ios'],
+    ]);
     expect(sent[0]!.properties).toEqual({ sku: 'A-1', value: 12.5 });
     await client.shutdown();
   });

@@ -26,13 +26,26 @@ it('delivers 10,000 offline events exactly once, in their SDK sessions, after a 
   const start = Date.now() - 2 * 86_400_000;
   const timeOf = (i: number) => new Date(start + i * 17_000);
   const make = async (online: boolean) =>
-    new Tidemark({ endpoint: local.url, writeKey: DemoProject.writeKey, storage: fileStorage(dir), deviceId: 'sdk-phone', isOnline: () => online, maxQueueEvents: 20_000, batchSize: 500, flushAt: 1_000_000 });
+    new Tidemark({
+      endpoint: local.url,
+      writeKey: DemoProject.writeKey,
+      storage: fileStorage(dir),
+      deviceId: 'sdk-phone',
+      isOnline: () => online,
+      maxQueueEvents: 20_000,
+      batchSize: 500,
+      flushAt: 1_000_000,
+    });
 
   const ids: string[] = [];
   /** Tracks events `from`..`to` a thousand at a time, as an app fires them without awaiting each. */
   const trackRange = async (client: Tidemark, from: number, to: number) => {
     for (let n = from; n < to; n += 1000) {
-      ids.push(...(await Promise.all(Array.from({ length: 1000 }, (_, j) => client.track('sdk_event', { n: n + j }, { timestamp: timeOf(n + j) })))));
+      ids.push(
+        ...(await Promise.all(
+          Array.from({ length: 1000 }, (_, j) => client.track('sdk_event', { n: n + j }, { timestamp: timeOf(n + j) })),
+        )),
+      );
     }
   };
   const before = await make(false);

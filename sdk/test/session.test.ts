@@ -21,7 +21,16 @@ function recordingServer(failFirst = 0) {
 
 /** An app run: a client on `storage`, shut down (timers stopped, state saved) by `close`. */
 const app = (storage: TidemarkStorage, transport: TidemarkOptions['transport'], overrides: Partial<TidemarkOptions> = {}) =>
-  new Tidemark({ endpoint: 'http://tidemark.test', writeKey: 'wk', storage, transport, gzip: false, flushAt: 1000, flushIntervalMs: 3_600_000, ...overrides });
+  new Tidemark({
+    endpoint: 'http://tidemark.test',
+    writeKey: 'wk',
+    storage,
+    transport,
+    gzip: false,
+    flushAt: 1000,
+    flushIntervalMs: 3_600_000,
+    ...overrides,
+  });
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -92,7 +101,7 @@ describe('SDK sessions', () => {
     expect(at(25 * 60)).toBe(at(24 * 60));
   });
 
-  it('keeps an event\'s session id when it is resent, even after the session has ended', async () => {
+  it("keeps an event's session id when it is resent, even after the session has ended", async () => {
     const storage = memoryStorage();
     const server = recordingServer(3);
     const client = app(storage, server.transport, { minBackoffMs: 1000 });

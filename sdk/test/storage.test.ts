@@ -37,23 +37,52 @@ const event = (n: number, text: string): QueuedEvent => ({
 
 function syncMap() {
   const values = new Map<string, string>();
-  return { getItem: (k: string) => values.get(k) ?? null, setItem: (k: string, v: string) => void values.set(k, v), removeItem: (k: string) => void values.delete(k) };
+  return {
+    getItem: (k: string) => values.get(k) ?? null,
+    setItem: (k: string, v: string) => void values.set(k, v),
+    removeItem: (k: string) => void values.delete(k),
+  };
 }
 function asyncMap(): KeyValueStore {
   const values = new Map<string, string>();
-  return { getItem: async (k) => values.get(k) ?? null, setItem: async (k, v) => void values.set(k, v), removeItem: async (k) => void values.delete(k) };
+  return {
+    getItem: async (k) => values.get(k) ?? null,
+    setItem: async (k, v) => void values.set(k, v),
+    removeItem: async (k) => void values.delete(k),
+  };
 }
 
 /** Each adapter and how to reopen it as an app restart would. */
 const adapters: [string, () => { open: () => TidemarkStorage }][] = [
-  ['localStorage', () => { const m = syncMap(); return { open: () => localStorageStorage(m) }; }],
-  ['AsyncStorage', () => { const m = asyncMap(); return { open: () => asyncStorage(m) }; }],
-  ['file', () => { const dir = freshDirectory(); return { open: () => fileStorage(dir) }; }],
+  [
+    'localStorage',
+    () => {
+      const m = syncMap();
+      return { open: () => localStorageStorage(m) };
+    },
+  ],
+  [
+    'AsyncStorage',
+    () => {
+      const m = asyncMap();
+      return { open: () => asyncStorage(m) };
+    },
+  ],
+  [
+    'file',
+    () => {
+      const dir = freshDirectory();
+      return { open: () => fileStorage(dir) };
+    },
+  ],
 ];
 
 const steps = fc.array(
   fc.oneof(
-    fc.record({ kind: fc.constant('append' as const), texts: fc.array(fc.string({ unit: 'binary', maxLength: 40 }), { minLength: 1, maxLength: 30 }) }),
+    fc.record({
+      kind: fc.constant('append' as const),
+      texts: fc.array(fc.string({ unit: 'binary', maxLength: 40 }), { minLength: 1, maxLength: 30 }),
+    }),
     fc.record({ kind: fc.constant('remove' as const), picks: fc.array(fc.nat(), { maxLength: 40 }) }),
     fc.constant({ kind: 'restart' as const }),
   ),
@@ -151,9 +180,16 @@ describe('the localStorage default bound', () => {
   it('keeps the queue below the quota: 12,000 events of ~1 KB (non-ASCII too) drop the oldest, never a QuotaExceededError', async () => {
     const storage = quotaStorage();
     const kinds: string[] = [];
-    const client = new Tidemark({ endpoint: 'http://127.0.0.1:9', writeKey: 'k', storage: localStorageStorage(storage), isOnline: () => false, onError: (e) => kinds.push(e.kind) });
+    const client = new Tidemark({
+      endpoint: 'http://127.0.0.1:9',
+      writeKey: 'k',
+      storage: localStorageStorage(storage),
+      isOnline: () => false,
+      onError: (e) => kinds.push(e.kind),
+    });
     const text = ['x'.repeat(900), 'ü'.repeat(450), '日本'.repeat(150), '😀'.repeat(225)];
-    for (let n = 0; n < 12_000; n += 1000) await Promise.all(Array.from({ length: 1000 }, (_, i) => client.track('big', { text: text[(n + i) % 4] })));
+    for (let n = 0; n < 12_000; n += 1000)
+      await Promise.all(Array.from({ length: 1000 }, (_, i) => client.track('big', { text: text[(n + i) % 4] })));
     await client.shutdown();
     expect(kinds).toEqual([]);
     expect(client.dropped).toBeGreaterThan(0);

@@ -30,8 +30,11 @@ describe('provisioned billing', () => {
     template.resourceCountIs('AWS::ApplicationAutoScaling::ScalableTarget', 12);
     const policies = Object.values(template.findResources('AWS::ApplicationAutoScaling::ScalingPolicy')).map((p) => p.Properties);
     expect(policies).toHaveLength(12);
-    for (const policy of policies) expect(policy.TargetTrackingScalingPolicyConfiguration.TargetValue).toBe(ProvisionedCapacity.targetUtilizationPercent);
-    const dimensions = Object.values(template.findResources('AWS::ApplicationAutoScaling::ScalableTarget')).map((t) => t.Properties.ScalableDimension);
+    for (const policy of policies)
+      expect(policy.TargetTrackingScalingPolicyConfiguration.TargetValue).toBe(ProvisionedCapacity.targetUtilizationPercent);
+    const dimensions = Object.values(template.findResources('AWS::ApplicationAutoScaling::ScalableTarget')).map(
+      (t) => t.Properties.ScalableDimension,
+    );
     expect(dimensions.filter((d) => d.includes(':index:'))).toHaveLength(4);
   });
 

@@ -30,12 +30,19 @@ afterAll(() => rmSync(distDir, { recursive: true, force: true }));
 describe('console site', () => {
   it('keeps the files in a private, encrypted, TLS-only bucket read through origin access control', () => {
     template.hasResourceProperties('AWS::S3::Bucket', {
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
       BucketEncryption: Match.objectLike({}),
     });
     template.resourceCountIs('AWS::CloudFront::OriginAccessControl', 1);
     template.hasResourceProperties('AWS::S3::BucketPolicy', {
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+      },
     });
   });
 
@@ -46,13 +53,18 @@ describe('console site', () => {
     expect(config.DefaultCacheBehavior.FunctionAssociations).toHaveLength(1);
     expect(config.CacheBehaviors.map((b: { PathPattern: string }) => b.PathPattern).sort()).toEqual(['/track*', '/v1/*']);
     const api = config.CacheBehaviors.find((b: { PathPattern: string }) => b.PathPattern === '/v1/*');
-    expect(config.CacheBehaviors.find((b: { PathPattern: string }) => b.PathPattern === '/track*')).toEqual({ ...api, PathPattern: '/track*' });
+    expect(config.CacheBehaviors.find((b: { PathPattern: string }) => b.PathPattern === '/track*')).toEqual({
+      ...api,
+      PathPattern: '/track*',
+    });
     expect(api.AllowedMethods).toEqual(expect.arrayContaining(['GET', 'POST', 'OPTIONS']));
     expect(api.ViewerProtocolPolicy).toBe('https-only');
     template.hasResourceProperties('AWS::CloudFront::CachePolicy', {
       CachePolicyConfig: Match.objectLike({
         DefaultTTL: 0,
-        ParametersInCacheKeyAndForwardedToOrigin: Match.objectLike({ HeadersConfig: { HeaderBehavior: 'whitelist', Headers: ['Authorization', 'x-api-key'] } }),
+        ParametersInCacheKeyAndForwardedToOrigin: Match.objectLike({
+          HeadersConfig: { HeaderBehavior: 'whitelist', Headers: ['Authorization', 'x-api-key'] },
+        }),
       }),
     });
     // The API origin's path is the stage, so /v1/batch on the site is the stage's /v1/batch.

@@ -15,13 +15,19 @@ const policyStatements = (idPrefix: string, type = 'AWS::IAM::Policy') => {
   const [, policy] = Object.entries(template.findResources(type)).find(([id]) => id.startsWith(idPrefix))!;
   return policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[];
 };
-const actions = (statements: { Action: string | string[] }[]) => statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+const actions = (statements: { Action: string | string[] }[]) =>
+  statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
 
 describe('lake bucket', () => {
   it('is encrypted, private, TLS only, and moves events to cheaper tiers', () => {
     template.hasResourceProperties('AWS::S3::Bucket', {
       BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
       LifecycleConfiguration: {
         Rules: Match.arrayWith([
           Match.objectLike({
@@ -79,7 +85,9 @@ describe('catalog and Athena', () => {
     const tables = Object.values(template.findResources('AWS::Glue::Table')).map((t) => t.Properties.TableInput);
     expect(tables.map((t) => t.Name).sort()).toEqual([LakeCatalog.eventsTableName, LakeCatalog.rejectionsTableName].sort());
     const input = tables.find((t) => t.Name === LakeCatalog.eventsTableName)!;
-    expect(input.StorageDescriptor.Columns.map((c: { Name: string; Type: string }) => [c.Name, c.Type])).toEqual(LakeEventColumns.map((c) => [c.name, c.glue]));
+    expect(input.StorageDescriptor.Columns.map((c: { Name: string; Type: string }) => [c.Name, c.Type])).toEqual(
+      LakeEventColumns.map((c) => [c.name, c.glue]),
+    );
     expect(input.StorageDescriptor.SerdeInfo.SerializationLibrary).toContain('ParquetHiveSerDe');
     expect(input.PartitionKeys).toEqual([
       { Name: 'project', Type: 'string' },

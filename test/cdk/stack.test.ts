@@ -12,7 +12,12 @@ let stack: TidemarkStack;
 
 beforeAll(() => {
   const app = new App();
-  stack = new TidemarkStack(app, 'Test', { stageName: 'test', alarmEmail: 'ops@example.com', maxEventAgeDays: 7, dataRemovalPolicy: RemovalPolicy.RETAIN });
+  stack = new TidemarkStack(app, 'Test', {
+    stageName: 'test',
+    alarmEmail: 'ops@example.com',
+    maxEventAgeDays: 7,
+    dataRemovalPolicy: RemovalPolicy.RETAIN,
+  });
   template = Template.fromStack(stack);
 }, 120_000);
 
@@ -145,13 +150,33 @@ describe('least privilege', () => {
 
   it('lets ingest read keys, write rejections, rate windows and registered names, and send to the queue, nothing else', () => {
     expect(actionsOf('IngestApiIngest')).toEqual(
-      ['dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'].sort(),
+      [
+        'dynamodb:BatchWriteItem',
+        'dynamodb:GetItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'sqs:GetQueueAttributes',
+        'sqs:GetQueueUrl',
+        'sqs:SendMessage',
+      ].sort(),
     );
   });
 
   it('lets process only put events and state, keep conflicts as rejections, read back stored copies of duplicates, and consume its queue', () => {
     expect(actionsOf('PipelineProcess')).toEqual(
-      ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'].sort(),
+      [
+        'dynamodb:BatchGetItem',
+        'dynamodb:BatchWriteItem',
+        'dynamodb:PutItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'sqs:ChangeMessageVisibility',
+        'sqs:DeleteMessage',
+        'sqs:GetQueueAttributes',
+        'sqs:GetQueueUrl',
+        'sqs:ReceiveMessage',
+      ].sort(),
     );
   });
 
@@ -186,7 +211,11 @@ describe('operations', () => {
     ['Counting lags', 'IteratorAge', 60_000],
     ['could not be counted and was quarantined', 'RecordsQuarantined', 0],
   ])('alarms when %s: %s above %d', (description, metricName, threshold) => {
-    expect(alarmFor(description)).toMatchObject({ MetricName: metricName, Threshold: threshold, ComparisonOperator: 'GreaterThanThreshold' });
+    expect(alarmFor(description)).toMatchObject({
+      MetricName: metricName,
+      Threshold: threshold,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
   });
 
   it('alarms on the API 5xx rate above 1% and on any DynamoDB throttling', () => {
@@ -226,13 +255,29 @@ describe('operations', () => {
     ]) {
       expect(body).toContain(`\\"title\\":\\"${title}`);
     }
-    for (const metric of ['5XXError', '4XXError', 'Latency', 'EventsAccepted', 'EventsRejected', 'ApproximateAgeOfOldestMessage', 'IteratorAge', 'Throttles', 'Duration', 'ConsumedWriteCapacityUnits', 'Duplicates', 'SessionsStarted', 'IngestLag', 'Freshness']) {
+    for (const metric of [
+      '5XXError',
+      '4XXError',
+      'Latency',
+      'EventsAccepted',
+      'EventsRejected',
+      'ApproximateAgeOfOldestMessage',
+      'IteratorAge',
+      'Throttles',
+      'Duration',
+      'ConsumedWriteCapacityUnits',
+      'Duplicates',
+      'SessionsStarted',
+      'IngestLag',
+      'Freshness',
+    ]) {
       expect(body).toContain(metric);
     }
   });
 
   it('outputs the API URL, the dashboard URL and what the ops CLI reads', () => {
-    for (const output of ['ApiUrl', 'DashboardUrl', 'KeysTableName', 'DeadLetterQueueUrl', 'EventsQueueUrl', 'AlarmTopicArn']) template.hasOutput(output, {});
+    for (const output of ['ApiUrl', 'DashboardUrl', 'KeysTableName', 'DeadLetterQueueUrl', 'EventsQueueUrl', 'AlarmTopicArn'])
+      template.hasOutput(output, {});
     expect(JSON.stringify(template.findOutputs('DashboardUrl'))).toContain('#dashboards:name=');
   });
 });
@@ -278,7 +323,12 @@ describe('alarm delivery', () => {
       EnableKeyRotation: true,
       KeyPolicy: {
         Statement: Match.arrayWith([
-          Match.objectLike({ Effect: 'Allow', Principal: cloudWatch, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Condition: alarmsOfThisAccount }),
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: cloudWatch,
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+            Condition: alarmsOfThisAccount,
+          }),
         ]),
       },
     });
@@ -343,7 +393,17 @@ describe('CORS', () => {
       );
       expect(deployed).toEqual(local.headers);
     }
-    for (const header of ['authorization', 'content-type', 'content-encoding', 'x-api-key', 'idempotency-key', 'openpanel-client-id', 'openpanel-client-secret', 'openpanel-sdk-name', 'openpanel-sdk-version']) {
+    for (const header of [
+      'authorization',
+      'content-type',
+      'content-encoding',
+      'x-api-key',
+      'idempotency-key',
+      'openpanel-client-id',
+      'openpanel-client-secret',
+      'openpanel-sdk-name',
+      'openpanel-sdk-version',
+    ]) {
       expect(local.headers['access-control-allow-headers']!.split(',')).toContain(header);
     }
   });
@@ -364,7 +424,11 @@ describe('CORS', () => {
     narrowed.hasResourceProperties('AWS::ApiGateway::Method', {
       HttpMethod: 'OPTIONS',
       Integration: Match.objectLike({
-        IntegrationResponses: [Match.objectLike({ ResponseParameters: Match.objectLike({ 'method.response.header.Access-Control-Allow-Origin': "'https://shop.example'" }) })],
+        IntegrationResponses: [
+          Match.objectLike({
+            ResponseParameters: Match.objectLike({ 'method.response.header.Access-Control-Allow-Origin': "'https://shop.example'" }),
+          }),
+        ],
       }),
     });
     narrowed.resourceCountIs('AWS::ApiGateway::GatewayResponse', 0);
@@ -409,11 +473,22 @@ describe('context flags', () => {
 
   it('turns valid flags into stack props, from strings as -c gives them', () => {
     expect(
-      settings({ stackName: 'Tidemark-prod', maxEventAgeDays: '7', projectRateLimitPerSecond: '0', corsAllowOrigins: 'https://a.example,https://b.example', apiGatewayCloudWatchRole: 'true' }),
+      settings({
+        stackName: 'Tidemark-prod',
+        maxEventAgeDays: '7',
+        projectRateLimitPerSecond: '0',
+        corsAllowOrigins: 'https://a.example,https://b.example',
+        apiGatewayCloudWatchRole: 'true',
+      }),
     ).toEqual({
       stackName: 'Tidemark-prod',
       withConsole: false,
-      props: { maxEventAgeDays: 7, projectRateLimitPerSecond: 0, corsAllowOrigins: ['https://a.example', 'https://b.example'], createApiGatewayCloudWatchRole: true },
+      props: {
+        maxEventAgeDays: 7,
+        projectRateLimitPerSecond: 0,
+        corsAllowOrigins: ['https://a.example', 'https://b.example'],
+        createApiGatewayCloudWatchRole: true,
+      },
     });
   });
 

@@ -221,7 +221,9 @@ describe('the console', () => {
     await page.getByRole('button', { name: 'Send', exact: true }).click();
     await page.waitForSelector('[data-testid=send-result]');
     expect(await page.textContent('[data-testid=accepted-count]')).toBe('6');
-    expect(await page.locator('[data-testid=row-rejections] tbody tr').allTextContents()).toEqual([expect.stringMatching(/^6unsupported.*alias/)]);
+    expect(await page.locator('[data-testid=row-rejections] tbody tr').allTextContents()).toEqual([
+      expect.stringMatching(/^6unsupported.*alias/),
+    ]);
     await shoot('send-openpanel');
     expect(pageErrors).toEqual([]);
   });

@@ -76,7 +76,10 @@ describe('@openpanel/web in chromium against Tidemark', () => {
   }
 
   const storedFor = async (deviceId: string) =>
-    (await request(`${local.url}/v1/events?deviceId=${deviceId}&limit=100`, { key: DemoProject.secretKey })).body.events as Record<string, any>[];
+    (await request(`${local.url}/v1/events?deviceId=${deviceId}&limit=100`, { key: DemoProject.secretKey })).body.events as Record<
+      string,
+      any
+    >[];
 
   it('tracks the screen view and an event with properties, and identifies, all under the device it was given', async () => {
     const answers = await page.evaluate(async () => {
@@ -87,9 +90,19 @@ describe('@openpanel/web in chromium against Tidemark', () => {
       { accepted: 1, rejected: [] },
       { accepted: 1, rejected: [] },
     ]);
-    const stored = await eventually(() => storedFor(DEVICE), (events) => ['screen_view', 'web_add_to_cart', 'identify'].every((name) => events.some((e) => e.event === name)));
-    expect(stored.find((e) => e.event === 'screen_view')).toMatchObject({ source: 'web', properties: { __path: expect.stringMatching(new RegExp(`^${siteOrigin}/\\?globals=`)), __title: 'shop' } });
-    expect(stored.find((e) => e.event === 'web_add_to_cart')).toMatchObject({ value: 4, properties: { sku: 'tea' }, context: { userAgentInfo: { browser: expect.stringMatching(/Chrom/) } } });
+    const stored = await eventually(
+      () => storedFor(DEVICE),
+      (events) => ['screen_view', 'web_add_to_cart', 'identify'].every((name) => events.some((e) => e.event === name)),
+    );
+    expect(stored.find((e) => e.event === 'screen_view')).toMatchObject({
+      source: 'web',
+      properties: { __path: expect.stringMatching(new RegExp(`^${siteOrigin}/\\?globals=`)), __title: 'shop' },
+    });
+    expect(stored.find((e) => e.event === 'web_add_to_cart')).toMatchObject({
+      value: 4,
+      properties: { sku: 'tea' },
+      context: { userAgentInfo: { browser: expect.stringMatching(/Chrom/) } },
+    });
     expect(stored.find((e) => e.event === 'identify')).toMatchObject({ userId: 'web-ada', properties: { traits: { firstName: 'Ada' } } });
     expect(pageErrors).toEqual([]);
   });
@@ -113,18 +126,29 @@ describe('@openpanel/web in chromium against Tidemark', () => {
       await visitor.evaluate(() => (globalThis as unknown as { openpanel: any }).openpanel.track('web_visit', { step: 1 }));
     }
     const stored = await eventually(
-      async () => (await request(`${local.url}/v1/events?event=screen_view&limit=100`, { key: DemoProject.secretKey })).body.events as Record<string, any>[],
+      async () =>
+        (await request(`${local.url}/v1/events?event=screen_view&limit=100`, { key: DemoProject.secretKey })).body.events as Record<
+          string,
+          any
+        >[],
       (events) => new Set(events.filter((e) => e.deviceId.startsWith('anon-')).map((e) => e.deviceId)).size === 2,
     );
     const visits = await eventually(
-      async () => (await request(`${local.url}/v1/events?event=web_visit&limit=100`, { key: DemoProject.secretKey })).body.events as Record<string, any>[],
+      async () =>
+        (await request(`${local.url}/v1/events?event=web_visit&limit=100`, { key: DemoProject.secretKey })).body.events as Record<
+          string,
+          any
+        >[],
       (events) => events.length === 2,
     );
     // Each browser's screen view and visit share its device; the two browsers do not.
     const anonymousViews = stored.filter((e) => e.deviceId.startsWith('anon-'));
     expect(new Set(visits.map((e) => e.deviceId))).toEqual(new Set(anonymousViews.map((e) => e.deviceId)));
     // The site itself is at 127.0.0.1, so only the page's URL (`__path`) may name the address.
-    const withoutPath = [...anonymousViews, ...visits].map(({ properties: { __path: _path, ...properties }, ...event }) => ({ ...event, properties }));
+    const withoutPath = [...anonymousViews, ...visits].map(({ properties: { __path: _path, ...properties }, ...event }) => ({
+      ...event,
+      properties,
+    }));
     expect(JSON.stringify(withoutPath)).not.toContain('127.0.0.1');
     expect(pageErrors).toEqual([]);
   });

@@ -86,7 +86,11 @@ async function openApp(context: BrowserContext, query: Record<string, string>, o
   const origin = ownOrigin ? `http://127.0.0.1:${(appServer.address() as AddressInfo).port}` : local.url;
   if (!ownOrigin) {
     await context.route(`${local.url}/sdk-app/**`, (route) =>
-      route.fulfill(route.request().url().includes('/sdk-app/page.js') ? { contentType: 'text/javascript', body: bundle } : { contentType: 'text/html', body: APP_HTML }),
+      route.fulfill(
+        route.request().url().includes('/sdk-app/page.js')
+          ? { contentType: 'text/javascript', body: bundle }
+          : { contentType: 'text/html', body: APP_HTML },
+      ),
     );
   }
   const page = await context.newPage();
@@ -102,7 +106,10 @@ async function storedFor(deviceId: string, event: string): Promise<Stored[]> {
   const stored: Stored[] = [];
   let cursor: string | null = null;
   do {
-    const page = await request(`${local.url}/v1/events?deviceId=${deviceId}&event=${event}&from=${from}&to=${to}&limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { key: DemoProject.secretKey });
+    const page = await request(
+      `${local.url}/v1/events?deviceId=${deviceId}&event=${event}&from=${from}&to=${to}&limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      { key: DemoProject.secretKey },
+    );
     stored.push(...(page.body.events as Stored[]));
     cursor = page.body.nextCursor;
   } while (cursor);
@@ -125,12 +132,17 @@ describe('the packed SDK in chromium', () => {
     await page.evaluate(() => window.app.flush());
     expect(await page.evaluate(() => window.app.queued())).toBe(0);
     expect(await page.evaluate(() => window.app.errors)).toEqual([]);
-    const stored = await eventually(() => storedFor('web-online', 'web_click'), (s) => s.length >= 25);
+    const stored = await eventually(
+      () => storedFor('web-online', 'web_click'),
+      (s) => s.length >= 25,
+    );
     expect(new Set(stored.map((e) => e.eventId))).toEqual(new Set(ids));
     await context.close();
   });
 
-  it('keeps 10,000 events tracked offline across a reload and delivers them exactly once, with the page\'s own timestamps', { timeout: 1_200_000 }, async () => {
+  it("keeps 10,000 events tracked offline across a reload and delivers them exactly once, with the page's own timestamps", {
+    timeout: 1_200_000,
+  }, async () => {
     const deviceId = 'web-offline';
     const context = await browser.newContext();
     const page = await openApp(context, { endpoint: local.url, writeKey: DemoProject.writeKey, deviceId });
@@ -150,7 +162,14 @@ describe('the packed SDK in chromium', () => {
     // Counters are cheap to poll; once they reach 10,000 every event is stored, and read once.
     const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
     const counted = await eventually(
-      async () => ((await request(`${local.url}/v1/aggregates?event=offline_tap&from=${day(-1)}T00:00:00Z&to=${day(2)}T00:00:00Z`, { key: DemoProject.secretKey })).body.series as { count: number }[]).reduce((n, p) => n + p.count, 0),
+      async () =>
+        (
+          (
+            await request(`${local.url}/v1/aggregates?event=offline_tap&from=${day(-1)}T00:00:00Z&to=${day(2)}T00:00:00Z`, {
+              key: DemoProject.secretKey,
+            })
+          ).body.series as { count: number }[]
+        ).reduce((n, p) => n + p.count, 0),
       (count) => count >= 10_000,
       600_000,
     );
@@ -162,9 +181,14 @@ describe('the packed SDK in chromium', () => {
     await context.close();
   });
 
-  it('bounds a localStorage queue below the origin\'s quota: 3,000 events of 2 KB drop the oldest, never a QuotaExceededError', async () => {
+  it("bounds a localStorage queue below the origin's quota: 3,000 events of 2 KB drop the oldest, never a QuotaExceededError", async () => {
     const context = await browser.newContext();
-    const page = await openApp(context, { endpoint: local.url, writeKey: DemoProject.writeKey, deviceId: 'web-local-storage', storage: 'localStorage' });
+    const page = await openApp(context, {
+      endpoint: local.url,
+      writeKey: DemoProject.writeKey,
+      deviceId: 'web-local-storage',
+      storage: 'localStorage',
+    });
     await context.setOffline(true);
     for (let round = 0; round < 3; round++) await page.evaluate(() => window.app.trackMany('big', 1000, { text: 'é'.repeat(1000) }));
     const [queued, dropped] = await page.evaluate(() => [window.app.queued(), window.app.dropped()]);

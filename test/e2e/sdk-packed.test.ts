@@ -35,7 +35,15 @@ export = client;
 };
 
 type Call = { event: string; properties: Record<string, unknown>; options?: { value?: number } };
-type Stored = { eventId: string; event: string; value?: number; source?: string; sessionId?: string; timestamp: string; properties: Record<string, unknown> };
+type Stored = {
+  eventId: string;
+  event: string;
+  value?: number;
+  source?: string;
+  sessionId?: string;
+  timestamp: string;
+  properties: Record<string, unknown>;
+};
 
 let local: LocalHarness;
 let sdk: InstalledSdk;
@@ -55,27 +63,41 @@ afterAll(async () => {
 /** Values within the API's numeric contract (|v| ≤ 1e12, 6 decimals), sent as the ways an app would. */
 const calls = (event: string, seed: number): Call[] =>
   fc.sample(
-    fc.tuple(fc.integer({ min: -1_000_000_000, max: 1_000_000_000 }), fc.integer({ min: 0, max: 5 }), fc.nat({ max: 3 })).map(([units, scale, way]): Call => {
-      const value = units / 10 ** scale;
-      if (way === 0) return { event, properties: { sku: 'A-1', value } };
-      if (way === 1) return { event, properties: { revenue: String(value), currency: 'EUR' } };
-      if (way === 2) return { event, properties: { price: value, note: 'price#1 ünïcode' } };
-      return { event, properties: { value: 'not a number' }, options: { value } };
-    }),
+    fc
+      .tuple(fc.integer({ min: -1_000_000_000, max: 1_000_000_000 }), fc.integer({ min: 0, max: 5 }), fc.nat({ max: 3 }))
+      .map(([units, scale, way]): Call => {
+        const value = units / 10 ** scale;
+        if (way === 0) return { event, properties: { sku: 'A-1', value } };
+        if (way === 1) return { event, properties: { revenue: String(value), currency: 'EUR' } };
+        if (way === 2) return { event, properties: { price: value, note: 'price#1 ünïcode' } };
+        return { event, properties: { value: 'not a number' }, options: { value } };
+      }),
     { numRuns: 150, seed },
   );
 
 /** Sum in integer micro-units, the API's own precision: the ground truth is exact. */
 const microSum = (values: number[]) => values.reduce((sum, v) => sum + BigInt(Math.round(v * 1e6)), 0n);
-const valueOfCall = (call: Call) => call.options?.value ?? Number(call.properties.value ?? call.properties.revenue ?? call.properties.price);
+const valueOfCall = (call: Call) =>
+  call.options?.value ?? Number(call.properties.value ?? call.properties.revenue ?? call.properties.price);
 
 /** Runs an app to completion. Asynchronously: the local runtime answering it lives in this process. */
-async function runApp(app: string, env: Record<string, string>, callList: Call[]): Promise<{ ids: string[]; queued: number; errors: string[] }> {
+async function runApp(
+  app: string,
+  env: Record<string, string>,
+  callList: Call[],
+): Promise<{ ids: string[]; queued: number; errors: string[] }> {
   const callsFile = join(scratch, `${env.DEVICE_ID}.json`);
   writeFileSync(callsFile, JSON.stringify(callList));
   const { stdout } = await promisify(execFile)(process.execPath, [app], {
     cwd: sdk.appDir,
-    env: { PATH: process.env.PATH, CALLS_FILE: callsFile, QUEUE_DIR: join(scratch, env.DEVICE_ID!), ENDPOINT: local.url, WRITE_KEY: DemoProject.writeKey, ...env },
+    env: {
+      PATH: process.env.PATH,
+      CALLS_FILE: callsFile,
+      QUEUE_DIR: join(scratch, env.DEVICE_ID!),
+      ENDPOINT: local.url,
+      WRITE_KEY: DemoProject.writeKey,
+      ...env,
+    },
   });
   return JSON.parse(stdout);
 }
@@ -86,7 +108,10 @@ async function storedFor(deviceId: string, event: string): Promise<Stored[]> {
   const stored: Stored[] = [];
   let cursor: string | null = null;
   do {
-    const page = await request(`${local.url}/v1/events?deviceId=${deviceId}&event=${event}&from=${from}&to=${to}&limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { key: DemoProject.secretKey });
+    const page = await request(
+      `${local.url}/v1/events?deviceId=${deviceId}&event=${event}&from=${from}&to=${to}&limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      { key: DemoProject.secretKey },
+    );
     stored.push(...(page.body.events as Stored[]));
     cursor = page.body.nextCursor;
   } while (cursor);
@@ -96,7 +121,10 @@ async function storedFor(deviceId: string, event: string): Promise<Stored[]> {
 async function aggregate(event: string, groupBy = 'none'): Promise<{ count: number; sum: number; source?: string }[]> {
   const from = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
   const to = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10);
-  const r = await request(`${local.url}/v1/aggregates?event=${event}&from=${from}T00:00:00Z&to=${to}T00:00:00Z&granularity=day&groupBy=${groupBy}`, { key: DemoProject.secretKey });
+  const r = await request(
+    `${local.url}/v1/aggregates?event=${event}&from=${from}T00:00:00Z&to=${to}T00:00:00Z&granularity=day&groupBy=${groupBy}`,
+    { key: DemoProject.secretKey },
+  );
   expect(r.status).toBe(200);
   return r.body.series;
 }
@@ -111,7 +139,10 @@ describe('the packed SDK', () => {
         expect(sdk.files).toContain(`dist/${format}/${entry}.d.ts`);
       }
     }
-    const unexpected = sdk.files.filter((f) => !(f === 'README.md' || f === 'package.json' || /^dist\/(esm|cjs)\/[\w/.-]+\.(js|d\.ts)$/.test(f) || f === 'dist/cjs/package.json'));
+    const unexpected = sdk.files.filter(
+      (f) =>
+        !(f === 'README.md' || f === 'package.json' || /^dist\/(esm|cjs)\/[\w/.-]+\.(js|d\.ts)$/.test(f) || f === 'dist/cjs/package.json'),
+    );
     expect(unexpected).toEqual([]);
     console.info(`packed: ${sdk.packedBytes} bytes, unpacked ${sdk.unpackedBytes} bytes, ${sdk.files.length} files`);
   });
@@ -119,7 +150,24 @@ describe('the packed SDK', () => {
   it('gives TypeScript apps declarations for import and require', () => {
     const tsc = resolve('node_modules/typescript/bin/tsc');
     const check = (file: string) =>
-      execFileSync(process.execPath, [tsc, '--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--lib', 'es2022,dom', file], { cwd: sdk.appDir, encoding: 'utf8' });
+      execFileSync(
+        process.execPath,
+        [
+          tsc,
+          '--noEmit',
+          '--strict',
+          '--module',
+          'nodenext',
+          '--moduleResolution',
+          'nodenext',
+          '--target',
+          'es2022',
+          '--lib',
+          'es2022,dom',
+          file,
+        ],
+        { cwd: sdk.appDir, encoding: 'utf8' },
+      );
     for (const [file, source] of Object.entries(TYPED_APPS)) {
       writeFileSync(join(sdk.appDir, file), source);
       expect(() => check(file)).not.toThrow();
@@ -138,7 +186,11 @@ describe('the packed SDK', () => {
     expect(result.ids).toHaveLength(callList.length);
 
     const expectedMicro = microSum(callList.map(valueOfCall));
-    const series = await eventually(() => aggregate(event), (s) => s.reduce((n, p) => n + p.count, 0) >= callList.length, 60_000);
+    const series = await eventually(
+      () => aggregate(event),
+      (s) => s.reduce((n, p) => n + p.count, 0) >= callList.length,
+      60_000,
+    );
     expect(series.reduce((n, p) => n + p.count, 0)).toBe(callList.length);
     expect(microSum(series.map((p) => p.sum))).toBe(expectedMicro);
 

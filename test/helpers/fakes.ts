@@ -103,7 +103,12 @@ export class MemoryProcessPorts implements ProcessDependencies {
     const copies = new Map<string, StoredCopy>();
     for (const id of eventIds) {
       const event = this.stored.get(`${projectId}|${id}`);
-      if (event) copies.set(id, { sessionId: event.sessionId, timestamp: event.timestamp, ...(event.fingerprint === undefined ? {} : { fingerprint: event.fingerprint }) });
+      if (event)
+        copies.set(id, {
+          sessionId: event.sessionId,
+          timestamp: event.timestamp,
+          ...(event.fingerprint === undefined ? {} : { fingerprint: event.fingerprint }),
+        });
     }
     return copies;
   };
@@ -223,8 +228,17 @@ export class MemoryQueryPorts implements QueryDependencies {
       const before = typeof filter.cursor?.after?.listSk === 'string' ? filter.cursor.after.listSk : undefined;
       const matching = this.stored
         .filter((e) => e.projectId === filter.projectId && listKeyOf(e) >= bounds.from && listKeyOf(e) <= bounds.to)
-        .filter((e) => (before === undefined || listKeyOf(e) < before) && (filter.cursor === undefined || dayBucket(Date.parse(e.timestamp)) <= filter.cursor.day))
-        .filter((e) => (filter.event ?? e.event) === e.event && (filter.deviceId ?? e.deviceId) === e.deviceId && (filter.source ?? e.source) === e.source)
+        .filter(
+          (e) =>
+            (before === undefined || listKeyOf(e) < before) &&
+            (filter.cursor === undefined || dayBucket(Date.parse(e.timestamp)) <= filter.cursor.day),
+        )
+        .filter(
+          (e) =>
+            (filter.event ?? e.event) === e.event &&
+            (filter.deviceId ?? e.deviceId) === e.deviceId &&
+            (filter.source ?? e.source) === e.source,
+        )
         .sort((a, b) => listKeyOf(b).localeCompare(listKeyOf(a)));
       const events = matching.slice(0, filter.limit);
       const last = events.at(-1);
@@ -239,7 +253,8 @@ export class MemoryQueryPorts implements QueryDependencies {
   };
 
   readonly rejectionBudget = {
-    notKept: async (projectId: string, days: readonly string[]) => days.reduce((sum, day) => sum + (this.notKeptByDay.get(`${projectId}|${day}`) ?? 0), 0),
+    notKept: async (projectId: string, days: readonly string[]) =>
+      days.reduce((sum, day) => sum + (this.notKeptByDay.get(`${projectId}|${day}`) ?? 0), 0),
   };
 
   readonly rejections = {

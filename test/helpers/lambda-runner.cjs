@@ -20,7 +20,8 @@ const resolve = Module._resolveFilename;
 Module._resolveFilename = function (request, parent, ...rest) {
   const fromBundle = parent && typeof parent.filename === 'string' && parent.filename.startsWith(bundleDir + path.sep);
   if (fromBundle && !request.startsWith('.') && !path.isAbsolute(request) && !Module.isBuiltin(request)) {
-    if (!request.startsWith('@aws-sdk/')) throw new Error(`the bundle requires '${request}', which the Lambda Node.js runtime does not provide`);
+    if (!request.startsWith('@aws-sdk/'))
+      throw new Error(`the bundle requires '${request}', which the Lambda Node.js runtime does not provide`);
     return resolve.call(this, request, parent, false, { paths: [sdkRoot] });
   }
   return resolve.call(this, request, parent, ...rest);

@@ -28,7 +28,11 @@ export async function startLocal(options: RuntimeOptions = {}): Promise<LocalHar
 export async function tidemarkCli(local: LocalHarness, ...args: string[]) {
   const out: string[] = [];
   let err = '';
-  const code = await runCli([...args, '--data-dir', local.dataDir], { out: (line) => out.push(line), err: (text) => (err += text), isTTY: false });
+  const code = await runCli([...args, '--data-dir', local.dataDir], {
+    out: (line) => out.push(line),
+    err: (text) => (err += text),
+    isTTY: false,
+  });
   return { code, out, err };
 }
 
@@ -65,7 +69,8 @@ export async function eventually<T>(probe: () => Promise<T>, done: (value: T) =>
   const deadline = Date.now() + timeoutMs;
   let last: T = await probe();
   while (!done(last)) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(last).slice(0, 2000)}`);
+    if (Date.now() > deadline)
+      throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(last).slice(0, 2000)}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
     last = await probe();
   }

@@ -14,14 +14,27 @@ export function offlineEvents(name: string, deviceId: string, hours: number, now
   const thisHour = Math.floor(now / HOUR) * HOUR;
   return Array.from({ length: hours }, (_, i) => ({
     name,
-    properties: { __timestamp: new Date(thisHour - (hours - i) * HOUR + 10 * 60_000).toISOString(), __deviceId: deviceId, value: i + 1, step: i },
+    properties: {
+      __timestamp: new Date(thisHour - (hours - i) * HOUR + 10 * 60_000).toISOString(),
+      __deviceId: deviceId,
+      value: i + 1,
+      step: i,
+    },
   }));
 }
 
 /** The `/track/batch` body of the same events, as OpenPanel's offline batch sends them. */
 export const trackBatchOf = (events: readonly OfflineEvent[]) => ({ events: events.map((payload) => ({ type: 'track', payload })) });
 
-type Stored = { event: string; timestamp: string; sessionId: string; value?: number; deviceId: string; source?: string; properties: Record<string, unknown> };
+type Stored = {
+  event: string;
+  timestamp: string;
+  sessionId: string;
+  value?: number;
+  deviceId: string;
+  source?: string;
+  properties: Record<string, unknown>;
+};
 
 /** Waits until every offline event is stored and counted, then checks each is there once, in its own hour and session. */
 export async function expectLandedOnce(url: string, events: readonly OfflineEvent[]): Promise<Stored[]> {
@@ -39,7 +52,9 @@ export async function expectLandedOnce(url: string, events: readonly OfflineEven
   expect(series.map(({ bucket, count, sum }) => ({ bucket, count, sum }))).toEqual(
     events.map((e, i) => ({ bucket: `${times[i]!.slice(0, 13)}:00:00.000Z`, count: 1, sum: e.properties.value })),
   );
-  const reply = await request(`${url}/v1/events?event=${name}&deviceId=${encodeURIComponent(deviceId)}&limit=100`, { key: DemoProject.secretKey });
+  const reply = await request(`${url}/v1/events?event=${name}&deviceId=${encodeURIComponent(deviceId)}&limit=100`, {
+    key: DemoProject.secretKey,
+  });
   const stored = (reply.body.events as Stored[]).sort((a, b) => a.timestamp.localeCompare(b.timestamp));
   expect(stored.map((e) => e.timestamp)).toEqual(times);
   expect(stored.map((e) => e.value)).toEqual(events.map((e) => e.properties.value));

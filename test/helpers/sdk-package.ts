@@ -22,7 +22,12 @@ const npm = (args: string[], cwd: string) => execFileSync('npm', args, { cwd, en
 export function packAndInstallSdk(): InstalledSdk {
   const root = mkdtempSync(join(tmpdir(), 'tidemark-sdk-app-'));
   const out = npm(['pack', '--json', '--pack-destination', root], 'sdk');
-  const [packed] = JSON.parse(out.slice(out.indexOf('['))) as { filename: string; size: number; unpackedSize: number; files: { path: string }[] }[];
+  const [packed] = JSON.parse(out.slice(out.indexOf('['))) as {
+    filename: string;
+    size: number;
+    unpackedSize: number;
+    files: { path: string }[];
+  }[];
   const tarball = join(root, packed!.filename);
   const appDir = join(root, 'app');
   mkdirSync(appDir);

@@ -20,7 +20,7 @@ const SOURCES = ['ios', 'web', undefined];
  */
 function workload(size: number, seed: number) {
   let state = seed;
-  const next = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const next = () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   return Array.from({ length: size }, (_, i) => {
     const source = SOURCES[Math.floor(next() * SOURCES.length)];
     return {
@@ -29,7 +29,7 @@ function workload(size: number, seed: number) {
       deviceId: `dev-${Math.floor(next() * 30)}`,
       ...(source ? { source } : {}),
       value: Math.round(next() * 10_000) / 100,
-      timestamp: new Date(START + Math.floor(next() * 3 * DAY / 1000) * 1000 + 500).toISOString(),
+      timestamp: new Date(START + Math.floor((next() * 3 * DAY) / 1000) * 1000 + 500).toISOString(),
     };
   }).sort((a, b) => a.timestamp.localeCompare(b.timestamp));
 }
@@ -55,7 +55,11 @@ async function expectCountersEqualTruth(local: LocalHarness, truth: GroundTruth)
     240_000,
   );
   // Let retries and duplicate deliveries settle, then every view must match exactly.
-  await eventually(async () => local.streamIdle(), (idle) => idle, 30_000);
+  await eventually(
+    async () => local.streamIdle(),
+    (idle) => idle,
+    30_000,
+  );
   await new Promise((resolve) => setTimeout(resolve, 1000));
   for (const granularity of ['hour', 'day'] as const) {
     for (const groupBy of ['none', 'event', 'source'] as const) {
@@ -98,7 +102,9 @@ describe('counters under a mixed workload with resends', () => {
       const reply = await request(`${local.url}/v1/aggregates?${RANGE}&${bad}`, { key: DemoProject.secretKey });
       expect(reply.status, bad).toBe(400);
     }
-    const wide = await request(`${local.url}/v1/aggregates?from=2024-01-01T00:00:00Z&to=2024-03-01T00:00:00Z&granularity=hour`, { key: DemoProject.secretKey });
+    const wide = await request(`${local.url}/v1/aggregates?from=2024-01-01T00:00:00Z&to=2024-03-01T00:00:00Z&granularity=hour`, {
+      key: DemoProject.secretKey,
+    });
     expect(wide.status).toBe(400);
     expect(wide.body.error).toBe('range_too_wide');
     expect((await request(`${local.url}/v1/aggregates?${RANGE}`, { key: DemoProject.writeKey })).status).toBe(403);
@@ -116,13 +122,19 @@ describe('counters under a mixed workload with resends', () => {
 describe('counters under faults', () => {
   let local: LocalHarness;
   beforeAll(async () => {
-    local = await startLocal({ faults: { seed: 42, aggregateCrash: 0.5, streamRedelivery: 0.5 }, streamRetryDelayMs: 10, streamBatchingWindowMs: 100 });
+    local = await startLocal({
+      faults: { seed: 42, aggregateCrash: 0.5, streamRedelivery: 0.5 },
+      streamRetryDelayMs: 10,
+      streamBatchingWindowMs: 100,
+    });
   });
   afterAll(async () => {
     await local?.close();
   });
 
-  it('equal the ground truth when the aggregator crashes before, between and after its writes and half the batches are redelivered with other boundaries', { timeout: 360_000 }, async () => {
+  it('equal the ground truth when the aggregator crashes before, between and after its writes and half the batches are redelivered with other boundaries', {
+    timeout: 360_000,
+  }, async () => {
     const truth = new GroundTruth();
     await sendAll(local, workload(900, 11), truth);
     await expectCountersEqualTruth(local, truth);

@@ -57,7 +57,12 @@ describe('caps on distinct event names and sources', () => {
     expect(capped.status).toBe(202);
     expect(capped.body.accepted).toBe(2);
     expect(capped.body.rejected).toEqual([
-      { index: 0, reason: 'cardinality', retryable: false, error: expect.stringMatching(/event name 'minted-1' .*eventNames cap of 2.*--event-names/) },
+      {
+        index: 0,
+        reason: 'cardinality',
+        retryable: false,
+        error: expect.stringMatching(/event name 'minted-1' .*eventNames cap of 2.*--event-names/),
+      },
       { index: 2, reason: 'cardinality', retryable: false, error: expect.stringMatching(/source 'web' .*sources cap of 1.*--sources/) },
       { index: 4, reason: 'cardinality', retryable: false, error: expect.stringMatching(/event name 'minted-2'/) },
     ]);
@@ -65,21 +70,33 @@ describe('caps on distinct event names and sources', () => {
 
     // Raising the cap lets the next new name in (the key cache is off locally).
     expect((await cli('limits', 'set', '--project', Capped.projectId, '--event-names', '3')).code).toBe(0);
-    expect((await send(Capped.writeKey, [row('minted-1'), row('minted-2')])).body.rejected.map((r: { index: number }) => r.index)).toEqual([1]);
+    expect((await send(Capped.writeKey, [row('minted-1'), row('minted-2')])).body.rejected.map((r: { index: number }) => r.index)).toEqual([
+      1,
+    ]);
 
     // The pipeline's own `$session_start` events are not the client's names: they are neither registered nor capped.
     const clientEvents = async () =>
-      ((await request(`${local.url}/v1/events?limit=100`, { key: Capped.secretKey })).body.events as { event: string; source?: string }[]).filter(
-        (e) => !e.event.startsWith('$'),
-      );
+      (
+        (await request(`${local.url}/v1/events?limit=100`, { key: Capped.secretKey })).body.events as { event: string; source?: string }[]
+      ).filter((e) => !e.event.startsWith('$'));
     const stored = await eventually(clientEvents, (events) => events.length >= 5);
-    expect(stored.map((e) => `${e.event}/${e.source ?? '-'}`).sort()).toEqual(['minted-1/-', 'opened/-', 'opened/ios', 'paid/-', 'paid/ios']);
+    expect(stored.map((e) => `${e.event}/${e.source ?? '-'}`).sort()).toEqual([
+      'minted-1/-',
+      'opened/-',
+      'opened/ios',
+      'paid/-',
+      'paid/ios',
+    ]);
   }, 60_000);
 
   it('admit a name in use to a container that never saw it, once the cap is reached', async () => {
     // A cold container: its own registry, nothing cached.
     const cold = new DynamoNameRegistry(createDocumentClient(local.config), local.config.stateTable!, 0);
-    const refused = await cold.admit(Capped.projectId, { event: ['opened', 'minted-1', 'brand-new'], source: ['ios', 'tv'] }, { eventNames: 3, sources: 1 });
+    const refused = await cold.admit(
+      Capped.projectId,
+      { event: ['opened', 'minted-1', 'brand-new'], source: ['ios', 'tv'] },
+      { eventNames: 3, sources: 1 },
+    );
     expect(refused).toEqual({ event: new Set(['brand-new']), source: new Set(['tv']) });
   });
 
@@ -90,7 +107,10 @@ describe('caps on distinct event names and sources', () => {
     const admitted = replies.flatMap((reply, i) => (reply.body.accepted === 1 ? [`race-${i}`] : []));
     expect(admitted).toHaveLength(3);
     // The names that won stay usable, the others stay refused.
-    const again = await send(Racing.writeKey, Array.from({ length: 12 }, (_, i) => row(`race-${i}`)));
+    const again = await send(
+      Racing.writeKey,
+      Array.from({ length: 12 }, (_, i) => row(`race-${i}`)),
+    );
     expect(again.body.accepted).toBe(3);
     expect(again.body.rejected.every((r: { reason: string }) => r.reason === 'cardinality')).toBe(true);
   });

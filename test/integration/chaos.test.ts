@@ -6,7 +6,9 @@
 import { expect, it } from 'vitest';
 import { runChaos } from '../../chaos/scenario.js';
 
-it('loses nothing and counts nothing twice under every fault at once, with hostile rows and varied stream redelivery', { timeout: 600_000 }, async () => {
+it('loses nothing and counts nothing twice under every fault at once, with hostile rows and varied stream redelivery', {
+  timeout: 600_000,
+}, async () => {
   const report = await runChaos({
     events: 1500,
     devices: 30,
@@ -24,7 +26,8 @@ it('loses nothing and counts nothing twice under every fault at once, with hosti
     timeoutMs: 480_000,
   });
   // At this size not every kind is sure to fire (the full `npm run chaos` checks that they all do); the crashes must.
-  const { processCrashBefore, processCrashBetween, processCrashAfter, aggregateCrashBefore, aggregateCrashBetween, aggregateCrashAfter } = report.injected;
+  const { processCrashBefore, processCrashBetween, processCrashAfter, aggregateCrashBefore, aggregateCrashBetween, aggregateCrashAfter } =
+    report.injected;
   expect(processCrashBefore + processCrashBetween + processCrashAfter).toBeGreaterThan(0);
   expect(aggregateCrashBefore + aggregateCrashBetween + aggregateCrashAfter).toBeGreaterThan(0);
   expect(report.injected.sqsSendFailure + report.injected.dynamoThrottle).toBeGreaterThan(0);

@@ -20,7 +20,10 @@ function run(command: string, args: string[]): Promise<Run> {
     execFile(
       command,
       args,
-      { cwd: repository, env: { ...process.env, TIDEMARK_DATA_DIR: emptyDataDir, npm_config_loglevel: 'silent', npm_config_update_notifier: 'false' } },
+      {
+        cwd: repository,
+        env: { ...process.env, TIDEMARK_DATA_DIR: emptyDataDir, npm_config_loglevel: 'silent', npm_config_update_notifier: 'false' },
+      },
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr: withoutNpmWarnings(stderr) }),
     );
   });
@@ -65,7 +68,11 @@ describe('a mistake prints one line and exits non-zero', () => {
   it.each([
     ['an unknown flag', () => tidemark('keys', 'list', '--project', 'p', '--bogus'), /unknown option '--bogus'/],
     ['an unknown command', () => tidemark('key'), /unknown command 'key'/],
-    ['a value outside its choices', () => tidemark('keys', 'create', '--project', 'p', '--kind', 'admin'), /Allowed choices are write, secret/],
+    [
+      'a value outside its choices',
+      () => tidemark('keys', 'create', '--project', 'p', '--kind', 'admin'),
+      /Allowed choices are write, secret/,
+    ],
     ['a missing required flag', () => tidemark('keys', 'list'), /--project/],
     ['an unreadable day', () => tidemark('reconcile', '--from', 'yesterday', '--to', '2026-01-01'), /--from/],
     ['an unknown chaos flag', () => npmRun('chaos', '--bogus'), /unknown option '--bogus'/],

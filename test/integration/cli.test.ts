@@ -20,7 +20,13 @@ afterAll(async () => {
 async function cliWith(terminal: Pick<Output, 'env' | 'promptSecret'>, ...args: string[]) {
   const out: string[] = [];
   let err = '';
-  const code = await runCli([...args, '--data-dir', local.dataDir], { out: (l) => out.push(l), err: (t) => (err += t), isTTY: false, env: {}, ...terminal });
+  const code = await runCli([...args, '--data-dir', local.dataDir], {
+    out: (l) => out.push(l),
+    err: (t) => (err += t),
+    isTTY: false,
+    env: {},
+    ...terminal,
+  });
   return { code, out, err };
 }
 const cli = (...args: string[]) => cliWith({}, ...args);
@@ -71,14 +77,35 @@ describe('keys', () => {
 
 describe('dlq', () => {
   it('shows what is in the DLQ and redrives it back to processing', async () => {
-    const sqs = new SQSClient({ endpoint: local.sqsEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } });
+    const sqs = new SQSClient({
+      endpoint: local.sqsEndpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
+    });
     const now = new Date().toISOString();
     const body = JSON.stringify({
       projectId: 'demo',
       deviceId: 'dlq-device',
-      events: [{ eventId: 'from-the-dlq', event: 'redriven', deviceId: 'dlq-device', timestamp: now, originalTimestamp: now, receivedAt: now, properties: {} }],
+      events: [
+        {
+          eventId: 'from-the-dlq',
+          event: 'redriven',
+          deviceId: 'dlq-device',
+          timestamp: now,
+          originalTimestamp: now,
+          receivedAt: now,
+          properties: {},
+        },
+      ],
     });
-    await sqs.send(new SendMessageCommand({ QueueUrl: local.queues.dlqUrl, MessageBody: body, MessageGroupId: 'demo#dlq-device', MessageDeduplicationId: 'dlq-1' }));
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: local.queues.dlqUrl,
+        MessageBody: body,
+        MessageGroupId: 'demo#dlq-device',
+        MessageDeduplicationId: 'dlq-1',
+      }),
+    );
     sqs.destroy();
 
     // Counting receives nothing: asked twice with nothing changed, it says the same number twice.
@@ -134,7 +161,9 @@ describe('import secrets', () => {
 });
 
 describe('import', () => {
-  it('lands every good row of a 20,000-row file once, across a crash and a resume, and reports the bad rows', { timeout: 600_000 }, async () => {
+  it('lands every good row of a 20,000-row file once, across a crash and a resume, and reports the bad rows', {
+    timeout: 600_000,
+  }, async () => {
     // Big enough for many chunks before and after the crash; the pipeline's throughput is the bench's business.
     const ROWS = 20_000;
     const CRASH_AT = 8_000;
@@ -147,7 +176,12 @@ describe('import', () => {
         lines.push('{"event": "broken json');
         continue;
       }
-      const row = { event: i % 997 === 3 ? '' : 'imported', deviceId: `importer-${i % 50}`, value: i % 10, timestamp: new Date(Date.parse('2024-05-01T00:00:00Z') + (i % 1500) * 1000).toISOString() };
+      const row = {
+        event: i % 997 === 3 ? '' : 'imported',
+        deviceId: `importer-${i % 50}`,
+        value: i % 10,
+        timestamp: new Date(Date.parse('2024-05-01T00:00:00Z') + (i % 1500) * 1000).toISOString(),
+      };
       if (row.event) good++;
       lines.push(JSON.stringify(row));
     }
@@ -170,14 +204,19 @@ describe('import', () => {
     expect(resumed.code).toBe(0);
     expect(resumed.out[0]).toContain(`${good} rows accepted, ${ROWS - good} rejected of ${ROWS} (resumed after row ${CRASH_AT})`);
     expect(resumed.err).toContain(`${ROWS}/${ROWS} rows`);
-    const rejected = readFileSync(`${file}.rejected.ndjson`, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const rejected = readFileSync(`${file}.rejected.ndjson`, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(rejected).toHaveLength(ROWS - good);
     expect(rejected.filter((r) => r.error.includes('not valid JSON'))).toHaveLength(ROWS / 5000);
     expect(rejected.find((r) => r.line === 4)).toMatchObject({ reason: 'validation' });
 
     const counted = await eventually(
       async () => {
-        const r = await request(`${local.url}/v1/aggregates?event=imported&from=2024-05-01T00:00:00Z&to=2024-05-02T00:00:00Z`, { key: DemoProject.secretKey });
+        const r = await request(`${local.url}/v1/aggregates?event=imported&from=2024-05-01T00:00:00Z&to=2024-05-02T00:00:00Z`, {
+          key: DemoProject.secretKey,
+        });
         return (r.body.series as { count: number }[]).reduce((sum, p) => sum + p.count, 0);
       },
       (count) => count >= good,
@@ -201,7 +240,8 @@ describe('import of CSV', () => {
     const result = await cliWith({ promptSecret: async () => DemoProject.secretKey }, 'import', file);
     expect(result.out[0]).toContain('2 rows accepted, 1 rejected of 3');
     const stored = await eventually(
-      () => request(`${local.url}/v1/events?event=csv_row&from=2024-06-01T00:00:00Z&to=2024-06-02T00:00:00Z`, { key: DemoProject.secretKey }),
+      () =>
+        request(`${local.url}/v1/events?event=csv_row&from=2024-06-01T00:00:00Z&to=2024-06-02T00:00:00Z`, { key: DemoProject.secretKey }),
       (r) => r.body.events?.length === 2,
     );
     const notes = stored.body.events.map((e: { properties: { note: string } }) => e.properties.note).sort();

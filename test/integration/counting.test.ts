@@ -53,13 +53,24 @@ describe('sums', () => {
     const entry = (i: number, valueMicros: bigint): StreamEntry => ({
       sequenceNumber: String(100 + i),
       raw: '{}',
-      event: { sequenceNumber: String(100 + i), projectId: 'huge', eventId: `h${i}`, event: 'huge', deviceId: 'd', timeMs: Date.parse(`${DAY}T10:00:00Z`), valueMicros },
+      event: {
+        sequenceNumber: String(100 + i),
+        projectId: 'huge',
+        eventId: `h${i}`,
+        event: 'huge',
+        deviceId: 'd',
+        timeMs: Date.parse(`${DAY}T10:00:00Z`),
+        valueMicros,
+      },
     });
     // Separate calls, as separate stream batches: each sum is stored, then added to.
     await applyBatch(shard, [entry(1, 9_000_000_000_000_000_000_000n), entry(2, 9_000_000_000_000_000_000_000n)], store);
     await applyBatch(shard, [entry(3, 500_000n)], store);
     await applyBatch(shard, [entry(4, 10n ** 30n)], store);
-    const [hourly] = await aggregateSeries(parseAggregateQuery('huge', { from: `${DAY}T10:00:00Z`, to: `${DAY}T11:00:00Z`, granularity: 'hour', event: 'huge' }), store);
+    const [hourly] = await aggregateSeries(
+      parseAggregateQuery('huge', { from: `${DAY}T10:00:00Z`, to: `${DAY}T11:00:00Z`, granularity: 'hour', event: 'huge' }),
+      store,
+    );
     expect(hourly!.count).toBe(4);
     expect(hourly!.sumExact).toBe(`${10n ** 24n + 18_000_000_000_000_000n}.5`);
   });
@@ -73,7 +84,14 @@ describe('counter reads', () => {
     const entries: StreamEntry[] = Array.from({ length: 30 }, (_, i) => ({
       sequenceNumber: String(500 + i),
       raw: '{}',
-      event: { sequenceNumber: String(500 + i), projectId: 'reads', eventId: `r${i}`, event: names[i % 3]!, deviceId: `d${i % 4}`, timeMs: Date.parse(`${DAY}T12:00:00Z`) + i * 60_000 },
+      event: {
+        sequenceNumber: String(500 + i),
+        projectId: 'reads',
+        eventId: `r${i}`,
+        event: names[i % 3]!,
+        deviceId: `d${i % 4}`,
+        timeMs: Date.parse(`${DAY}T12:00:00Z`) + i * 60_000,
+      },
     }));
     for (let i = 0; i < entries.length; i += 5) await applyBatch(shard, entries.slice(i, i + 5), store);
     const read: string[] = [];
@@ -95,13 +113,19 @@ describe('counter reads', () => {
 
     read.length = 0;
     const byEvent = await aggregateSeries(parseAggregateQuery('reads', { ...day, groupBy: 'event' }), counting);
-    expect(byEvent.map((p) => [p.event, p.count])).toEqual([['buy', 10], ['close', 10], ['open', 10]]);
+    expect(byEvent.map((p) => [p.event, p.count])).toEqual([
+      ['buy', 10],
+      ['close', 10],
+      ['open', 10],
+    ]);
     expect(read[0]).toBe('C#reads#N#2024-05');
   });
 });
 
 describe('counter keys', () => {
-  it('fit for non-ASCII names and ids at the byte limit and beyond, and such a row never costs the others their count', { timeout: 300_000 }, async () => {
+  it('fit for non-ASCII names and ids at the byte limit and beyond, and such a row never costs the others their count', {
+    timeout: 300_000,
+  }, async () => {
     const atLimit = (c: string) => c.repeat(Limits.maxKeyFieldBytes / Buffer.byteLength(c));
     const rows = [
       // At the ingest limit in UTF-8 bytes: accepted, and longer than a key part may be, so hashed into counter keys.
@@ -117,7 +141,8 @@ describe('counter keys', () => {
     for (const r of reply.body.rejected) expect(r.reason).toEqual(expect.any(String));
     expect([...rejected].filter((i) => i !== 1)).toEqual([]);
     const series = await eventually(
-      async () => (await aggregates('granularity=day&groupBy=event')).body.series as { event: string; count: number; uniqueDevices?: number }[],
+      async () =>
+        (await aggregates('granularity=day&groupBy=event')).body.series as { event: string; count: number; uniqueDevices?: number }[],
       (s) => countOf(s, 'beside-long') === 2 && countOf(s, atLimit('é')) === 1 && (rejected.has(1) || countOf(s, '界'.repeat(256)) === 1),
       240_000,
     );
@@ -134,18 +159,32 @@ describe('tidemark reconcile', () => {
     return { code, out };
   };
 
-  it('finds no difference on a settled range, reports a damaged counter, repairs it, and a second repair changes nothing', { timeout: 300_000 }, async () => {
-    const rows = Array.from({ length: 20 }, (_, i) => ({ event: 'recount', deviceId: `rc-${i % 4}`, value: 2.5, timestamp: `2024-05-22T0${i % 3}:00:0${i % 10}.000Z` }));
+  it('finds no difference on a settled range, reports a damaged counter, repairs it, and a second repair changes nothing', {
+    timeout: 300_000,
+  }, async () => {
+    const rows = Array.from({ length: 20 }, (_, i) => ({
+      event: 'recount',
+      deviceId: `rc-${i % 4}`,
+      value: 2.5,
+      timestamp: `2024-05-22T0${i % 3}:00:0${i % 10}.000Z`,
+    }));
     await request(`${local.url}/v1/import`, { key: DemoProject.secretKey, body: rows });
     const range = ['--from', '2024-05-22', '--to', '2024-05-23', '--project', DemoProject.projectId];
-    await eventually(async () => (await cli('reconcile', ...range)).code, (code) => code === 0, 240_000);
+    await eventually(
+      async () => (await cli('reconcile', ...range)).code,
+      (code) => code === 0,
+      240_000,
+    );
 
     const documents = createDocumentClient(local.config);
     await documents.send(
       new UpdateCommand({
         TableName: local.config.aggregatesTable!,
         // As a stream transaction adds into one counter shard (maybe one the real counts did not use): reconcile adds every shard's part.
-        Key: { pk: eventCounterPartition(DemoProject.projectId, 'recount', 'day', '2024-05-22', 3), sk: countCounterSortKey('2024-05-22', '') },
+        Key: {
+          pk: eventCounterPartition(DemoProject.projectId, 'recount', 'day', '2024-05-22', 3),
+          sk: countCounterSortKey('2024-05-22', ''),
+        },
         UpdateExpression: 'ADD #count :five SET #kind = :kind, #bucket = :bucket, #event = :event, #source = :source',
         ExpressionAttributeNames: { '#count': 'count', '#kind': 'kind', '#bucket': 'bucket', '#event': 'event', '#source': 'source' },
         ExpressionAttributeValues: { ':five': 5, ':kind': 'count', ':bucket': '2024-05-22', ':event': 'recount', ':source': '' },
@@ -159,7 +198,9 @@ describe('tidemark reconcile', () => {
     expect(fixed.code).toBe(0);
     expect(fixed.out.at(-1)).toContain('1 differ; 1 repaired');
     expect((await cli('reconcile', ...range, '--fix')).out.at(-1)).toContain('0 differ; 0 repaired');
-    const day = await request(`${local.url}/v1/aggregates?from=2024-05-22T00:00:00Z&to=2024-05-23T00:00:00Z&event=recount`, { key: DemoProject.secretKey });
+    const day = await request(`${local.url}/v1/aggregates?from=2024-05-22T00:00:00Z&to=2024-05-23T00:00:00Z&event=recount`, {
+      key: DemoProject.secretKey,
+    });
     expect(day.body.series[0]).toMatchObject({ count: 20, sumExact: '50', uniqueDevices: 4 });
   });
 

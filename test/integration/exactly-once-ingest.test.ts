@@ -33,7 +33,14 @@ beforeAll(async () => {
     await documents.send(
       new PutCommand({
         TableName: local.config.keysTable!,
-        Item: { ...apiKeyItemKey(hash), keyHash: hash, projectId: Victim.projectId, kind, keyPrefix: key.slice(0, 8), createdAt: new Date().toISOString() },
+        Item: {
+          ...apiKeyItemKey(hash),
+          keyHash: hash,
+          projectId: Victim.projectId,
+          kind,
+          keyPrefix: key.slice(0, 8),
+          createdAt: new Date().toISOString(),
+        },
       }),
     );
   }
@@ -56,7 +63,10 @@ const list = async (query: string, key: string = DemoProject.secretKey): Promise
 };
 /** Waits until the listing holds `n` events, then once more a moment later, so a late second copy would show. */
 const settled = async (query: string, n: number, key?: string) => {
-  await eventually(() => list(query, key), (events) => events.length >= n);
+  await eventually(
+    () => list(query, key),
+    (events) => events.length >= n,
+  );
   await new Promise((resolve) => setTimeout(resolve, 1500));
   return list(query, key);
 };
@@ -94,18 +104,31 @@ describe('key parts (items 2 and 3)', () => {
     // demo plants what, with `${projectId}#${userInput}` keys, are demo#b's event E99 and device x.
     expect((await send({ events: [{ event: 'plant', eventId: 'b#E99', deviceId: 'b#x', timestamp }] })).body.accepted).toBe(1);
     await settled(`event=plant&${around(now)}`, 1);
-    expect((await send({ events: [{ event: 'victim_event', eventId: 'E99', deviceId: 'x', timestamp: new Date(now - 1000).toISOString() }] }, Victim.writeKey)).body.accepted).toBe(1);
+    expect(
+      (
+        await send(
+          { events: [{ event: 'victim_event', eventId: 'E99', deviceId: 'x', timestamp: new Date(now - 1000).toISOString() }] },
+          Victim.writeKey,
+        )
+      ).body.accepted,
+    ).toBe(1);
     const stored = await settled(`event=victim_event&${around(now)}`, 1, Victim.secretKey);
     expect(stored.map((e) => e.eventId)).toEqual(['E99']);
     // demo#b's device x is its own: last seen at its own event, not at demo's later one.
-    const device = await eventually(() => request(`${local.url}/v1/devices/x`, { key: Victim.secretKey }), (r) => r.status === 200);
+    const device = await eventually(
+      () => request(`${local.url}/v1/devices/x`, { key: Victim.secretKey }),
+      (r) => r.status === 200,
+    );
     expect(device.body).toMatchObject({ deviceId: 'x', lastSeen: new Date(now - 1000).toISOString() });
   });
 
   it('does not let demo’s secret key read demo#b’s device through `%23`', async () => {
     const now = Date.now();
     await send({ events: [{ event: 'victim_only', deviceId: 'y', timestamp: new Date(now).toISOString() }] }, Victim.writeKey);
-    await eventually(() => request(`${local.url}/v1/devices/y`, { key: Victim.secretKey }), (r) => r.status === 200);
+    await eventually(
+      () => request(`${local.url}/v1/devices/y`, { key: Victim.secretKey }),
+      (r) => r.status === 200,
+    );
     expect((await request(`${local.url}/v1/devices/b%23y`, { key: DemoProject.secretKey })).status).toBe(404);
     expect((await request(`${local.url}/v1/devices/%E0%A4%A`, { key: DemoProject.secretKey })).status).toBe(400);
   });
@@ -122,17 +145,28 @@ describe('key parts (items 2 and 3)', () => {
       ],
     });
     expect(reply.body.accepted).toBe(1);
-    expect(reply.body.rejected).toEqual([{ index: 1, reason: 'validation', error: expect.stringContaining('maxKeyFieldBytes'), retryable: false }]);
+    expect(reply.body.rejected).toEqual([
+      { index: 1, reason: 'validation', error: expect.stringContaining('maxKeyFieldBytes'), retryable: false },
+    ]);
     const [stored] = await settled(`event=long_keys&deviceId=${encodeURIComponent(deviceId)}&${around(now)}`, 1);
     expect(stored).toMatchObject({ eventId, deviceId, source: 's\u0001'.repeat(32) });
-    expect((await request(`${local.url}/v1/devices/${encodeURIComponent(deviceId)}`, { key: DemoProject.secretKey })).body.deviceId).toBe(deviceId);
+    expect((await request(`${local.url}/v1/devices/${encodeURIComponent(deviceId)}`, { key: DemoProject.secretKey })).body.deviceId).toBe(
+      deviceId,
+    );
   });
 });
 
 describe('signed cursors (item 3)', () => {
   it('pages through with the cursors it issued', async () => {
     const now = Date.now();
-    await send({ events: Array.from({ length: 5 }, (_, i) => ({ event: 'paged', deviceId: 'pager', eventId: `paged-${i}`, timestamp: new Date(now - i * 1000).toISOString() })) });
+    await send({
+      events: Array.from({ length: 5 }, (_, i) => ({
+        event: 'paged',
+        deviceId: 'pager',
+        eventId: `paged-${i}`,
+        timestamp: new Date(now - i * 1000).toISOString(),
+      })),
+    });
     await settled(`event=paged&${around(now)}`, 5);
     const seen: string[] = [];
     let cursor: string | null = null;
@@ -156,11 +190,17 @@ describe('signed cursors (item 3)', () => {
     const attempts: [string, string][] = [
       [`/v1/events?${around(now)}&cursor=${handMade({ day: `b#${day}` })}`, DemoProject.secretKey],
       [`/v1/events?${around(now)}&cursor=${handMade({ day: '2099-01-01' })}`, DemoProject.secretKey],
-      [`/v1/events?${around(now)}&cursor=${handMade({ day, after: { pk: 'demo#b#E99', listPk: `demo#b#${day}`, listSk: 'x' } })}`, DemoProject.secretKey],
+      [
+        `/v1/events?${around(now)}&cursor=${handMade({ day, after: { pk: 'demo#b#E99', listPk: `demo#b#${day}`, listSk: 'x' } })}`,
+        DemoProject.secretKey,
+      ],
       [`/v1/events?event=paged&${around(now)}&cursor=${cursor}`, Other.secretKey],
       [`/v1/events?event=plant&${around(now)}&cursor=${cursor}`, DemoProject.secretKey],
       [`/v1/rejections?${around(now)}&cursor=${cursor}`, DemoProject.secretKey],
-      [`/v1/events?event=paged&from=${new Date(now - 40 * 86_400_000).toISOString()}&to=${new Date(now - 30 * 86_400_000).toISOString()}&cursor=${cursor}`, DemoProject.secretKey],
+      [
+        `/v1/events?event=paged&from=${new Date(now - 40 * 86_400_000).toISOString()}&to=${new Date(now - 30 * 86_400_000).toISOString()}&cursor=${cursor}`,
+        DemoProject.secretKey,
+      ],
       [`/v1/rejections?${around(now)}&cursor=garbage`, DemoProject.secretKey],
     ];
     for (const [path, key] of attempts) {
@@ -195,7 +235,12 @@ describe('identity (item 4)', () => {
     // The same id again, with another amount: accepted at ingest (the id alone says nothing there), a conflict when stored.
     expect((await send({ events: [{ event: 'order_placed', deviceId: 'till', eventId, value: 99, timestamp }] })).body.accepted).toBe(1);
     const rejections = await eventually(
-      async () => (await request(`${local.url}/v1/rejections?${around(now)}`, { key: DemoProject.secretKey })).body.rejections as { reason: string; eventId?: string; row: string }[],
+      async () =>
+        (await request(`${local.url}/v1/rejections?${around(now)}`, { key: DemoProject.secretKey })).body.rejections as {
+          reason: string;
+          eventId?: string;
+          row: string;
+        }[],
       (rows) => rows.some((row) => row.reason === 'conflict' && row.eventId === eventId),
     );
     const conflict = rejections.find((row) => row.reason === 'conflict' && row.eventId === eventId)!;
@@ -230,7 +275,11 @@ describe('identity (item 4)', () => {
     const timeMs = Date.now();
     const timestamp = new Date(timeMs).toISOString();
     const properties = { screen: 'checkout', note: 'naïve — 日本語 🎉', __syncedAt: timestamp };
-    const context = { library: { name: 'tidemark-ios', version: '1.5.0' }, os: { name: 'iOS', version: '17.4.1' }, device: { model: 'iPhone15,2' } };
+    const context = {
+      library: { name: 'tidemark-ios', version: '1.5.0' },
+      os: { name: 'iOS', version: '17.4.1' },
+      device: { model: 'iPhone15,2' },
+    };
     const fingerprint = '0123456789abcdef'.repeat(3).slice(0, 40);
     const event: StoredEvent = {
       projectId: 'demo',
@@ -302,7 +351,12 @@ describe('alias fields (item 8)', () => {
   it('keeps aliases that were not chosen in properties', async () => {
     const now = Date.now();
     const timestamp = new Date(now).toISOString();
-    await send({ events: [{ event: 'alias_kept', deviceId: 'al', price: 19.99, quantity: 3, timestamp }, { event: 'alias_named', name: 'Ada', deviceId: 'al', timestamp }] });
+    await send({
+      events: [
+        { event: 'alias_kept', deviceId: 'al', price: 19.99, quantity: 3, timestamp },
+        { event: 'alias_named', name: 'Ada', deviceId: 'al', timestamp },
+      ],
+    });
     const [purchase] = await settled(`event=alias_kept&${around(now)}`, 1);
     expect(purchase).toMatchObject({ value: 3, properties: { price: 19.99 } });
     const [named] = await settled(`event=alias_named&${around(now)}`, 1);
@@ -314,7 +368,9 @@ describe('characters SQS refuses (item 9)', () => {
   it('queues and stores rows holding U+FFFE and U+FFFF exactly as sent', async () => {
     const now = Date.now();
     const deviceId = 'dev\uffff';
-    const reply = await send({ events: [{ event: 'sqs_chars', deviceId, timestamp: new Date(now).toISOString(), properties: { note: 'a\ufffeb\uffff' } }] });
+    const reply = await send({
+      events: [{ event: 'sqs_chars', deviceId, timestamp: new Date(now).toISOString(), properties: { note: 'a\ufffeb\uffff' } }],
+    });
     expect(reply.body).toEqual({ accepted: 1, rejected: [] });
     const [stored] = await settled(`event=sqs_chars&${around(now)}`, 1);
     expect(stored).toMatchObject({ deviceId, properties: { note: 'a\ufffeb\uffff' } });

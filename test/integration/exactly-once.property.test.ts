@@ -38,20 +38,20 @@ const hostileNumber = fc.oneof(
   fc.integer(),
 );
 const row = fc.record(
-    {
-      event: hostileText,
-      name: hostileText,
-      deviceId: hostileText,
-      source: hostileText,
-      value: hostileNumber,
-      price: hostileNumber,
-      quantity: hostileNumber,
-      eventId: hostileText,
-      /** Milliseconds into the run's day. */
-      offsetMs: fc.integer({ min: 0, max: DAY_MS - 1 }),
-    },
-    { requiredKeys: ['offsetMs'] },
-  );
+  {
+    event: hostileText,
+    name: hostileText,
+    deviceId: hostileText,
+    source: hostileText,
+    value: hostileNumber,
+    price: hostileNumber,
+    quantity: hostileNumber,
+    eventId: hostileText,
+    /** Milliseconds into the run's day. */
+    offsetMs: fc.integer({ min: 0, max: DAY_MS - 1 }),
+  },
+  { requiredKeys: ['offsetMs'] },
+);
 
 type StoredEvent = { eventId: string; event: string; deviceId: string; source?: string; value?: number; timestamp: string };
 
@@ -81,7 +81,9 @@ function expectedSeries(events: readonly StoredEvent[], dayMs: number) {
     points.set(e.event, point);
   }
   const bucket = new Date(dayMs).toISOString();
-  return [...points].map(([event, p]) => ({ bucket, event, count: p.count, sumExact: formatMicros(p.sum), uniqueDevices: p.devices.size })).sort((a, b) => a.event.localeCompare(b.event));
+  return [...points]
+    .map(([event, p]) => ({ bucket, event, count: p.count, sumExact: formatMicros(p.sum), uniqueDevices: p.devices.size }))
+    .sort((a, b) => a.event.localeCompare(b.event));
 }
 
 async function countedSeries(key: string, dayMs: number) {
@@ -96,12 +98,19 @@ async function countedSeries(key: string, dayMs: number) {
 }
 
 let run = 0;
-it('stores once and counts exactly every accepted row, or rejects it with a reason; the neighbour is counted too', { timeout: 1_500_000 }, async () => {
+it('stores once and counts exactly every accepted row, or rejects it with a reason; the neighbour is counted too', {
+  timeout: 1_500_000,
+}, async () => {
   await fc.assert(
     fc.asyncProperty(fc.array(row, { minLength: 1, maxLength: 25 }), async (generated) => {
       const dayMs = dayOf(run++);
       const rows = generated.map(({ offsetMs, ...fields }) => ({ ...fields, timestamp: new Date(dayMs + offsetMs).toISOString() }));
-      const neighbourRows = Array.from({ length: 10 }, (_, i) => ({ event: 'neighbour-event', deviceId: `n-${i % 3}`, value: 1.5, timestamp: new Date(dayMs + i * 60_000).toISOString() }));
+      const neighbourRows = Array.from({ length: 10 }, (_, i) => ({
+        event: 'neighbour-event',
+        deviceId: `n-${i % 3}`,
+        value: 1.5,
+        timestamp: new Date(dayMs + i * 60_000).toISOString(),
+      }));
       const [reply, neighbour] = await Promise.all([
         request(`${local.url}/v1/import`, { key: DemoProject.secretKey, body: { events: rows } }),
         request(`${local.url}/v1/import`, { key: OTHER.secretKey, body: { events: neighbourRows } }),

@@ -44,7 +44,7 @@ const sent = Array.from({ length: 120 }, (_, i) => ({
   source: i % 3 === 0 ? 'ios' : 'web',
   eventId: `${ids[i % ids.length]}-${Math.floor(i / ids.length)}`,
   // Three days, with every fourth event on the same millisecond as the one before.
-  timestamp: new Date(now - Math.floor(i / 2) * (3 * 24 * HOUR) / 60 - (i % 4 === 0 ? 0 : i)).toISOString(),
+  timestamp: new Date(now - (Math.floor(i / 2) * (3 * 24 * HOUR)) / 60 - (i % 4 === 0 ? 0 : i)).toISOString(),
 }));
 
 /** The order one unsharded `project#day` partition gave: newest first by `timestamp#id` in UTF-8 bytes. */
@@ -79,7 +79,10 @@ describe('the sharded byDay listing', () => {
   it('lists the same events in the same order as one partition per day, at every page size', async () => {
     const reply = await request(`${local.url}/v1/batch`, { key: DemoProject.writeKey, body: { events: sent } });
     expect(reply.body).toMatchObject({ accepted: sent.length, rejected: [] });
-    await eventually(() => pageAll('/v1/events', `event=sharded&${range}`, 1000, 'events'), (events) => events.length >= sent.length);
+    await eventually(
+      () => pageAll('/v1/events', `event=sharded&${range}`, 1000, 'events'),
+      (events) => events.length >= sent.length,
+    );
 
     const expected = onePartitionOrder(sent);
     for (const limit of [7, 50, 1000]) {
@@ -111,7 +114,13 @@ describe('per-project quotas', () => {
   const batch = (key: string, rows: number, tag: string, pad = 0) =>
     request(`${local.url}/v1/batch`, {
       key,
-      body: { events: Array.from({ length: rows }, (_, i) => ({ event: 'quota', deviceId: `${tag}-${i % 5}`, properties: { pad: 'x'.repeat(pad) } })) },
+      body: {
+        events: Array.from({ length: rows }, (_, i) => ({
+          event: 'quota',
+          deviceId: `${tag}-${i % 5}`,
+          properties: { pad: 'x'.repeat(pad) },
+        })),
+      },
     });
 
   it('are read and changed with the CLI, the others keeping their value', async () => {

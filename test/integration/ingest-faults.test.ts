@@ -24,7 +24,12 @@ afterAll(async () => {
 describe('SQS partial failures', () => {
   it('reports exactly the rows whose messages could not be queued as internal and retryable, and stores all the others', async () => {
     const now = Date.now();
-    const events = Array.from({ length: 40 }, (_, i) => ({ event: 'partial', eventId: `partial-${i}`, deviceId: `partial-device-${i % 20}`, timestamp: new Date(now - i).toISOString() }));
+    const events = Array.from({ length: 40 }, (_, i) => ({
+      event: 'partial',
+      eventId: `partial-${i}`,
+      deviceId: `partial-device-${i % 20}`,
+      timestamp: new Date(now - i).toISOString(),
+    }));
     const reply = await request(`${local.url}/v1/batch`, { key: DemoProject.writeKey, body: { events } });
     expect(reply.status).toBe(202);
     const failed = new Set<number>(reply.body.rejected.map((r: { index: number }) => r.index));
@@ -36,7 +41,9 @@ describe('SQS partial failures', () => {
 
     const stored = await eventually(
       async () => {
-        const r = await request(`${local.url}/v1/events?event=partial&limit=100&from=${new Date(now - 60_000).toISOString()}`, { key: DemoProject.secretKey });
+        const r = await request(`${local.url}/v1/events?event=partial&limit=100&from=${new Date(now - 60_000).toISOString()}`, {
+          key: DemoProject.secretKey,
+        });
         return r.body.events as { eventId: string }[];
       },
       (list) => list.length >= reply.body.accepted,

@@ -25,7 +25,9 @@ const countOf = async (event: string, days = 6) => {
 };
 
 describe('POST /v1/batch', () => {
-  it('accepts a 2000-event batch spanning 5 days and 20 devices, packed into few messages, and stores every row', { timeout: 240_000 }, async () => {
+  it('accepts a 2000-event batch spanning 5 days and 20 devices, packed into few messages, and stores every row', {
+    timeout: 240_000,
+  }, async () => {
     const now = Date.now();
     const events = Array.from({ length: 2000 }, (_, i) => ({
       event: 'span',
@@ -40,13 +42,24 @@ describe('POST /v1/batch', () => {
     // 20 devices, so 20 messages at least; 10 entries a request: a couple of SendMessageBatch calls, not thousands.
     expect((local.calls.requests['sqs.SendMessageBatch'] ?? 0) - before).toBeLessThanOrEqual(4);
     // ~2000 sessions (100 events a device over 235 half hours): thousands of writes on DynamoDB Local.
-    await eventually(() => countOf('span'), (count) => count === 2000, 220_000);
+    await eventually(
+      () => countOf('span'),
+      (count) => count === 2000,
+      220_000,
+    );
   });
 
   it('accepts Segment/RudderStack batches with Basic auth and gzip', async () => {
     const body = {
       batch: [
-        { type: 'track', event: 'seg_gzip', anonymousId: 'seg-1', messageId: 'seg-m1', timestamp: new Date().toISOString(), properties: { revenue: 3 } },
+        {
+          type: 'track',
+          event: 'seg_gzip',
+          anonymousId: 'seg-1',
+          messageId: 'seg-m1',
+          timestamp: new Date().toISOString(),
+          properties: { revenue: 3 },
+        },
         { type: 'screen', name: 'Home', anonymousId: 'seg-1', messageId: 'seg-m2' },
         { type: 'alias', previousId: 'a', userId: 'b' },
       ],
@@ -56,7 +69,10 @@ describe('POST /v1/batch', () => {
     expect(reply.status).toBe(202);
     expect(reply.body.accepted).toBe(2);
     expect(reply.body.rejected).toEqual([{ index: 2, reason: 'unsupported', error: expect.stringContaining('alias'), retryable: false }]);
-    await eventually(() => countOf('seg_gzip'), (count) => count === 1);
+    await eventually(
+      () => countOf('seg_gzip'),
+      (count) => count === 1,
+    );
   });
 
   it('answers 400 for 2001 events, naming the limit', async () => {
@@ -102,7 +118,10 @@ describe('POST /v1/batch', () => {
       [5, 'validation'],
     ]);
     expect(reply.body.rejected[3].error).toContain('reserved');
-    await eventually(() => countOf('mixed_ok'), (count) => count === 2);
+    await eventually(
+      () => countOf('mixed_ok'),
+      (count) => count === 2,
+    );
     const audit = await request(`${local.url}/v1/rejections`, { key: DemoProject.secretKey });
     expect(audit.status).toBe(200);
     const rows = audit.body.rejections.filter((r: { row: string }) => r.row.includes('mixed-') || r.row.includes('no-event'));
@@ -162,6 +181,10 @@ describe('hostile bodies over HTTP', () => {
     );
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     // Every valid row is one device's: its messages are processed one after another (one FIFO group).
-    await eventually(() => countOf('fuzz_ok'), (count) => count === sent, 120_000);
+    await eventually(
+      () => countOf('fuzz_ok'),
+      (count) => count === sent,
+      120_000,
+    );
   });
 });

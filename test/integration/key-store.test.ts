@@ -20,7 +20,11 @@ let tableName: string;
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'tidemark-keys-'));
   engine = await startDynamoDbLocal(dataDir);
-  const client = new DynamoDBClient({ endpoint: engine.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } });
+  const client = new DynamoDBClient({
+    endpoint: engine.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
+  });
   tableName = (await createTable(client, KeysTable)).name;
   documents = DynamoDBDocumentClient.from(client);
 }, 120_000);

@@ -106,7 +106,12 @@ describe('the event lake', () => {
     expect(records).toHaveLength(events.length);
     const handler = createLakeHandler(() => new FileLakeObjects(local.lakeDir));
     const lambdaRecords = records.map((r) => toDynamoDbRecord(r, String((r as { eventSourceARN?: string }).eventSourceARN)));
-    for (const [from, to] of [[0, 7], [5, 20], [3, 24], [0, 24]] as const) {
+    for (const [from, to] of [
+      [0, 7],
+      [5, 20],
+      [3, 24],
+      [0, 24],
+    ] as const) {
       await invoke('lake', handler, { Records: lambdaRecords.slice(from, to) }, 60);
     }
 
@@ -144,13 +149,20 @@ describe('the event lake', () => {
     const snapshot = `SELECT eventid, event, value, "timestamp", dt FROM events WHERE eventid LIKE 'lake-%' ORDER BY eventid`;
     const before = await sql(snapshot);
     expect(before).toHaveLength(events.length);
-    await eventually(async () => local.lakeIdle(), (idle) => idle);
+    await eventually(
+      async () => local.lakeIdle(),
+      (idle) => idle,
+    );
 
     const out: string[] = [];
-    expect(await runCli(['lake', 'compact', '--data-dir', local.dataDir], { out: (l) => out.push(l), err: () => undefined, isTTY: false })).toBe(0);
+    expect(
+      await runCli(['lake', 'compact', '--data-dir', local.dataDir], { out: (l) => out.push(l), err: () => undefined, isTTY: false }),
+    ).toBe(0);
 
     const today = day(now);
-    const files = (await new FileLakeObjects(local.lakeDir).list(`${LakeLayout.eventsPrefix}/project=demo/`)).map((key) => parseObjectKey(key)!);
+    const files = (await new FileLakeObjects(local.lakeDir).list(`${LakeLayout.eventsPrefix}/project=demo/`)).map(
+      (key) => parseObjectKey(key)!,
+    );
     const closed = files.filter((f) => f.day < today);
     expect(closed.map((f) => f.day).sort()).toEqual([...expectedDays.keys()].filter((d) => d < today).sort());
     expect(closed.every((f) => f.fileName === LakeLayout.compactedFileName)).toBe(true);
@@ -169,18 +181,34 @@ describe('the event lake', () => {
       timestamp: new Date(old + i * 1000).toISOString(),
       properties: { note: `ü#"${'x'.repeat(3000)}`, i },
     }));
-    const reply = await request(`${local.url}/v1/batch`, { key: DemoProject.writeKey, body: { batch: rows.map((r) => ({ type: 'track', ...r })) } });
+    const reply = await request(`${local.url}/v1/batch`, {
+      key: DemoProject.writeKey,
+      body: { batch: rows.map((r) => ({ type: 'track', ...r })) },
+    });
     expect(reply.status).toBe(202);
     expect(reply.body.rejected.map((r: { reason: string }) => r.reason)).toEqual(rows.map(() => 'too_old'));
 
-    const kept = await sql(`SELECT "row", rowindex, typeof(receivedat) AS t FROM rejections WHERE project = 'demo' AND reason = 'too_old' ORDER BY rowindex`);
+    const kept = await sql(
+      `SELECT "row", rowindex, typeof(receivedat) AS t FROM rejections WHERE project = 'demo' AND reason = 'too_old' ORDER BY rowindex`,
+    );
     expect(kept.map((k) => JSON.parse(String(k.row)))).toEqual(rows.map((r) => ({ type: 'track', ...r })));
     expect(kept.every((k) => k.t === 'TIMESTAMP')).toBe(true);
 
     // Act: replayed twice.
     const replay = async () => {
       const out: string[] = [];
-      const args = ['rejections', 'replay', '--project', 'demo', '--key', DemoProject.secretKey, '--reason', 'too_old', '--data-dir', local.dataDir];
+      const args = [
+        'rejections',
+        'replay',
+        '--project',
+        'demo',
+        '--key',
+        DemoProject.secretKey,
+        '--reason',
+        'too_old',
+        '--data-dir',
+        local.dataDir,
+      ];
       expect(await runCli(args, { out: (l) => out.push(l), err: () => undefined, isTTY: false })).toBe(0);
       return out.join('\n');
     };
@@ -190,10 +218,15 @@ describe('the event lake', () => {
       (r) => Number(r[0]!.n) === rows.length,
     );
     await replay();
-    await eventually(async () => local.lakeIdle() && local.streamIdle(), (idle) => idle);
+    await eventually(
+      async () => local.lakeIdle() && local.streamIdle(),
+      (idle) => idle,
+    );
 
     // Assess: each row stored once, in the day it happened, with its properties whole.
-    const stored = await sql(`SELECT dt, count(*) AS n, count(DISTINCT eventid) AS ids, max(length(properties)) AS longest FROM events WHERE deviceid = 'offline-device' AND event = 'offline level up' GROUP BY dt`);
+    const stored = await sql(
+      `SELECT dt, count(*) AS n, count(DISTINCT eventid) AS ids, max(length(properties)) AS longest FROM events WHERE deviceid = 'offline-device' AND event = 'offline level up' GROUP BY dt`,
+    );
     expect(stored).toHaveLength(1);
     expect(stored[0]).toMatchObject({ dt: day(old) });
     expect(Number(stored[0]!.n)).toBe(rows.length);
@@ -201,7 +234,6 @@ describe('the event lake', () => {
     expect(Number(stored[0]!.longest)).toBeGreaterThan(3000);
   });
 });
-
 
 describe('the event lake under the stream poller redelivering every batch with other boundaries', () => {
   let faulty: LocalHarness;
@@ -214,13 +246,24 @@ describe('the event lake under the stream poller redelivering every batch with o
 
   it('shows each event once in tidemark sql', async () => {
     // Prepare: several requests, so several stream batches, each redelivered shorter, longer, shifted, duplicated or replayed.
-    const events = Array.from({ length: 60 }, (_, i) => ({ eventId: `redelivered-${i}`, event: 'tap', deviceId: `d-${i % 4}`, timestamp: new Date(Date.now() - i * 1000).toISOString() }));
+    const events = Array.from({ length: 60 }, (_, i) => ({
+      eventId: `redelivered-${i}`,
+      event: 'tap',
+      deviceId: `d-${i % 4}`,
+      timestamp: new Date(Date.now() - i * 1000).toISOString(),
+    }));
     for (let i = 0; i < events.length; i += 15) {
-      expect((await request(`${faulty.url}/v1/batch`, { key: DemoProject.writeKey, body: { events: events.slice(i, i + 15) } })).status).toBe(202);
+      expect(
+        (await request(`${faulty.url}/v1/batch`, { key: DemoProject.writeKey, body: { events: events.slice(i, i + 15) } })).status,
+      ).toBe(202);
     }
     const query = async (statement: string) => {
       const out: string[] = [];
-      const code = await runCli(['sql', statement, '--format', 'json', '--data-dir', faulty.dataDir], { out: (l) => out.push(l), err: () => undefined, isTTY: false });
+      const code = await runCli(['sql', statement, '--format', 'json', '--data-dir', faulty.dataDir], {
+        out: (l) => out.push(l),
+        err: () => undefined,
+        isTTY: false,
+      });
       expect(code).toBe(0);
       return out.map((line) => JSON.parse(line) as Record<string, unknown>);
     };
@@ -229,7 +272,10 @@ describe('the event lake under the stream poller redelivering every batch with o
       async () => Number((await query(`SELECT count(DISTINCT eventid) AS n FROM events_raw WHERE eventid LIKE 'redelivered-%'`))[0]!.n),
       (n) => n === events.length,
     );
-    await eventually(async () => faulty.lakeIdle() && faulty.streamIdle(), (idle) => idle);
+    await eventually(
+      async () => faulty.lakeIdle() && faulty.streamIdle(),
+      (idle) => idle,
+    );
     // Assess: copies in the raw files, each event once in the view.
     const [raw] = await query(`SELECT count(*) AS n FROM events_raw WHERE eventid LIKE 'redelivered-%'`);
     expect(Number(raw!.n)).toBeGreaterThan(events.length);

@@ -50,7 +50,7 @@ describe('wire limit', () => {
     expect(reply.body).toEqual({ message: 'Request Too Long' });
   });
 
-  it('answers a body just over maxWireBytes, that still fits an invocation, with the function\'s 413 naming the limit', async () => {
+  it("answers a body just over maxWireBytes, that still fits an invocation, with the function's 413 naming the limit", async () => {
     const body = `${' '.repeat(Limits.maxWireBytes + 1 - 2)}[]`;
     const reply = await request(`${local.url}/v1/batch`, { key: DemoProject.writeKey, body });
     expect(reply.status).toBe(413);
@@ -141,7 +141,11 @@ describe('CORS', () => {
   it('answers a preflight on a public write route with the allowed methods and headers', async () => {
     const response = await fetch(`${local.url}/v1/batch`, {
       method: 'OPTIONS',
-      headers: { origin: 'http://127.0.0.1:1', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+      headers: {
+        origin: 'http://127.0.0.1:1',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,content-type',
+      },
     });
     expect(response.status).toBe(204);
     expect(response.headers.get('access-control-allow-origin')).toBe('*');
@@ -244,12 +248,25 @@ describe('engines', () => {
 
   /** /proc/net addresses are little-endian per 32-bit word. */
   function decodeAddress(hex: string): string {
-    const words = hex.toLowerCase().match(/.{8}/g)!.map((word) => word.match(/../g)!.reverse().join(''));
-    if (words.length === 1) return words[0]!.match(/../g)!.map((byte) => parseInt(byte, 16)).join('.');
+    const words = hex
+      .toLowerCase()
+      .match(/.{8}/g)!
+      .map((word) => word.match(/../g)!.reverse().join(''));
+    if (words.length === 1)
+      return words[0]!
+        .match(/../g)!
+        .map((byte) => parseInt(byte, 16))
+        .join('.');
     if (words.slice(0, 2).join('') === '0'.repeat(16) && words[2] === '0000ffff') {
-      return `::ffff:${words[3]!.match(/../g)!.map((byte) => parseInt(byte, 16)).join('.')}`;
+      return `::ffff:${words[3]!
+        .match(/../g)!
+        .map((byte) => parseInt(byte, 16))
+        .join('.')}`;
     }
-    return words.join('').replace(/(.{4})/g, '$1:').slice(0, -1);
+    return words
+      .join('')
+      .replace(/(.{4})/g, '$1:')
+      .slice(0, -1);
   }
 
   const isLoopback = (address: string) =>

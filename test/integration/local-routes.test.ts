@@ -40,13 +40,30 @@ describe('local routes', () => {
     });
     expect(sent.status).toBe(202);
     // Another project's traffic, and validate-only requests, are not the demo project's figures.
-    await request(`${local.url}/v1/batch`, { key: otherKey, body: { events: [{ event: 'a', deviceId: 'o', timestamp: now }, { event: 'b', deviceId: 'o', timestamp: now }] } });
+    await request(`${local.url}/v1/batch`, {
+      key: otherKey,
+      body: {
+        events: [
+          { event: 'a', deviceId: 'o', timestamp: now },
+          { event: 'b', deviceId: 'o', timestamp: now },
+        ],
+      },
+    });
     await request(`${local.url}/v1/batch?validate=true`, { key: DemoProject.writeKey, body: { events: [{ event: 'a', deviceId: 'x' }] } });
     const statsOf = async () => (await request(`${local.url}/local/stats`, { key: DemoProject.secretKey })).body;
     const first = await eventually(statsOf, (body) => body.totals.counted >= 1 && body.totals.sessionStartsCounted >= 1);
     // One event and its session_start are stored and counted, each in its own figure.
     expect(first.projectId).toBe('demo');
-    expect(first.totals).toMatchObject({ accepted: 1, rejected: 1, stored: 1, sessionStarts: 1, counted: 1, sessionStartsCounted: 1, resends: 0, refused: 0 });
+    expect(first.totals).toMatchObject({
+      accepted: 1,
+      rejected: 1,
+      stored: 1,
+      sessionStarts: 1,
+      counted: 1,
+      sessionStartsCounted: 1,
+      resends: 0,
+      refused: 0,
+    });
     expect(first.minutes.at(-1).accepted).toBe(1);
     expect(first.freshness.samples).toBe(1);
     expect(first.freshness.p50Ms).toBeGreaterThanOrEqual(0);
@@ -55,7 +72,10 @@ describe('local routes', () => {
 
     // The client sends the event again in a new request, beside a new one: accepted, then dropped as a
     // resend. (Sent alone, the very same message would be dropped by SQS's own deduplication first.)
-    const again = [{ event: 'a', deviceId: 'stats-1', eventId: 'stats-a-1', timestamp: now }, { event: 'a', deviceId: 'stats-1', eventId: 'stats-a-2', timestamp: now }];
+    const again = [
+      { event: 'a', deviceId: 'stats-1', eventId: 'stats-a-1', timestamp: now },
+      { event: 'a', deviceId: 'stats-1', eventId: 'stats-a-2', timestamp: now },
+    ];
     await request(`${local.url}/v1/batch`, { key: DemoProject.writeKey, body: { events: again } });
     const resent = await eventually(statsOf, (body) => body.totals.resends >= 1 && body.totals.counted >= 2);
     expect(resent.totals).toMatchObject({ accepted: 3, stored: 2, counted: 2, sessionStarts: 1, resends: 1, redeliveries: 0 });
@@ -69,9 +89,14 @@ describe('local routes', () => {
 
   it('counts and lists whole requests refused, with their reason', async () => {
     const before = (await request(`${local.url}/local/stats`, { key: DemoProject.secretKey })).body.totals.refused;
-    expect((await request(`${local.url}/v1/batch`, { key: DemoProject.writeKey, body: 'not json', headers: { 'content-type': 'text/csv' } })).status).toBe(415);
+    expect(
+      (await request(`${local.url}/v1/batch`, { key: DemoProject.writeKey, body: 'not json', headers: { 'content-type': 'text/csv' } }))
+        .status,
+    ).toBe(415);
     expect((await request(`${local.url}/v1/batch`, { key: DemoProject.writeKey, body: { events: [] } })).status).toBe(400);
-    expect((await request(`${local.url}/v1/batch`, { key: 'no-such-key', body: { events: [{ event: 'a', deviceId: 'd' }] } })).status).toBe(401);
+    expect((await request(`${local.url}/v1/batch`, { key: 'no-such-key', body: { events: [{ event: 'a', deviceId: 'd' }] } })).status).toBe(
+      401,
+    );
     const stats = (await request(`${local.url}/local/stats`, { key: DemoProject.secretKey })).body;
     expect(stats.totals.refused).toBe(before + 2);
     expect(stats.refusals.slice(0, 2).map((r: { status: number; error: string; path: string }) => [r.status, r.error, r.path])).toEqual([
@@ -91,10 +116,15 @@ describe('local routes', () => {
     expect(sent.body.accepted).toBe(1);
     const failing = await eventually(
       async () => (await request(`${local.url}/local/stats`, { key: DemoProject.secretKey })).body,
-      (body) => body.recentErrors.some((e: { where: string; message: string }) => e.where === 'process' && e.message.includes('SQS delivers them again')),
+      (body) =>
+        body.recentErrors.some(
+          (e: { where: string; message: string }) => e.where === 'process' && e.message.includes('SQS delivers them again'),
+        ),
     );
     await request(`${local.url}/local/faults`, { method: 'PUT', body: { processCrash: 0 } });
-    expect(failing.faults.fired.processCrashBefore + failing.faults.fired.processCrashBetween + failing.faults.fired.processCrashAfter).toBeGreaterThan(0);
+    expect(
+      failing.faults.fired.processCrashBefore + failing.faults.fired.processCrashBetween + failing.faults.fired.processCrashAfter,
+    ).toBeGreaterThan(0);
     const recovered = await eventually(
       async () => (await request(`${local.url}/v1/events?event=recovers`, { key: DemoProject.secretKey })).body,
       (body) => body.events?.length === 1,

@@ -24,23 +24,35 @@ const openPanelHeaders = (clientId: string = DemoProject.writeKey) => ({
   'openpanel-client-secret': 'not-a-tidemark-key',
   'openpanel-sdk-name': 'node',
 });
-const post = (path: string, body: unknown, clientId?: string) => request(`${local.url}${path}`, { body, headers: openPanelHeaders(clientId) });
+const post = (path: string, body: unknown, clientId?: string) =>
+  request(`${local.url}${path}`, { body, headers: openPanelHeaders(clientId) });
 const sdk = () => new OpenPanel({ clientId: DemoProject.writeKey, clientSecret: 'not-a-tidemark-key', apiUrl: local.url });
 
 /** A device's stored events, less the `session_start` the processor adds. */
 const storedFor = async (deviceId: string) =>
-  ((await request(`${local.url}/v1/events?deviceId=${deviceId}`, { key: DemoProject.secretKey })).body.events as Record<string, any>[]).filter(
-    (e) => e.event !== SYNTHETIC_SESSION_START,
-  );
+  (
+    (await request(`${local.url}/v1/events?deviceId=${deviceId}`, { key: DemoProject.secretKey })).body.events as Record<string, any>[]
+  ).filter((e) => e.event !== SYNTHETIC_SESSION_START);
 
 describe('@openpanel/sdk (Node) against Tidemark', () => {
   it('identifies, then tracks with properties: both stored with the profile as user and device, the value counted', async () => {
     const op = sdk();
-    expect(await op.identify({ profileId: 'op-ada', firstName: 'Ada', email: 'ada@example.com', properties: { plan: 'pro' } })).toEqual({ accepted: 1, rejected: [] });
+    expect(await op.identify({ profileId: 'op-ada', firstName: 'Ada', email: 'ada@example.com', properties: { plan: 'pro' } })).toEqual({
+      accepted: 1,
+      rejected: [],
+    });
     expect(await op.track('op_purchase', { value: 3, sku: 'a' })).toEqual({ accepted: 1, rejected: [] });
 
-    const stored = await eventually(() => storedFor('op-ada'), (events) => events.length === 2);
-    expect(stored.find((e) => e.event === 'op_purchase')).toMatchObject({ userId: 'op-ada', source: 'node', value: 3, properties: { value: 3, sku: 'a' } });
+    const stored = await eventually(
+      () => storedFor('op-ada'),
+      (events) => events.length === 2,
+    );
+    expect(stored.find((e) => e.event === 'op_purchase')).toMatchObject({
+      userId: 'op-ada',
+      source: 'node',
+      value: 3,
+      properties: { value: 3, sku: 'a' },
+    });
     expect(stored.find((e) => e.event === 'identify')).toMatchObject({
       userId: 'op-ada',
       properties: { traits: { firstName: 'Ada', email: 'ada@example.com', plan: 'pro' } },
@@ -69,7 +81,8 @@ describe('visitors whose SDK names no device', () => {
   it('get one anonymous device per address and user agent, from __ip when a server forwards it, and no IP is stored', async () => {
     const op = sdk();
     const visit = (ip?: string) => ({ step: 1, ...(ip ? { __ip: ip } : {}) });
-    for (const ip of [undefined, undefined, '203.0.113.7', '203.0.113.7']) expect(await op.track('op_visit', visit(ip))).toEqual({ accepted: 1, rejected: [] });
+    for (const ip of [undefined, undefined, '203.0.113.7', '203.0.113.7'])
+      expect(await op.track('op_visit', visit(ip))).toEqual({ accepted: 1, rejected: [] });
 
     const { from, to } = dayRange();
     const page = await eventually(
@@ -107,14 +120,19 @@ describe('POST /track/batch, the contract of the OpenPanel pull request', () => 
     expect(reply.body).toEqual({ accepted: 2000, rejected: [] });
     const { from, to } = dayRange();
     await eventually(
-      async () => (await request(`${local.url}/v1/aggregates?event=op_bulk&from=${from}&to=${to}&granularity=day`, { key: DemoProject.secretKey })).body.series,
+      async () =>
+        (await request(`${local.url}/v1/aggregates?event=op_bulk&from=${from}&to=${to}&granularity=day`, { key: DemoProject.secretKey }))
+          .body.series,
       (series) => series?.[0]?.count === 2000,
       170_000,
     );
   });
 
   it('refuses 2001 rows, naming the limit', async () => {
-    const reply = await post('/track/batch', Array.from({ length: 2001 }, (_, i) => track('op_over', `d${i}`)));
+    const reply = await post(
+      '/track/batch',
+      Array.from({ length: 2001 }, (_, i) => track('op_over', `d${i}`)),
+    );
     expect(reply.status).toBe(400);
     expect(reply.body).toMatchObject({ error: 'too_many_events', message: expect.stringMatching(/2000.*maxEventsPerRequest/) });
   });
@@ -147,7 +165,10 @@ describe('POST /track/batch, the contract of the OpenPanel pull request', () => 
     const tooOld = reply.body.rejected.find((r: { index: number }) => r.index === 4);
     expect(tooOld.error).toMatch(/older than 5 days \(maxEventAgeDays\)/);
 
-    const stored = await eventually(() => storedFor('op-mixed-1'), (events) => events.length === 3);
+    const stored = await eventually(
+      () => storedFor('op-mixed-1'),
+      (events) => events.length === 3,
+    );
     expect(stored.map((e) => e.event).sort()).toEqual(['identify', 'op_mixed', 'profile.credits']);
     expect(stored.find((e) => e.event === 'profile.credits')).toMatchObject({ value: 5 });
     const rejections = await request(`${local.url}/v1/rejections?limit=100`, { key: DemoProject.secretKey });
@@ -162,7 +183,10 @@ describe('POST /track/batch, the contract of the OpenPanel pull request', () => 
     expect((await post('/track', track('op_single', 'op-single-1'), 'unknown-key')).status).toBe(401);
     expect((await post('/track', track('op_single', 'op-single-1'), DemoProject.secretKey)).status).toBe(403);
     // The secret header is not a key: alone it authenticates nothing.
-    const secretOnly = await request(`${local.url}/track`, { body: track('op_single', 'op-single-1'), headers: { 'openpanel-client-secret': DemoProject.writeKey } });
+    const secretOnly = await request(`${local.url}/track`, {
+      body: track('op_single', 'op-single-1'),
+      headers: { 'openpanel-client-secret': DemoProject.writeKey },
+    });
     expect(secretOnly.status).toBe(401);
   });
 });

@@ -18,7 +18,14 @@ afterAll(async () => {
 });
 
 const HALF_HOUR = 30 * 60_000;
-type Stored = { eventId: string; event: string; deviceId: string; sessionId: string; timestamp: string; properties: Record<string, unknown> };
+type Stored = {
+  eventId: string;
+  event: string;
+  deviceId: string;
+  sessionId: string;
+  timestamp: string;
+  properties: Record<string, unknown>;
+};
 
 async function listAll(query: string, key: string = DemoProject.secretKey, limit = 1000): Promise<Stored[]> {
   const events: Stored[] = [];
@@ -38,7 +45,12 @@ const send = (path: string, body: unknown, key: string = DemoProject.writeKey) =
 describe('exactly-once storage', () => {
   it('stores each event of a batch sent three times once, whatever its sentAt', async () => {
     const now = Date.now();
-    const events = Array.from({ length: 50 }, (_, i) => ({ event: 'thrice', deviceId: 'thrice-device', timestamp: new Date(now - i * 1000).toISOString(), properties: { i } }));
+    const events = Array.from({ length: 50 }, (_, i) => ({
+      event: 'thrice',
+      deviceId: 'thrice-device',
+      timestamp: new Date(now - i * 1000).toISOString(),
+      properties: { i },
+    }));
     for (let attempt = 0; attempt < 3; attempt++) {
       const reply = await send('/v1/batch', { events, sentAt: new Date(now + attempt * 120_000).toISOString() });
       expect(reply.body.accepted).toBe(50);
@@ -58,19 +70,36 @@ describe('exactly-once storage', () => {
 });
 
 describe('sessions', () => {
-  it('gives one device 240 sessions over 5 days of 30-minute buckets, each with one synthetic start just before its first event', { timeout: 300_000 }, async () => {
+  it('gives one device 240 sessions over 5 days of 30-minute buckets, each with one synthetic start just before its first event', {
+    timeout: 300_000,
+  }, async () => {
     const start = Math.floor((Date.now() - 6 * 86_400_000) / HALF_HOUR) * HALF_HOUR;
-    const rows = Array.from({ length: 240 }, (_, bucket) => [7, 19].map((minute) => ({ event: 'tick', deviceId: 'week-device', timestamp: new Date(start + bucket * HALF_HOUR + minute * 60_000).toISOString() }))).flat();
+    const rows = Array.from({ length: 240 }, (_, bucket) =>
+      [7, 19].map((minute) => ({
+        event: 'tick',
+        deviceId: 'week-device',
+        timestamp: new Date(start + bucket * HALF_HOUR + minute * 60_000).toISOString(),
+      })),
+    ).flat();
     const reply = await send('/v1/import', rows, DemoProject.secretKey);
     expect(reply.body).toEqual({ accepted: 480, rejected: [] });
     const window = range(start, start + 240 * HALF_HOUR);
-    const ticks = await eventually(() => listAll(`deviceId=week-device&event=tick&${window}`), (list) => list.length >= 480, 240_000);
+    const ticks = await eventually(
+      () => listAll(`deviceId=week-device&event=tick&${window}`),
+      (list) => list.length >= 480,
+      240_000,
+    );
     expect(ticks).toHaveLength(480);
     // A session's start is written once its events are stored.
-    const starts = await eventually(() => listAll(`deviceId=week-device&event=${START}&${window}`), (list) => list.length >= 240, 240_000);
+    const starts = await eventually(
+      () => listAll(`deviceId=week-device&event=${START}&${window}`),
+      (list) => list.length >= 240,
+      240_000,
+    );
     expect(starts).toHaveLength(240);
     const firstBySession = new Map<string, number>();
-    for (const tick of ticks) firstBySession.set(tick.sessionId, Math.min(firstBySession.get(tick.sessionId) ?? Infinity, Date.parse(tick.timestamp)));
+    for (const tick of ticks)
+      firstBySession.set(tick.sessionId, Math.min(firstBySession.get(tick.sessionId) ?? Infinity, Date.parse(tick.timestamp)));
     expect(firstBySession.size).toBe(240);
     for (const s of starts) expect(Date.parse(s.timestamp)).toBe(firstBySession.get(s.sessionId)! - 1);
   });
@@ -78,12 +107,20 @@ describe('sessions', () => {
   it('scopes a client session id by device: four devices sharing one id get a start each, once however they race', async () => {
     const now = Date.now();
     const batchFor = (deviceId: string) => ({
-      events: Array.from({ length: 30 }, (_, i) => ({ event: 'race', deviceId, sessionId: 'shared-session', timestamp: new Date(now - i * 10).toISOString() })),
+      events: Array.from({ length: 30 }, (_, i) => ({
+        event: 'race',
+        deviceId,
+        sessionId: 'shared-session',
+        timestamp: new Date(now - i * 10).toISOString(),
+      })),
     });
     const devices = ['racer-a', 'racer-b', 'racer-c', 'racer-d'];
     await Promise.all([...devices, ...devices].map((device) => send('/v1/batch', batchFor(device))));
     const window = range(now - 60_000, now + 60_000);
-    await eventually(() => listAll(`event=race&${window}`), (list) => list.length === 120);
+    await eventually(
+      () => listAll(`event=race&${window}`),
+      (list) => list.length === 120,
+    );
     const starts = await eventually(
       async () => (await listAll(`event=${START}&${window}`)).filter((e) => e.sessionId === 'shared-session'),
       (list) => list.length >= 4,
@@ -93,10 +130,18 @@ describe('sessions', () => {
 
   it('stamps the start of a session whose first event opens its bucket at the bucket start, never in the previous hour or day', async () => {
     const midnight = Math.floor((Date.now() - 2 * 86_400_000) / 86_400_000) * 86_400_000;
-    const rows = [0, HALF_HOUR].map((offset, i) => ({ event: 'on-the-dot', deviceId: 'dot-device', eventId: `dot-${i}`, timestamp: new Date(midnight + offset).toISOString() }));
+    const rows = [0, HALF_HOUR].map((offset, i) => ({
+      event: 'on-the-dot',
+      deviceId: 'dot-device',
+      eventId: `dot-${i}`,
+      timestamp: new Date(midnight + offset).toISOString(),
+    }));
     expect((await send('/v1/import', rows, DemoProject.secretKey)).body.accepted).toBe(2);
     const window = range(midnight - 86_400_000, midnight + 86_400_000);
-    const starts = await eventually(() => listAll(`deviceId=dot-device&event=${START}&${window}`), (l) => l.length === 2);
+    const starts = await eventually(
+      () => listAll(`deviceId=dot-device&event=${START}&${window}`),
+      (l) => l.length === 2,
+    );
     expect(starts.map((e) => e.timestamp).sort()).toEqual(rows.map((r) => r.timestamp));
     expect(await listAll(`deviceId=dot-device&${range(midnight - 86_400_000, midnight)}`)).toEqual([]);
   });
@@ -124,11 +169,17 @@ describe('a resend whose copy differs from what was stored', () => {
     const stored = new Date(now - 45 * 60_000).toISOString(); // historical
     const resent = new Date(now - 60_000).toISOString(); // live, in another session
     await send('/v1/batch', { events: [{ event: 'resent', deviceId: 'resend-device', eventId: 'resend-1', timestamp: stored }] });
-    await eventually(() => listAll(`deviceId=resend-device&${range(now - 3_600_000, now + 60_000)}`), (l) => l.length === 2);
+    await eventually(
+      () => listAll(`deviceId=resend-device&${range(now - 3_600_000, now + 60_000)}`),
+      (l) => l.length === 2,
+    );
     await send('/v1/batch', { events: [{ event: 'resent', deviceId: 'resend-device', eventId: 'resend-1', timestamp: resent }] });
     // Messages of one device are processed in order: once this one is stored, the resend was processed.
     await send('/v1/batch', { events: [{ event: 'sentinel', deviceId: 'resend-device', eventId: 'resend-sentinel', timestamp: stored }] });
-    const events = await eventually(() => listAll(`deviceId=resend-device&${range(now - 3_600_000, now + 60_000)}`), (l) => l.some((e) => e.event === 'sentinel'));
+    const events = await eventually(
+      () => listAll(`deviceId=resend-device&${range(now - 3_600_000, now + 60_000)}`),
+      (l) => l.some((e) => e.event === 'sentinel'),
+    );
     expect(events.map((e) => e.event).sort()).toEqual([SYNTHETIC_SESSION_START, 'resent', 'sentinel']);
     expect(events.find((e) => e.event === 'resent')!.timestamp).toBe(stored);
     expect((await request(`${local.url}/v1/devices/resend-device`, { key: DemoProject.secretKey })).status).toBe(404);
@@ -141,17 +192,34 @@ describe('live versus historical', () => {
     expect((await device('live-device')).status).toBe(404);
     const live = new Date(Date.now() - 60_000).toISOString();
     await send('/v1/track', { event: 'open', deviceId: 'live-device', timestamp: live });
-    const first = await eventually(() => device('live-device'), (r) => r.status === 200);
+    const first = await eventually(
+      () => device('live-device'),
+      (r) => r.status === 200,
+    );
     expect(first.body).toEqual({ deviceId: 'live-device', lastSeen: live, sessionId: expect.any(String) });
 
     const old = Date.now() - 2 * 86_400_000;
-    await send('/v1/import', Array.from({ length: 20 }, (_, i) => ({ event: 'old', deviceId: 'live-device', timestamp: new Date(old + i * 60_000).toISOString() })), DemoProject.secretKey);
-    await eventually(() => listAll(`deviceId=live-device&event=old&${range(old - 1, old + 86_400_000)}`), (l) => l.length === 20);
+    await send(
+      '/v1/import',
+      Array.from({ length: 20 }, (_, i) => ({
+        event: 'old',
+        deviceId: 'live-device',
+        timestamp: new Date(old + i * 60_000).toISOString(),
+      })),
+      DemoProject.secretKey,
+    );
+    await eventually(
+      () => listAll(`deviceId=live-device&event=old&${range(old - 1, old + 86_400_000)}`),
+      (l) => l.length === 20,
+    );
     expect((await device('live-device')).body).toEqual(first.body);
 
     const later = new Date().toISOString();
     await send('/v1/track', { event: 'open', deviceId: 'live-device', timestamp: later });
-    const moved = await eventually(() => device('live-device'), (r) => r.body.lastSeen === later);
+    const moved = await eventually(
+      () => device('live-device'),
+      (r) => r.body.lastSeen === later,
+    );
     expect(moved.body.sessionId).toEqual(expect.any(String));
   });
 });
@@ -159,11 +227,31 @@ describe('live versus historical', () => {
 describe('FIFO and the DLQ', () => {
   // Five receives with the poller's growing visibility waits (1, 2, 4, 8 s) take 15 s at best; a loaded machine takes longer.
   it('moves a message that keeps failing to the DLQ after maxReceiveCount while other devices go on', { timeout: 150_000 }, async () => {
-    const sqs = new SQSClient({ endpoint: local.sqsEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } });
-    await sqs.send(new SendMessageCommand({ QueueUrl: local.queues.queueUrl, MessageBody: '{"poison":true}', MessageGroupId: 'demo#poison-device', MessageDeduplicationId: 'poison-1' }));
+    const sqs = new SQSClient({
+      endpoint: local.sqsEndpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
+    });
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: local.queues.queueUrl,
+        MessageBody: '{"poison":true}',
+        MessageGroupId: 'demo#poison-device',
+        MessageDeduplicationId: 'poison-1',
+      }),
+    );
     const now = Date.now();
-    await send('/v1/batch', { events: Array.from({ length: 10 }, (_, i) => ({ event: 'healthy', deviceId: `healthy-${i}`, timestamp: new Date(now).toISOString() })) });
-    await eventually(() => listAll(`event=healthy&${range(now - 1, now + 60_000)}`), (l) => l.length === 10);
+    await send('/v1/batch', {
+      events: Array.from({ length: 10 }, (_, i) => ({
+        event: 'healthy',
+        deviceId: `healthy-${i}`,
+        timestamp: new Date(now).toISOString(),
+      })),
+    });
+    await eventually(
+      () => listAll(`event=healthy&${range(now - 1, now + 60_000)}`),
+      (l) => l.length === 10,
+    );
     const dead = await eventually(
       () => sqs.send(new ReceiveMessageCommand({ QueueUrl: local.queues.dlqUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 })),
       (r) => (r.Messages ?? []).length > 0,
@@ -177,10 +265,18 @@ describe('FIFO and the DLQ', () => {
 describe('GET /v1/events', () => {
   it('pages newest first with filters, never repeating an event', async () => {
     const now = Date.now();
-    const events = Array.from({ length: 25 }, (_, i) => ({ event: i % 2 ? 'odd' : 'even', deviceId: 'pager', source: i % 5 ? 'app' : 'web', timestamp: new Date(now - i * 1000).toISOString() }));
+    const events = Array.from({ length: 25 }, (_, i) => ({
+      event: i % 2 ? 'odd' : 'even',
+      deviceId: 'pager',
+      source: i % 5 ? 'app' : 'web',
+      timestamp: new Date(now - i * 1000).toISOString(),
+    }));
     await send('/v1/batch', { events });
     const window = range(now - 60_000, now + 1);
-    await eventually(() => listAll(`deviceId=pager&${window}`), (l) => l.filter((e) => e.event !== SYNTHETIC_SESSION_START).length === 25);
+    await eventually(
+      () => listAll(`deviceId=pager&${window}`),
+      (l) => l.filter((e) => e.event !== SYNTHETIC_SESSION_START).length === 25,
+    );
     const paged = await listAll(`deviceId=pager&${window}`, DemoProject.secretKey, 7);
     expect(paged.map((e) => e.timestamp)).toEqual([...paged.map((e) => e.timestamp)].sort().reverse());
     expect(new Set(paged.map((e) => e.eventId)).size).toBe(paged.length);
@@ -200,9 +296,15 @@ describe('GET /v1/events', () => {
     const now = Date.now();
     await send('/v1/track', { event: 'mine', deviceId: 'shared-device-id', timestamp: new Date(now).toISOString() }, 'other-write');
     const window = range(now - 60_000, now + 60_000);
-    await eventually(() => listAll(`event=mine&${window}`, 'other-secret'), (l) => l.length === 1);
+    await eventually(
+      () => listAll(`event=mine&${window}`, 'other-secret'),
+      (l) => l.length === 1,
+    );
     expect(await listAll(`event=mine&${window}`)).toHaveLength(0);
     expect((await request(`${local.url}/v1/devices/shared-device-id`, { key: DemoProject.secretKey })).status).toBe(404);
-    await eventually(() => request(`${local.url}/v1/devices/shared-device-id`, { key: 'other-secret' }), (r) => r.status === 200);
+    await eventually(
+      () => request(`${local.url}/v1/devices/shared-device-id`, { key: 'other-secret' }),
+      (r) => r.status === 200,
+    );
   });
 });

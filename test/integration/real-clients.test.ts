@@ -45,9 +45,30 @@ const storedOf = async (deviceId: string, expected: number): Promise<StoredEvent
 const messagesFor = (deviceId: string) => {
   const at = (secondsAgo: number) => new Date(Math.floor(Date.now() / 1000 - secondsAgo) * 1000);
   return {
-    track: { messageId: randomUUID(), anonymousId: deviceId, userId: 'user-7', event: 'Order Completed', properties: { revenue: 19.99, sku: 'A-1', note: 'naïve #1' }, timestamp: at(30) },
-    identify: { messageId: randomUUID(), anonymousId: deviceId, userId: 'user-7', traits: { plan: 'pro', email: 'a@example.com' }, timestamp: at(20) },
-    screenOrPage: { messageId: randomUUID(), anonymousId: deviceId, userId: 'user-7', name: 'Pricing', category: 'Docs', properties: { path: '/pricing' }, timestamp: at(10) },
+    track: {
+      messageId: randomUUID(),
+      anonymousId: deviceId,
+      userId: 'user-7',
+      event: 'Order Completed',
+      properties: { revenue: 19.99, sku: 'A-1', note: 'naïve #1' },
+      timestamp: at(30),
+    },
+    identify: {
+      messageId: randomUUID(),
+      anonymousId: deviceId,
+      userId: 'user-7',
+      traits: { plan: 'pro', email: 'a@example.com' },
+      timestamp: at(20),
+    },
+    screenOrPage: {
+      messageId: randomUUID(),
+      anonymousId: deviceId,
+      userId: 'user-7',
+      name: 'Pricing',
+      category: 'Docs',
+      properties: { path: '/pricing' },
+      timestamp: at(10),
+    },
   };
 };
 
@@ -90,7 +111,10 @@ describe('unmodified clients with default settings', () => {
     const deviceId = `rudder-${randomUUID()}`;
     const sent = messagesFor(deviceId);
     const errors: unknown[] = [];
-    const client = new RudderAnalytics(DemoProject.writeKey, { dataPlaneUrl: local.url, errorHandler: (error: unknown) => errors.push(error) });
+    const client = new RudderAnalytics(DemoProject.writeKey, {
+      dataPlaneUrl: local.url,
+      errorHandler: (error: unknown) => errors.push(error),
+    });
     client.track(sent.track);
     client.identify(sent.identify);
     client.screen(sent.screenOrPage);

@@ -47,7 +47,12 @@ async function startTidemark(): Promise<Started> {
 }
 
 const batchOf = (event: string) => ({
-  events: Array.from({ length: EVENTS }, (_, i) => ({ event, deviceId: `restart-device-${i % 200}`, eventId: `${event}-${i}`, properties: { i, note: 'é#' } })),
+  events: Array.from({ length: EVENTS }, (_, i) => ({
+    event,
+    deviceId: `restart-device-${i % 200}`,
+    eventId: `${event}-${i}`,
+    properties: { i, note: 'é#' },
+  })),
 });
 
 const range = () => ({ from: new Date(Date.now() - 86_400_000).toISOString(), to: new Date(Date.now() + 86_400_000).toISOString() });
@@ -63,7 +68,10 @@ const storedIdsOf = async (url: string, event: string) => {
   const ids = new Set<string>();
   let cursor: string | undefined;
   do {
-    const reply = await request(`${url}/v1/events?event=${event}&from=${from}&to=${to}&limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { key: DemoProject.secretKey });
+    const reply = await request(
+      `${url}/v1/events?event=${event}&from=${from}&to=${to}&limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      { key: DemoProject.secretKey },
+    );
     for (const stored of reply.body.events as { eventId: string }[]) ids.add(stored.eventId);
     cursor = reply.body.nextCursor ?? undefined;
   } while (cursor);
@@ -72,7 +80,11 @@ const storedIdsOf = async (url: string, event: string) => {
 
 const dlqCount = async () => {
   const lines: string[] = [];
-  const code = await runCli(['--data-dir', dataDir, 'dlq', 'inspect'], { out: (line) => lines.push(line), err: () => undefined, isTTY: false });
+  const code = await runCli(['--data-dir', dataDir, 'dlq', 'inspect'], {
+    out: (line) => lines.push(line),
+    err: () => undefined,
+    isTTY: false,
+  });
   expect(code).toBe(0);
   return Number(/^(\d+) messages in the DLQ/.exec(lines[0] ?? '')?.[1]);
 };
@@ -94,8 +106,19 @@ describe('npm start with a backlog', () => {
     expect(await countedOf(second.url, 'restart_drained')).toBe(EVENTS);
     expect((await storedIdsOf(second.url, 'restart_drained')).size).toBe(EVENTS);
     const outputs = JSON.parse(readFileSync(join(dataDir, RUNTIME_FILE), 'utf8')) as RuntimeOutputs;
-    const sqs = new SQSClient({ endpoint: outputs.sqsEndpoint!, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-    await sqs.send(new SendMessageCommand({ QueueUrl: outputs.deadLetterQueueUrl, MessageBody: '{"poison":true}', MessageGroupId: 'poison', MessageDeduplicationId: 'poison-1' }));
+    const sqs = new SQSClient({
+      endpoint: outputs.sqsEndpoint!,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: outputs.deadLetterQueueUrl,
+        MessageBody: '{"poison":true}',
+        MessageGroupId: 'poison',
+        MessageDeduplicationId: 'poison-1',
+      }),
+    );
     sqs.destroy();
     expect(await dlqCount()).toBe(1);
     const killed = await request(`${second.url}/v1/batch`, { key: DemoProject.writeKey, body: batchOf('restart_killed') });
@@ -106,7 +129,11 @@ describe('npm start with a backlog', () => {
     const third = await startTidemark();
     const restored = /restored (\d+) messages to the events queue and 1 to the DLQ/.exec(third.stderr());
     expect(restored, third.stderr()).not.toBeNull();
-    await eventually(() => countedOf(third.url, 'restart_killed'), (count) => count >= EVENTS, 180_000);
+    await eventually(
+      () => countedOf(third.url, 'restart_killed'),
+      (count) => count >= EVENTS,
+      180_000,
+    );
     expect(await countedOf(third.url, 'restart_killed')).toBe(EVENTS);
     expect((await storedIdsOf(third.url, 'restart_killed')).size).toBe(EVENTS);
     expect(await countedOf(third.url, 'restart_drained')).toBe(EVENTS);
@@ -114,6 +141,8 @@ describe('npm start with a backlog', () => {
     process.kill(-third.child.pid!, 'SIGINT');
     expect(await third.exited).toBe(0);
 
-    console.log(`restart figures: ${EVENTS} accepted before Ctrl-C, drained and stopped in ${drainMs} ms; ${EVENTS} accepted before kill -9, ${restored![1]} messages restored, all ${EVENTS} stored and counted once`);
+    console.log(
+      `restart figures: ${EVENTS} accepted before Ctrl-C, drained and stopped in ${drainMs} ms; ${EVENTS} accepted before kill -9, ${restored![1]} messages restored, all ${EVENTS} stored and counted once`,
+    );
   });
 });

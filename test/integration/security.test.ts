@@ -38,8 +38,14 @@ function raw(path: string, headers: [string, string][], body: Buffer): Promise<{
 describe('isolation between projects', () => {
   it('keeps every read endpoint to the key’s own project', async () => {
     const now = Date.now();
-    await request(`${local.url}/v1/batch`, { key: DemoProject.writeKey, body: { events: [{ event: 'a_only', deviceId: 'a-device', timestamp: new Date(now).toISOString() }, { deviceId: 'a-bad-row' }] } });
-    await eventually(() => request(`${local.url}/v1/events?event=a_only`, { key: DemoProject.secretKey }), (r) => r.body.events?.length === 1);
+    await request(`${local.url}/v1/batch`, {
+      key: DemoProject.writeKey,
+      body: { events: [{ event: 'a_only', deviceId: 'a-device', timestamp: new Date(now).toISOString() }, { deviceId: 'a-bad-row' }] },
+    });
+    await eventually(
+      () => request(`${local.url}/v1/events?event=a_only`, { key: DemoProject.secretKey }),
+      (r) => r.body.events?.length === 1,
+    );
     const from = new Date(now - 86_400_000).toISOString();
     const to = new Date(now + 86_400_000).toISOString();
     const asB = (path: string) => request(`${local.url}${path}`, { key: B.secret });
@@ -47,9 +53,14 @@ describe('isolation between projects', () => {
     expect((await asB(`/v1/aggregates?from=${from}&to=${to}`)).body.series).toEqual([]);
     expect((await asB(`/v1/rejections?from=${from}&to=${to}`)).body.rejections).toEqual([]);
     expect((await asB(`/v1/sessions?from=${from}&to=${to}`)).body).toMatchObject({ total: { sessions: 0 }, sessions: [] });
-    expect((await request(`${local.url}/v1/sessions?from=${from}&to=${to}&deviceId=a-device`, { key: DemoProject.secretKey })).body.total.sessions).toBe(1);
+    expect(
+      (await request(`${local.url}/v1/sessions?from=${from}&to=${to}&deviceId=a-device`, { key: DemoProject.secretKey })).body.total
+        .sessions,
+    ).toBe(1);
     expect((await asB('/v1/devices/a-device')).status).toBe(404);
-    expect((await request(`${local.url}/v1/rejections?from=${from}&to=${to}`, { key: DemoProject.secretKey })).body.rejections.length).toBeGreaterThan(0);
+    expect(
+      (await request(`${local.url}/v1/rejections?from=${from}&to=${to}`, { key: DemoProject.secretKey })).body.rejections.length,
+    ).toBeGreaterThan(0);
   });
 
   it('never takes a write key for a read, nor a secret key for a write, nor a revoked key at all', async () => {
@@ -69,14 +80,22 @@ describe('hostile requests', () => {
   const json: [string, string] = ['content-type', 'application/json'];
 
   it('reads invalid UTF-8 as replacement characters and lands the row', async () => {
-    const body = Buffer.concat([Buffer.from('{"events":[{"event":"utf8_bad","deviceId":"u","note":"'), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('"}]}')]);
+    const body = Buffer.concat([
+      Buffer.from('{"events":[{"event":"utf8_bad","deviceId":"u","note":"'),
+      Buffer.from([0xff, 0xfe, 0xc3]),
+      Buffer.from('"}]}'),
+    ]);
     const reply = await raw('/v1/batch', [auth, json], body);
     expect(reply.status).toBe(202);
     expect(JSON.parse(reply.body).accepted).toBe(1);
   });
 
   it('takes the first of doubled headers and answers 4xx for conflicting or missing content types', async () => {
-    const doubled = await raw('/v1/batch', [auth, auth, json, ['content-type', 'text/csv']], Buffer.from('{"events":[{"event":"dbl","deviceId":"d"}]}'));
+    const doubled = await raw(
+      '/v1/batch',
+      [auth, auth, json, ['content-type', 'text/csv']],
+      Buffer.from('{"events":[{"event":"dbl","deviceId":"d"}]}'),
+    );
     expect(doubled.status).toBe(202);
     const wrong = await raw('/v1/batch', [auth, ['content-type', 'application/xml']], Buffer.from('<events/>'));
     expect(wrong.status).toBe(415);
@@ -93,7 +112,9 @@ describe('hostile requests', () => {
     expect(parsed.rejected).toEqual([expect.objectContaining({ index: 1, reason: 'too_large' })]);
     const stored = await eventually(
       () => request(`${local.url}/v1/events?deviceId=d`, { key: DemoProject.secretKey }),
-      (r) => r.body.events?.some((e: { event: string }) => e.event === 'deep') && r.body.events?.some((e: { event: string }) => e.event === 'beside_hostile'),
+      (r) =>
+        r.body.events?.some((e: { event: string }) => e.event === 'deep') &&
+        r.body.events?.some((e: { event: string }) => e.event === 'beside_hostile'),
     );
     const deepEvent = stored.body.events.find((e: { event: string }) => e.event === 'deep');
     expect(JSON.stringify(deepEvent.properties).length).toBeGreaterThan(15_000);

@@ -31,14 +31,16 @@ const sessions = (query: string) => request(`${local.url}/v1/sessions?${query}`,
 /** Every accepted message has been processed: nothing left in the queue, visible or in flight. */
 const queueDrained = () =>
   eventually(
-    async () => (await request(`${local.url}/local/stats`, { key: DemoProject.secretKey })).body as { queue: { visible: number; inFlight: number } },
+    async () =>
+      (await request(`${local.url}/local/stats`, { key: DemoProject.secretKey })).body as { queue: { visible: number; inFlight: number } },
     (stats) => stats.queue.visible === 0 && stats.queue.inFlight === 0,
     60_000,
   );
 
 type StoredEvent = { event: string; timestamp: string; originalTimestamp: string; receivedAt: string };
 /** One device's stored events of a range, newest first. */
-const storedOf = async (query: string): Promise<StoredEvent[]> => (await request(`${local.url}/v1/events?${query}`, { key: DemoProject.secretKey })).body.events ?? [];
+const storedOf = async (query: string): Promise<StoredEvent[]> =>
+  (await request(`${local.url}/v1/events?${query}`, { key: DemoProject.secretKey })).body.events ?? [];
 
 type Row = { eventId: string; event: string; deviceId: string; timestamp: string; sessionId?: string; source?: string; context?: unknown };
 
@@ -47,8 +49,17 @@ describe('sessions that follow real activity', () => {
     const day = dayStart(2);
     const times = [25, 30, 35, 40].map((m) => day + 10 * HOUR + m * MINUTE);
     const rows = (deviceId: string, sessionId?: string): Row[] =>
-      times.map((t, i) => ({ eventId: `${deviceId}-${i}`, event: 'screen', deviceId, timestamp: iso(t), context: TIDEMARK_SDK, ...(sessionId ? { sessionId } : {}) }));
-    expect((await send('/v1/batch', { events: rows('sdk-phone', '0192f5e0-sdk-session'), sentAt: iso(Date.now()) })).body).toMatchObject({ accepted: 4 });
+      times.map((t, i) => ({
+        eventId: `${deviceId}-${i}`,
+        event: 'screen',
+        deviceId,
+        timestamp: iso(t),
+        context: TIDEMARK_SDK,
+        ...(sessionId ? { sessionId } : {}),
+      }));
+    expect((await send('/v1/batch', { events: rows('sdk-phone', '0192f5e0-sdk-session'), sentAt: iso(Date.now()) })).body).toMatchObject({
+      accepted: 4,
+    });
     // The same activity from a client that sends no session id falls under the server's bucket rule.
     expect((await send('/v1/batch', { events: rows('gateway-7'), sentAt: iso(Date.now()) })).body).toMatchObject({ accepted: 4 });
 
@@ -58,7 +69,15 @@ describe('sessions that follow real activity', () => {
       (reply) => reply.body.total?.events === 4,
     );
     expect(sdk.body.sessions).toEqual([
-      { deviceId: 'sdk-phone', sessionId: '0192f5e0-sdk-session', source: '@tidemark/sdk', start: iso(times[0]!), end: iso(times[3]!), durationMs: 15 * MINUTE, events: 4 },
+      {
+        deviceId: 'sdk-phone',
+        sessionId: '0192f5e0-sdk-session',
+        source: '@tidemark/sdk',
+        start: iso(times[0]!),
+        end: iso(times[3]!),
+        durationMs: 15 * MINUTE,
+        events: 4,
+      },
     ]);
     const bucketed = await eventually(
       () => sessions(`${range}&deviceId=gateway-7`),
@@ -73,25 +92,35 @@ describe('sessions that follow real activity', () => {
   it('scopes a client session id by device end to end: one id on two devices is two sessions', async () => {
     const day = dayStart(2) + 15 * HOUR;
     const rows = ['tablet-a', 'tablet-b'].flatMap((deviceId) =>
-      [0, 5].map((m) => ({ eventId: `${deviceId}-shared-${m}`, event: 'tap', deviceId, sessionId: 'shared-id', timestamp: iso(day + m * MINUTE) })),
+      [0, 5].map((m) => ({
+        eventId: `${deviceId}-shared-${m}`,
+        event: 'tap',
+        deviceId,
+        sessionId: 'shared-id',
+        timestamp: iso(day + m * MINUTE),
+      })),
     );
     await send('/v1/batch', { events: rows });
     const reply = await eventually(
       () => sessions(`from=${iso(day)}&to=${iso(day + HOUR)}`),
       (r) => r.body.total?.events === 4,
     );
-    expect(reply.body.sessions.map((s: { deviceId: string; sessionId: string; events: number }) => [s.deviceId, s.sessionId, s.events]).sort()).toEqual([
+    expect(
+      reply.body.sessions.map((s: { deviceId: string; sessionId: string; events: number }) => [s.deviceId, s.sessionId, s.events]).sort(),
+    ).toEqual([
       ['tablet-a', 'shared-id', 2],
       ['tablet-b', 'shared-id', 2],
     ]);
   });
 
-  it('serves sessions per day, average and median duration, events per session and bounce rate equal to a ground truth, every batch sent twice', { timeout: 180_000 }, async () => {
+  it('serves sessions per day, average and median duration, events per session and bounce rate equal to a ground truth, every batch sent twice', {
+    timeout: 180_000,
+  }, async () => {
     const day = dayStart(3);
     const rows: Row[] = [];
     // A seeded generator, so a failure can be replayed.
     let seed = 17;
-    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
     const sources = ['ios', 'android', undefined];
     for (let d = 0; d < 24; d++) {
       const deviceId = `gt-device-${d}`;
@@ -136,16 +165,20 @@ describe('sessions that follow real activity', () => {
     }
 
     // Every batch twice: first in batches of 25, then again in other batches with another sentAt.
-    for (let i = 0; i < rows.length; i += 25) expect((await send('/v1/batch', { events: rows.slice(i, i + 25), sentAt: iso(Date.now()) })).status).toBe(202);
+    for (let i = 0; i < rows.length; i += 25)
+      expect((await send('/v1/batch', { events: rows.slice(i, i + 25), sentAt: iso(Date.now()) })).status).toBe(202);
     const resent = [...rows].reverse();
-    for (let i = 0; i < resent.length; i += 40) expect((await send('/v1/batch', { events: resent.slice(i, i + 40), sentAt: iso(Date.now() + 1000) })).status).toBe(202);
+    for (let i = 0; i < resent.length; i += 40)
+      expect((await send('/v1/batch', { events: resent.slice(i, i + 40), sentAt: iso(Date.now() + 1000) })).status).toBe(202);
     await queueDrained();
 
     const reply = await eventually(
       () => sessions(`from=${iso(day)}&to=${iso(day + DAY)}&granularity=day&groupBy=source&limit=0`),
       (r) => r.body.total?.events === rows.length,
     );
-    const series = [...reply.body.series].sort((a: { source: string | null }, b: { source: string | null }) => String(a.source).localeCompare(String(b.source)));
+    const series = [...reply.body.series].sort((a: { source: string | null }, b: { source: string | null }) =>
+      String(a.source).localeCompare(String(b.source)),
+    );
     const want = [...expected.entries()]
       .map(([source, g]) => {
         const sorted = [...g.durations].sort((a, b) => a - b);

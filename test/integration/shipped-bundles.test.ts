@@ -26,7 +26,16 @@ import { startDynamoDbLocal, startSqs, type Engine } from '../../local/engines.j
 import { createQueues, createTable, type LocalQueues } from '../../local/provision.js';
 import { toSqsRecord } from '../../local/sqs-poller.js';
 import { toDynamoDbRecord, type ShardBatchEvent } from '../../local/stream-poller.js';
-import { AggregatesTable, DeadLetterQueue, EnvNames, EventsQueue, EventsStreamMapping, EventsTable, KeysTable, StateTable } from '../../resources/index.js';
+import {
+  AggregatesTable,
+  DeadLetterQueue,
+  EnvNames,
+  EventsQueue,
+  EventsStreamMapping,
+  EventsTable,
+  KeysTable,
+  StateTable,
+} from '../../resources/index.js';
 import { dayRange } from '../helpers/local.js';
 
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -150,7 +159,11 @@ const shipped = (name: string) => {
   return fn;
 };
 
-function apiEvent(method: string, resource: string, init: { key: string; body?: unknown; query?: Record<string, string> }): APIGatewayProxyEvent {
+function apiEvent(
+  method: string,
+  resource: string,
+  init: { key: string; body?: unknown; query?: Record<string, string> },
+): APIGatewayProxyEvent {
   const body = init.body === undefined ? null : Buffer.from(JSON.stringify(init.body)).toString('base64');
   const headers = { authorization: `Bearer ${init.key}`, 'content-type': 'application/json' };
   return {
@@ -186,7 +199,10 @@ describe('the bundles in the cloud assembly', () => {
       writeFileSync(join(bundleDir, 'index.js'), "exports.handler = async () => require('zod');");
       const needsModule = { logicalId: 'NeedsModule', bundleDir, handler: 'index.handler', environment: {} };
       await expect(run(needsModule, {})).rejects.toThrow(/requires 'zod', which the Lambda Node.js runtime does not provide/);
-      writeFileSync(join(bundleDir, 'index.js'), "exports.handler = async () => { if (!process.env.TIDEMARK_EVENTS_TABLE) throw new Error('missing'); };");
+      writeFileSync(
+        join(bundleDir, 'index.js'),
+        "exports.handler = async () => { if (!process.env.TIDEMARK_EVENTS_TABLE) throw new Error('missing'); };",
+      );
       await expect(run({ ...needsModule, logicalId: 'NeedsVariable' }, {})).rejects.toThrow(/missing/);
     } finally {
       rmSync(bundleDir, { recursive: true, force: true });
@@ -199,7 +215,12 @@ describe('the bundles in the cloud assembly', () => {
       shipped('IngestApiIngest'),
       apiEvent('POST', '/v1/batch', {
         key: 'shipped-write-key',
-        body: { events: [{ event: 'shipped', deviceId: 'phone-1', value: 2, timestamp: now.toISOString() }, { event: 'shipped', deviceId: 'phone-2', value: 3, timestamp: now.toISOString() }] },
+        body: {
+          events: [
+            { event: 'shipped', deviceId: 'phone-1', value: 2, timestamp: now.toISOString() },
+            { event: 'shipped', deviceId: 'phone-2', value: 3, timestamp: now.toISOString() },
+          ],
+        },
       }),
     );
     expect(ingest.result.statusCode).toBe(202);
@@ -207,7 +228,12 @@ describe('the bundles in the cloud assembly', () => {
 
     const sqs = new SQSClient({ endpoint: sqsEndpoint, region: 'us-east-1', credentials });
     const { Messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: queues.queueUrl, MaxNumberOfMessages: EventsQueue.batchSize, MessageSystemAttributeNames: ['All'], WaitTimeSeconds: 1 }),
+      new ReceiveMessageCommand({
+        QueueUrl: queues.queueUrl,
+        MaxNumberOfMessages: EventsQueue.batchSize,
+        MessageSystemAttributeNames: ['All'],
+        WaitTimeSeconds: 1,
+      }),
     );
     sqs.destroy();
     expect(Messages.length).toBeGreaterThan(0);
@@ -231,7 +257,10 @@ describe('the bundles in the cloud assembly', () => {
         Records: records,
         shardId: shard.ShardId!,
         eventSourceARN: eventsStreamArn,
-        window: { start: start.toISOString(), end: new Date(start.getTime() + EventsStreamMapping.tumblingWindowSeconds * 1000).toISOString() },
+        window: {
+          start: start.toISOString(),
+          end: new Date(start.getTime() + EventsStreamMapping.tumblingWindowSeconds * 1000).toISOString(),
+        },
         state: {},
         isFinalInvokeForWindow: false,
         isWindowTerminatedEarly: false,
@@ -243,14 +272,20 @@ describe('the bundles in the cloud assembly', () => {
     expect(counted).toBeGreaterThanOrEqual(2);
 
     const { from, to } = dayRange(now);
-    const query = await run(shipped('IngestApiQuery'), apiEvent('GET', '/v1/aggregates', { key: 'shipped-secret-key', query: { event: 'shipped', from, to, granularity: 'day' } }));
+    const query = await run(
+      shipped('IngestApiQuery'),
+      apiEvent('GET', '/v1/aggregates', { key: 'shipped-secret-key', query: { event: 'shipped', from, to, granularity: 'day' } }),
+    );
     expect(query.result.statusCode).toBe(200);
     const series = JSON.parse(query.result.body).series;
     expect(JSON.stringify(series)).toContain('"count":2');
     expect(JSON.stringify(series)).toContain('"sum":5');
 
     // Session metrics from the same stored events: two devices, one one-event session each.
-    const sessions = await run(shipped('IngestApiQuery'), apiEvent('GET', '/v1/sessions', { key: 'shipped-secret-key', query: { from, to } }));
+    const sessions = await run(
+      shipped('IngestApiQuery'),
+      apiEvent('GET', '/v1/sessions', { key: 'shipped-secret-key', query: { from, to } }),
+    );
     expect(sessions.result.statusCode).toBe(200);
     expect(JSON.parse(sessions.result.body).total).toMatchObject({ sessions: 2, events: 2, bounces: 2, bounceRate: 1 });
   }, 180_000);

@@ -24,7 +24,8 @@ async function countedStore(): Promise<MemoryCounterStore> {
   return store;
 }
 
-const query = (params: Record<string, string>) => parseAggregateQuery('p', { from: `${DAY}T00:00:00Z`, to: `${NEXT_DAY}T00:00:00Z`, ...params });
+const query = (params: Record<string, string>) =>
+  parseAggregateQuery('p', { from: `${DAY}T00:00:00Z`, to: `${NEXT_DAY}T00:00:00Z`, ...params });
 const total = (series: { count: number }[]) => series.reduce((sum, point) => sum + point.count, 0);
 
 describe('aggregateSeries', () => {
@@ -46,7 +47,10 @@ describe('aggregateSeries', () => {
     expect(point).toMatchObject({ count: 120, uniqueDevices: 7 });
     expect(store.reads[0]).toBe(`C#p#N#${DAY.slice(0, 7)}`);
     const partitions = new Set(store.reads.slice(1).map((pk) => pk.replace(/#\d+$/, '')));
-    expect([...partitions].sort()).toEqual([`C#p#A#${DAY.slice(0, 4)}`, ...['ev0', 'ev1', 'ev2'].map((e) => `C#p#E#${e}#D#${DAY.slice(0, 4)}`)]);
+    expect([...partitions].sort()).toEqual([
+      `C#p#A#${DAY.slice(0, 4)}`,
+      ...['ev0', 'ev1', 'ev2'].map((e) => `C#p#E#${e}#D#${DAY.slice(0, 4)}`),
+    ]);
   });
 
   it('answers what the events say, every grouping, with the batches spread over several shards', async () => {
@@ -58,7 +62,11 @@ describe('aggregateSeries', () => {
     for (const name of ['ev0', 'ev1', 'ev2']) {
       const mine = events.filter((e) => e.event === name);
       const sum = mine.reduce((s, e) => s + (e.valueMicros ?? 0n), 0n) / 1_000_000n;
-      expect(byEvent.find((p) => p.event === name)).toMatchObject({ count: 40, sumExact: String(sum), uniqueDevices: new Set(mine.map((e) => e.deviceId)).size });
+      expect(byEvent.find((p) => p.event === name)).toMatchObject({
+        count: 40,
+        sumExact: String(sum),
+        uniqueDevices: new Set(mine.map((e) => e.deviceId)).size,
+      });
     }
     const hours = await aggregateSeries(query({ granularity: 'hour', groupBy: 'source' }), store);
     expect(total(hours)).toBe(120);

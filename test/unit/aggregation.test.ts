@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { compareSequenceNumbers, counterIdsOf, counterShardFor, groupForTransactions, planCounters, type CountedEvent } from '../../lambdas/core/aggregation.js';
+import {
+  compareSequenceNumbers,
+  counterIdsOf,
+  counterShardFor,
+  groupForTransactions,
+  planCounters,
+  type CountedEvent,
+} from '../../lambdas/core/aggregation.js';
 
 let seq = 100;
 const counted = (overrides: Partial<CountedEvent> = {}): CountedEvent => ({
@@ -16,7 +23,12 @@ const counted = (overrides: Partial<CountedEvent> = {}): CountedEvent => ({
 
 describe('planCounters', () => {
   it('pre-aggregates count and sum per hour and per day and source', () => {
-    const plan = planCounters([counted(), counted({ valueMicros: 5_000_000n }), counted({ source: 'web' }), counted({ timeMs: Date.parse('2024-01-15T11:00:00Z') })]);
+    const plan = planCounters([
+      counted(),
+      counted({ valueMicros: 5_000_000n }),
+      counted({ source: 'web' }),
+      counted({ timeMs: Date.parse('2024-01-15T11:00:00Z') }),
+    ]);
     const counts = plan.counters.filter((c) => c.kind === 'count');
     const find = (bucket: string, source: string) => counts.find((c) => c.bucket === bucket && c.source === source);
     expect(find('2024-01-15T10', 'ios')).toMatchObject({ count: 2, sumMicros: 15_000_000n, pk: 'C#p#E#purchase#H#2024-01#0' });
@@ -37,7 +49,13 @@ describe('planCounters', () => {
   it('keys every counter by its event (the all-events unique devices apart), all in the transaction’s shard', () => {
     const plan = planCounters([counted(), counted({ event: 'view', deviceId: 'd2' })], 5);
     const pks = new Set(plan.counters.map((c) => c.pk));
-    expect([...pks].sort()).toEqual(['C#p#A#2024#5', 'C#p#E#purchase#D#2024#5', 'C#p#E#purchase#H#2024-01#5', 'C#p#E#view#D#2024#5', 'C#p#E#view#H#2024-01#5']);
+    expect([...pks].sort()).toEqual([
+      'C#p#A#2024#5',
+      'C#p#E#purchase#D#2024#5',
+      'C#p#E#purchase#H#2024-01#5',
+      'C#p#E#view#D#2024#5',
+      'C#p#E#view#H#2024-01#5',
+    ]);
     expect(plan.counters.filter((c) => c.pk === 'C#p#A#2024#5').map((c) => [c.kind, c.sk])).toEqual([['unique', '2024-01-15#U']]);
     for (const c of plan.counters.filter((c) => c.event !== undefined)) expect(c.pk).toContain(`#E#${c.event}#`);
   });
@@ -57,7 +75,11 @@ describe('planCounters', () => {
   });
 
   it('keeps sums of huge and tiny values exact, beyond what a double carries', () => {
-    const plan = planCounters([counted({ valueMicros: 9_000_000_000_000_000_000_000n }), counted({ valueMicros: 9_000_000_000_000_000_000_000n }), counted({ valueMicros: 500_000n })]);
+    const plan = planCounters([
+      counted({ valueMicros: 9_000_000_000_000_000_000_000n }),
+      counted({ valueMicros: 9_000_000_000_000_000_000_000n }),
+      counted({ valueMicros: 500_000n }),
+    ]);
     expect(plan.counters.find((c) => c.kind === 'count')!.sumMicros).toBe(18_000_000_000_000_000_500_000n);
   });
 

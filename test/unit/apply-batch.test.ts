@@ -13,10 +13,10 @@ const SHARD: ShardRef = { streamArn: 'arn:stream', shardId: 'shardId-1' };
 const noWait = async () => undefined;
 
 /** Every way a stream may redeliver `records`: batches of varying size, shifted back, duplicated, replayed from the start. */
-const deliveries = fc.array(
-  fc.record({ start: fc.nat({ max: 120 }), size: fc.integer({ min: 1, max: 60 }), crash: fc.boolean() }),
-  { minLength: 1, maxLength: 25 },
-);
+const deliveries = fc.array(fc.record({ start: fc.nat({ max: 120 }), size: fc.integer({ min: 1, max: 60 }), crash: fc.boolean() }), {
+  minLength: 1,
+  maxLength: 25,
+});
 
 describe('applyBatch', () => {
   it('counts every record exactly once whatever the batch boundaries, duplicates, shifts and replays', async () => {
@@ -61,7 +61,11 @@ describe('applyBatch', () => {
   it('quarantines the one record DynamoDB refuses and applies the others of its batch', async () => {
     const store = new MemoryCounterStore();
     const poisonSeq = String(1000 + 17);
-    store.refuse = (commit) => commit.counters.length > 0 && Number(commit.last) >= Number(poisonSeq) && commit.quarantined.length === 0 && commitCovers(commit, poisonSeq);
+    store.refuse = (commit) =>
+      commit.counters.length > 0 &&
+      Number(commit.last) >= Number(poisonSeq) &&
+      commit.quarantined.length === 0 &&
+      commitCovers(commit, poisonSeq);
     const records = Array.from({ length: 40 }, (_, i) => entry(i));
     const outcome = await applyBatch(SHARD, records, store, noWait);
     expect(outcome).toMatchObject({ applied: 39, quarantined: 1 });

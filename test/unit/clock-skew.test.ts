@@ -23,13 +23,19 @@ const segmentTrack = (library: string | undefined, timestamp: string) => ({
 });
 
 describe('sentAtStampingOf', () => {
-  it.each(['analytics-kotlin', 'analytics-swift', 'Analytics-CSharp', 'analytics-csharp'])('knows %s stamps sentAt once per batch', (name) => {
-    expect(sentAtStampingOf(name)).toBe(SentAtStamping.firstAttempt);
-  });
+  it.each(['analytics-kotlin', 'analytics-swift', 'Analytics-CSharp', 'analytics-csharp'])(
+    'knows %s stamps sentAt once per batch',
+    (name) => {
+      expect(sentAtStampingOf(name)).toBe(SentAtStamping.firstAttempt);
+    },
+  );
 
-  it.each(['@tidemark/sdk', 'analytics-node', '@segment/analytics-node', 'analytics.js', 'unknown-lib', undefined])('treats %s as stamping per attempt', (name) => {
-    expect(sentAtStampingOf(name)).toBe(SentAtStamping.perAttempt);
-  });
+  it.each(['@tidemark/sdk', 'analytics-node', '@segment/analytics-node', 'analytics.js', 'unknown-lib', undefined])(
+    'treats %s as stamping per attempt',
+    (name) => {
+      expect(sentAtStampingOf(name)).toBe(SentAtStamping.perAttempt);
+    },
+  );
 });
 
 describe('skewCorrectionMs', () => {
@@ -38,23 +44,41 @@ describe('skewCorrectionMs', () => {
   it('never moves a once-stamped batch for a sentAt behind receipt, however long it waited', () => {
     fc.assert(
       fc.property(delay, (waited) => {
-        expect(skewCorrectionMs({ sentAtMs: RECEIVED_AT - waited, receivedAtMs: RECEIVED_AT, thresholdMs: THRESHOLD, stamping: SentAtStamping.firstAttempt })).toBe(0);
+        expect(
+          skewCorrectionMs({
+            sentAtMs: RECEIVED_AT - waited,
+            receivedAtMs: RECEIVED_AT,
+            thresholdMs: THRESHOLD,
+            stamping: SentAtStamping.firstAttempt,
+          }),
+        ).toBe(0);
       }),
     );
   });
 
   it('corrects a clock running ahead whatever the stamping, by exactly the difference', () => {
     fc.assert(
-      fc.property(fc.integer({ min: THRESHOLD + 1, max: 30 * 86_400_000 }), fc.constantFrom(...Object.values(SentAtStamping)), (ahead, stamping) => {
-        expect(skewCorrectionMs({ sentAtMs: RECEIVED_AT + ahead, receivedAtMs: RECEIVED_AT, thresholdMs: THRESHOLD, stamping })).toBe(-ahead);
-      }),
+      fc.property(
+        fc.integer({ min: THRESHOLD + 1, max: 30 * 86_400_000 }),
+        fc.constantFrom(...Object.values(SentAtStamping)),
+        (ahead, stamping) => {
+          expect(skewCorrectionMs({ sentAtMs: RECEIVED_AT + ahead, receivedAtMs: RECEIVED_AT, thresholdMs: THRESHOLD, stamping })).toBe(
+            -ahead,
+          );
+        },
+      ),
     );
   });
 
   it('corrects a per-attempt sentAt beyond the threshold in either direction, and nothing within it', () => {
     fc.assert(
       fc.property(fc.integer({ min: -30 * 86_400_000, max: 30 * 86_400_000 }), (skew) => {
-        const correction = skewCorrectionMs({ sentAtMs: RECEIVED_AT - skew, receivedAtMs: RECEIVED_AT, thresholdMs: THRESHOLD, stamping: SentAtStamping.perAttempt });
+        const correction = skewCorrectionMs({
+          sentAtMs: RECEIVED_AT - skew,
+          receivedAtMs: RECEIVED_AT,
+          thresholdMs: THRESHOLD,
+          stamping: SentAtStamping.perAttempt,
+        });
         expect(correction).toBe(Math.abs(skew) > THRESHOLD ? skew : 0);
       }),
     );
@@ -77,11 +101,19 @@ describe('normalizeRow with the policy', () => {
 
   it('corrects a Swift device whose clock runs 2 hours ahead', () => {
     const time = new Date(RECEIVED_AT + 2 * HOUR - 10 * 60_000).toISOString();
-    expect(normalized(segmentTrack('analytics-swift', time), RECEIVED_AT + 2 * HOUR).timestamp).toBe(new Date(RECEIVED_AT - 10 * 60_000).toISOString());
+    expect(normalized(segmentTrack('analytics-swift', time), RECEIVED_AT + 2 * HOUR).timestamp).toBe(
+      new Date(RECEIVED_AT - 10 * 60_000).toISOString(),
+    );
   });
 
-  it("corrects a Tidemark SDK device whose clock is 2 hours behind, keeping the original", () => {
-    const row = { eventId: 'e-1', event: 'tap', deviceId: 'd', timestamp: new Date(RECEIVED_AT - 2 * HOUR - 60_000).toISOString(), context: { library: { name: '@tidemark/sdk', version: '0.1.0' } } };
+  it('corrects a Tidemark SDK device whose clock is 2 hours behind, keeping the original', () => {
+    const row = {
+      eventId: 'e-1',
+      event: 'tap',
+      deviceId: 'd',
+      timestamp: new Date(RECEIVED_AT - 2 * HOUR - 60_000).toISOString(),
+      context: { library: { name: '@tidemark/sdk', version: '0.1.0' } },
+    };
     const event = normalized(row, RECEIVED_AT - 2 * HOUR);
     expect(event.timestamp).toBe(new Date(RECEIVED_AT - 60_000).toISOString());
     expect(event.originalTimestamp).toBe(row.timestamp);

@@ -5,13 +5,17 @@ describe('mapWithConcurrency', () => {
   it('keeps order and never has more than the limit in flight', async () => {
     let inFlight = 0;
     let peak = 0;
-    const results = await mapWithConcurrency(Array.from({ length: 50 }, (_, i) => i), 7, async (n) => {
-      inFlight++;
-      peak = Math.max(peak, inFlight);
-      await new Promise((resolve) => setTimeout(resolve, (n * 7) % 5));
-      inFlight--;
-      return n * 2;
-    });
+    const results = await mapWithConcurrency(
+      Array.from({ length: 50 }, (_, i) => i),
+      7,
+      async (n) => {
+        inFlight++;
+        peak = Math.max(peak, inFlight);
+        await new Promise((resolve) => setTimeout(resolve, (n * 7) % 5));
+        inFlight--;
+        return n * 2;
+      },
+    );
     expect(results).toEqual(Array.from({ length: 50 }, (_, i) => i * 2));
     expect(peak).toBe(7);
   });

@@ -5,7 +5,9 @@ import type { DeviceSession } from '../../resources/api-answers.js';
 
 const timed = fc.record({
   sessionId: fc.constantFrom('s-1', 's-2', 's#3', 'séance'),
-  timestamp: fc.integer({ min: Date.parse('2024-01-01T00:00:00Z'), max: Date.parse('2024-02-01T00:00:00Z') }).map((ms) => new Date(ms).toISOString()),
+  timestamp: fc
+    .integer({ min: Date.parse('2024-01-01T00:00:00Z'), max: Date.parse('2024-02-01T00:00:00Z') })
+    .map((ms) => new Date(ms).toISOString()),
 });
 
 describe('device sessions', () => {

@@ -34,7 +34,9 @@ describe('SqsEventQueue', () => {
   });
 
   it('retries a transient entry failure and reports it retryable only when it never goes through', async () => {
-    const transient = (entries: { Id?: string }[]) => ({ Failed: entries.map((e) => ({ Id: e.Id, SenderFault: false, Code: 'InternalError' })) });
+    const transient = (entries: { Id?: string }[]) => ({
+      Failed: entries.map((e) => ({ Id: e.Id, SenderFault: false, Code: 'InternalError' })),
+    });
     const stuck = stubClient([transient]);
     expect((await new SqsEventQueue(stuck.client, 'q', fast).send([message(0)])).unsent).toEqual([
       { message: message(0), retryable: true, error: 'InternalError' },

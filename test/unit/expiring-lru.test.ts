@@ -7,7 +7,10 @@ describe('ExpiringLru', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 20 }),
-        fc.array(fc.record({ key: fc.string({ maxLength: 3 }), read: fc.boolean(), ttl: fc.integer({ min: -5, max: 50 }), step: fc.nat(10) }), { maxLength: 200 }),
+        fc.array(
+          fc.record({ key: fc.string({ maxLength: 3 }), read: fc.boolean(), ttl: fc.integer({ min: -5, max: 50 }), step: fc.nat(10) }),
+          { maxLength: 200 },
+        ),
         (maxEntries, operations) => {
           const cache = new ExpiringLru<string, number>(maxEntries);
           let now = 0;

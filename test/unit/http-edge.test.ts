@@ -16,9 +16,11 @@ describe('wire size', () => {
   });
 
   it('counts UTF-8 bytes of a text body', () => {
-    fc.assert(fc.property(fc.string({ unit: 'grapheme', maxLength: 200 }), (text) => {
-      expect(wireBytesOf({ body: text || null, isBase64Encoded: false })).toBe(Buffer.byteLength(text));
-    }));
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 200 }), (text) => {
+        expect(wireBytesOf({ body: text || null, isBase64Encoded: false })).toBe(Buffer.byteLength(text));
+      }),
+    );
   });
 
   it('lets a body of exactly maxWireBytes through and refuses one byte more, naming the limit', () => {

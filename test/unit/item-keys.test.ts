@@ -17,7 +17,9 @@ import {
 const hostileText = fc.oneof(
   fc.string({ unit: fc.constantFrom('#', '%', '~', '2', '3', 'a', 'E', 'ü', '€', '😀', '\u0000', '\uffff'), maxLength: 120 }),
   fc.string({ unit: 'grapheme', maxLength: 80 }),
-  fc.integer({ min: MAX_KEY_PART_BYTES - 4, max: MAX_KEY_PART_BYTES + 4 }).chain((n) => fc.constantFrom('x'.repeat(n), '%'.repeat(Math.ceil(n / 3)), 'é'.repeat(Math.ceil(n / 2)))),
+  fc
+    .integer({ min: MAX_KEY_PART_BYTES - 4, max: MAX_KEY_PART_BYTES + 4 })
+    .chain((n) => fc.constantFrom('x'.repeat(n), '%'.repeat(Math.ceil(n / 3)), 'é'.repeat(Math.ceil(n / 2)))),
 );
 
 describe('keyPart', () => {
@@ -57,7 +59,9 @@ describe('counter partitions', () => {
           expect(pa).not.toBe(allEventsCounterPartition('demo', '2024-01-15', shardA));
           expect(pa).not.toBe(eventNamesPartition('demo', '2024-01'));
         }
-        expect(eventCounterPartition('demo', a, 'hour', '2024-01-15T10', shardA)).not.toBe(eventCounterPartition('demo', a, 'day', '2024-01-15', shardA));
+        expect(eventCounterPartition('demo', a, 'hour', '2024-01-15T10', shardA)).not.toBe(
+          eventCounterPartition('demo', a, 'day', '2024-01-15', shardA),
+        );
       }),
     );
   });

@@ -4,12 +4,14 @@ import { formatResult } from '../../cli/lake/format.js';
 
 describe('the Athena events view', () => {
   it('puts the dedup view in front of a statement', () => {
-    const sql = withEventsView('SELECT count(*) FROM events WHERE project = \'demo\'');
-    expect(sql).toMatch(/^WITH events AS \(SELECT .* FROM \(SELECT \*, row_number\(\) OVER \(PARTITION BY "project", "eventid" ORDER BY "\$path"\) AS copy_rank FROM "tidemark_lake"\."events_raw"\) WHERE copy_rank = 1\)\nSELECT count\(\*\) FROM events/s);
+    const sql = withEventsView("SELECT count(*) FROM events WHERE project = 'demo'");
+    expect(sql).toMatch(
+      /^WITH events AS \(SELECT .* FROM \(SELECT \*, row_number\(\) OVER \(PARTITION BY "project", "eventid" ORDER BY "\$path"\) AS copy_rank FROM "tidemark_lake"\."events_raw"\) WHERE copy_rank = 1\)\nSELECT count\(\*\) FROM events/s,
+    );
   });
 
   it("joins the operator's own WITH list instead of nesting a second WITH", () => {
-    const sql = withEventsView('  with recent AS (SELECT * FROM events WHERE dt > \'2026-01-01\') SELECT count(*) FROM recent');
+    const sql = withEventsView("  with recent AS (SELECT * FROM events WHERE dt > '2026-01-01') SELECT count(*) FROM recent");
     expect(sql.match(/\bWITH\b/gi)).toHaveLength(1);
     expect(sql).toContain('events AS (');
     expect(sql).toContain(",\nrecent AS (SELECT * FROM events WHERE dt > '2026-01-01') SELECT count(*) FROM recent");
@@ -17,7 +19,14 @@ describe('the Athena events view', () => {
 });
 
 describe('result formats', () => {
-  const result = { columns: ['event', 'n'], types: ['VARCHAR', 'BIGINT'], rows: [['a "quoted", thing', '2'], [null, '10']] };
+  const result = {
+    columns: ['event', 'n'],
+    types: ['VARCHAR', 'BIGINT'],
+    rows: [
+      ['a "quoted", thing', '2'],
+      [null, '10'],
+    ],
+  };
 
   it('writes CSV as RFC 4180 does: quotes doubled, fields with commas quoted, null empty', () => {
     expect(formatResult(result, 'csv')).toEqual(['event,n', '"a ""quoted"", thing",2', ',10']);

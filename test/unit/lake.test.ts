@@ -20,7 +20,10 @@ const storedItem = fc.record({
   deviceId: hostileText,
   userId: fc.option(hostileText, { nil: undefined }),
   source: fc.option(hostileText, { nil: undefined }),
-  value: fc.option(fc.oneof(fc.constant(1e12), fc.constant(-1e12), fc.constant(0.000001), fc.double({ min: -1e12, max: 1e12, noNaN: true })), { nil: undefined }),
+  value: fc.option(
+    fc.oneof(fc.constant(1e12), fc.constant(-1e12), fc.constant(0.000001), fc.double({ min: -1e12, max: 1e12, noNaN: true })),
+    { nil: undefined },
+  ),
   timeMs: fc.integer({ min: NOW - 20 * DAY_MS, max: NOW }),
   properties: fc.dictionary(hostileText, fc.jsonValue({ maxDepth: 2 })),
   library: fc.option(hostileText, { nil: undefined }),
@@ -52,7 +55,11 @@ function streamed(events: StoredItem[]): StreamedEvent[] {
 }
 
 async function write(lake: MemoryLake, events: readonly StreamedEvent[]) {
-  return writeBatchToLake({ firstSequenceNumber: events[0]!.sequenceNumber, lastSequenceNumber: events.at(-1)!.sequenceNumber }, events, lake);
+  return writeBatchToLake(
+    { firstSequenceNumber: events[0]!.sequenceNumber, lastSequenceNumber: events.at(-1)!.sequenceNumber },
+    events,
+    lake,
+  );
 }
 
 async function allRows(lake: MemoryLake) {
@@ -115,7 +122,11 @@ describe('lake rows of stored items', () => {
   it('reads compressed properties and context and an original time left out, as the events table stores them now', () => {
     const timestamp = '2024-03-09T08:00:00.000Z';
     const properties = { screen: 'checkout', query: 'blue running shoes 42 — naïve 🎉', __syncedAt: '2024-03-09T08:00:05.000Z' };
-    const context = { library: { name: 'tidemark-ios', version: '1.5.0' }, os: { name: 'iOS', version: '17.4.1' }, device: { model: 'iPhone15,2' } };
+    const context = {
+      library: { name: 'tidemark-ios', version: '1.5.0' },
+      os: { name: 'iOS', version: '17.4.1' },
+      device: { model: 'iPhone15,2' },
+    };
     const item = eventItemContent({
       projectId: 'demo',
       eventId: 'e1',
@@ -159,7 +170,10 @@ describe('compaction', () => {
           const rows = await allRows(lake);
           const closedRows = rows.filter((r) => r.day < today);
           expect(closedRows.map((r) => r.row.eventid).sort()).toEqual(
-            events.filter((e) => !open.includes(e)).map((e) => String(e.item.eventId)).sort(),
+            events
+              .filter((e) => !open.includes(e))
+              .map((e) => String(e.item.eventId))
+              .sort(),
           );
           const closedFiles = [...lake.objects.keys()].filter((key) => parseObjectKey(key)!.day < today);
           expect(closedFiles.every((key) => key.endsWith(`/${LakeLayout.compactedFileName}`))).toBe(true);
@@ -174,7 +188,9 @@ describe('compaction', () => {
 
   it('folds late batches of a compacted day into its one file', async () => {
     const lake = new MemoryLake();
-    const events = streamed(fc.sample(storedItem, { numRuns: 20, seed: 3 }).map((e) => ({ ...e, timeMs: NOW - 3 * DAY_MS, projectId: 'demo' })));
+    const events = streamed(
+      fc.sample(storedItem, { numRuns: 20, seed: 3 }).map((e) => ({ ...e, timeMs: NOW - 3 * DAY_MS, projectId: 'demo' })),
+    );
     await write(lake, events.slice(0, 10));
     await compactClosedDays(lake, NOW);
     await write(lake, events.slice(5));

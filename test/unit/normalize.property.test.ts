@@ -14,7 +14,10 @@ import { normalizeContext, RECEIVED_AT } from '../helpers/factories.js';
 const validRow = fc.record({
   event: fc.string({ minLength: 1, maxLength: 40 }).filter((s) => s.trim().length > 0),
   deviceId: fc.string({ minLength: 1, maxLength: 40 }).filter((s) => s.trim().length > 0),
-  value: fc.option(fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e9, max: 1e9 }).filter((v) => v === 0 || Math.abs(v) > 1e-100), { nil: undefined }),
+  value: fc.option(
+    fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e9, max: 1e9 }).filter((v) => v === 0 || Math.abs(v) > 1e-100),
+    { nil: undefined },
+  ),
   timestamp: fc.integer({ min: RECEIVED_AT - 4 * 86_400_000, max: RECEIVED_AT }).map((t) => new Date(t).toISOString()),
   properties: fc.dictionary(fc.string({ maxLength: 10 }), fc.jsonValue({ maxDepth: 2 })),
 });
@@ -31,7 +34,23 @@ describe('normalizeRow under arbitrary input', () => {
   });
 
   it('never throws on arbitrary JSON objects with alias keys', () => {
-    const aliasKeys = ['event', 'name', 'type', 'deviceId', 'anonymousId', 'value', 'amount', 'timestamp', 'ts', 'payload', 'properties', 'context', 'sentAt', '__proto__', 'constructor'];
+    const aliasKeys = [
+      'event',
+      'name',
+      'type',
+      'deviceId',
+      'anonymousId',
+      'value',
+      'amount',
+      'timestamp',
+      'ts',
+      'payload',
+      'properties',
+      'context',
+      'sentAt',
+      '__proto__',
+      'constructor',
+    ];
     const row = fc.dictionary(fc.constantFrom(...aliasKeys), fc.jsonValue({ maxDepth: 3 }));
     fc.assert(
       fc.property(row, (r) => {
@@ -43,7 +62,13 @@ describe('normalizeRow under arbitrary input', () => {
   });
 
   it('accepts every valid row mixed among invalid ones', () => {
-    const mixed = fc.array(fc.oneof(validRow.map((r) => ({ valid: true, r })), fc.jsonValue().map((r) => ({ valid: false, r }))), { maxLength: 50 });
+    const mixed = fc.array(
+      fc.oneof(
+        validRow.map((r) => ({ valid: true, r })),
+        fc.jsonValue().map((r) => ({ valid: false, r })),
+      ),
+      { maxLength: 50 },
+    );
     fc.assert(
       fc.property(mixed, (rows) => {
         rows.forEach(({ valid, r }, i) => {
@@ -64,14 +89,38 @@ describe('normalizeRow under arbitrary input', () => {
 describe('every accepted row is storable, summable and queueable', () => {
   /** Strings that break naive code: separators, escapes, SQS-refused and non-ASCII characters, lengths around the byte limit. */
   const hostileText = fc.oneof(
-    { weight: 12, arbitrary: fc.string({ unit: fc.constantFrom('#', '%', '~', '"', '\\', '\u0001', '\uffff', '\ufffe', 'ü', '€', '😀', 'a'), minLength: 1, maxLength: 40 }) },
+    {
+      weight: 12,
+      arbitrary: fc.string({
+        unit: fc.constantFrom('#', '%', '~', '"', '\\', '\u0001', '\uffff', '\ufffe', 'ü', '€', '😀', 'a'),
+        minLength: 1,
+        maxLength: 40,
+      }),
+    },
     { weight: 1, arbitrary: fc.string({ unit: fc.constantFrom('\ud800', '\udfff', 'a'), minLength: 1, maxLength: 4 }) },
     { weight: 1, arbitrary: fc.integer({ min: 336, max: 346 }).map((n) => '€'.repeat(n)) },
     { weight: 1, arbitrary: fc.integer({ min: 1018, max: 1030 }).map((n) => 'x'.repeat(n)) },
   );
   const hostileNumber = fc.oneof(
     { weight: 6, arbitrary: fc.double({ min: -2e12, max: 2e12 }) },
-    { weight: 3, arbitrary: fc.constantFrom(1e16, -1e16, 9e15, 1e12, -1e12, 1e12 + 0.5, 1e-40, -1e-40, 5e-7, 0.1 + 0.2, Number.MAX_VALUE, Number.MIN_VALUE, -0) },
+    {
+      weight: 3,
+      arbitrary: fc.constantFrom(
+        1e16,
+        -1e16,
+        9e15,
+        1e12,
+        -1e12,
+        1e12 + 0.5,
+        1e-40,
+        -1e-40,
+        5e-7,
+        0.1 + 0.2,
+        Number.MAX_VALUE,
+        Number.MIN_VALUE,
+        -0,
+      ),
+    },
     { weight: 1, arbitrary: fc.double().map(String) },
   );
   const hostileRow = fc.record(
@@ -121,7 +170,11 @@ describe('every accepted row is storable, summable and queueable', () => {
         ]) {
           expect(bytes).toBeLessThanOrEqual(1024);
         }
-        expect(keyBytes(eventListKey(project, dayBucket(Date.parse(event.timestamp)), event.timestamp, event.eventId, PartitionShards.eventList))[1]).toBeLessThanOrEqual(1024);
+        expect(
+          keyBytes(
+            eventListKey(project, dayBucket(Date.parse(event.timestamp)), event.timestamp, event.eventId, PartitionShards.eventList),
+          )[1],
+        ).toBeLessThanOrEqual(1024);
         // Aliases that lost stay in properties.
         if ('price' in row && 'quantity' in row && event.value !== undefined) expect(event.properties).toHaveProperty('price');
         const [message] = packMessages(project, [{ index: 0, event, json: result.json, bytes: result.bytes }], 1024 * 1024);
@@ -138,14 +191,21 @@ describe('every accepted row is storable, summable and queueable', () => {
 describe('parseIngestBody under arbitrary bytes', () => {
   it('either finds rows or throws a typed 4xx error', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.jsonValue().map((v) => JSON.stringify(v)), fc.uint8Array().map((a) => Buffer.from(a).toString('latin1'))), (text) => {
-        try {
-          parseIngestBody(Buffer.from(text), 'batch', { maxRequestBytes: 1e7, maxEventsPerRequest: 2000 });
-        } catch (error) {
-          expect(error).toBeInstanceOf(TidemarkError);
-          expect((error as TidemarkError).status).toBeLessThan(500);
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.jsonValue().map((v) => JSON.stringify(v)),
+          fc.uint8Array().map((a) => Buffer.from(a).toString('latin1')),
+        ),
+        (text) => {
+          try {
+            parseIngestBody(Buffer.from(text), 'batch', { maxRequestBytes: 1e7, maxEventsPerRequest: 2000 });
+          } catch (error) {
+            expect(error).toBeInstanceOf(TidemarkError);
+            expect((error as TidemarkError).status).toBeLessThan(500);
+          }
+        },
+      ),
       { numRuns: 2000 },
     );
   });

@@ -39,7 +39,13 @@ describe('seed payloads', () => {
 
   it('accepts client_B with its aliases', () => {
     const event = ok(clientB, normalizeContext({ receivedAt: Date.parse('2024-01-16T00:00:00Z') }));
-    expect(event).toMatchObject({ event: 'click', source: 'client_B', deviceId: 'client_B', value: 500, timestamp: '2024-01-15T10:30:00.000Z' });
+    expect(event).toMatchObject({
+      event: 'click',
+      source: 'client_B',
+      deviceId: 'client_B',
+      value: 500,
+      timestamp: '2024-01-15T10:30:00.000Z',
+    });
   });
 });
 
@@ -111,26 +117,46 @@ describe('aliases', () => {
 });
 
 describe('Segment and RudderStack messages', () => {
-  const message = { anonymousId: 'anon-1', messageId: 'm-1', timestamp: '2024-01-20T10:00:00Z', context: { ip: '203.0.113.9', library: { name: 'analytics.js', version: '1' } } };
+  const message = {
+    anonymousId: 'anon-1',
+    messageId: 'm-1',
+    timestamp: '2024-01-20T10:00:00Z',
+    context: { ip: '203.0.113.9', library: { name: 'analytics.js', version: '1' } },
+  };
 
   it('maps track with value from properties and drops the IP', () => {
     const event = ok({ ...message, type: 'track', event: 'Order Completed', userId: 'u1', properties: { revenue: '19.99', sku: 'a' } });
-    expect(event).toMatchObject({ event: 'Order Completed', deviceId: 'anon-1', userId: 'u1', eventId: 'm-1', value: 19.99, properties: { revenue: '19.99', sku: 'a' } });
+    expect(event).toMatchObject({
+      event: 'Order Completed',
+      deviceId: 'anon-1',
+      userId: 'u1',
+      eventId: 'm-1',
+      value: 19.99,
+      properties: { revenue: '19.99', sku: 'a' },
+    });
     expect(event.context).toEqual({ library: { name: 'analytics.js', version: '1' } });
   });
 
   it('takes the source from the library that sent the message when none is given', () => {
     expect(ok({ ...message, type: 'track', event: 'e' }).source).toBe('analytics.js');
     expect(ok({ ...message, type: 'track', event: 'e', context: { library: { name: 'analytics.js' } }, source: 'web' }).source).toBe('web');
-    expect(ok({ event: 'e', deviceId: 'd', context: { library: { name: '@tidemark/sdk', version: '0.1.0' } } }).source).toBe('@tidemark/sdk');
+    expect(ok({ event: 'e', deviceId: 'd', context: { library: { name: '@tidemark/sdk', version: '0.1.0' } } }).source).toBe(
+      '@tidemark/sdk',
+    );
     expect(ok({ ...message, type: 'track', event: 'e', context: { library: { name: 'é'.repeat(600) } } }).source).toBeUndefined();
     expect(ok({ ...message, type: 'track', event: 'e', context: { library: { name: 7 } } }).source).toBeUndefined();
   });
 
   it('maps screen, page and identify to events of that name', () => {
     expect(ok({ ...message, type: 'screen', name: 'Home' })).toMatchObject({ event: 'screen', properties: { name: 'Home' } });
-    expect(ok({ ...message, type: 'page', name: 'Pricing', category: 'Docs' })).toMatchObject({ event: 'page', properties: { name: 'Pricing', category: 'Docs' } });
-    expect(ok({ ...message, type: 'identify', traits: { plan: 'pro' } })).toMatchObject({ event: 'identify', properties: { traits: { plan: 'pro' } } });
+    expect(ok({ ...message, type: 'page', name: 'Pricing', category: 'Docs' })).toMatchObject({
+      event: 'page',
+      properties: { name: 'Pricing', category: 'Docs' },
+    });
+    expect(ok({ ...message, type: 'identify', traits: { plan: 'pro' } })).toMatchObject({
+      event: 'identify',
+      properties: { traits: { plan: 'pro' } },
+    });
   });
 
   it('rejects alias and group as unsupported', () => {
@@ -172,7 +198,10 @@ describe('validation', () => {
   });
 
   it("refuses the synthetic session start's name, so a client's is never counted with Tidemark's", () => {
-    expect(rejected({ event: ' $session_start ', deviceId: 'd' })).toMatchObject({ reason: 'validation', error: expect.stringContaining('reserved') });
+    expect(rejected({ event: ' $session_start ', deviceId: 'd' })).toMatchObject({
+      reason: 'validation',
+      error: expect.stringContaining('reserved'),
+    });
     expect(ok({ event: 'session_start', deviceId: 'd' }).event).toBe('session_start');
   });
 
@@ -256,7 +285,10 @@ describe('event identity', () => {
 describe('event identity across resends', () => {
   it('gives a resend the same fingerprint whatever its sentAt, receive time or skew correction', () => {
     const first = ok({ ...base, messageId: 'm1', properties: { a: 1, b: 2 } }, normalizeContext({ sentAt: RECEIVED_AT - 3_600_000 }));
-    const resend = ok({ ...base, messageId: 'm1', properties: { b: 2, a: 1 } }, normalizeContext({ sentAt: RECEIVED_AT + 5000, receivedAt: RECEIVED_AT + 86_400_000 }));
+    const resend = ok(
+      { ...base, messageId: 'm1', properties: { b: 2, a: 1 } },
+      normalizeContext({ sentAt: RECEIVED_AT + 5000, receivedAt: RECEIVED_AT + 86_400_000 }),
+    );
     expect(resend.timestamp).not.toBe(first.timestamp);
     expect(resend.fingerprint).toBe(first.fingerprint);
     expect(first.fingerprint).toMatch(/^[0-9a-f]{40}$/);

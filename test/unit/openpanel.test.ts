@@ -28,16 +28,31 @@ const hoursAgo = (hours: number) => new Date(RECEIVED_AT - hours * 3_600_000).to
 describe('OpenPanel track', () => {
   it('maps what @openpanel/sdk sends: name, profileId, properties, with value taken from the properties', () => {
     const event = accepted({ type: 'track', payload: { name: 'purchase', profileId: 'u1', properties: { value: 3, sku: 'a' } } });
-    expect(event).toMatchObject({ event: 'purchase', userId: 'u1', deviceId: 'u1', source: 'node', value: 3, properties: { value: 3, sku: 'a' } });
+    expect(event).toMatchObject({
+      event: 'purchase',
+      userId: 'u1',
+      deviceId: 'u1',
+      source: 'node',
+      value: 3,
+      properties: { value: 3, sku: 'a' },
+    });
     expect(event.timestamp).toBe(new Date(RECEIVED_AT).toISOString());
   });
 
   it('takes __timestamp as the event time and __deviceId as the device, keeps no IP, and keeps the rest', () => {
     const event = accepted({
       type: 'track',
-      payload: { name: 'screen_view', properties: { __timestamp: hoursAgo(3), __deviceId: 'phone-7', __ip: '203.0.113.9', __path: '/a', __referrer: '' } },
+      payload: {
+        name: 'screen_view',
+        properties: { __timestamp: hoursAgo(3), __deviceId: 'phone-7', __ip: '203.0.113.9', __path: '/a', __referrer: '' },
+      },
     });
-    expect(event).toMatchObject({ event: 'screen_view', deviceId: 'phone-7', timestamp: hoursAgo(3), properties: { __path: '/a', __referrer: '' } });
+    expect(event).toMatchObject({
+      event: 'screen_view',
+      deviceId: 'phone-7',
+      timestamp: hoursAgo(3),
+      properties: { __path: '/a', __referrer: '' },
+    });
     expect(event.userId).toBeUndefined();
     expect(JSON.stringify(event)).not.toContain('203.0.113.9');
     expect(event.properties).not.toHaveProperty('__timestamp');
@@ -48,15 +63,19 @@ describe('OpenPanel track', () => {
     expect(event).toMatchObject({ userId: '7', value: 1999, properties: { __revenue: 1999, revenue: 1999, groups: ['g1'] } });
   });
 
-  it("gives a row with no device and no profile the anonymous device derived from its __ip, and keeps no IP", () => {
+  it('gives a row with no device and no profile the anonymous device derived from its __ip, and keeps no IP', () => {
     const withVisitors = openPanelTranslator({ anonymousDevice: (ip) => `anon-of-${ip ?? 'request'}` }).translate;
     const fromRow = withVisitors({ type: 'track', payload: { name: 'visit', properties: { __ip: '203.0.113.9' } } }, 0);
     const fromRequest = withVisitors({ type: 'track', payload: { name: 'visit', properties: {} } }, 1);
     expect(fromRow).toEqual({ ok: true, row: { type: 'track', event: 'visit', anonymousId: 'anon-of-203.0.113.9', properties: {} } });
     expect(fromRequest).toMatchObject({ ok: true, row: { anonymousId: 'anon-of-request' } });
     // A device or profile sent wins: nothing is derived.
-    expect(withVisitors({ type: 'track', payload: { name: 'visit', profileId: 'u', properties: { __ip: '203.0.113.9' } } }, 2)).toMatchObject({ ok: true, row: { userId: 'u' } });
-    expect(withVisitors({ type: 'track', payload: { name: 'visit', profileId: 'u' } }, 2)).not.toMatchObject({ row: { anonymousId: expect.anything() } });
+    expect(
+      withVisitors({ type: 'track', payload: { name: 'visit', profileId: 'u', properties: { __ip: '203.0.113.9' } } }, 2),
+    ).toMatchObject({ ok: true, row: { userId: 'u' } });
+    expect(withVisitors({ type: 'track', payload: { name: 'visit', profileId: 'u' } }, 2)).not.toMatchObject({
+      row: { anonymousId: expect.anything() },
+    });
   });
 
   it('rejects a row with no device and no profile when no device can be derived, saying what to send', () => {
@@ -74,7 +93,10 @@ describe('OpenPanel track', () => {
 
 describe('OpenPanel identify', () => {
   it('keeps profile fields and properties as Segment identify traits', () => {
-    const event = accepted({ type: 'identify', payload: { profileId: 'u1', firstName: 'A', email: 'a@example.com', properties: { plan: 'pro', __deviceId: 'phone-7' } } });
+    const event = accepted({
+      type: 'identify',
+      payload: { profileId: 'u1', firstName: 'A', email: 'a@example.com', properties: { plan: 'pro', __deviceId: 'phone-7' } },
+    });
     expect(event).toMatchObject({
       event: 'identify',
       userId: 'u1',
@@ -97,7 +119,10 @@ describe('OpenPanel increment and decrement', () => {
       value: 2,
       properties: { property: 'visits', operation: 'increment' },
     });
-    expect(accepted({ type: 'decrement', payload: { profileId: 'u1', property: 'visits' } })).toMatchObject({ event: 'profile.visits', value: -1 });
+    expect(accepted({ type: 'decrement', payload: { profileId: 'u1', property: 'visits' } })).toMatchObject({
+      event: 'profile.visits',
+      value: -1,
+    });
   });
 
   it('reject a missing property or a value that is not a number', () => {
@@ -108,7 +133,11 @@ describe('OpenPanel increment and decrement', () => {
 
 describe('OpenPanel rows that are not events', () => {
   it.each(['alias', 'group', 'assign_group', 'replay'])('refuses %s as unsupported', (type) => {
-    expect(rejected({ type, payload: { profileId: 'u1', alias: 'x' } })).toMatchObject({ index: 4, reason: 'unsupported', error: expect.stringContaining(type) });
+    expect(rejected({ type, payload: { profileId: 'u1', alias: 'x' } })).toMatchObject({
+      index: 4,
+      reason: 'unsupported',
+      error: expect.stringContaining(type),
+    });
   });
 
   it.each([
@@ -138,7 +167,10 @@ describe('any input', () => {
   it('is either a per-row rejection or an event carrying its name, profile and device, never a throw', () => {
     fc.assert(
       fc.property(hostile, hostile, hostile, fc.dictionary(hostile, fc.jsonValue()), (name, profileId, deviceId, properties) => {
-        const result = ingestOne({ type: 'track', payload: { name, profileId, properties: { ...properties, __deviceId: deviceId, __ip: '198.51.100.1' } } }, 9);
+        const result = ingestOne(
+          { type: 'track', payload: { name, profileId, properties: { ...properties, __deviceId: deviceId, __ip: '198.51.100.1' } } },
+          9,
+        );
         if (!result.ok) {
           expect(result.rejection.index).toBe(9);
           return;

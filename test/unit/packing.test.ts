@@ -44,7 +44,8 @@ describe('packMessages', () => {
   });
 
   it('gives a row reusing an id with other content another deduplication id, so SQS does not drop a conflict', () => {
-    const dedup = (fingerprint: string) => packMessages('p', [{ index: 0, event: { ...event('a', 0), fingerprint } }], 1e6)[0]!.deduplicationId;
+    const dedup = (fingerprint: string) =>
+      packMessages('p', [{ index: 0, event: { ...event('a', 0), fingerprint } }], 1e6)[0]!.deduplicationId;
     expect(dedup('f1')).toBe(dedup('f1'));
     expect(dedup('f2')).not.toBe(dedup('f1'));
   });
@@ -71,7 +72,12 @@ describe('packMessages', () => {
 
 describe('batchRequests', () => {
   it('keeps each request within 10 entries and the byte limit', () => {
-    const messages = Array.from({ length: 25 }, (_, i) => ({ groupId: 'g', deduplicationId: String(i), body: 'x'.repeat(300), rowIndexes: [i] }));
+    const messages = Array.from({ length: 25 }, (_, i) => ({
+      groupId: 'g',
+      deduplicationId: String(i),
+      body: 'x'.repeat(300),
+      rowIndexes: [i],
+    }));
     expect(batchRequests(messages, 10, 1e6).map((r) => r.length)).toEqual([10, 10, 5]);
     expect(batchRequests(messages, 10, 1000).map((r) => r.length)).toEqual(Array(8).fill(3).concat([1]));
   });

@@ -20,9 +20,27 @@ const record = (i: number, deviceId = `d${i}`): SQSRecord =>
     receiptHandle: `r${i}`,
     body: JSON.stringify({
       projectId: 'p',
-      events: [{ eventId: `e${i}`, event: 'open', deviceId, timestamp: '2024-01-15T10:00:00.000Z', originalTimestamp: '2024-01-15T10:00:00.000Z', receivedAt: '2024-01-15T10:00:01.000Z', properties: {} }],
+      events: [
+        {
+          eventId: `e${i}`,
+          event: 'open',
+          deviceId,
+          timestamp: '2024-01-15T10:00:00.000Z',
+          originalTimestamp: '2024-01-15T10:00:00.000Z',
+          receivedAt: '2024-01-15T10:00:01.000Z',
+          properties: {},
+        },
+      ],
     }),
-    attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 's', ApproximateFirstReceiveTimestamp: '0', MessageGroupId: `p#${deviceId}`, MessageDeduplicationId: `m${i}`, SequenceNumber: String(i) },
+    attributes: {
+      ApproximateReceiveCount: '1',
+      SentTimestamp: '0',
+      SenderId: 's',
+      ApproximateFirstReceiveTimestamp: '0',
+      MessageGroupId: `p#${deviceId}`,
+      MessageDeduplicationId: `m${i}`,
+      SequenceNumber: String(i),
+    },
     messageAttributes: {},
     md5OfBody: '',
     eventSource: 'aws:sqs',
@@ -51,7 +69,8 @@ function fakeDeps(putIfAbsent: EventStore['putIfAbsent']): ProcessDependencies &
 }
 
 const contextWith = (remainingMs: () => number) => ({ getRemainingTimeInMillis: remainingMs, awsRequestId: 'req' }) as unknown as Context;
-const throttled = () => Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), { name: 'ProvisionedThroughputExceededException' });
+const throttled = () =>
+  Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), { name: 'ProvisionedThroughputExceededException' });
 
 describe('the process handler', () => {
   it('stops taking messages when its remaining time runs low and reports the rest as failures, untouched', async () => {
@@ -59,13 +78,19 @@ describe('the process handler', () => {
     let remaining = 29_000;
     // Each message "costs" 10 s of the invocation.
     const slowDeps = { ...deps, advanceDevice: async () => void (remaining -= 10_000) };
-    const handler = createProcessHandler(() => ({ ...slowDeps, acquireSessionLock: async () => {
-      remaining -= 10_000;
-      return true;
-    } }));
+    const handler = createProcessHandler(() => ({
+      ...slowDeps,
+      acquireSessionLock: async () => {
+        remaining -= 10_000;
+        return true;
+      },
+    }));
     // One device's six messages: in order, one at a time.
     const event: SQSEvent = { Records: Array.from({ length: 6 }, (_, i) => record(i, 'one-device')) };
-    const response = await handler(event, contextWith(() => remaining));
+    const response = await handler(
+      event,
+      contextWith(() => remaining),
+    );
     const failed = response.batchItemFailures.map((f) => f.itemIdentifier);
     expect(remaining).toBeLessThan(ProcessFunction.messageTimeReserveMs + 10_000);
     expect(failed.length).toBeGreaterThan(0);
@@ -82,12 +107,20 @@ describe('the process handler', () => {
       return 'stored';
     });
     const handler = createProcessHandler(() => deps);
-    const response = await handler({ Records: [record(1), record(2)] }, contextWith(() => 25_000));
+    const response = await handler(
+      { Records: [record(1), record(2)] },
+      contextWith(() => 25_000),
+    );
     expect(response.batchItemFailures).toEqual([]);
-    expect(deps.stored.filter((e) => e.event === 'open').map((e) => e.eventId).sort()).toEqual(['e1', 'e2']);
+    expect(
+      deps.stored
+        .filter((e) => e.event === 'open')
+        .map((e) => e.eventId)
+        .sort(),
+    ).toEqual(['e1', 'e2']);
   });
 
-  it('processes other devices side by side and fails only the rest of a failing device\'s group', async () => {
+  it("processes other devices side by side and fails only the rest of a failing device's group", async () => {
     let inFlight = 0;
     let most = 0;
     const deps = fakeDeps(async (event) => {
@@ -99,7 +132,10 @@ describe('the process handler', () => {
     });
     const handler = createProcessHandler(() => deps);
     const records = [record(1, 'a'), record(2, 'a'), record(3, 'b'), record(4, 'c'), record(5, 'd')];
-    const response = await handler({ Records: records }, contextWith(() => 25_000));
+    const response = await handler(
+      { Records: records },
+      contextWith(() => 25_000),
+    );
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'm1' }, { itemIdentifier: 'm2' }]);
     expect(most).toBeGreaterThan(1);
   });
@@ -107,11 +143,17 @@ describe('the process handler', () => {
   it('keeps a copy whose id was stored with other content as a conflict, and starts no session from it', async () => {
     const deps = fakeDeps(async (event) => (event.eventId === 'e1' ? 'conflict' : 'stored'));
     let locks = 0;
-    const handler = createProcessHandler(() => ({ ...deps, acquireSessionLock: async () => {
-      locks++;
-      return true;
-    } }));
-    const response = await handler({ Records: [record(1, 'a'), record(2, 'b')] }, contextWith(() => 25_000));
+    const handler = createProcessHandler(() => ({
+      ...deps,
+      acquireSessionLock: async () => {
+        locks++;
+        return true;
+      },
+    }));
+    const response = await handler(
+      { Records: [record(1, 'a'), record(2, 'b')] },
+      contextWith(() => 25_000),
+    );
     expect(response.batchItemFailures).toEqual([]);
     expect(deps.conflicts.map((e) => e.eventId)).toEqual(['e1']);
     expect(locks).toBe(1);
@@ -121,7 +163,10 @@ describe('the process handler', () => {
     const deps = fakeDeps(async () => 'stored');
     const handler = createProcessHandler(() => deps);
     const poison = { ...record(9), body: '{"poison":true}' };
-    const response = await handler({ Records: [poison, record(3)] }, contextWith(() => 25_000));
+    const response = await handler(
+      { Records: [poison, record(3)] },
+      contextWith(() => 25_000),
+    );
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'm9' }]);
   });
 });

@@ -55,7 +55,11 @@ describe('processMessage', () => {
   it('keeps an id already stored with other content as a conflict that moves nothing', async () => {
     const ports = new MemoryProcessPorts();
     await processMessage(messageBody([later]), ports, { nowMs: NOW });
-    const outcome = await processMessage(messageBody([{ ...later, fingerprint: 'other content', timestamp: '2024-01-15T10:15:00.000Z' }]), ports, { nowMs: NOW });
+    const outcome = await processMessage(
+      messageBody([{ ...later, fingerprint: 'other content', timestamp: '2024-01-15T10:15:00.000Z' }]),
+      ports,
+      { nowMs: NOW },
+    );
     expect(outcome).toMatchObject({ stored: 0, conflicts: 1, sessionsStarted: 0 });
     expect(ports.conflicted.map((event) => event.eventId)).toEqual(['later']);
     expect(ports.devices.get('p|d1')?.lastSeen).toBe(later.timestamp);
@@ -88,7 +92,9 @@ describe('the process handler', () => {
       if (++writes === 40) remainingMs = 2_000;
       return undefined;
     };
-    const big = Array.from({ length: 100 }, (_, i) => normalizedEvent({ eventId: `big-${i}`, deviceId: 'slow', timestamp: '2024-01-15T10:05:00.000Z' }));
+    const big = Array.from({ length: 100 }, (_, i) =>
+      normalizedEvent({ eventId: `big-${i}`, deviceId: 'slow', timestamp: '2024-01-15T10:05:00.000Z' }),
+    );
     const response = await createProcessHandler(() => ports)({ Records: [sqsRecord('big', messageBody(big))] }, clock);
     expect(response.batchItemFailures.map((failure) => failure.itemIdentifier)).toEqual(['big']);
     const storedBig = () => [...ports.stored.keys()].filter((key) => key.includes('big-')).length;

@@ -26,7 +26,13 @@ describe('cardinality of names', () => {
   });
 
   it('rejects the rows of a refused name with a reason naming the cap and how to raise it, and keeps the others', () => {
-    const rows = [row(0, 'known', 'ios'), row(1, 'new-name', 'ios'), row(2, 'known', 'new-source'), row(3, 'new-name', 'new-source'), row(4, 'known')];
+    const rows = [
+      row(0, 'known', 'ios'),
+      row(1, 'new-name', 'ios'),
+      row(2, 'known', 'new-source'),
+      row(3, 'new-name', 'new-source'),
+      row(4, 'known'),
+    ];
     const refused = { event: new Set(['new-name']), source: new Set(['new-source']) };
     const { admitted, rejected } = applyCardinality(rows, refused, { eventNames: 3, sources: 2 }, 'shop');
     expect(admitted.map((r) => r.index)).toEqual([0, 4]);
@@ -35,7 +41,9 @@ describe('cardinality of names', () => {
       [2, 'cardinality', false],
       [3, 'cardinality', false],
     ]);
-    expect(rejected[0]!.error).toMatch(/event name 'new-name' is new .* eventNames cap of 3 .*`tidemark limits set --project shop --event-names N`/);
+    expect(rejected[0]!.error).toMatch(
+      /event name 'new-name' is new .* eventNames cap of 3 .*`tidemark limits set --project shop --event-names N`/,
+    );
     expect(rejected[1]!.error).toMatch(/source 'new-source' is new .* sources cap of 2 .*--sources N/);
     // Both names refused: the event name is the one named.
     expect(rejected[2]!.error).toMatch(/^event name 'new-name'/);
@@ -78,7 +86,11 @@ describe('sharded counts', () => {
   });
 
   it('name every UTC day a range touches, the exclusive end excluded', () => {
-    expect(daysOfRange(Date.parse('2024-01-30T23:00:00Z'), Date.parse('2024-02-02T00:00:00Z'))).toEqual(['2024-01-30', '2024-01-31', '2024-02-01']);
+    expect(daysOfRange(Date.parse('2024-01-30T23:00:00Z'), Date.parse('2024-02-02T00:00:00Z'))).toEqual([
+      '2024-01-30',
+      '2024-01-31',
+      '2024-02-01',
+    ]);
     expect(daysOfRange(Date.parse('2024-01-30T10:00:00Z'), Date.parse('2024-01-30T11:00:00Z'))).toEqual(['2024-01-30']);
   });
 });
@@ -127,7 +139,11 @@ describe('ingestRows held to the caps', () => {
   it('keeps rejected rows in the audit store up to the daily cap and counts the rest, while the 202 names every one and the lake keeps every one', async () => {
     const { ports: memory, rejections, budget } = memoryIngestPorts(new MemoryEventQueue(), caps);
     const lake: number[] = [];
-    const ports = { ...memory, keepRejectedRows: async (_projectId: string, rows: readonly { index?: number }[]) => void lake.push(...rows.map((r) => r.index ?? -1)) };
+    const ports = {
+      ...memory,
+      keepRejectedRows: async (_projectId: string, rows: readonly { index?: number }[]) =>
+        void lake.push(...rows.map((r) => r.index ?? -1)),
+    };
     const garbage = Array.from({ length: 5 }, (_, i) => ({ deviceId: `d${i}` }));
     const result = await ingestRows(request('p', garbage), ports);
     expect(lake).toEqual([0, 1, 2, 3, 4]);

@@ -37,7 +37,9 @@ describe('listing events', () => {
     ports.stored.push(storedEvent(99, { projectId: 'q' }));
     const pages = await allPages(ports, { deviceId: 'd1', limit: '7' });
     expect(pages.map((page) => page.length)).toEqual([7, 7, 6]);
-    const expected = Array.from({ length: 25 }, (_, i) => i).filter((i) => i % 5 !== 0).map((i) => `e-${i}`);
+    const expected = Array.from({ length: 25 }, (_, i) => i)
+      .filter((i) => i % 5 !== 0)
+      .map((i) => `e-${i}`);
     expect(pages.flat()).toEqual(expected);
   });
 
@@ -47,7 +49,10 @@ describe('listing events', () => {
     const { nextCursor } = await listEvents(request({ limit: '2' }), ports);
     expect(nextCursor).toEqual(expect.any(String));
     const cursor = String(nextCursor);
-    await expect(listEvents(request({ limit: '2', cursor, event: 'open' }), ports)).rejects.toMatchObject({ status: 400, code: 'invalid_cursor' });
+    await expect(listEvents(request({ limit: '2', cursor, event: 'open' }), ports)).rejects.toMatchObject({
+      status: 400,
+      code: 'invalid_cursor',
+    });
     await expect(listEvents(request({ limit: '2', cursor }, 'q'), ports)).rejects.toMatchObject({ status: 400, code: 'invalid_cursor' });
   });
 
@@ -86,7 +91,9 @@ describe('counters', () => {
     ports.eventNamesByPartition.set(eventNamesPartition('p', '2024-01'), ['open', 'close']);
     ports.counterRows.set(eventCounterPartition('p', 'open', 'day', '2024-01-20', 0), [{ ...row, count: 1, sumMicros: 500_000n }]);
     ports.counterRows.set(eventCounterPartition('p', 'open', 'day', '2024-01-20', 3), [{ ...row, count: 2, sumMicros: 1_000_000n }]);
-    ports.counterRows.set(eventCounterPartition('p', 'close', 'day', '2024-01-20', 1), [{ ...row, event: 'close', count: 2, sumMicros: 0n }]);
+    ports.counterRows.set(eventCounterPartition('p', 'close', 'day', '2024-01-20', 1), [
+      { ...row, event: 'close', count: 2, sumMicros: 0n },
+    ]);
     ports.counterRows.set(eventCounterPartition('q', 'open', 'day', '2024-01-20', 0), [{ ...row, count: 100 }]);
     const answer = await readAggregates(request({ from: '2024-01-20T00:00:00Z', to: '2024-01-21T00:00:00Z', groupBy: 'event' }), ports);
     expect(answer.series).toEqual([
@@ -97,7 +104,7 @@ describe('counters', () => {
 });
 
 describe('rejections', () => {
-  it("count the rows not kept past the daily cap over every day of the listed range, with the page", async () => {
+  it('count the rows not kept past the daily cap over every day of the listed range, with the page', async () => {
     const ports = new MemoryQueryPorts();
     ports.notKeptByDay.set('p|2024-01-19', 4).set('p|2024-01-20', 3).set('p|2024-01-18', 50).set('q|2024-01-20', 9);
     const answer = await listRejections(request({ from: '2024-01-19T06:00:00Z' }), ports);

@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { limiterShards, limitHit, MAX_WRITES_PER_LIMITER_ITEM, parseQuota, retryAfterSeconds, shardAllowance, type ProjectQuota } from '../../lambdas/core/quota.js';
+import {
+  limiterShards,
+  limitHit,
+  MAX_WRITES_PER_LIMITER_ITEM,
+  parseQuota,
+  retryAfterSeconds,
+  shardAllowance,
+  type ProjectQuota,
+} from '../../lambdas/core/quota.js';
 import { ProjectQuotaDefaults } from '../../resources/index.js';
 
 const quotas = fc.record({
@@ -43,9 +51,18 @@ describe('sharded quota windows', () => {
   it('take only positive integers from an operator, keeping the other fields', () => {
     expect(parseQuota({ rowsPerSecond: '120' }, ProjectQuotaDefaults)).toEqual({ ...ProjectQuotaDefaults, rowsPerSecond: 120 });
     fc.assert(
-      fc.property(fc.oneof(fc.constant('0'), fc.constant('-1'), fc.constant('1.5'), fc.constant('1e400'), fc.string({ maxLength: 8 }).filter((s) => !/^\s*\d+\s*$/.test(s) || Number(s) < 1)), (raw) => {
-        expect(() => parseQuota({ rowsPerDay: raw }, ProjectQuotaDefaults)).toThrow(RangeError);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.constant('0'),
+          fc.constant('-1'),
+          fc.constant('1.5'),
+          fc.constant('1e400'),
+          fc.string({ maxLength: 8 }).filter((s) => !/^\s*\d+\s*$/.test(s) || Number(s) < 1),
+        ),
+        (raw) => {
+          expect(() => parseQuota({ rowsPerDay: raw }, ProjectQuotaDefaults)).toThrow(RangeError);
+        },
+      ),
     );
   });
 });

@@ -43,7 +43,15 @@ describe('decodeBody', () => {
   });
 });
 
-const mediaTypes = [undefined, 'application/json', 'text/plain', 'application/x-www-form-urlencoded', 'text/csv', 'application/octet-stream', 'APPLICATION/X-WWW-FORM-URLENCODED; charset=utf-8'];
+const mediaTypes = [
+  undefined,
+  'application/json',
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'text/csv',
+  'application/octet-stream',
+  'APPLICATION/X-WWW-FORM-URLENCODED; charset=utf-8',
+];
 const notJson = (text: string) => {
   try {
     JSON.parse(text);
@@ -58,7 +66,10 @@ describe('parseIngestBody', () => {
     parseIngestBody(Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)), mode, limits);
 
   it('finds rows in native, Segment and bare-array bodies, with sentAt', () => {
-    expect(parse({ events: [{ a: 1 }], sentAt: '2024-01-01T00:00:00Z' })).toEqual({ rows: [{ a: 1 }], sentAt: Date.parse('2024-01-01T00:00:00Z') });
+    expect(parse({ events: [{ a: 1 }], sentAt: '2024-01-01T00:00:00Z' })).toEqual({
+      rows: [{ a: 1 }],
+      sentAt: Date.parse('2024-01-01T00:00:00Z'),
+    });
     expect(parse({ batch: [{ b: 1 }] }).rows).toEqual([{ b: 1 }]);
     expect(parse([{ c: 1 }]).rows).toEqual([{ c: 1 }]);
     expect(parse({ event: 'one' }, 'track').rows).toEqual([{ event: 'one' }]);
@@ -78,19 +89,31 @@ describe('parseIngestBody', () => {
   it('reads a JSON body whatever its content type, and answers 415 only for a labelled body that is not JSON', () => {
     const ingest = (text: string, contentType?: string) => () => parseIngestBody(Buffer.from(text), 'batch', limits, contentType);
     fc.assert(
-      fc.property(fc.array(fc.record({ event: fc.string({ unit: 'grapheme' }) }), { minLength: 1, maxLength: 5 }), fc.constantFrom(...mediaTypes), (events, contentType) => {
-        expect(ingest(JSON.stringify({ batch: events }), contentType)().rows).toEqual(events);
-      }),
+      fc.property(
+        fc.array(fc.record({ event: fc.string({ unit: 'grapheme' }) }), { minLength: 1, maxLength: 5 }),
+        fc.constantFrom(...mediaTypes),
+        (events, contentType) => {
+          expect(ingest(JSON.stringify({ batch: events }), contentType)().rows).toEqual(events);
+        },
+      ),
     );
     fc.assert(
-      fc.property(fc.string().filter(notJson), fc.constantFrom('text/csv', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x'), (text, contentType) => {
-        expect(ingest(text, contentType)).toThrow(UnsupportedMediaTypeError);
-      }),
+      fc.property(
+        fc.string().filter(notJson),
+        fc.constantFrom('text/csv', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x'),
+        (text, contentType) => {
+          expect(ingest(text, contentType)).toThrow(UnsupportedMediaTypeError);
+        },
+      ),
     );
     fc.assert(
-      fc.property(fc.string().filter(notJson), fc.constantFrom(undefined, 'application/json', 'application/json; charset=utf-8', 'text/plain'), (text, contentType) => {
-        expect(ingest(text, contentType)).toThrow(expect.objectContaining({ status: 400, code: 'invalid_json' }));
-      }),
+      fc.property(
+        fc.string().filter(notJson),
+        fc.constantFrom(undefined, 'application/json', 'application/json; charset=utf-8', 'text/plain'),
+        (text, contentType) => {
+          expect(ingest(text, contentType)).toThrow(expect.objectContaining({ status: 400, code: 'invalid_json' }));
+        },
+      ),
     );
   });
 

@@ -17,10 +17,17 @@ const ev = (deviceId: string, sessionId: string, minutes: number, extra: Partial
 
 // Hostile ids: separators, quotes, non-ASCII, NULs.
 const id = fc.constantFrom('a', 'b', 'a#b', 'a\u0000b', '"', 'é', '🙂', 'x"]["y');
-const storedEvents = fc.uniqueArray(
-  fc.record({ deviceId: id, sessionId: id, minute: fc.integer({ min: 0, max: 3000 }), source: fc.option(fc.constantFrom('ios', 'web'), { nil: undefined }) }),
-  { selector: (e) => JSON.stringify([e.deviceId, e.sessionId, e.minute]), maxLength: 60 },
-).map((rows) => rows.map((r) => ev(r.deviceId, r.sessionId, r.minute, r.source === undefined ? {} : { source: r.source })));
+const storedEvents = fc
+  .uniqueArray(
+    fc.record({
+      deviceId: id,
+      sessionId: id,
+      minute: fc.integer({ min: 0, max: 3000 }),
+      source: fc.option(fc.constantFrom('ios', 'web'), { nil: undefined }),
+    }),
+    { selector: (e) => JSON.stringify([e.deviceId, e.sessionId, e.minute]), maxLength: 60 },
+  )
+  .map((rows) => rows.map((r) => ev(r.deviceId, r.sessionId, r.minute, r.source === undefined ? {} : { source: r.source })));
 
 describe('summarizeSessions', () => {
   it('scopes a session id by device: one id on two devices is two sessions', () => {
@@ -39,7 +46,9 @@ describe('summarizeSessions', () => {
   });
 
   it('gives the same sessions whatever order the events are read in', () => {
-    const inTwoOrders = storedEvents.chain((events) => fc.tuple(fc.constant(events), fc.shuffledSubarray(events, { minLength: events.length })));
+    const inTwoOrders = storedEvents.chain((events) =>
+      fc.tuple(fc.constant(events), fc.shuffledSubarray(events, { minLength: events.length })),
+    );
     fc.assert(
       fc.property(inTwoOrders, ([events, shuffled]) => {
         const key = (s: { deviceId: string; sessionId: string }) => JSON.stringify([s.deviceId, s.sessionId]);
@@ -55,7 +64,9 @@ describe('summarizeSessions', () => {
         for (const session of summarizeSessions(events)) {
           const mine = events.filter((e) => e.deviceId === session.deviceId && e.sessionId === session.sessionId);
           const times = mine.map((e) => Date.parse(e.timestamp));
-          const first = mine.filter((e) => Date.parse(e.timestamp) === Math.min(...times)).sort((a, b) => (a.eventId < b.eventId ? -1 : 1))[0]!;
+          const first = mine
+            .filter((e) => Date.parse(e.timestamp) === Math.min(...times))
+            .sort((a, b) => (a.eventId < b.eventId ? -1 : 1))[0]!;
           expect(session).toEqual({
             deviceId: session.deviceId,
             sessionId: session.sessionId,
@@ -74,7 +85,16 @@ describe('summarizeSessions', () => {
 
 describe('statsOf and sessionSeries', () => {
   it('computes average and median duration, events per session and bounce rate', () => {
-    const sessions = summarizeSessions([ev('a', '1', 0), ev('b', '1', 0), ev('b', '1', 10), ev('c', '1', 0), ev('c', '1', 30), ev('c', '1', 31), ev('d', '1', 2), ev('d', '1', 4)]);
+    const sessions = summarizeSessions([
+      ev('a', '1', 0),
+      ev('b', '1', 0),
+      ev('b', '1', 10),
+      ev('c', '1', 0),
+      ev('c', '1', 30),
+      ev('c', '1', 31),
+      ev('d', '1', 2),
+      ev('d', '1', 4),
+    ]);
     expect(statsOf(sessions)).toEqual({
       sessions: 4,
       events: 8,
@@ -88,7 +108,12 @@ describe('statsOf and sessionSeries', () => {
   });
 
   it('puts a session in the bucket of its start, broken down by the source of its first event', () => {
-    const sessions = summarizeSessions([ev('a', '1', 50, { source: 'ios' }), ev('a', '1', 70, { source: 'web' }), ev('b', '1', 65), ev('c', '1', 61, { source: 'ios' })]);
+    const sessions = summarizeSessions([
+      ev('a', '1', 50, { source: 'ios' }),
+      ev('a', '1', 70, { source: 'web' }),
+      ev('b', '1', 65),
+      ev('c', '1', 61, { source: 'ios' }),
+    ]);
     const series = sessionSeries(sessions, 'hour', 'source');
     expect(series.map((p) => [p.bucket, p.source, p.sessions, p.events])).toEqual([
       ['2024-01-20T10:00:00.000Z', 'ios', 1, 2],
@@ -101,7 +126,13 @@ describe('statsOf and sessionSeries', () => {
 
 describe('parseSessionQuery', () => {
   it('defaults to the last day by day, and refuses what it cannot answer with a reason', () => {
-    expect(parseSessionQuery({}, T0)).toEqual({ fromMs: T0 + 1 - 86_400_000, toMs: T0 + 1, granularity: 'day', groupBy: 'none', limit: 50 });
+    expect(parseSessionQuery({}, T0)).toEqual({
+      fromMs: T0 + 1 - 86_400_000,
+      toMs: T0 + 1,
+      granularity: 'day',
+      groupBy: 'none',
+      limit: 50,
+    });
     expect(() => parseSessionQuery({ from: at(0), to: at(60 * 24 * 40) }, T0)).toThrow(/31 days/);
     expect(() => parseSessionQuery({ groupBy: 'event' }, T0)).toThrow(/groupBy/);
     expect(() => parseSessionQuery({ limit: '5000' }, T0)).toThrow(/limit/);

@@ -48,14 +48,22 @@ describe('sessionMetrics', () => {
 
   it('refuses a range holding more stored events than it reads, naming the limit', async () => {
     const query = parseSessionQuery({ from: '2024-01-20T00:00:00Z', to: '2024-01-21T00:00:00Z' }, T0);
-    await expect(sessionMetrics('p', query, pagedStore(ReadApi.maxSessionEventsRead + 1))).rejects.toMatchObject({ status: 400, code: 'too_many_events' });
-    await expect(sessionMetrics('p', query, pagedStore(ReadApi.maxSessionEventsRead))).resolves.toMatchObject({ total: { events: ReadApi.maxSessionEventsRead } });
+    await expect(sessionMetrics('p', query, pagedStore(ReadApi.maxSessionEventsRead + 1))).rejects.toMatchObject({
+      status: 400,
+      code: 'too_many_events',
+    });
+    await expect(sessionMetrics('p', query, pagedStore(ReadApi.maxSessionEventsRead))).resolves.toMatchObject({
+      total: { events: ReadApi.maxSessionEventsRead },
+    });
   });
 
   it('refuses an answer larger than a response carries, saying how to make it smaller', async () => {
     // Every event its own session from its own 200-byte source: grouped by source per hour, the series outgrows 5 MiB.
     const store = pagedStore(ReadApi.maxSessionEventsRead, (i) => `${'s'.repeat(190)}-${i}`);
-    const bySource = parseSessionQuery({ from: '2024-01-20T00:00:00Z', to: '2024-01-21T00:00:00Z', granularity: 'hour', groupBy: 'source', limit: '0' }, T0);
+    const bySource = parseSessionQuery(
+      { from: '2024-01-20T00:00:00Z', to: '2024-01-21T00:00:00Z', granularity: 'hour', groupBy: 'source', limit: '0' },
+      T0,
+    );
     await expect(sessionMetrics('p', bySource, store)).rejects.toMatchObject({ status: 400, code: 'response_too_large' });
     const total = parseSessionQuery({ from: '2024-01-20T00:00:00Z', to: '2024-01-21T00:00:00Z', limit: '0' }, T0);
     await expect(sessionMetrics('p', total, store)).resolves.toMatchObject({ total: { sessions: ReadApi.maxSessionEventsRead } });

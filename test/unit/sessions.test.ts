@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { firstEventPerSession, isLive, sessionBucket, sessionIdFor, sessionStartFor, sessionStartEventId, SYNTHETIC_SESSION_START } from '../../lambdas/core/sessions.js';
+import {
+  firstEventPerSession,
+  isLive,
+  sessionBucket,
+  sessionIdFor,
+  sessionStartFor,
+  sessionStartEventId,
+  SYNTHETIC_SESSION_START,
+} from '../../lambdas/core/sessions.js';
 import type { StoredEvent } from '../../lambdas/core/types.js';
 
 const HALF_HOUR = 30 * 60_000;
@@ -56,12 +64,23 @@ describe('session_start', () => {
       stored('a', 's1', '2024-01-15T10:01:00.000Z'),
       stored('c', 's2', '2024-01-15T11:00:00.000Z'),
     ];
-    expect(firstEventPerSession(events).map((e) => e.eventId).sort()).toEqual(['a', 'c']);
+    expect(
+      firstEventPerSession(events)
+        .map((e) => e.eventId)
+        .sort(),
+    ).toEqual(['a', 'c']);
   });
 
   it('keeps one client session id on two devices apart', () => {
-    const events = [stored('a', 'shared', '2024-01-15T10:01:00.000Z'), { ...stored('b', 'shared', '2024-01-15T10:05:00.000Z'), deviceId: 'other-device' }];
-    expect(firstEventPerSession(events).map((e) => e.eventId).sort()).toEqual(['a', 'b']);
+    const events = [
+      stored('a', 'shared', '2024-01-15T10:01:00.000Z'),
+      { ...stored('b', 'shared', '2024-01-15T10:05:00.000Z'), deviceId: 'other-device' },
+    ];
+    expect(
+      firstEventPerSession(events)
+        .map((e) => e.eventId)
+        .sort(),
+    ).toEqual(['a', 'b']);
   });
 
   it('is stamped 1 ms before the first event, with an id derived from the device and session, marked synthetic', () => {

@@ -6,9 +6,7 @@ const newestFirst = (a: string, b: string) => compareUtf8(b, a);
 
 /** Shards held in memory and read the way DynamoDB reads a partition: newest first, `Limit` items, a start key. */
 function inMemoryShards(keys: readonly string[], shards: number, from: string) {
-  const byShard = Array.from({ length: shards }, (_, shard) =>
-    keys.filter((_, i) => i % shards === shard).sort(newestFirst),
-  );
+  const byShard = Array.from({ length: shards }, (_, shard) => keys.filter((_, i) => i % shards === shard).sort(newestFirst));
   let queries = 0;
   const query: ShardQuery<{ sk: string }> = async (shard, to, limit, startKey) => {
     queries++;
@@ -64,8 +62,13 @@ describe('mergeShardsNewestFirst', () => {
     const keys = Array.from({ length: 1000 }, (_, i) => `2026-11-24T10:00:00.${String(i).padStart(4, '0')}`);
     const shards = inMemoryShards(keys, 8, '');
     const page = await mergeShardsNewestFirst({
-      shards: 8, to: '\uffff', limit: 100, sortKeyName: 'sk', sortKeyOf: (item: { sk: string }) => item.sk,
-      pageSize: (remaining) => remaining + 1, query: shards.query,
+      shards: 8,
+      to: '\uffff',
+      limit: 100,
+      sortKeyName: 'sk',
+      sortKeyOf: (item: { sk: string }) => item.sk,
+      pageSize: (remaining) => remaining + 1,
+      query: shards.query,
     });
     expect(page.items).toHaveLength(100);
     expect(page.lastKey).toEqual({ sk: keys[900] });

@@ -8,7 +8,12 @@ const REFUSED = /[^\t\n\r\x20-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u;
 
 describe('escapeForSqs', () => {
   it('leaves no refused character and keeps the same JSON value, lone surrogates and U+FFFE/U+FFFF included', () => {
-    const text = fc.string({ unit: fc.oneof(fc.constantFrom('\uffff', '\ufffe', '\ud800', '\udfff', '\u0000', '\u001f', '\t', '😀', 'a', '"', '\\'), fc.string({ unit: 'binary', maxLength: 1 })) });
+    const text = fc.string({
+      unit: fc.oneof(
+        fc.constantFrom('\uffff', '\ufffe', '\ud800', '\udfff', '\u0000', '\u001f', '\t', '😀', 'a', '"', '\\'),
+        fc.string({ unit: 'binary', maxLength: 1 }),
+      ),
+    });
     fc.assert(
       fc.property(fc.dictionary(text, fc.oneof(text, fc.double(), fc.array(text, { maxLength: 3 }))), (value) => {
         const json = JSON.stringify(value);

@@ -10,7 +10,12 @@ function reversedKeys(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(value).reverse()) {
-    Object.defineProperty(out, key, { value: reversedKeys((value as Record<string, unknown>)[key]), enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(out, key, {
+      value: reversedKeys((value as Record<string, unknown>)[key]),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return out;
 }
@@ -67,6 +72,7 @@ describe('toIso', () => {
       }),
       { numRuns: 5000 },
     );
-    for (const ms of [0, 951_782_400_000, 951_868_799_999, 253_402_300_799_999, 253_402_300_800_000]) expect(toIso(ms)).toBe(new Date(ms).toISOString());
+    for (const ms of [0, 951_782_400_000, 951_868_799_999, 253_402_300_799_999, 253_402_300_800_000])
+      expect(toIso(ms)).toBe(new Date(ms).toISOString());
   });
 });

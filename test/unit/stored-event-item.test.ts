@@ -66,7 +66,10 @@ describe('a stored event item', () => {
   it('stores a typical SDK event in fewer bytes than its JSON text', () => {
     const content = eventItemContent(event());
     const textBytes = Buffer.byteLength(JSON.stringify(event().properties)) + Buffer.byteLength(JSON.stringify(event().context));
-    const storedBytes = [content.properties, content.context!].reduce((sum, stored) => sum + (typeof stored === 'string' ? Buffer.byteLength(stored) : stored.length), 0);
+    const storedBytes = [content.properties, content.context!].reduce(
+      (sum, stored) => sum + (typeof stored === 'string' ? Buffer.byteLength(stored) : stored.length),
+      0,
+    );
     expect(storedBytes).toBeLessThan(textBytes);
   });
 });

@@ -36,7 +36,12 @@ export function Chart({ labels, series, label }: { labels: string[]; series: Cha
         ))}
         {series.map((s, n) => (
           <g key={s.name} data-series={s.name}>
-            <polyline fill="none" stroke={PALETTE[n % PALETTE.length]} strokeWidth={2} points={s.values.map((v, i) => `${x(i)},${y(v)}`).join(' ')} />
+            <polyline
+              fill="none"
+              stroke={PALETTE[n % PALETTE.length]}
+              strokeWidth={2}
+              points={s.values.map((v, i) => `${x(i)},${y(v)}`).join(' ')}
+            />
             {s.values.map((v, i) => (
               <circle key={labels[i]} cx={x(i)} cy={y(v)} r={labels.length > 60 ? 1.5 : 3} fill={PALETTE[n % PALETTE.length]}>
                 <title>{`${s.name} · ${labels[i]}: ${v}`}</title>

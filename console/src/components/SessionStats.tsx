@@ -18,7 +18,17 @@ export function SessionStatTiles({ stats, testId }: { stats: SessionStats; testI
 }
 
 /** One row per bucket of session start (and source of the first event, when grouped). */
-export function SessionSeriesTable({ series, bucketLabel, bySource, empty }: { series: readonly SessionSeriesPoint[]; bucketLabel: (bucket: string) => string; bySource: boolean; empty: string }) {
+export function SessionSeriesTable({
+  series,
+  bucketLabel,
+  bySource,
+  empty,
+}: {
+  series: readonly SessionSeriesPoint[];
+  bucketLabel: (bucket: string) => string;
+  bySource: boolean;
+  empty: string;
+}) {
   return (
     <table data-testid="session-series-table">
       <thead>

@@ -21,19 +21,22 @@ export function Devices({ api, params }: { api: TidemarkApi; params: URLSearchPa
   const deviceId = get('deviceId') ?? '';
   const days = DayChoices.find((d) => String(d) === get('days')) ?? 7;
   const [open, setOpen] = useState<string | undefined>();
-  const loaded = useLoad(async (signal) => {
-    if (!deviceId) return undefined;
-    const [device, sessions, metrics] = await Promise.all([
-      api.device(deviceId, signal).catch((error: unknown) => {
-        // No live state is an answer, not a failure: the device sent nothing in the live window.
-        if (error instanceof ApiError && error.status === 404) return null;
-        throw error;
-      }),
-      sessionsOf(api, deviceId, days, signal),
-      api.sessions({ ...lastRange(days * DAY), deviceId, limit: 0 }, signal),
-    ]);
-    return { device, sessions, stats: metrics.total };
-  }, [api, deviceId, days]);
+  const loaded = useLoad(
+    async (signal) => {
+      if (!deviceId) return undefined;
+      const [device, sessions, metrics] = await Promise.all([
+        api.device(deviceId, signal).catch((error: unknown) => {
+          // No live state is an answer, not a failure: the device sent nothing in the live window.
+          if (error instanceof ApiError && error.status === 404) return null;
+          throw error;
+        }),
+        sessionsOf(api, deviceId, days, signal),
+        api.sessions({ ...lastRange(days * DAY), deviceId, limit: 0 }, signal),
+      ]);
+      return { device, sessions, stats: metrics.total };
+    },
+    [api, deviceId, days],
+  );
   const state = { ...loaded.data, error: loaded.error, loading: loaded.loading && Boolean(deviceId) };
 
   return (
@@ -41,7 +44,13 @@ export function Devices({ api, params }: { api: TidemarkApi; params: URLSearchPa
       <h1>Devices</h1>
       <form className="filters" onSubmit={(e) => e.preventDefault()}>
         <Field label="device id">
-          <input name="deviceId" defaultValue={deviceId} key={deviceId} onKeyDown={(e) => e.key === 'Enter' && set({ deviceId: e.currentTarget.value.trim() })} onBlur={(e) => set({ deviceId: e.currentTarget.value.trim() })} />
+          <input
+            name="deviceId"
+            defaultValue={deviceId}
+            key={deviceId}
+            onKeyDown={(e) => e.key === 'Enter' && set({ deviceId: e.currentTarget.value.trim() })}
+            onBlur={(e) => set({ deviceId: e.currentTarget.value.trim() })}
+          />
         </Field>
         <Field label="sessions over">
           <select name="days" value={days} onChange={(e) => set({ days: e.currentTarget.value })}>
@@ -76,7 +85,9 @@ export function Devices({ api, params }: { api: TidemarkApi; params: URLSearchPa
                 <th>started</th>
                 <th>last event</th>
                 <th className="num">duration</th>
-                <th className="num" title="stored events, the session_start Tidemark makes included">stored events</th>
+                <th className="num" title="stored events, the session_start Tidemark makes included">
+                  stored events
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -105,7 +116,19 @@ export function Devices({ api, params }: { api: TidemarkApi; params: URLSearchPa
   );
 }
 
-function SessionRow({ api, deviceId, session, open, toggle }: { api: TidemarkApi; deviceId: string; session: DeviceSession; open: boolean; toggle: () => void }) {
+function SessionRow({
+  api,
+  deviceId,
+  session,
+  open,
+  toggle,
+}: {
+  api: TidemarkApi;
+  deviceId: string;
+  session: DeviceSession;
+  open: boolean;
+  toggle: () => void;
+}) {
   return (
     <>
       <tr onClick={toggle}>

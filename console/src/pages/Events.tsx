@@ -51,10 +51,20 @@ export function Events({ api, params }: { api: TidemarkApi; params: URLSearchPar
         {textFilter('deviceId', 'device')}
         {textFilter('source', 'source')}
         <Field label="from">
-          <input type="datetime-local" name="from" value={toLocalInput(filter.from)} onChange={(e) => set({ from: fromLocalInput(e.currentTarget.value) })} />
+          <input
+            type="datetime-local"
+            name="from"
+            value={toLocalInput(filter.from)}
+            onChange={(e) => set({ from: fromLocalInput(e.currentTarget.value) })}
+          />
         </Field>
         <Field label="to">
-          <input type="datetime-local" name="to" value={toLocalInput(filter.to)} onChange={(e) => set({ to: fromLocalInput(e.currentTarget.value) })} />
+          <input
+            type="datetime-local"
+            name="to"
+            value={toLocalInput(filter.to)}
+            onChange={(e) => set({ to: fromLocalInput(e.currentTarget.value) })}
+          />
         </Field>
         <button type="button" onClick={listing.reload}>
           Refresh
@@ -81,7 +91,11 @@ export function Events({ api, params }: { api: TidemarkApi; params: URLSearchPar
               </tr>
             )}
             {events.map((event) => (
-              <tr key={event.eventId} onClick={() => setSelected(event)} className={selected?.eventId === event.eventId ? 'selected' : undefined}>
+              <tr
+                key={event.eventId}
+                onClick={() => setSelected(event)}
+                className={selected?.eventId === event.eventId ? 'selected' : undefined}
+              >
                 <td>{formatTime(event.timestamp)}</td>
                 <td>{event.event}</td>
                 <td>

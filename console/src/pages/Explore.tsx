@@ -19,7 +19,10 @@ export function Explore({ api, params }: { api: TidemarkApi; params: URLSearchPa
   const from = isoOr(get('from'), fallback.from);
   const to = isoOr(get('to'), fallback.to);
   const event = get('event') ?? '';
-  const answer = useLoad((signal) => api.aggregates({ from, to, event, granularity, groupBy }, signal), [api, from, to, event, granularity, groupBy]);
+  const answer = useLoad(
+    (signal) => api.aggregates({ from, to, event, granularity, groupBy }, signal),
+    [api, from, to, event, granularity, groupBy],
+  );
   const sessionGroup = groupBy === 'source' ? 'source' : 'none';
   const sessions = useLoad(
     (signal) => api.sessions({ from, to, granularity, groupBy: sessionGroup, limit: 0 }, signal),
@@ -33,16 +36,37 @@ export function Explore({ api, params }: { api: TidemarkApi; params: URLSearchPa
       <h1>Explore</h1>
       <form className="filters" onSubmit={(e) => e.preventDefault()}>
         <Field label="events (comma-separated, empty = all)">
-          <input name="event" key={event} defaultValue={event} placeholder="purchase, session_start" onBlur={(e) => set({ event: e.currentTarget.value.trim() })} onKeyDown={(e) => e.key === 'Enter' && set({ event: e.currentTarget.value.trim() })} />
+          <input
+            name="event"
+            key={event}
+            defaultValue={event}
+            placeholder="purchase, session_start"
+            onBlur={(e) => set({ event: e.currentTarget.value.trim() })}
+            onKeyDown={(e) => e.key === 'Enter' && set({ event: e.currentTarget.value.trim() })}
+          />
         </Field>
         <Field label="from">
-          <input type="datetime-local" name="from" value={toLocalInput(from)} onChange={(e) => set({ from: fromLocalInput(e.currentTarget.value) })} />
+          <input
+            type="datetime-local"
+            name="from"
+            value={toLocalInput(from)}
+            onChange={(e) => set({ from: fromLocalInput(e.currentTarget.value) })}
+          />
         </Field>
         <Field label="to">
-          <input type="datetime-local" name="to" value={toLocalInput(to)} onChange={(e) => set({ to: fromLocalInput(e.currentTarget.value) })} />
+          <input
+            type="datetime-local"
+            name="to"
+            value={toLocalInput(to)}
+            onChange={(e) => set({ to: fromLocalInput(e.currentTarget.value) })}
+          />
         </Field>
         <Field label="granularity">
-          <select name="granularity" value={granularity} onChange={(e) => set({ granularity: e.currentTarget.value, from: undefined, to: undefined })}>
+          <select
+            name="granularity"
+            value={granularity}
+            onChange={(e) => set({ granularity: e.currentTarget.value, from: undefined, to: undefined })}
+          >
             <option value="hour">hour</option>
             <option value="day">day</option>
           </select>

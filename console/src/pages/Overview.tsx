@@ -27,11 +27,13 @@ function LocalOverview({ api }: { api: TidemarkApi }) {
       <h1>Overview</h1>
       {faultsOn.length > 0 && (
         <div className="warning" data-testid="faults-on">
-          Simulated failures on: {faultsOn.map(([kind, p]) => `${kind} ${Math.round(Number(p) * 100)}%`).join(', ')} (turn them off on the Send page).
+          Simulated failures on: {faultsOn.map(([kind, p]) => `${kind} ${Math.round(Number(p) * 100)}%`).join(', ')} (turn them off on the
+          Send page).
         </div>
       )}
       <p className="muted">
-        Project <strong data-testid="overview-project">{s.projectId}</strong>; the queue and the DLQ are shared by every project of this runtime.
+        Project <strong data-testid="overview-project">{s.projectId}</strong>; the queue and the DLQ are shared by every project of this
+        runtime.
       </p>
       <div className="stats">
         <Stat label="accepted" value={s.totals.accepted} hint={`${last?.accepted ?? 0} this minute`} testId="stat-accepted" />
@@ -39,12 +41,26 @@ function LocalOverview({ api }: { api: TidemarkApi }) {
         <Stat label="refused requests" value={s.totals.refused} hint="whole requests: 400, 401, 403, 413, 415, 429" testId="stat-refused" />
         <Stat label="stored" value={s.totals.stored} hint="the client's events, first time" testId="stat-stored" />
         <Stat label="counted" value={s.totals.counted} hint="the client's events" testId="stat-counted" />
-        <Stat label="session starts" value={s.totals.sessionStarts} hint={`made by Tidemark, not sent; ${s.totals.sessionStartsCounted} counted`} testId="stat-session-starts" />
+        <Stat
+          label="session starts"
+          value={s.totals.sessionStarts}
+          hint={`made by Tidemark, not sent; ${s.totals.sessionStartsCounted} counted`}
+          testId="stat-session-starts"
+        />
         <Stat label="redeliveries dropped" value={s.totals.redeliveries} hint="SQS delivered a message again" testId="stat-redeliveries" />
         <Stat label="client resends dropped" value={s.totals.resends} hint="an event sent again in a new request" testId="stat-resends" />
         <Stat label="queue depth" value={s.queue.visible + s.queue.inFlight} hint={`${s.queue.inFlight} in flight`} testId="stat-queue" />
-        <Stat label="dead letters" value={s.deadLetters.visible + s.deadLetters.inFlight} hint="inspect with npm run tidemark -- dlq inspect" testId="stat-dlq" />
-        <Stat label="freshness p50 / p99" value={`${formatDuration(s.freshness.p50Ms)} / ${formatDuration(s.freshness.p99Ms)}`} hint="accepted → counted, last 5 min" />
+        <Stat
+          label="dead letters"
+          value={s.deadLetters.visible + s.deadLetters.inFlight}
+          hint="inspect with npm run tidemark -- dlq inspect"
+          testId="stat-dlq"
+        />
+        <Stat
+          label="freshness p50 / p99"
+          value={`${formatDuration(s.freshness.p50Ms)} / ${formatDuration(s.freshness.p99Ms)}`}
+          hint="accepted → counted, last 5 min"
+        />
       </div>
       <h2>Events per minute</h2>
       <Chart
@@ -135,7 +151,18 @@ function lastMinutes(seen: Minute[], at: string): Minute[] {
   return Array.from({ length: CHART_MINUTES }, (_, i) => {
     const minute = new Date(end - (CHART_MINUTES - 1 - i) * 60_000).toISOString().slice(0, 16);
     return (
-      byMinute.get(minute) ?? { minute, accepted: 0, rejected: 0, stored: 0, sessionStarts: 0, redeliveries: 0, resends: 0, counted: 0, sessionStartsCounted: 0, refused: 0 }
+      byMinute.get(minute) ?? {
+        minute,
+        accepted: 0,
+        rejected: 0,
+        stored: 0,
+        sessionStarts: 0,
+        redeliveries: 0,
+        resends: 0,
+        counted: 0,
+        sessionStartsCounted: 0,
+        refused: 0,
+      }
     );
   });
 }
@@ -148,12 +175,18 @@ function DeployedOverview({ api }: { api: TidemarkApi }) {
   return (
     <section>
       <h1>Overview</h1>
-      <p className="muted">Queue depth, dead letters, freshness and errors are on the stack's CloudWatch dashboard (output DashboardUrl).</p>
+      <p className="muted">
+        Queue depth, dead letters, freshness and errors are on the stack's CloudWatch dashboard (output DashboardUrl).
+      </p>
       <ErrorBox error={answer.error} />
       <div className="stats">
         <Stat label="events counted, last 24 h" value={series.reduce((n, p) => n + p.count, 0)} />
       </div>
-      <Chart label="Events per hour" labels={series.map((p) => p.bucket.slice(5))} series={[{ name: 'events', values: series.map((p) => p.count) }]} />
+      <Chart
+        label="Events per hour"
+        labels={series.map((p) => p.bucket.slice(5))}
+        series={[{ name: 'events', values: series.map((p) => p.count) }]}
+      />
     </section>
   );
 }

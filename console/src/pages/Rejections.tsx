@@ -22,8 +22,8 @@ export function Rejections({ api }: { api: TidemarkApi }) {
       <ErrorBox error={listing.error} />
       {(listing.data?.notKept ?? 0) > 0 && (
         <p className="muted" data-testid="rejections-not-kept">
-          {listing.data?.notKept} more rejected rows were not kept here: the project reached its daily cap (rejectionsKeptPerDay). Each was answered with its
-          reason, and the event lake, when on, keeps it whole.
+          {listing.data?.notKept} more rejected rows were not kept here: the project reached its daily cap (rejectionsKeptPerDay). Each was
+          answered with its reason, and the event lake, when on, keeps it whole.
         </p>
       )}
       <table data-testid="rejections-table">

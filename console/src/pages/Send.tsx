@@ -74,7 +74,8 @@ function SendResult({ answer, body, sentAt }: { answer: IngestAnswer; body: stri
   return (
     <div data-testid="send-result">
       <p>
-        <strong data-testid="accepted-count">{answer.accepted}</strong> accepted, <strong data-testid="rejected-count">{answer.rejected.length}</strong> rejected
+        <strong data-testid="accepted-count">{answer.accepted}</strong> accepted,{' '}
+        <strong data-testid="rejected-count">{answer.rejected.length}</strong> rejected
         {rows !== undefined && ` of ${rows} rows`} at {sentAt}.
       </p>
       {answer.rejected.length > 0 && (
@@ -161,7 +162,12 @@ function FailureSwitches({ api }: { api: TidemarkApi }) {
             return (
               <div key={kind} className="switch">
                 <label>
-                  <input type="checkbox" name={kind} checked={probability > 0} onChange={(e) => apply(kind, e.currentTarget.checked ? 0.3 : 0)} />
+                  <input
+                    type="checkbox"
+                    name={kind}
+                    checked={probability > 0}
+                    onChange={(e) => apply(kind, e.currentTarget.checked ? 0.3 : 0)}
+                  />
                   {label}
                 </label>
                 <input
@@ -191,11 +197,19 @@ function Recovery({ stats }: { stats: LocalStats }) {
   return (
     <div className="stats">
       <Stat label="accepted" value={stats.totals.accepted} />
-      <Stat label="stored" value={stats.totals.stored} hint={`${stats.totals.redeliveries} redeliveries, ${stats.totals.resends} resends dropped`} />
+      <Stat
+        label="stored"
+        value={stats.totals.stored}
+        hint={`${stats.totals.redeliveries} redeliveries, ${stats.totals.resends} resends dropped`}
+      />
       <Stat label="counted" value={stats.totals.counted} />
       <Stat label="queue depth" value={stats.queue.visible + stats.queue.inFlight} />
       <Stat label="dead letters" value={stats.deadLetters.visible + stats.deadLetters.inFlight} />
-      <Stat label="faults fired" value={crashes('process') + crashes('aggregate') + (fired.sqsSendFailure ?? 0) + (fired.dynamoThrottle ?? 0)} hint={`${crashes('process')} processor crashes, ${fired.sqsSendFailure ?? 0} SQS failures`} />
+      <Stat
+        label="faults fired"
+        value={crashes('process') + crashes('aggregate') + (fired.sqsSendFailure ?? 0) + (fired.dynamoThrottle ?? 0)}
+        hint={`${crashes('process')} processor crashes, ${fired.sqsSendFailure ?? 0} SQS failures`}
+      />
     </div>
   );
 }

@@ -13,7 +13,9 @@ export function Settings({ settings, onSave }: { settings: SettingsValue; onSave
   return (
     <section>
       <h1>Settings</h1>
-      <p className="muted">Kept in this browser only (localStorage). Create keys with <code>npm run tidemark -- keys create</code>.</p>
+      <p className="muted">
+        Kept in this browser only (localStorage). Create keys with <code>npm run tidemark -- keys create</code>.
+      </p>
       <form
         className="settings"
         onSubmit={(e) => {
@@ -23,7 +25,12 @@ export function Settings({ settings, onSave }: { settings: SettingsValue; onSave
         }}
       >
         <Field label="API URL (empty: the console's own origin)">
-          <input name="apiUrl" value={draft.apiUrl} onChange={edit('apiUrl')} placeholder="https://abc123.execute-api.us-east-1.amazonaws.com/prod" />
+          <input
+            name="apiUrl"
+            value={draft.apiUrl}
+            onChange={edit('apiUrl')}
+            placeholder="https://abc123.execute-api.us-east-1.amazonaws.com/prod"
+          />
         </Field>
         <Field label="secret key (reads: Explore, Events, Rejections, Devices)">
           <input name="secretKey" type="password" autoComplete="off" value={draft.secretKey} onChange={edit('secretKey')} />

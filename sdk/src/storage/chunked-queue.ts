@@ -80,7 +80,10 @@ export function chunkedQueueLog(store: KeyValueStore, prefix: string, chunkEvent
         touched.add(n);
       }
       for (const n of touched) {
-        chunks.set(n, chunks.get(n)!.filter((e) => !gone.has(e.eventId)));
+        chunks.set(
+          n,
+          chunks.get(n)!.filter((e) => !gone.has(e.eventId)),
+        );
         await writeChunk(n);
       }
     },

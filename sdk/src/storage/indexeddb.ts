@@ -12,7 +12,10 @@ import type { KeyValueStore, QueueLog, TidemarkStorage } from './types.js';
 const QUEUE = 'queue';
 const STATE = 'state';
 
-export function indexedDbStorage(databaseName = 'tidemark', factory: IdbFactory = (globalThis as { indexedDB?: IdbFactory }).indexedDB!): TidemarkStorage {
+export function indexedDbStorage(
+  databaseName = 'tidemark',
+  factory: IdbFactory = (globalThis as { indexedDB?: IdbFactory }).indexedDB!,
+): TidemarkStorage {
   let opened: Promise<IdbDatabase> | undefined;
   const database = () =>
     (opened ??= new Promise<IdbDatabase>((resolve, reject) => {
@@ -39,7 +42,9 @@ export function indexedDbStorage(databaseName = 'tidemark', factory: IdbFactory 
 
   const state: KeyValueStore = {
     getItem: (key) =>
-      transact(STATE, 'readonly', (objects) => objects.get(key)).then((request) => (typeof request.result === 'string' ? request.result : null)),
+      transact(STATE, 'readonly', (objects) => objects.get(key)).then((request) =>
+        typeof request.result === 'string' ? request.result : null,
+      ),
     setItem: (key, value) => transact(STATE, 'readwrite', (objects) => void objects.put(value, key)),
     removeItem: (key) => transact(STATE, 'readwrite', (objects) => void objects.delete(key)),
   };

@@ -9,7 +9,11 @@ import type { KeyValueStore, TidemarkStorage } from './types.js';
  * meets a QuotaExceededError.
  */
 /** The synchronous shape of `window.localStorage`. */
-export type KeyValueSync = { getItem(key: string): string | null; setItem(key: string, value: string): void; removeItem(key: string): void };
+export type KeyValueSync = {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+};
 
 export function localStorageStorage(storage: KeyValueSync, prefix = 'tidemark'): TidemarkStorage {
   const store: KeyValueStore = {
@@ -19,4 +23,3 @@ export function localStorageStorage(storage: KeyValueSync, prefix = 'tidemark'):
   };
   return { state: prefixed(store, prefix), queue: chunkedQueueLog(store, `${prefix}:queue`), defaultMaxQueueBytes: 2 * 1024 * 1024 };
 }
-

@@ -8,7 +8,10 @@ const client = new Tidemark({
   endpoint: params.get('endpoint'),
   writeKey: params.get('writeKey'),
   deviceId: params.get('deviceId'),
-  storage: params.get('storage') === 'localStorage' ? localStorageStorage(window.localStorage, `tidemark-${params.get('deviceId')}`) : indexedDbStorage(`tidemark-${params.get('deviceId')}`),
+  storage:
+    params.get('storage') === 'localStorage'
+      ? localStorageStorage(window.localStorage, `tidemark-${params.get('deviceId')}`)
+      : indexedDbStorage(`tidemark-${params.get('deviceId')}`),
   isOnline: () => navigator.onLine,
   minBackoffMs: 200,
   maxBackoffMs: 1000,
@@ -23,5 +26,6 @@ window.app = {
   dropped: () => client.dropped,
   flush: () => client.flush(),
   /** Fires `count` tracks the way a page does, without awaiting each; resolves to their ids once all are stored. */
-  trackMany: (event, count, properties = {}) => Promise.all(Array.from({ length: count }, (_, n) => client.track(event, { ...properties, n }))),
+  trackMany: (event, count, properties = {}) =>
+    Promise.all(Array.from({ length: count }, (_, n) => client.track(event, { ...properties, n }))),
 };
