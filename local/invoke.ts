@@ -3,20 +3,8 @@
  * raced against the function's timeout, as Lambda would.
  */
 import { randomUUID } from 'node:crypto';
-import { InvokeStore, InvokeStoreBase } from '@aws/lambda-invoke-store';
 import type { Context } from 'aws-lambda';
-
-/**
- * The local runtime runs many invocations of every function at once in one process, the way Lambda
- * Managed Instances run concurrent invocations in one Node.js environment (Lambda docs, "Node.js
- * runtime for Lambda Managed Instances"). There Lambda's runtime keeps each invocation's context in
- * an InvokeStore (AsyncLocalStorage), and Powertools scopes the logger's Lambda context and appended
- * keys to it when AWS_LAMBDA_MAX_CONCURRENCY is set (powertools-lambda-typescript #5430). Without it,
- * one invocation's function name, request id and project id showed on another's log lines, and one
- * invocation's end cleared the keys of another still running.
- */
-const invokeStore = await InvokeStore.getInstanceAsync(true);
-process.env.AWS_LAMBDA_MAX_CONCURRENCY ??= '64';
+import { runInvocation } from './invocation-context.js';
 
 export type LambdaHandler<E, R> = (event: E, context: Context) => Promise<R>;
 
@@ -53,7 +41,7 @@ export async function invoke<E, R>(functionName: string, handler: LambdaHandler<
     succeed: () => undefined,
   };
   let timer: NodeJS.Timeout | undefined;
-  const running = invokeStore.run({ [InvokeStoreBase.PROTECTED_KEYS.REQUEST_ID]: awsRequestId }, () => handler(event, context));
+  const running = runInvocation(awsRequestId, () => handler(event, context));
   const timeout = new Promise<never>((_, reject) => {
     const settled = running.then(
       () => undefined,

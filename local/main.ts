@@ -7,6 +7,8 @@ process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
 // The SDK warns that releases after January 2027 need Node 22; the pinned versions here run on Node 20.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
+// Before any function module: Powertools looks for the per-invocation store on first use.
+await import('./invocation-context.js');
 const { startRuntime, DemoProject } = await import('./runtime.js');
 const { LocalRuntime } = await import('../resources/index.js');
 

@@ -5,6 +5,8 @@
  * (`runtime-provisioning.ts`), function wiring (`function-wiring.ts`), event sources
  * (`event-sources.ts`) and the runtime descriptor (`runtime-descriptor.ts`).
  */
+// First: the per-invocation context must exist before any function module uses Powertools.
+import './invocation-context.js';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { TidemarkConfig } from '../lambdas/config.js';

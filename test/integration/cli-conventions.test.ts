@@ -15,6 +15,11 @@ const repository = new URL('../../', import.meta.url).pathname;
 // A data directory no runtime ever wrote to, so nothing a developer's `npm start` left is found.
 const emptyDataDir = mkdtempSync(join(tmpdir(), 'tidemark-no-runtime-'));
 
+function userEnvironment(): NodeJS.ProcessEnv {
+  const { AWS_LAMBDA_MAX_CONCURRENCY: _set, ...environment } = process.env;
+  return environment;
+}
+
 function run(command: string, args: string[]): Promise<Run> {
   return new Promise((resolve) => {
     execFile(
@@ -22,7 +27,8 @@ function run(command: string, args: string[]): Promise<Run> {
       args,
       {
         cwd: repository,
-        env: { ...process.env, TIDEMARK_DATA_DIR: emptyDataDir, npm_config_loglevel: 'silent', npm_config_update_notifier: 'false' },
+        // As a user's shell runs it: without what the local runtime loaded in this worker set (AWS_LAMBDA_MAX_CONCURRENCY).
+        env: { ...userEnvironment(), TIDEMARK_DATA_DIR: emptyDataDir, npm_config_loglevel: 'silent', npm_config_update_notifier: 'false' },
       },
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr: withoutNpmWarnings(stderr) }),
     );
