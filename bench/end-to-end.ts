@@ -20,7 +20,8 @@ import { parquetRowCount } from '../lambdas/core/lake-parquet.js';
 import { FileLakeObjects } from '../local/file-lake-objects.js';
 import { measureDynamoBytesPerEvent, measureLake, type LakeMeasure } from './storage.js';
 import { measureSteadyFreshness, percentile, type SteadyLoadResult } from './steady-load.js';
-import { deviceContext, seededRandom, uuidOf, workloadEvent } from './workload-events.js';
+import { seededRandom } from '../local/seeded-random.js';
+import { deviceContext, uuidOf, workloadEvent } from './workload-events.js';
 
 export type EndToEndOptions = {
   events: number;

@@ -6,18 +6,6 @@
  * gives the same events, so runs compare.
  */
 
-/** A small seeded generator (mulberry32): varied, repeatable, no dependency. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 const SCREENS = ['home', 'search', 'product_detail', 'cart', 'checkout', 'settings', 'profile', 'order_history', 'onboarding', 'feed'];
 const CURRENCIES = ['EUR', 'USD', 'GBP', 'JPY', 'SEK'];
 const MODELS = [

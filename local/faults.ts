@@ -16,6 +16,7 @@ import type { MiddlewareStack } from '@smithy/types';
 import type { SQSRecord } from 'aws-lambda';
 import type { CounterStore } from '../lambdas/aggregate/ports.js';
 import type { ProcessDependencies } from '../lambdas/process/ports.js';
+import { seededRandom } from './seeded-random.js';
 import { RedeliveryModes, type RedeliveryMode } from './stream-poller.js';
 
 export type FaultPlan = {
@@ -62,18 +63,6 @@ export class InjectedFault extends Error {
 }
 
 type CrashPoint = 'Before' | 'Between' | 'After';
-
-/** mulberry32: small, fast, and the same sequence for the same seed. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export class FaultInjector {
   readonly counts = Object.fromEntries(FaultKinds.map((kind) => [kind, 0])) as FaultCounts;
