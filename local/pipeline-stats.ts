@@ -11,7 +11,7 @@ import type { EventStore } from '../lambdas/process/ports.js';
 import { SYNTHETIC_SESSION_START, sessionStartEventId } from '../lambdas/core/sessions.js';
 import type { StoredEvent } from '../lambdas/core/types.js';
 import type { LambdaHandler } from './invoke.js';
-import { LocalRuntime, type LocalStats, type MinuteCounts, type RecentError, type Refusal, type Totals } from '../resources/index.js';
+import { LocalRuntime, type LocalStats, type MinuteCounts, type RecentError, type Refusal, zeroTotals } from '../resources/index.js';
 
 type Counter = Exclude<keyof MinuteCounts, 'minute'>;
 
@@ -23,18 +23,6 @@ export type PipelineSnapshot = ProjectSnapshot & Pick<LocalStats, 'unattributedR
 export type ProjectOfRequest = (event: APIGatewayProxyEvent) => Promise<string | undefined>;
 /** When the stored copy of an event was received, to tell a redelivery (same request) from a client's resend. */
 export type StoredReceivedAt = (projectId: string, eventId: string) => Promise<string | undefined>;
-
-const zeroTotals = (): Totals => ({
-  accepted: 0,
-  rejected: 0,
-  stored: 0,
-  sessionStarts: 0,
-  redeliveries: 0,
-  resends: 0,
-  counted: 0,
-  sessionStartsCounted: 0,
-  refused: 0,
-});
 
 class ProjectStats {
   readonly minutes = new Map<string, MinuteCounts>();

@@ -135,6 +135,19 @@ export type MinuteCounts = {
 };
 export type Totals = Omit<MinuteCounts, 'minute'>;
 
+/** A minute, or a run, in which nothing happened. */
+export const zeroTotals = (): Totals => ({
+  accepted: 0,
+  rejected: 0,
+  stored: 0,
+  sessionStarts: 0,
+  redeliveries: 0,
+  resends: 0,
+  counted: 0,
+  sessionStartsCounted: 0,
+  refused: 0,
+});
+
 export type RecentError = { at: string; where: string; message: string };
 export type Refusal = { at: string; path: string; status: number; error: string; message: string };
 

@@ -32,6 +32,7 @@ import type {
   RejectionsAnswer,
   SessionsAnswer,
 } from '../../resources/api-answers';
+export { zeroTotals } from '../../resources/api-answers';
 
 export class ApiError extends Error {
   constructor(

@@ -5,7 +5,7 @@
  * polled every two seconds. Against a deployed stack those live in the CloudWatch dashboard; the
  * console shows the last day's counts.
  */
-import type { LocalStats, Refusal, TidemarkApi } from '../api';
+import { type LocalStats, type Refusal, type TidemarkApi, zeroTotals } from '../api';
 import { Chart } from '../components/Chart';
 import { ErrorBox, Stat } from '../components/Common';
 import { useLoad } from '../hooks';
@@ -150,20 +150,7 @@ function lastMinutes(seen: Minute[], at: string): Minute[] {
   const end = Math.floor(Date.parse(at) / 60_000) * 60_000;
   return Array.from({ length: CHART_MINUTES }, (_, i) => {
     const minute = new Date(end - (CHART_MINUTES - 1 - i) * 60_000).toISOString().slice(0, 16);
-    return (
-      byMinute.get(minute) ?? {
-        minute,
-        accepted: 0,
-        rejected: 0,
-        stored: 0,
-        sessionStarts: 0,
-        redeliveries: 0,
-        resends: 0,
-        counted: 0,
-        sessionStartsCounted: 0,
-        refused: 0,
-      }
-    );
+    return byMinute.get(minute) ?? { minute, ...zeroTotals() };
   });
 }
 
