@@ -45,10 +45,13 @@ const send = (path: string, body: unknown, key: string = DemoProject.writeKey) =
 describe('exactly-once storage', () => {
   it('stores each event of a batch sent three times once, whatever its sentAt', async () => {
     const now = Date.now();
+    // One 30-minute session bucket, all in the past: at 10:00:20 a run of 50 seconds back from now crossed
+    // into the previous bucket and made two sessions.
+    const bucketStart = Math.floor((now - 60_000) / HALF_HOUR) * HALF_HOUR;
     const events = Array.from({ length: 50 }, (_, i) => ({
       event: 'thrice',
       deviceId: 'thrice-device',
-      timestamp: new Date(now - i * 1000).toISOString(),
+      timestamp: new Date(bucketStart + i * 1000).toISOString(),
       properties: { i },
     }));
     for (let attempt = 0; attempt < 3; attempt++) {
