@@ -76,8 +76,11 @@ export const LakeLayout = {
   eventsPrefix: 'events',
   /** Prefix of rejected rows, kept whole. */
   rejectionsPrefix: 'rejections',
-  /** The single file a compaction leaves in a closed project-day. */
-  compactedFileName: 'compacted.parquet',
+  /**
+   * Names of the files a compaction writes (`compacted-<digest>.parquet`; `compacted.parquet` before
+   * 2026-12-06): one per closed project-day once compaction has run.
+   */
+  compactedFilePrefix: 'compacted',
   /** Local runtime: the lake lives in this folder of TIDEMARK_DATA_DIR. */
   localFolder: 'lake',
 } as const;
