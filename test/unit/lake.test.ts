@@ -5,7 +5,6 @@ import { lakeRowOf, parseObjectKey } from '../../lambdas/core/lake-rows.js';
 import { eventItemContent } from '../../lambdas/core/stored-event-item.js';
 import { compactClosedDays, isCompactedFile } from '../../lambdas/lake/compact.js';
 import { writeBatchToLake, type StreamedEvent } from '../../lambdas/lake/lake.js';
-import { LakeLayout } from '../../resources/index.js';
 import { MemoryLake } from '../helpers/memory-lake.js';
 
 const DAY_MS = 86_400_000;
