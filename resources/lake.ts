@@ -91,6 +91,24 @@ export const LakeFunction = {
 } as const;
 
 /**
+ * The daily compaction (`lambdas/lake/compaction-handler.ts`): an EventBridge schedule on AWS, a
+ * timer in the local runtime, at the same UTC time. A project-day is compacted in memory, so the
+ * memory bounds the largest day (about 1.5 million events at 3,008 MB; docs/lake.md). A run that
+ * cannot finish every day stops starting new ones `stopReserveSeconds` before its timeout; the next
+ * run goes on where it stopped, since compacted days are skipped.
+ */
+export const LakeCompaction = {
+  /** Every day at 01:30 UTC: late stream batches of the day before have landed (the writer's window is 60 s). */
+  hourUtc: 1,
+  minuteUtc: 30,
+  timeoutSeconds: 900,
+  memoryMb: 3008,
+  stopReserveSeconds: 120,
+  /** EventBridge retries a failed asynchronous invocation this many times (then the function's errors alarm has fired). */
+  retryAttempts: 2,
+} as const;
+
+/**
  * The lake writer's own mapping on the events table's stream, independent of the aggregator's: a
  * larger batch and window means fewer, larger Parquet objects (fewer S3 PUTs and Athena opens).
  * Lambda's DynamoDB stream mappings take up to 10,000 records and a 300 s window (Lambda docs,

@@ -18,8 +18,15 @@ import type { LakeObjects } from './ports.js';
 
 export type CompactionOutcome = { partition: LakePartition; filesRead: number; rowsRead: number; rowsWritten: number; bytes: number };
 
-/** Compacts every project-day before today (UTC) that holds anything but its one compacted file. */
-export async function compactClosedDays(lake: LakeObjects, nowMs = Date.now()): Promise<CompactionOutcome[]> {
+/**
+ * Compacts every project-day before today (UTC) that holds anything but its one compacted file;
+ * `mayStartAnother` lets a caller with a deadline stop between days.
+ */
+export async function compactClosedDays(
+  lake: LakeObjects,
+  nowMs = Date.now(),
+  mayStartAnother: () => boolean = () => true,
+): Promise<CompactionOutcome[]> {
   const today = dayBucket(nowMs);
   const byPartition = new Map<string, { partition: LakePartition; files: string[] }>();
   for (const key of await lake.list(`${LakeLayout.eventsPrefix}/`)) {
@@ -33,7 +40,9 @@ export async function compactClosedDays(lake: LakeObjects, nowMs = Date.now()): 
   const outcomes: CompactionOutcome[] = [];
   for (const { partition, files } of byPartition.values()) {
     const alreadyCompact = files.length === 1 && isCompactedFile(files[0]!);
-    if (!alreadyCompact) outcomes.push(await compactPartition(lake, partition, files));
+    if (alreadyCompact) continue;
+    if (!mayStartAnother()) break;
+    outcomes.push(await compactPartition(lake, partition, files));
   }
   return outcomes;
 }
