@@ -93,7 +93,7 @@ export const LakeFunction = {
 /**
  * The daily compaction (`lambdas/lake/compaction-handler.ts`): an EventBridge schedule on AWS, a
  * timer in the local runtime, at the same UTC time. A project-day is compacted in memory, so the
- * memory bounds the largest day (about 1.5 million events at 3,008 MB; docs/lake.md). A run that
+ * memory bounds the largest day (about 1.5 million events at 3,008 MB; docs/performance.md, "Compaction"). A run that
  * cannot finish every day stops starting new ones `stopReserveSeconds` before its timeout; the next
  * run goes on where it stopped, since compacted days are skipped.
  */
