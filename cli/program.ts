@@ -8,7 +8,7 @@ import { isoTime, positiveInteger } from './arguments.js';
 import { inspectDlq, redriveDlq } from './commands/dlq.js';
 import { importFile } from './commands/import.js';
 import { createKey, isKeyKind, listKeys, revokeKey } from './commands/keys.js';
-import { compactLake } from './commands/lake.js';
+import { backfillLake, compactLake } from './commands/lake.js';
 import { formatLimits, getLimits, LimitNames, quotaFlag, setLimits } from './commands/limits.js';
 import { parseDayRange, reconcile } from './commands/reconcile.js';
 import { replayRejections } from './commands/rejections.js';
@@ -164,7 +164,7 @@ export function buildCli(io: Output, outcome: Outcome): Command {
     .command('reconcile')
     .description('recount stored events; report (and with --fix repair) counters that differ; exits 3 when some differ unfixed')
     .requiredOption('--from <day>', 'first UTC day, YYYY-MM-DD')
-    .requiredOption('--to <day>', 'last UTC day, YYYY-MM-DD')
+    .requiredOption('--to <day>', 'the UTC day after the last one (exclusive), YYYY-MM-DD')
     .option('--project <id>', 'only this project')
     .option('--fix', 'set each differing counter to the recount', false)
     .action((options: { from: string; to: string; project?: string; fix: boolean }, command: Command) => {
@@ -205,9 +205,8 @@ export function buildCli(io: Output, outcome: Outcome): Command {
       }),
     );
 
-  program
-    .command('lake')
-    .description('the lake of stored events')
+  const lake = program.command('lake').description('the lake of stored events: compact, backfill');
+  lake
     .command('compact')
     .description('rewrite each closed project-day as one file, each event once')
     .action((_options: unknown, command: Command) =>
@@ -221,6 +220,26 @@ export function buildCli(io: Output, outcome: Outcome): Command {
         io.out(`${outcomes.length} project-days compacted`);
       }),
     );
+  lake
+    .command('backfill')
+    .description("write the range's events still in DynamoDB (the hot tier) to the lake again: for days the lake writer missed")
+    .requiredOption('--from <day>', 'first UTC day of event time, YYYY-MM-DD')
+    .requiredOption('--to <day>', 'the UTC day after the last one (exclusive), YYYY-MM-DD')
+    .option('--project <id>', 'only this project')
+    .action((options: { from: string; to: string; project?: string }, command: Command) => {
+      let range: { fromMs: number; toMs: number };
+      try {
+        range = parseDayRange(options.from, options.to);
+      } catch (error) {
+        command.error(`error: ${(error as Error).message}`);
+      }
+      return onTarget(command, async (target) => {
+        const report = await backfillLake(target, { ...range, ...(options.project ? { projectId: options.project } : {}) });
+        io.out(
+          `${report.events} events written to ${report.objects} lake objects (${report.bytes} bytes); the events view shows each once`,
+        );
+      });
+    });
 
   program
     .command('rejections')

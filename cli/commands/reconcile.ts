@@ -8,11 +8,10 @@
  * unique-device markers and event names are created so later events do not count those devices
  * again and queries find the names.
  *
- * The events are read with a Scan of the events table (filtered by time and project): the tool
- * for an operator after an incident, not for every minute. A range is closed when no event of it
+ * The events are read with a Scan of the events table (`stored-events.ts`). A range is closed when no event of it
  * is still in flight (offline devices may upload old events late: reconcile after they are in).
  */
-import { ConditionalCheckFailedException, ScanCommand, TransactionCanceledException, type AttributeValue } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { DynamoAggregateStore } from '../../lambdas/adapters/aggregate-store.js';
@@ -22,6 +21,7 @@ import { countCounterSortKey, uniqueCounterSortKey } from '../../lambdas/core/it
 import { formatMicros, toMicros } from '../../lambdas/core/micro-units.js';
 import { PartitionShards } from '../../resources/index.js';
 import type { Target } from '../target.js';
+import { scanStoredEvents } from './stored-events.js';
 
 const DAY_MS = 86_400_000;
 
@@ -102,24 +102,9 @@ export async function reconcile(target: Target, options: ReconcileOptions): Prom
 
 async function storedEvents(target: Target, options: ReconcileOptions): Promise<CountedEvent[]> {
   const events: CountedEvent[] = [];
-  let start: Record<string, AttributeValue> | undefined;
-  do {
-    // Read with number wrapping: a value is recounted from its exact text, as the aggregator does.
-    const page = await target.documents.send(
-      new ScanCommand({
-        TableName: target.eventsTableName,
-        FilterExpression: `ts >= :from AND ts < :to${options.projectId ? ' AND projectId = :project' : ''}`,
-        ExpressionAttributeValues: {
-          ':from': { N: String(options.fromMs) },
-          ':to': { N: String(options.toMs) },
-          ...(options.projectId ? { ':project': { S: options.projectId } } : {}),
-        },
-        ProjectionExpression: 'projectId, eventId, #event, deviceId, #source, #value, ts',
-        ExpressionAttributeNames: { '#event': 'event', '#source': 'source', '#value': 'value' },
-        ExclusiveStartKey: start,
-      }),
-    );
-    for (const raw of page.Items ?? []) {
+  for await (const page of scanStoredEvents(target, options, ['projectId', 'eventId', 'event', 'deviceId', 'source', 'value', 'ts'])) {
+    for (const raw of page) {
+      // Read with number wrapping: a value is recounted from its exact text, as the aggregator does.
       const item = unmarshall(raw, { wrapNumbers: true }) as Record<string, { value?: string } | string | null | undefined>;
       const number = (attribute: unknown) => String((attribute as { value?: string }).value ?? attribute);
       const valueMicros = item.value === undefined || item.value === null ? undefined : toMicros(number(item.value));
@@ -134,8 +119,7 @@ async function storedEvents(target: Target, options: ReconcileOptions): Promise<
         ...(valueMicros === undefined ? {} : { valueMicros }),
       });
     }
-    start = page.LastEvaluatedKey;
-  } while (start);
+  }
   return events;
 }
 

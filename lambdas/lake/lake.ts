@@ -19,18 +19,33 @@ export async function writeBatchToLake(
   events: readonly StreamedEvent[],
   lake: LakeObjects,
 ): Promise<LakeWriteOutcome> {
-  const name = batchObjectName(bounds.firstSequenceNumber, bounds.lastSequenceNumber);
-  const groups = groupByPartition(events.map((event) => lakeRowOf(event.item)));
+  return writeItemsToLake(
+    batchObjectName(bounds.firstSequenceNumber, bounds.lastSequenceNumber),
+    events.map((event) => event.item),
+    lake,
+  );
+}
+
+/**
+ * Stored events as one object named `objectName` in each project-day they touch: what the stream
+ * writer does per batch, and `tidemark lake backfill` per chunk of the events it reads back.
+ */
+export async function writeItemsToLake(
+  objectName: string,
+  items: readonly Readonly<Record<string, unknown>>[],
+  lake: LakeObjects,
+): Promise<LakeWriteOutcome> {
+  const groups = groupByPartition(items.map(lakeRowOf));
   const written = await Promise.all(
     groups.map(async ({ partition, rows }) => {
-      const key = `${partitionPrefix(partition)}${name}`;
+      const key = `${partitionPrefix(partition)}${objectName}`;
       const body = encodeParquet(LakeEventColumns, rows);
       await lake.put(key, body);
       return { key, bytes: body.byteLength };
     }),
   );
   return {
-    rows: events.length,
+    rows: items.length,
     objects: written.map((w) => w.key),
     bytes: written.reduce((sum, w) => sum + w.bytes, 0),
   };

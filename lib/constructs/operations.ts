@@ -39,7 +39,7 @@ const FIVE_MINUTES = Duration.minutes(5);
 /** What a failed stream batch means, by consumer: what an operator has to redo. */
 const failedBatchConsequence: Record<string, string> = {
   Aggregate: 'counted (`tidemark reconcile --fix` their days)',
-  Lake: 'written to the lake (their events are in DynamoDB for the hot window; see docs/reliability.md)',
+  Lake: 'written to the lake (`tidemark lake backfill` the days their events happened, while DynamoDB still holds them)',
 };
 /** Percent of requests answered 5xx; 0 when there were none (a period without traffic is not an outage). */
 export const API_5XX_RATE_EXPRESSION = 'IF(requests > 0, 100 * errors / requests, 0)';

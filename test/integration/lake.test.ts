@@ -171,6 +171,34 @@ describe('the event lake', () => {
     expect(Number(raw!.n)).toBe(events.filter((e) => e.timestamp.slice(0, 10) < today).length);
   });
 
+  it('backfills a day the lake writer missed from the events still in DynamoDB, each event once however often it runs', async () => {
+    // Prepare: the lake loses a closed day's files (as if its stream batches had gone to the on-failure queue).
+    const lost = day(now - 3 * DAY_MS);
+    const snapshot = `SELECT eventid, event, deviceid, userid, value, "timestamp", receivedat, properties, context FROM events WHERE dt = '${lost}' AND eventid LIKE 'lake-%' ORDER BY eventid`;
+    const before = await sql(snapshot);
+    expect(before).toHaveLength(expectedDays.get(lost)!);
+    const lake = new FileLakeObjects(local.lakeDir);
+    await lake.delete(await lake.list(`${LakeLayout.eventsPrefix}/project=demo/dt=${lost}/`));
+    expect(await sql(snapshot)).toEqual([]);
+
+    // Act: backfilled twice over a range around the day.
+    const backfill = async () => {
+      const out: string[] = [];
+      const args = ['lake', 'backfill', '--from', day(now - 4 * DAY_MS), '--to', day(now - 2 * DAY_MS), '--project', 'demo'];
+      expect(await runCli([...args, '--data-dir', local.dataDir], { out: (l) => out.push(l), err: () => undefined, isTTY: false })).toBe(0);
+      return out.join('\n');
+    };
+    expect(await backfill()).toMatch(/events written to \d+ lake objects/);
+    await backfill();
+
+    // Assess: the same rows, once each, and compaction folds the copies into one file.
+    expect(await sql(snapshot)).toEqual(before);
+    await runCli(['lake', 'compact', '--data-dir', local.dataDir], { out: () => undefined, err: () => undefined, isTTY: false });
+    expect(await lake.list(`${LakeLayout.eventsPrefix}/project=demo/dt=${lost}/`)).toHaveLength(1);
+    const [raw] = await sql(`SELECT count(*) AS n FROM events_raw WHERE dt = '${lost}' AND eventid LIKE 'lake-%'`);
+    expect(Number(raw!.n)).toBe(before.length);
+  });
+
   it('keeps rejected rows whole, and a replay through /v1/import stores each once however often it runs', async () => {
     // Prepare: an offline device's rows, older than the 5-day floor of /v1/batch; larger than the 2 KB audit cut.
     const old = now - 10 * DAY_MS;
