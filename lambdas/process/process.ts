@@ -64,7 +64,7 @@ export async function processMessage(
     : new Map<string, StoredCopy>();
   const outcomes = await mapWithConcurrency(events, InFlight.writesPerMessage, async (event): Promise<PutOutcome> => {
     const copy = known.get(event.eventId);
-    if (copy) return fingerprintsAgree(copy.fingerprint, event.fingerprint) ? 'duplicate' : 'conflict';
+    if (copy) return fingerprintsAgree(copy, event.fingerprint) ? 'duplicate' : 'conflict';
     beforeWrite();
     return deps.events.putIfAbsent(event);
   });
