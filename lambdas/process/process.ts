@@ -118,7 +118,10 @@ async function startSessions(
       const start = sessionStartFor(first, Limits.sessionLengthMs);
       return { ...start, properties: { ...start.properties, __syncedAt: syncedAt } };
     });
-  return mapWithConcurrency(starts, InFlight.writesPerMessage, (start) => deps.events.putIfAbsent(start));
+  return mapWithConcurrency(starts, InFlight.writesPerMessage, async (start) => {
+    beforeWrite();
+    return deps.events.putIfAbsent(start);
+  });
 }
 
 const isSameEvent = (copy: StoredCopy | undefined, event: StoredEvent): boolean =>
