@@ -9,7 +9,7 @@ import { writeIfCondition } from './conditional-write.js';
 import { EventsTable, PartitionShards, ReadApi } from '../../resources/index.js';
 import { eventItemKey, eventListKey, eventListPartition } from '../core/item-keys.js';
 import { dayBucket } from '../core/timestamps.js';
-import { eventItemContent, eventOfItem, sameFingerprint } from '../core/stored-event-item.js';
+import { eventItemContent, eventOfItem, fingerprintsAgree } from '../core/stored-event-item.js';
 import { readDaysNewestFirst } from './day-pages.js';
 import { sortKeyBounds, type DayCursor } from '../core/day-range.js';
 import { mergeShardsNewestFirst } from './sharded-listing.js';
@@ -23,12 +23,12 @@ import type { EventFilter, EventListing } from '../query/ports.js';
  * fingerprints, pipeline-made `session_start`s with a deterministic id) the id alone decides, as it always did.
  */
 function outcomeOfTakenId(stored: Record<string, AttributeValue> | undefined, given: string | undefined): PutOutcome {
-  if (stored === undefined || given === undefined) return 'duplicate';
-  const same = sameFingerprint(
-    { ...(stored.fp?.B ? { fp: stored.fp.B } : {}), ...(stored.fingerprint?.S ? { fingerprint: stored.fingerprint.S } : {}) },
-    given,
-  );
-  return same === false ? 'conflict' : 'duplicate';
+  if (stored === undefined) return 'duplicate';
+  const fingerprint = {
+    ...(stored.fp?.B ? { fp: stored.fp.B } : {}),
+    ...(stored.fingerprint?.S ? { fingerprint: stored.fingerprint.S } : {}),
+  };
+  return fingerprintsAgree(fingerprint, given) ? 'duplicate' : 'conflict';
 }
 
 export class DynamoEventStore implements EventStore, EventListing {

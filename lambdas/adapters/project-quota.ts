@@ -65,7 +65,6 @@ export class DynamoProjectQuota {
 
   constructor(
     private readonly client: DynamoDBDocumentClient,
-    private readonly settings: DynamoQuotaSettings,
     private readonly stateTable: string,
     /** Picks a shard in `[0, shards)`; injectable so tests can force collisions. */
     pickShard?: (shards: number) => number,
@@ -75,9 +74,8 @@ export class DynamoProjectQuota {
     this.#now = now;
   }
 
-  /** Counts the request against the project's quotas; throws `QuotaExceededError` naming the limit it is over. */
-  async admit(projectId: string, rows: number, bytes: number): Promise<void> {
-    const quota = await this.settings.quotaOf(projectId);
+  /** Counts the request against the project's `quota` (its settings, read by the caller); throws `QuotaExceededError` naming the limit it is over. */
+  async admit(projectId: string, quota: ProjectQuota, rows: number, bytes: number): Promise<void> {
     const nowMs = this.#now();
     const shards = limiterShards(quota);
     const allowance = shardAllowance(quota, shards);

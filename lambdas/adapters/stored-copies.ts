@@ -4,16 +4,11 @@
  */
 import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { eventItemKey } from '../core/item-keys.js';
+import { storedFingerprintOf } from '../core/stored-event-item.js';
 import type { StoredCopy } from '../process/ports.js';
 
 /** BatchGetItem takes 100 keys. */
 const MAX_KEYS_PER_BATCH_GET = 100;
-
-/** The item's fingerprint as hex, in either stored form (`fp` bytes, or `fingerprint` text from before). */
-function storedFingerprintHex(item: Record<string, unknown>): { fingerprint?: string } {
-  if (item.fp instanceof Uint8Array) return { fingerprint: Buffer.from(item.fp).toString('hex') };
-  return typeof item.fingerprint === 'string' ? { fingerprint: item.fingerprint } : {};
-}
 
 export class DynamoStoredCopies {
   constructor(
@@ -43,7 +38,7 @@ export class DynamoStoredCopies {
           copies.set(String(item.eventId), {
             sessionId: String(item.sessionId),
             timestamp: String(item.timestamp),
-            ...storedFingerprintHex(item),
+            ...storedFingerprintOf(item),
           });
         }
         request = result.UnprocessedKeys as typeof request;

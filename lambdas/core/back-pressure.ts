@@ -15,10 +15,10 @@ const THROTTLING_ERRORS = new Set([
 export const isThrottling = (error: unknown): boolean =>
   error instanceof Error && (THROTTLING_ERRORS.has(error.name) || /retry quota|throttl/i.test(error.message));
 
-/** The invocation has too little time left to start (or retry) a message: it is left for the next receive. */
+/** The invocation has too little time left to start (or retry) a message or a write: it is left for the next receive. */
 export class OutOfTimeError extends Error {
-  constructor(remainingMs: number) {
-    super(`${remainingMs} ms left in the invocation: too little to start another message`);
+  constructor(remainingMs: number, reserveMs: number) {
+    super(`${remainingMs} ms left in the invocation, under the ${reserveMs} ms reserve: too little to start more work`);
     this.name = 'OutOfTimeError';
   }
 }
@@ -29,14 +29,19 @@ export type Clock = {
   readonly sleep: (ms: number) => Promise<void>;
 };
 
+/** Throws `OutOfTimeError` unless at least `reserveMs` remain in the invocation. */
+export function assertTimeLeft(clock: Pick<Clock, 'remainingMs'>, reserveMs: number): void {
+  const remaining = clock.remainingMs();
+  if (remaining < reserveMs) throw new OutOfTimeError(remaining, reserveMs);
+}
+
 /**
  * Runs `work` when at least `reserveMs` remain, again after throttling while that holds. Work that
  * is retried must be idempotent (every processor write is conditional or monotonic).
  */
 export async function withBackPressure<T>(work: () => Promise<T>, reserveMs: number, clock: Clock): Promise<T> {
   for (let attempt = 0; ; attempt++) {
-    const remaining = clock.remainingMs();
-    if (remaining < reserveMs) throw new OutOfTimeError(remaining);
+    assertTimeLeft(clock, reserveMs);
     try {
       return await work();
     } catch (error) {

@@ -48,21 +48,30 @@ export function eventItemContent(event: StoredEvent): EventItemContent {
 export const storedFingerprint = (hex: string): Uint8Array =>
   Uint8Array.from(Buffer.from(hex.slice(0, STORED_FINGERPRINT_BYTES * 2), 'hex'));
 
+/** An item's fingerprint as stored: `fp` (bytes) or, on items written before it, `fingerprint` (hex); neither on items without one. */
+export type StoredFingerprint = { readonly fp?: Uint8Array; readonly fingerprint?: string };
+
+/** The fingerprint attributes of an (unmarshalled) item, in whichever form it holds them, unconverted. */
+export const storedFingerprintOf = (item: Readonly<Record<string, unknown>>): StoredFingerprint => ({
+  ...(item.fp instanceof Uint8Array ? { fp: item.fp } : {}),
+  ...(typeof item.fingerprint === 'string' ? { fingerprint: item.fingerprint } : {}),
+});
+
 /**
- * Whether an event's fingerprint matches the one an item holds: `fp` (bytes) or, for items written
- * before it, `fingerprint` (hex), compared on the same leading 128 bits. `undefined` when the item
- * holds none (events stored before fingerprints, pipeline-made `session_start`s).
+ * Whether an event's fingerprint matches the one an item holds, in either stored form, compared on
+ * the same leading 128 bits. `undefined` when the item holds none (events stored before
+ * fingerprints, pipeline-made `session_start`s).
  */
-export function sameFingerprint(item: { fp?: Uint8Array; fingerprint?: string }, given: string): boolean | undefined {
+export function sameFingerprint(item: StoredFingerprint, given: string): boolean | undefined {
   const wanted = given.slice(0, STORED_FINGERPRINT_BYTES * 2).toLowerCase();
   if (item.fp !== undefined) return Buffer.from(item.fp).toString('hex') === wanted;
   if (item.fingerprint !== undefined) return item.fingerprint.slice(0, STORED_FINGERPRINT_BYTES * 2).toLowerCase() === wanted;
   return undefined;
 }
 
-/** Whether a stored copy's fingerprint (hex, either stored length) and a copy's agree: without one on either side, the id alone decides. */
-export const fingerprintsAgree = (storedHex: string | undefined, given: string | undefined): boolean =>
-  storedHex === undefined || given === undefined || sameFingerprint({ fingerprint: storedHex }, given) !== false;
+/** Whether a stored item's fingerprint and a copy's agree: without one on either side, the id alone decides. */
+export const fingerprintsAgree = (stored: StoredFingerprint, given: string | undefined): boolean =>
+  given === undefined || sameFingerprint(stored, given) !== false;
 
 /** A stored JSON attribute (either form, or an object already) as the object it holds; `undefined` when absent. */
 export function storedObject(value: unknown): JsonObject | undefined {

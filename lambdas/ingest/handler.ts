@@ -18,6 +18,7 @@ import { IDEMPOTENCY_KEY_PATTERN } from '../core/event-id.js';
 import { decodeBody, parseIngestBody } from '../core/request-body.js';
 import { anonymousDeviceId, newSalt, saltDay } from '../core/anonymous-device.js';
 import { openPanelTranslator } from '../core/openpanel.js';
+import type { ProjectLimits, ProjectQuota } from '../core/quota.js';
 import type { IngestMode, Rejection } from '../core/types.js';
 import { assertWireSize, authenticate, headersOf, json, type Headers } from '../http/api.js';
 import { apiRequestId, httpFunction } from '../http/middleware.js';
@@ -33,8 +34,10 @@ import type { LakeObjects } from '../lake/ports.js';
 
 export type IngestHandlerDependencies = IngestDependencies & {
   readonly keys: KeyStore;
-  /** Counts a request of `rows` rows and `bytes` bytes against the project's quotas; throws `QuotaExceededError` when over. */
-  readonly admit: (projectId: string, rows: number, bytes: number) => Promise<void>;
+  /** The project's quotas and caps as an operator set them, over the defaults: read once per request. */
+  readonly limitsOf: (projectId: string) => Promise<ProjectLimits>;
+  /** Counts a request of `rows` rows and `bytes` bytes against the project's `quota`; throws `QuotaExceededError` when over. */
+  readonly admit: (projectId: string, quota: ProjectQuota, rows: number, bytes: number) => Promise<void>;
   /** The secret salt of anonymous device ids for the UTC day of `epochMs` (OpenPanel visitors). */
   readonly deviceSalt: (epochMs: number) => Promise<string>;
   /** Origins allowed to call the public write routes from a browser. */
@@ -79,7 +82,8 @@ async function ingest(event: APIGatewayProxyEvent, deps: IngestHandlerDependenci
     limits,
   );
   const body = parseIngestBody(bytes, mode, limits, headers['content-type']);
-  await deps.admit(project.projectId, body.rows.length, bytes.length);
+  const projectLimits = await deps.limitsOf(project.projectId);
+  await deps.admit(project.projectId, projectLimits, body.rows.length, bytes.length);
   const idempotencyKey = headers['idempotency-key'];
   if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
     throw new BadRequestError('`Idempotency-Key` must be 1 to 255 printable ASCII characters.', 'invalid_idempotency_key');
@@ -87,6 +91,7 @@ async function ingest(event: APIGatewayProxyEvent, deps: IngestHandlerDependenci
   const result = await ingestRows(
     {
       projectId: project.projectId,
+      caps: projectLimits,
       requestId: apiRequestId(event),
       mode,
       rows: body.rows,
@@ -176,13 +181,10 @@ export function ingestDependencies(config: TidemarkConfig, clients: AwsClients =
     queue: new SqsEventQueue(clients.sqs, required(config, 'eventsQueueUrl'), undefined, reportSendFailure),
     corsAllowOrigins: config.corsAllowOrigins,
     recordRejections: (projectId, rows) => rejections.putRejections(projectId, rows, Limits.rejectionRetentionDays),
-    admit: quotaAdmission(config, settings, documents, stateTable),
-    admitNames: async (projectId, inUse) => {
-      const caps = await settings.quotaOf(projectId);
-      return { refused: await names.admit(projectId, inUse, caps), caps };
-    },
-    rejectionsToKeep: async (projectId, receivedAtMs, rows) =>
-      rejectionBudget.take(projectId, receivedAtMs, rows, (await settings.quotaOf(projectId)).rejectionsKeptPerDay),
+    limitsOf: (projectId) => settings.quotaOf(projectId),
+    admit: quotaAdmission(config, documents, stateTable),
+    admitNames: (projectId, inUse, caps) => names.admit(projectId, inUse, caps),
+    rejectionsToKeep: (projectId, receivedAtMs, rows, keptPerDay) => rejectionBudget.take(projectId, receivedAtMs, rows, keptPerDay),
     deviceSalt: cachedDaySalt(new DynamoDaySalts(documents, stateTable)),
     maxEventAgeDays: config.maxEventAgeDays,
     ...(config.lakeBucket ? { keepRejectedRows: lakeRejections(new S3LakeObjects(new S3Client({}), config.lakeBucket)) } : {}),
@@ -192,13 +194,12 @@ export function ingestDependencies(config: TidemarkConfig, clients: AwsClients =
 /** Quotas from the project's settings, requests per second defaulting to the stack's setting; a setting of 0 turns quotas off (not the caps). */
 function quotaAdmission(
   config: TidemarkConfig,
-  settings: DynamoQuotaSettings,
   documents: AwsClients['documents'],
   stateTable: string,
 ): IngestHandlerDependencies['admit'] {
   if (config.rateLimitPerSecond <= 0) return async () => {};
-  const quota = new DynamoProjectQuota(documents, settings, stateTable);
-  return (projectId, rows, bytes) => quota.admit(projectId, rows, bytes);
+  const quota = new DynamoProjectQuota(documents, stateTable);
+  return (projectId, limits, rows, bytes) => quota.admit(projectId, limits, rows, bytes);
 }
 
 /** A day's salt, read once per container and day: one UpdateItem a day, not one a request. */

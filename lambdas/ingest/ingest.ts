@@ -7,7 +7,7 @@ import { Limits } from '../../resources/index.js';
 import { normalizeRow, rowForAudit } from '../core/normalize.js';
 import type { RowTranslator } from '../core/openpanel.js';
 import { packMessages, type AcceptedRow } from '../core/packing.js';
-import { applyCardinality, namesInUse } from '../core/project-caps.js';
+import { applyCardinality, namesInUse, type ProjectCaps } from '../core/project-caps.js';
 import { EventsQueue } from '../../resources/index.js';
 import type { IngestMode, Rejection } from '../core/types.js';
 import { RejectionReason } from '../core/types.js';
@@ -15,6 +15,8 @@ import type { IngestDependencies } from './ports.js';
 
 export type IngestRequest = {
   readonly projectId: string;
+  /** The project's caps, read once for the request (with its quotas) by the caller. */
+  readonly caps: ProjectCaps;
   readonly requestId: string;
   readonly mode: IngestMode;
   readonly rows: readonly unknown[];
@@ -63,8 +65,8 @@ export async function ingestRows(request: IngestRequest, deps: IngestDependencie
 
   // Names are registered only by rows that are sent: `?validate=true` does not hold rows to the caps.
   if (!request.validateOnly && accepted.length > 0) {
-    const { refused, caps } = await deps.admitNames(request.projectId, namesInUse(accepted.map((row) => row.event)));
-    const held = applyCardinality(accepted, refused, caps, request.projectId);
+    const refused = await deps.admitNames(request.projectId, namesInUse(accepted.map((row) => row.event)), request.caps);
+    const held = applyCardinality(accepted, refused, request.caps, request.projectId);
     rejected.push(...held.rejected);
     if (held.rejected.length > 0) accepted.splice(0, accepted.length, ...held.admitted);
   }
@@ -104,7 +106,8 @@ async function keepForAudit(request: IngestRequest, rejected: readonly Rejection
   const receivedAt = new Date(request.receivedAt).toISOString();
   const keptRow = (index: number) =>
     request.translator ? request.translator.forAudit(request.rows[index]) : rowForAudit(request.rows[index]);
-  const withinCap = rejected.slice(0, await deps.rejectionsToKeep(request.projectId, request.receivedAt, rejected.length));
+  const keep = await deps.rejectionsToKeep(request.projectId, request.receivedAt, rejected.length, request.caps.rejectionsKeptPerDay);
+  const withinCap = rejected.slice(0, keep);
   if (withinCap.length > 0) {
     await deps.recordRejections(
       request.projectId,

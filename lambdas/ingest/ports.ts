@@ -17,11 +17,11 @@ export type IngestDependencies = {
   /** Keeps rejected rows whole in the event lake (the audit store above keeps them cut and for days). */
   readonly keepRejectedRows?: (projectId: string, rows: RejectedRowRecord[]) => Promise<void>;
   readonly maxEventAgeDays: number;
-  /** Registers the event names and sources new to the project while its caps allow; answers those refused, and the caps. */
-  readonly admitNames: (
-    projectId: string,
-    names: NamesInUse,
-  ) => Promise<{ refused: RefusedNames; caps: Pick<ProjectCaps, 'eventNames' | 'sources'> }>;
-  /** How many of `rows` rejected rows `recordRejections` may still keep for the project on the day of `receivedAtMs` (the rest are counted as not kept). */
-  readonly rejectionsToKeep: (projectId: string, receivedAtMs: number, rows: number) => Promise<number>;
+  /** Registers the event names and sources new to the project while `caps` allow; answers those refused. */
+  readonly admitNames: (projectId: string, names: NamesInUse, caps: Pick<ProjectCaps, 'eventNames' | 'sources'>) => Promise<RefusedNames>;
+  /**
+   * How many of `rows` rejected rows `recordRejections` may still keep for the project on the day of
+   * `receivedAtMs`, up to `keptPerDay` (the rest are counted as not kept).
+   */
+  readonly rejectionsToKeep: (projectId: string, receivedAtMs: number, rows: number, keptPerDay: number) => Promise<number>;
 };

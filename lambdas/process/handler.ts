@@ -14,7 +14,7 @@ import { DynamoDeviceStates } from '../adapters/device-states.js';
 import { conflictRejection, DynamoRejectionStore } from '../adapters/rejection-store.js';
 import { DynamoSessionLocks } from '../adapters/session-locks.js';
 import { DynamoStoredCopies } from '../adapters/stored-copies.js';
-import { OutOfTimeError, withBackPressure } from '../core/back-pressure.js';
+import { assertTimeLeft, withBackPressure } from '../core/back-pressure.js';
 import { parseMessageBody } from '../core/packing.js';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { lambdaFunction } from '../middleware.js';
@@ -40,14 +40,10 @@ export function createProcessHandler(dependencies: () => ProcessDependencies) {
     };
     const handleRecord = async (record: SQSRecord) => {
       const message = parseMessageBody(record.body);
-      const stopWhenOutOfTime = () => {
-        const remaining = clock.remainingMs();
-        if (remaining < ProcessFunction.writeTimeReserveMs) throw new OutOfTimeError(remaining);
-      };
       const { ingestLagMs, ...outcome } = await withBackPressure(
         () =>
           processMessage(message, deps, {
-            beforeWrite: stopWhenOutOfTime,
+            beforeWrite: () => assertTimeLeft(clock, ProcessFunction.writeTimeReserveMs),
             redelivered: Number(record.attributes.ApproximateReceiveCount) > 1,
           }),
         ProcessFunction.messageTimeReserveMs,

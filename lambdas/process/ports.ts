@@ -1,5 +1,6 @@
 /** What the processor use case needs from outside; `adapters/` implements it (DynamoDB). */
 import type { DeviceState } from '../../resources/api-answers.js';
+import type { StoredFingerprint } from '../core/stored-event-item.js';
 import type { StoredEvent } from '../core/types.js';
 
 /**
@@ -16,9 +17,9 @@ export interface EventStore {
 
 /**
  * What the events table holds for an event id: enough to tell whether it is this very event, and
- * (with the content fingerprint, hex, absent on items that have none) a duplicate from a conflict.
+ * (with the content fingerprint as the item stores it, absent on items that have none) a duplicate from a conflict.
  */
-export type StoredCopy = { readonly sessionId: string; readonly timestamp: string; readonly fingerprint?: string };
+export type StoredCopy = { readonly sessionId: string; readonly timestamp: string } & StoredFingerprint;
 
 export type ProcessDependencies = {
   readonly events: EventStore;

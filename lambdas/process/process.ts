@@ -64,7 +64,7 @@ export async function processMessage(
     : new Map<string, StoredCopy>();
   const outcomes = await mapWithConcurrency(events, InFlight.writesPerMessage, async (event): Promise<PutOutcome> => {
     const copy = known.get(event.eventId);
-    if (copy) return fingerprintsAgree(copy.fingerprint, event.fingerprint) ? 'duplicate' : 'conflict';
+    if (copy) return fingerprintsAgree(copy, event.fingerprint) ? 'duplicate' : 'conflict';
     beforeWrite();
     return deps.events.putIfAbsent(event);
   });
@@ -118,7 +118,10 @@ async function startSessions(
       const start = sessionStartFor(first, Limits.sessionLengthMs);
       return { ...start, properties: { ...start.properties, __syncedAt: syncedAt } };
     });
-  return mapWithConcurrency(starts, InFlight.writesPerMessage, (start) => deps.events.putIfAbsent(start));
+  return mapWithConcurrency(starts, InFlight.writesPerMessage, async (start) => {
+    beforeWrite();
+    return deps.events.putIfAbsent(start);
+  });
 }
 
 const isSameEvent = (copy: StoredCopy | undefined, event: StoredEvent): boolean =>

@@ -8,7 +8,6 @@ import type { CounterRow } from '../../lambdas/core/aggregate-query.js';
 import type { EventName, UniqueMarker } from '../../lambdas/core/aggregation.js';
 import { NameKinds, type NameKind, type ProjectCaps } from '../../lambdas/core/project-caps.js';
 import { dayBucket } from '../../lambdas/core/timestamps.js';
-import { ProjectCapDefaults } from '../../resources/index.js';
 import type { QueueMessage } from '../../lambdas/core/packing.js';
 import type { RejectedRow, StoredEvent } from '../../lambdas/core/types.js';
 import type { DeviceState } from '../../resources/api-answers.js';
@@ -35,13 +34,13 @@ export class MemoryEventQueue implements EventQueue {
 
 /**
  * The ingest ports in memory: the queue, both rejection stores, a registry of names per project held
- * to `caps` (a name registered once stays admitted), and a daily budget of kept rejections per project.
+ * to the caps it is given (a name registered once stays admitted), and a daily budget of kept rejections per project.
  */
-export const memoryIngestPorts = (queue = new MemoryEventQueue(), caps: ProjectCaps = ProjectCapDefaults) => {
+export const memoryIngestPorts = (queue = new MemoryEventQueue()) => {
   const rejections: RejectedRow[] = [];
   const names = new Map<string, Set<string>>();
   const budget = new Map<string, { kept: number; notKept: number }>();
-  const admitted = (projectId: string, kind: NameKind, name: string) => {
+  const admitted = (projectId: string, kind: NameKind, name: string, caps: Pick<ProjectCaps, 'eventNames' | 'sources'>) => {
     const known = names.get(`${projectId}|${kind}`) ?? new Set<string>();
     names.set(`${projectId}|${kind}`, known);
     if (known.has(name)) return true;
@@ -53,18 +52,15 @@ export const memoryIngestPorts = (queue = new MemoryEventQueue(), caps: ProjectC
     queue,
     recordRejections: async (_projectId, rows) => void rejections.push(...rows),
     maxEventAgeDays: 5,
-    admitNames: async (projectId, inUse) => ({
-      refused: {
-        event: new Set(inUse.event.filter((name) => !admitted(projectId, 'event', name))),
-        source: new Set(inUse.source.filter((name) => !admitted(projectId, 'source', name))),
-      },
-      caps,
+    admitNames: async (projectId, inUse, caps) => ({
+      event: new Set(inUse.event.filter((name) => !admitted(projectId, 'event', name, caps))),
+      source: new Set(inUse.source.filter((name) => !admitted(projectId, 'source', name, caps))),
     }),
-    rejectionsToKeep: async (projectId, receivedAtMs, rows) => {
+    rejectionsToKeep: async (projectId, receivedAtMs, rows, keptPerDay) => {
       const key = `${projectId}|${dayBucket(receivedAtMs)}`;
       const day = budget.get(key) ?? { kept: 0, notKept: 0 };
       budget.set(key, day);
-      const kept = Math.min(rows, caps.rejectionsKeptPerDay - day.kept);
+      const kept = Math.min(rows, keptPerDay - day.kept);
       day.kept += kept;
       day.notKept += rows - kept;
       return kept;

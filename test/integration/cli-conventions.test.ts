@@ -15,11 +15,6 @@ const repository = new URL('../../', import.meta.url).pathname;
 // A data directory no runtime ever wrote to, so nothing a developer's `npm start` left is found.
 const emptyDataDir = mkdtempSync(join(tmpdir(), 'tidemark-no-runtime-'));
 
-function userEnvironment(): NodeJS.ProcessEnv {
-  const { AWS_LAMBDA_MAX_CONCURRENCY: _set, ...environment } = process.env;
-  return environment;
-}
-
 function run(command: string, args: string[]): Promise<Run> {
   return new Promise((resolve) => {
     execFile(
@@ -27,8 +22,15 @@ function run(command: string, args: string[]): Promise<Run> {
       args,
       {
         cwd: repository,
-        // As a user's shell runs it: without what the local runtime loaded in this worker set (AWS_LAMBDA_MAX_CONCURRENCY).
-        env: { ...userEnvironment(), TIDEMARK_DATA_DIR: emptyDataDir, npm_config_loglevel: 'silent', npm_config_update_notifier: 'false' },
+        // With AWS_LAMBDA_MAX_CONCURRENCY, as a child of a process that ran the local runtime inherits it
+        // (local/invocation-context.ts sets it): no CLI may load Powertools before that store exists.
+        env: {
+          ...process.env,
+          AWS_LAMBDA_MAX_CONCURRENCY: '64',
+          TIDEMARK_DATA_DIR: emptyDataDir,
+          npm_config_loglevel: 'silent',
+          npm_config_update_notifier: 'false',
+        },
       },
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr: withoutNpmWarnings(stderr) }),
     );

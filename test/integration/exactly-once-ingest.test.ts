@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../lambdas/adapters/clients.js';
 import { DynamoEventStore } from '../../lambdas/adapters/event-store.js';
 import { DynamoKeyStore } from '../../lambdas/adapters/key-store.js';
+import { DynamoStoredCopies } from '../../lambdas/adapters/stored-copies.js';
+import { fingerprintsAgree } from '../../lambdas/core/stored-event-item.js';
 import { apiKeyItemKey, eventItemKey, eventListKey } from '../../lambdas/core/item-keys.js';
 import { dayBucket } from '../../lambdas/core/timestamps.js';
 import { PartitionShards } from '../../resources/index.js';
@@ -320,6 +322,14 @@ describe('identity (item 4)', () => {
     expect(await store.putIfAbsent({ ...event, fingerprint: `${fingerprint.slice(0, 31)}0${fingerprint.slice(32)}` })).toBe('conflict');
     expect(await store.putIfAbsent({ ...fresh, receivedAt: new Date(timeMs + 5000).toISOString() })).toBe('duplicate');
     expect(await store.putIfAbsent({ ...fresh, fingerprint: `f${fingerprint.slice(1)}` })).toBe('conflict');
+    // What a redelivered message reads first tells the same apart the same way, for either stored form.
+    const copies = await new DynamoStoredCopies(documents, local.config.eventsTable!).read('demo', [event.eventId, fresh.eventId]);
+    for (const id of [event.eventId, fresh.eventId]) {
+      const copy = copies.get(id)!;
+      expect(copy).toMatchObject({ sessionId: 's', timestamp });
+      expect(fingerprintsAgree(copy, fingerprint)).toBe(true);
+      expect(fingerprintsAgree(copy, `${fingerprint.slice(0, 31)}0${fingerprint.slice(32)}`)).toBe(false);
+    }
   });
 });
 

@@ -1,11 +1,13 @@
 /** The ingest use case with an in-memory queue: what a client is told about every row, and what is kept. */
 import { describe, expect, it } from 'vitest';
 import { ingestRows, type IngestRequest } from '../../lambdas/ingest/ingest.js';
+import { ProjectCapDefaults } from '../../resources/index.js';
 import { RECEIVED_AT } from '../helpers/factories.js';
 import { memoryIngestPorts, MemoryEventQueue } from '../helpers/fakes.js';
 
 const request = (rows: readonly unknown[], overrides: Partial<IngestRequest> = {}): IngestRequest => ({
   projectId: 'p',
+  caps: ProjectCapDefaults,
   requestId: 'r',
   mode: 'batch',
   rows,

@@ -75,13 +75,14 @@ const throttled = () =>
 describe('the process handler', () => {
   it('stops taking messages when its remaining time runs low and reports the rest as failures, untouched', async () => {
     const deps = fakeDeps(async () => 'stored');
-    let remaining = 29_000;
-    // Each message "costs" 10 s of the invocation.
-    const slowDeps = { ...deps, advanceDevice: async () => void (remaining -= 10_000) };
+    // Each message "costs" less than the gap between the message and the write reserves, as the
+    // reserves are sized for: a message started with time enough finishes all its writes.
+    const cost = ProcessFunction.messageTimeReserveMs - ProcessFunction.writeTimeReserveMs - 1_000;
+    let remaining = ProcessFunction.messageTimeReserveMs + 3 * cost + 1_000;
     const handler = createProcessHandler(() => ({
-      ...slowDeps,
+      ...deps,
       acquireSessionLock: async () => {
-        remaining -= 10_000;
+        remaining -= cost;
         return true;
       },
     }));
@@ -92,7 +93,7 @@ describe('the process handler', () => {
       contextWith(() => remaining),
     );
     const failed = response.batchItemFailures.map((f) => f.itemIdentifier);
-    expect(remaining).toBeLessThan(ProcessFunction.messageTimeReserveMs + 10_000);
+    expect(remaining).toBeLessThan(ProcessFunction.messageTimeReserveMs);
     expect(failed.length).toBeGreaterThan(0);
     expect(failed.length).toBeLessThan(6);
     // Every failed message was never started: none of its events reached the store.

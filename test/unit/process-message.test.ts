@@ -36,6 +36,19 @@ describe('processMessage', () => {
     expect(ports.storedNamed(SYNTHETIC_SESSION_START)).toHaveLength(1);
   });
 
+  it('starts no session_start put once beforeWrite refuses, and a retry stores the start', async () => {
+    const ports = new MemoryProcessPorts();
+    // Out of time once the session's lock is taken: the only write left to start is the session_start put.
+    const refuseAfterLock = () => {
+      if (ports.locks.size > 0) throw new Error('out of time');
+    };
+    await expect(processMessage(messageBody([later]), ports, { nowMs: NOW, beforeWrite: refuseAfterLock })).rejects.toThrow('out of time');
+    expect(ports.storedNamed(SYNTHETIC_SESSION_START)).toHaveLength(0);
+    const retry = await processMessage(messageBody([later]), ports, { nowMs: NOW });
+    expect(retry).toMatchObject({ duplicates: 1, sessionsStarted: 1 });
+    expect(ports.storedNamed(SYNTHETIC_SESSION_START)).toHaveLength(1);
+  });
+
   it('reads first when a message is delivered again: what an earlier attempt stored costs no put, a changed copy is still a conflict', async () => {
     const ports = new MemoryProcessPorts();
     await processMessage(messageBody([later, earlier]), ports, { nowMs: NOW });

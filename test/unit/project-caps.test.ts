@@ -15,7 +15,7 @@ import { daysOfRange } from '../../lambdas/core/timestamps.js';
 import { ingestRows, type IngestRequest } from '../../lambdas/ingest/ingest.js';
 import { ProjectCapDefaults, ProjectQuotaDefaults } from '../../resources/index.js';
 import { RECEIVED_AT } from '../helpers/factories.js';
-import { memoryIngestPorts, MemoryEventQueue } from '../helpers/fakes.js';
+import { memoryIngestPorts } from '../helpers/fakes.js';
 
 const row = (index: number, event: string, source?: string) => ({ index, event: { event, ...(source === undefined ? {} : { source }) } });
 
@@ -109,6 +109,7 @@ describe('ingestRows held to the caps', () => {
   const caps = { eventNames: 2, sources: 1, rejectionsKeptPerDay: 3 };
   const request = (projectId: string, rows: readonly unknown[], overrides: Partial<IngestRequest> = {}): IngestRequest => ({
     projectId,
+    caps,
     requestId: 'r',
     mode: 'batch',
     rows,
@@ -119,7 +120,7 @@ describe('ingestRows held to the caps', () => {
   const event = (name: string, source?: string) => ({ event: name, deviceId: 'd', ...(source === undefined ? {} : { source }) });
 
   it('rejects rows with a new name past the cap per row, while names in use land and another project is unaffected', async () => {
-    const { ports, queue } = memoryIngestPorts(new MemoryEventQueue(), caps);
+    const { ports, queue } = memoryIngestPorts();
     const first = await ingestRows(request('full', [event('a', 'ios'), event('b')]), ports);
     expect(first).toMatchObject({ accepted: 2, rejected: [] });
 
@@ -137,7 +138,7 @@ describe('ingestRows held to the caps', () => {
   });
 
   it('keeps rejected rows in the audit store up to the daily cap and counts the rest, while the 202 names every one and the lake keeps every one', async () => {
-    const { ports: memory, rejections, budget } = memoryIngestPorts(new MemoryEventQueue(), caps);
+    const { ports: memory, rejections, budget } = memoryIngestPorts();
     const lake: number[] = [];
     const ports = {
       ...memory,
@@ -156,7 +157,7 @@ describe('ingestRows held to the caps', () => {
   });
 
   it('does not register names for a validate-only request', async () => {
-    const { ports } = memoryIngestPorts(new MemoryEventQueue(), caps);
+    const { ports } = memoryIngestPorts();
     await ingestRows(request('p', [event('x'), event('y')], { validateOnly: true }), ports);
     const sent = await ingestRows(request('p', [event('a'), event('b')]), ports);
     expect(sent).toMatchObject({ accepted: 2, rejected: [] });

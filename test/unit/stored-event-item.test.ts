@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { eventItemContent, eventOfItem, sameFingerprint } from '../../lambdas/core/stored-event-item.js';
+import {
+  eventItemContent,
+  eventOfItem,
+  fingerprintsAgree,
+  sameFingerprint,
+  storedFingerprintOf,
+} from '../../lambdas/core/stored-event-item.js';
 import type { StoredEvent } from '../../lambdas/core/types.js';
 
 const FINGERPRINT = '0123456789abcdef0123456789abcdef01234567';
@@ -46,6 +52,16 @@ describe('a stored event item', () => {
     expect(sameFingerprint({ fingerprint: FINGERPRINT }, FINGERPRINT)).toBe(true);
     expect(sameFingerprint({ fingerprint: FINGERPRINT }, `${FINGERPRINT.slice(0, 31)}0${FINGERPRINT.slice(32)}`)).toBe(false);
     expect(sameFingerprint({}, FINGERPRINT)).toBeUndefined();
+  });
+
+  it('agrees on a stored copy read back as the item holds it, and lets the id decide when either side has none', () => {
+    const content = eventItemContent(event());
+    const changed = `f${FINGERPRINT.slice(1)}`;
+    expect(fingerprintsAgree(storedFingerprintOf(content), FINGERPRINT)).toBe(true);
+    expect(fingerprintsAgree(storedFingerprintOf(content), changed)).toBe(false);
+    expect(fingerprintsAgree(storedFingerprintOf({ fingerprint: FINGERPRINT }), changed)).toBe(false);
+    expect(fingerprintsAgree(storedFingerprintOf({ fp: 'not bytes', fingerprint: 42 }), changed)).toBe(true);
+    expect(fingerprintsAgree(storedFingerprintOf(content), undefined)).toBe(true);
   });
 
   it('reads items written before: properties and context as JSON text, the hex fingerprint left out', () => {
