@@ -117,7 +117,7 @@ function* batches(rows: readonly string[]): Generator<string[]> {
   if (batch.length > 0) yield batch;
 }
 
-/** The `/v1/import` body of a request's rows: its `sentAt` and receive time beside them (docs: "Replaying rejected rows"). */
+/** The `/v1/import` body of a request's rows: its `sentAt` and receive time beside them (docs/sessions.md, "Time"). */
 function importBody({ rows, sentAt, receivedAt }: RejectedRequest): string {
   const time = (name: string, ms: number | undefined) => (ms === undefined ? '' : `"${name}":"${new Date(ms).toISOString()}",`);
   return `{${time('sentAt', sentAt)}${time('receivedAt', receivedAt)}"events":[${rows.join(',')}]}`;

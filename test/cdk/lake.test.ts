@@ -3,7 +3,14 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TidemarkStack } from '../../lib/tidemark-stack.js';
-import { LakeBucket, LakeCatalog, LakeEventColumns, LakeStreamMapping, LakeWorkgroup } from '../../resources/index.js';
+import {
+  LakeBucket,
+  LakeCatalog,
+  LakeEventColumns,
+  LakeRejectionColumns,
+  LakeStreamMapping,
+  LakeWorkgroup,
+} from '../../resources/index.js';
 
 let template: Template;
 
@@ -89,6 +96,12 @@ describe('catalog and Athena', () => {
       LakeEventColumns.map((c) => [c.name, c.glue]),
     );
     expect(input.StorageDescriptor.SerdeInfo.SerializationLibrary).toContain('ParquetHiveSerDe');
+    // The rejections table: the batch's sentAt last, where Athena takes a column older files lack.
+    const rejections = tables.find((t) => t.Name === LakeCatalog.rejectionsTableName)!;
+    expect(rejections.StorageDescriptor.Columns.map((c: { Name: string; Type: string }) => [c.Name, c.Type])).toEqual(
+      LakeRejectionColumns.map((c) => [c.name, c.glue]),
+    );
+    expect(rejections.StorageDescriptor.Columns.at(-1)).toEqual({ Name: 'sentat', Type: 'timestamp' });
     expect(input.PartitionKeys).toEqual([
       { Name: 'project', Type: 'string' },
       { Name: 'dt', Type: 'string' },
