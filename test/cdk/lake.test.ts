@@ -87,7 +87,7 @@ describe('rejected rows', () => {
 });
 
 describe('catalog and Athena', () => {
-  it('declares the Parquet events table with typed columns and partition projection on project and day', () => {
+  it('declares the Parquet events and rejections tables with typed columns, and partition projection on project and day', () => {
     template.hasResourceProperties('AWS::Glue::Database', { DatabaseInput: { Name: LakeCatalog.databaseName } });
     const tables = Object.values(template.findResources('AWS::Glue::Table')).map((t) => t.Properties.TableInput);
     expect(tables.map((t) => t.Name).sort()).toEqual([LakeCatalog.eventsTableName, LakeCatalog.rejectionsTableName].sort());
