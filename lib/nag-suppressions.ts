@@ -21,6 +21,7 @@ export function addNagSuppressions(
     stack.pipeline.processFunction,
     stack.aggregates.aggregateFunction,
     stack.lake.lakeFunction,
+    stack.lake.compactionFunction,
   ];
   for (const fn of functions) {
     acknowledge(
@@ -90,6 +91,11 @@ function acknowledgeLake(stack: Stack, lake: EventLake): void {
   const bucket = stack.getLogicalId(lake.bucket.node.defaultChild as never);
   const perObject = 'Objects are named per stream batch (events/project=P/dt=D/batch-…parquet), so a grant can only name the prefix.';
   acknowledge(lake.lakeFunction, `IAM5[Resource::<${bucket}.Arn>/events/*]`, `${perObject} The writer may only put under events/.`);
+  acknowledge(
+    lake.compactionFunction,
+    `IAM5[Resource::<${bucket}.Arn>/events/*]`,
+    `${perObject} Compaction reads a day's files, writes its one file and deletes what it read, under events/ only.`,
+  );
   acknowledge(
     lake.queryPolicy,
     `IAM5[Resource::<${bucket}.Arn>/events/*]`,

@@ -96,7 +96,7 @@ export class TidemarkStack extends Stack {
       api: this.ingestApi.api,
       queue: this.pipeline.queue,
       deadLetterQueue: this.pipeline.deadLetterQueue,
-      failedStreamBatches: this.aggregates.failedBatches,
+      failedStreamBatches: { Aggregate: this.aggregates.failedBatches, Lake: this.lake.failedBatches },
       aggregateFunction: this.aggregates.aggregateFunction.function,
       functions: {
         Ingest: this.ingestApi.ingestFunction.function,
@@ -104,6 +104,7 @@ export class TidemarkStack extends Stack {
         Aggregate: this.aggregates.aggregateFunction.function,
         Query: this.ingestApi.queryFunction.function,
         Lake: this.lake.lakeFunction.function,
+        LakeCompaction: this.lake.compactionFunction.function,
       },
       tables: {
         Events: this.pipeline.eventsTable,

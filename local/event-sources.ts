@@ -99,7 +99,9 @@ export function createEventSources(options: EventSourceOptions): EventSources {
       retryDelayMs: options.streamRetryDelayMs ?? 200,
       batchingWindowMs: options.streamBatchingWindowMs ?? maxBatchingWindowSeconds * 1000,
       onError: onError(where),
-      onDiscard: (records) => log(`${where}: discarded a batch of ${records.length} records after all retries`),
+      // Lambda sends such a batch's pointer to the mapping's on-failure queue (alarmed on AWS); here the console shows it.
+      onDiscard: (records) =>
+        report(where, `discarded a batch of ${records.length} records after all retries (on AWS: its on-failure queue, and an alarm)`),
     });
   const aggregateStream = streamMapping(
     'aggregate',
@@ -112,6 +114,7 @@ export function createEventSources(options: EventSourceOptions): EventSources {
     functionName: 'lake',
     timeoutSeconds: LakeFunction.timeoutSeconds,
     batchSize: LakeStreamMapping.batchSize,
+    retryAttempts: LakeStreamMapping.retryAttempts,
   });
   return {
     sqs,

@@ -1,5 +1,5 @@
 /**
- * Function wiring: the five Lambda handlers built the way each Lambda builds its own, each with
+ * Function wiring: the six Lambda handlers built the way each Lambda builds its own, each with
  * its own AWS clients, counted (for the cost model) and faulty when the fault plan asks, wrapped
  * in the invocation stats and the console's pipeline observers.
  */
@@ -12,6 +12,7 @@ import { eventItemKey } from '../lambdas/core/item-keys.js';
 import { keyFromHeaders } from '../lambdas/core/keys.js';
 import { headersOf } from '../lambdas/http/api.js';
 import { createIngestHandler, ingestDependencies, lakeRejections } from '../lambdas/ingest/handler.js';
+import { createCompactionHandler } from '../lambdas/lake/compaction-handler.js';
 import { createLakeHandler } from '../lambdas/lake/handler.js';
 import { createProcessHandler, processDependencies } from '../lambdas/process/handler.js';
 import { createQueryHandler, queryDependencies } from '../lambdas/query/handler.js';
@@ -30,6 +31,8 @@ export type WiredFunctions = {
   readonly process: LambdaHandler<SQSEvent, SQSBatchResponse | void>;
   readonly aggregate: LambdaHandler<DynamoDBStreamEvent, unknown>;
   readonly lake: LambdaHandler<DynamoDBStreamEvent, unknown>;
+  /** The lake's daily compaction, run by the local schedule (`local/daily-schedule.ts`). */
+  readonly compaction: LambdaHandler<{ time: string }, unknown>;
   /** AWS requests all functions made, and the same per function. */
   readonly calls: AwsCallCounter;
   readonly callsByFunction: Record<string, CallCounts>;
@@ -109,6 +112,10 @@ export function wireFunctions(
     lake: invocations.wrap(
       'lake',
       createLakeHandler(() => lakeObjects),
+    ),
+    compaction: invocations.wrap(
+      'compaction',
+      createCompactionHandler(() => lakeObjects),
     ),
     calls,
     callsByFunction,

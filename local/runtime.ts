@@ -10,11 +10,12 @@ import './invocation-context.js';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { TidemarkConfig } from '../lambdas/config.js';
-import { LakeLayout, LocalRuntime } from '../resources/index.js';
+import { LakeCompaction, LakeLayout, LocalRuntime } from '../resources/index.js';
 import type { CallCounts } from './aws-calls.js';
 import type { HotKeyMeter } from './hot-key-meter.js';
 import { consoleRoutes } from './console-routes.js';
 import type { Engine } from './engines.js';
+import { startDailySchedule } from './daily-schedule.js';
 import { createEventSources } from './event-sources.js';
 import { FaultInjector, type FaultPlan } from './faults.js';
 import { wireFunctions } from './function-wiring.js';
@@ -103,6 +104,15 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       ...(options.streamRetryDelayMs === undefined ? {} : { streamRetryDelayMs: options.streamRetryDelayMs }),
       ...(options.streamBatchingWindowMs === undefined ? {} : { streamBatchingWindowMs: options.streamBatchingWindowMs }),
     });
+    stoppers.push(
+      startDailySchedule({
+        functionName: 'compaction',
+        handler: functions.compaction,
+        at: LakeCompaction,
+        timeoutSeconds: LakeCompaction.timeoutSeconds,
+        onError: (error) => log(`lake compaction: ${(error as Error)?.message ?? String(error)}`),
+      }),
+    );
     journal.start();
     // Stoppers run last first: the pollers stop, then the journal takes its final snapshot.
     stoppers.push(() => journal.stop());

@@ -30,7 +30,13 @@ export type StreamPollerOptions = {
   readonly streamArn: string;
   readonly handler: LambdaHandler<ShardBatchEvent, unknown>;
   /** The consuming function, when not the aggregator: each mapping has its own batch size and timeout. */
-  readonly consumer?: { readonly functionName: string; readonly timeoutSeconds: number; readonly batchSize: number };
+  readonly consumer?: {
+    readonly functionName: string;
+    readonly timeoutSeconds: number;
+    readonly batchSize: number;
+    /** The mapping's MaximumRetryAttempts: after that many retries a batch goes to `onDiscard`. */
+    readonly retryAttempts: number;
+  };
   /** JSON file holding the last sequence number delivered per shard. */
   readonly positionsFile: string;
   readonly retryDelayMs: number;
@@ -97,6 +103,7 @@ export class StreamPoller {
       functionName: 'aggregate',
       timeoutSeconds: AggregateFunction.timeoutSeconds,
       batchSize: EventsStreamMapping.batchSize,
+      retryAttempts: EventsStreamMapping.retryAttempts,
     };
     this.#positions = existsSync(options.positionsFile) ? JSON.parse(readFileSync(options.positionsFile, 'utf8')) : {};
   }
@@ -270,7 +277,7 @@ export class StreamPoller {
       isFinalInvokeForWindow: false,
       isWindowTerminatedEarly: false,
     };
-    for (let attempt = 0; attempt <= EventsStreamMapping.retryAttempts; attempt++) {
+    for (let attempt = 0; attempt <= this.#consumer.retryAttempts; attempt++) {
       try {
         await invoke(this.#consumer.functionName, this.options.handler, event, this.#consumer.timeoutSeconds);
         return;

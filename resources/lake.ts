@@ -80,8 +80,11 @@ export const LakeLayout = {
   eventsPrefix: 'events',
   /** Prefix of rejected rows, kept whole. */
   rejectionsPrefix: 'rejections',
-  /** The single file a compaction leaves in a closed project-day. */
-  compactedFileName: 'compacted.parquet',
+  /**
+   * Names of the files a compaction writes (`compacted-<digest>.parquet`; `compacted.parquet` before
+   * 2026-12-06): one per closed project-day once compaction has run.
+   */
+  compactedFilePrefix: 'compacted',
   /** Local runtime: the lake lives in this folder of TIDEMARK_DATA_DIR. */
   localFolder: 'lake',
 } as const;
@@ -89,6 +92,24 @@ export const LakeLayout = {
 export const LakeFunction = {
   timeoutSeconds: 60,
   memoryMb: 1024,
+} as const;
+
+/**
+ * The daily compaction (`lambdas/lake/compaction-handler.ts`): an EventBridge schedule on AWS, a
+ * timer in the local runtime, at the same UTC time. A project-day is compacted in memory, so the
+ * memory bounds the largest day (about 1.5 million events at 3,008 MB; docs/performance.md, "Compaction"). A run that
+ * cannot finish every day stops starting new ones `stopReserveSeconds` before its timeout; the next
+ * run goes on where it stopped, since compacted days are skipped.
+ */
+export const LakeCompaction = {
+  /** Every day at 01:30 UTC: late stream batches of the day before have landed (the writer's window is 60 s). */
+  hourUtc: 1,
+  minuteUtc: 30,
+  timeoutSeconds: 900,
+  memoryMb: 3008,
+  stopReserveSeconds: 120,
+  /** EventBridge retries a failed asynchronous invocation this many times (then the function's errors alarm has fired). */
+  retryAttempts: 2,
 } as const;
 
 /**

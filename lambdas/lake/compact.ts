@@ -1,9 +1,15 @@
 /**
- * Compaction: a closed project-day's raw batch files (and an earlier compacted file) become one
+ * Compaction: a closed project-day's raw batch files (and earlier compacted files) become one
  * file holding each event once. The new file is written before the old ones are deleted, and only
  * the files read are deleted, so a crash or a batch landing meanwhile loses nothing (the dedup
  * view hides the copies until the next run).
+ *
+ * The new file's name is derived from the files it replaces, never a fixed name: two compactions
+ * of one day at once (the daily schedule and an operator's `tidemark lake compact`) then write two
+ * files instead of one overwriting the other. With a fixed name, the one that listed fewer files
+ * could write last and replace the other's file, whose extra batches it had already deleted.
  */
+import { createHash } from 'node:crypto';
 import { LakeEventColumns, LakeLayout } from '../../resources/index.js';
 import { decodeParquet, encodeParquet } from '../core/lake-parquet.js';
 import { distinctEvents, parseObjectKey, partitionPrefix, type LakePartition, type LakeRow } from '../core/lake-rows.js';
@@ -12,8 +18,15 @@ import type { LakeObjects } from './ports.js';
 
 export type CompactionOutcome = { partition: LakePartition; filesRead: number; rowsRead: number; rowsWritten: number; bytes: number };
 
-/** Compacts every project-day before today (UTC) that holds anything but its one compacted file. */
-export async function compactClosedDays(lake: LakeObjects, nowMs = Date.now()): Promise<CompactionOutcome[]> {
+/**
+ * Compacts every project-day before today (UTC) that holds anything but its one compacted file;
+ * `mayStartAnother` lets a caller with a deadline stop between days.
+ */
+export async function compactClosedDays(
+  lake: LakeObjects,
+  nowMs = Date.now(),
+  mayStartAnother: () => boolean = () => true,
+): Promise<CompactionOutcome[]> {
   const today = dayBucket(nowMs);
   const byPartition = new Map<string, { partition: LakePartition; files: string[] }>();
   for (const key of await lake.list(`${LakeLayout.eventsPrefix}/`)) {
@@ -26,16 +39,18 @@ export async function compactClosedDays(lake: LakeObjects, nowMs = Date.now()): 
   }
   const outcomes: CompactionOutcome[] = [];
   for (const { partition, files } of byPartition.values()) {
-    const alreadyCompact = files.length === 1 && files[0]!.endsWith(`/${LakeLayout.compactedFileName}`);
-    if (!alreadyCompact) outcomes.push(await compactPartition(lake, partition, files));
+    const alreadyCompact = files.length === 1 && isCompactedFile(files[0]!);
+    if (alreadyCompact) continue;
+    if (!mayStartAnother()) break;
+    outcomes.push(await compactPartition(lake, partition, files));
   }
   return outcomes;
 }
 
 export async function compactPartition(lake: LakeObjects, partition: LakePartition, files: readonly string[]): Promise<CompactionOutcome> {
-  const target = `${partitionPrefix(partition)}${LakeLayout.compactedFileName}`;
-  // The earlier compacted file first, then batches in name order: the result does not depend on listing order.
-  const ordered = [...files].sort((a, b) => Number(b === target) - Number(a === target) || a.localeCompare(b));
+  // Earlier compacted files first, then batches, each in name order: the result does not depend on listing order.
+  const ordered = [...files].sort((a, b) => Number(isCompactedFile(b)) - Number(isCompactedFile(a)) || a.localeCompare(b));
+  const target = `${partitionPrefix(partition)}${compactedFileName(ordered)}`;
   const rows: LakeRow[] = [];
   for (const key of ordered) rows.push(...(await decodeParquet(await lake.get(key))));
   const distinct = distinctEvents(rows).sort(byTimestampThenId);
@@ -44,6 +59,17 @@ export async function compactPartition(lake: LakeObjects, partition: LakePartiti
   await lake.delete(ordered.filter((key) => key !== target));
   return { partition, filesRead: files.length, rowsRead: rows.length, rowsWritten: distinct.length, bytes: body.byteLength };
 }
+
+/** A compacted file's name: the prefix and a digest of the names of the files it replaces. */
+export function compactedFileName(replaced: readonly string[]): string {
+  const digest = createHash('sha256')
+    .update([...replaced].sort().join('\n'))
+    .digest('hex')
+    .slice(0, 16);
+  return `${LakeLayout.compactedFilePrefix}-${digest}.parquet`;
+}
+
+export const isCompactedFile = (key: string): boolean => (parseObjectKey(key)?.fileName ?? '').startsWith(LakeLayout.compactedFilePrefix);
 
 /** Sorted by time, so a compacted file's row-group statistics let engines skip by time. */
 function byTimestampThenId(a: LakeRow, b: LakeRow): number {

@@ -3,11 +3,14 @@
  * (`events/project=P/dt=D/`), the writer function fed by the events table's stream (its own
  * mapping, beside the aggregator's), a Glue table over the files with partition projection (no
  * crawler, no partition to add: Athena computes partitions from the path template), and an Athena
- * workgroup with encrypted results and a per-query scan limit.
+ * workgroup with encrypted results and a per-query scan limit. A daily schedule compacts each closed
+ * project-day into one file.
  */
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as athena from 'aws-cdk-lib/aws-athena';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -19,6 +22,7 @@ import {
   EnvNames,
   LakeBucket,
   LakeCatalog,
+  LakeCompaction,
   LakeEventColumns,
   LakeFunction,
   LakeRejectionColumns,
@@ -52,6 +56,9 @@ export class EventLake extends Construct {
   readonly bucket: s3.Bucket;
   readonly lakeFunction: TidemarkFunction;
   readonly failedBatches: sqs.Queue;
+  /** Folds each closed project-day's batch files into one, daily (`LakeCompaction`). */
+  readonly compactionFunction: TidemarkFunction;
+  readonly compactionSchedule: events.Rule;
   readonly database: glue.Database;
   readonly eventsTable: glue.S3Table;
   readonly rejectionsTable: glue.S3Table;
@@ -95,6 +102,35 @@ export class EventLake extends Construct {
       new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [this.bucket.arnForObjects(`${LakeLayout.eventsPrefix}/*`)] }),
     );
     this.failedBatches = subscribeToStream(this, fn, props.eventsTable, LakeStreamMapping);
+
+    this.compactionFunction = new TidemarkFunction(this, 'Compaction', {
+      name: 'lake',
+      handlerFile: 'compaction-handler.ts',
+      timeoutSeconds: LakeCompaction.timeoutSeconds,
+      memoryMb: LakeCompaction.memoryMb,
+      logRetention: props.logRetention,
+      environment: { [EnvNames.lakeBucket]: this.bucket.bucketName },
+    });
+    const compaction = this.compactionFunction.function;
+    // Lists the events prefix, reads the batch files, writes a day's one file and deletes what it read.
+    compaction.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [this.bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [`${LakeLayout.eventsPrefix}/*`] } },
+      }),
+    );
+    compaction.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+        resources: [this.bucket.arnForObjects(`${LakeLayout.eventsPrefix}/*`)],
+      }),
+    );
+    this.compactionSchedule = new events.Rule(this, 'CompactionSchedule', {
+      description: 'Daily: fold each closed project-day of the event lake into one Parquet file.',
+      schedule: events.Schedule.cron({ hour: String(LakeCompaction.hourUtc), minute: String(LakeCompaction.minuteUtc) }),
+      targets: [new targets.LambdaFunction(compaction, { retryAttempts: LakeCompaction.retryAttempts })],
+    });
 
     this.database = new glue.Database(this, 'Database', { databaseName: LakeCatalog.databaseName });
     this.eventsTable = this.#partitionedTable('EventsTable', {

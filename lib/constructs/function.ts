@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 export type TidemarkFunctionProps = {
   /** Folder under `lambdas/` holding `handler.ts`. */
   readonly name: 'ingest' | 'process' | 'aggregate' | 'query' | 'lake';
+  /** The handler's file in that folder. @default 'handler.ts' */
+  readonly handlerFile?: string;
   readonly timeoutSeconds: number;
   readonly memoryMb: number;
   readonly environment: Record<string, string>;
@@ -24,7 +26,7 @@ export class TidemarkFunction extends Construct {
     super(scope, id);
     const logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
     this.function = new NodejsFunction(this, 'Function', {
-      entry: `${projectRoot}lambdas/${props.name}/handler.ts`,
+      entry: `${projectRoot}lambdas/${props.name}/${props.handlerFile ?? 'handler.ts'}`,
       handler: 'handler',
       projectRoot,
       depsLockFilePath: `${projectRoot}package-lock.json`,

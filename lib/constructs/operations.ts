@@ -22,7 +22,8 @@ export type OperationsProps = {
   readonly api: apigateway.RestApi;
   readonly queue: sqs.IQueue;
   readonly deadLetterQueue: sqs.IQueue;
-  readonly failedStreamBatches: sqs.IQueue;
+  /** The on-failure queue of each stream mapping, by the consumer's name. */
+  readonly failedStreamBatches: Record<string, sqs.IQueue>;
   /** The stream consumer, whose iterator age says how far counting lags behind storage. */
   readonly aggregateFunction: lambda.IFunction;
   readonly functions: Record<string, lambda.IFunction>;
@@ -35,6 +36,11 @@ export type OperationsProps = {
 export type AlarmThresholds = { readonly [name in keyof typeof AlarmThresholdDefaults]: number };
 
 const FIVE_MINUTES = Duration.minutes(5);
+/** What a failed stream batch means, by consumer: what an operator has to redo. */
+const failedBatchConsequence: Record<string, string> = {
+  Aggregate: 'counted (`tidemark reconcile --fix` their days)',
+  Lake: 'written to the lake (their events are in DynamoDB for the hot window; see docs/reliability.md)',
+};
 /** Percent of requests answered 5xx; 0 when there were none (a period without traffic is not an outage). */
 export const API_5XX_RATE_EXPRESSION = 'IF(requests > 0, 100 * errors / requests, 0)';
 
@@ -120,12 +126,14 @@ export class Operations extends Construct {
       0,
       'Messages reached the events DLQ; inspect and redrive them (tidemark dlq).',
     );
-    this.#alarm(
-      'FailedStreamBatches',
-      visible(props.failedStreamBatches),
-      0,
-      'Stream batches exhausted their retries and were not counted.',
-    );
+    for (const [consumer, queue] of Object.entries(props.failedStreamBatches)) {
+      this.#alarm(
+        `${consumer}FailedStreamBatches`,
+        visible(queue),
+        0,
+        `Stream batches exhausted the ${consumer} function's retries: their records were not ${failedBatchConsequence[consumer] ?? 'handled'}.`,
+      );
+    }
     this.#alarm(
       'OldestMessageAge',
       oldestAge,
@@ -191,7 +199,7 @@ export class Operations extends Construct {
     );
     this.dashboard.addWidgets(
       graph('Queue', [visible(props.queue)], [oldestAge]),
-      graph('Dead letters', [visible(props.deadLetterQueue), visible(props.failedStreamBatches)]),
+      graph('Dead letters', [visible(props.deadLetterQueue), ...Object.values(props.failedStreamBatches).map(visible)]),
       graph('Stream iterator age (ms)', [iteratorAge]),
     );
     this.dashboard.addWidgets(

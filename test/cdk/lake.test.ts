@@ -6,6 +6,7 @@ import { TidemarkStack } from '../../lib/tidemark-stack.js';
 import {
   LakeBucket,
   LakeCatalog,
+  LakeCompaction,
   LakeEventColumns,
   LakeRejectionColumns,
   LakeStreamMapping,
@@ -73,6 +74,36 @@ describe('lake writer', () => {
     expect(JSON.stringify(s3[0]!.Resource)).toContain('/events/*');
     const streamReads = ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'];
     expect(actions(statements).filter((a) => a.startsWith('dynamodb:') && !streamReads.includes(a))).toEqual([]);
+  });
+});
+
+describe('lake compaction', () => {
+  it('runs daily at the shared UTC time, retried by EventBridge, with the time and memory resources/ states', () => {
+    const [compactionId, compaction] = Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) =>
+      id.startsWith('LakeCompaction'),
+    )!;
+    expect(compaction.Properties).toMatchObject({ Timeout: LakeCompaction.timeoutSeconds, MemorySize: LakeCompaction.memoryMb });
+    expect(compaction.Properties.Environment.Variables.TIDEMARK_LAKE_BUCKET.Ref).toMatch(/^LakeLakeBucket/);
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: `cron(${LakeCompaction.minuteUtc} ${LakeCompaction.hourUtc} * * ? *)`,
+      State: 'ENABLED',
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [compactionId, 'Arn'] },
+          RetryPolicy: { MaximumRetryAttempts: LakeCompaction.retryAttempts },
+        }),
+      ],
+    });
+  });
+
+  it('may list, read, write and delete only under events/', () => {
+    const statements = policyStatements('LakeCompactionFunction');
+    const s3 = statements.filter((s) => actions([s]).some((a) => a.startsWith('s3:')));
+    expect(actions(s3).sort()).toEqual(['s3:DeleteObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject']);
+    const list = s3.find((s) => actions([s]).includes('s3:ListBucket')) as { Condition?: unknown };
+    expect(list.Condition).toEqual({ StringLike: { 's3:prefix': ['events/*'] } });
+    for (const statement of s3.filter((s) => s !== list)) expect(JSON.stringify(statement.Resource)).toContain('/events/*');
+    expect(actions(statements).filter((a) => a.startsWith('dynamodb:') || a.startsWith('sqs:'))).toEqual([]);
   });
 });
 

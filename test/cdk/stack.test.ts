@@ -25,11 +25,11 @@ const functionWithEnv = (name: string) =>
   Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) => id.includes(name))!;
 
 describe('functions', () => {
-  it('runs five Node.js 22 arm64 functions with tracing', () => {
+  it('runs six Node.js 22 arm64 functions with tracing (five stages and the lake compaction)', () => {
     template.resourcePropertiesCountIs(
       'AWS::Lambda::Function',
       { Runtime: 'nodejs22.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' } },
-      5,
+      6,
     );
   });
 
@@ -200,13 +200,14 @@ describe('operations', () => {
   it('sends every alarm to the topic that has the e-mail subscription', () => {
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
     const topic = Object.keys(template.findResources('AWS::SNS::Topic'))[0]!;
-    expect(alarms().length).toBe(8 + 5);
+    expect(alarms().length).toBe(9 + 6);
     for (const alarm of alarms()) expect(alarm.AlarmActions).toEqual([{ Ref: topic }]);
   });
 
   it.each([
     ['events DLQ', 'ApproximateNumberOfMessagesVisible', 0],
-    ['exhausted their retries', 'ApproximateNumberOfMessagesVisible', 0],
+    ["exhausted the Aggregate function's retries", 'ApproximateNumberOfMessagesVisible', 0],
+    ["exhausted the Lake function's retries", 'ApproximateNumberOfMessagesVisible', 0],
     ['wait too long in the queue', 'ApproximateAgeOfOldestMessage', 300],
     ['Counting lags', 'IteratorAge', 60_000],
     ['could not be counted and was quarantined', 'RecordsQuarantined', 0],
@@ -229,8 +230,8 @@ describe('operations', () => {
     expect(JSON.stringify(throttling.Metrics).match(/WriteThrottleEvents/g)).toHaveLength(4);
   });
 
-  it('alarms on errors of each of the five functions', () => {
-    expect(alarms().filter((a) => a.MetricName === 'Errors' && a.Threshold === 0)).toHaveLength(5);
+  it('alarms on errors of each of the six functions', () => {
+    expect(alarms().filter((a) => a.MetricName === 'Errors' && a.Threshold === 0)).toHaveLength(6);
   });
 
   it('builds a dashboard with every widget ops need', () => {

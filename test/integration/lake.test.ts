@@ -166,7 +166,7 @@ describe('the event lake', () => {
     );
     const closed = files.filter((f) => f.day < today);
     expect(closed.map((f) => f.day).sort()).toEqual([...expectedDays.keys()].filter((d) => d < today).sort());
-    expect(closed.every((f) => f.fileName === LakeLayout.compactedFileName)).toBe(true);
+    expect(closed.every((f) => f.fileName.startsWith(`${LakeLayout.compactedFilePrefix}-`))).toBe(true);
     expect(await sql(snapshot)).toEqual(before);
     const [raw] = await sql(`SELECT count(*) AS n FROM events_raw WHERE eventid LIKE 'lake-%' AND dt < '${today}'`);
     expect(Number(raw!.n)).toBe(events.filter((e) => e.timestamp.slice(0, 10) < today).length);

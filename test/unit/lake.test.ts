@@ -3,9 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { decodeParquet } from '../../lambdas/core/lake-parquet.js';
 import { lakeRowOf, parseObjectKey } from '../../lambdas/core/lake-rows.js';
 import { eventItemContent } from '../../lambdas/core/stored-event-item.js';
-import { compactClosedDays } from '../../lambdas/lake/compact.js';
+import { compactClosedDays, isCompactedFile } from '../../lambdas/lake/compact.js';
 import { writeBatchToLake, type StreamedEvent } from '../../lambdas/lake/lake.js';
-import { LakeLayout } from '../../resources/index.js';
 import { MemoryLake } from '../helpers/memory-lake.js';
 
 const DAY_MS = 86_400_000;
@@ -176,7 +175,7 @@ describe('compaction', () => {
               .sort(),
           );
           const closedFiles = [...lake.objects.keys()].filter((key) => parseObjectKey(key)!.day < today);
-          expect(closedFiles.every((key) => key.endsWith(`/${LakeLayout.compactedFileName}`))).toBe(true);
+          expect(closedFiles.every(isCompactedFile)).toBe(true);
           expect(new Set(closedFiles.map((key) => key.replace(/[^/]+$/, ''))).size).toBe(closedFiles.length);
           // Today stays as written: it is still open.
           expect(new Set(rows.filter((r) => r.day === today).map((r) => r.row.eventid))).toEqual(new Set(open.map((e) => e.item.eventId)));
@@ -198,5 +197,35 @@ describe('compaction', () => {
     expect(outcome).toMatchObject({ filesRead: 2, rowsRead: 25, rowsWritten: 20 });
     expect([...lake.objects.keys()]).toHaveLength(1);
     expect(await compactClosedDays(lake, NOW)).toEqual([]);
+  });
+
+  it('loses nothing when two compactions of one day overlap and the one that listed fewer files writes last', async () => {
+    // Prepare: a closed day with one batch; the first compaction lists it and is held before writing.
+    const lake = new MemoryLake();
+    const events = streamed(
+      fc.sample(storedItem, { numRuns: 12, seed: 7 }).map((e) => ({ ...e, timeMs: NOW - 2 * DAY_MS, projectId: 'demo' })),
+    );
+    await write(lake, events.slice(0, 6));
+    let releaseFirst!: () => void;
+    const firstMayWrite = new Promise<void>((resolve) => (releaseFirst = resolve));
+    const held = Object.assign(Object.create(lake) as MemoryLake, {
+      put: async (key: string, body: Uint8Array) => {
+        await firstMayWrite;
+        return lake.put(key, body);
+      },
+    });
+    const first = compactClosedDays(held, NOW);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    // Act: a late batch lands, a second compaction folds both batches and deletes them, then the first writes.
+    await write(lake, events.slice(6));
+    await compactClosedDays(lake, NOW);
+    releaseFirst();
+    await first;
+    // Assess: every event is still in the day (two compacted files until the next run), and the next run leaves one.
+    const ids = async () => new Set((await allRows(lake)).map((r) => String(r.row.eventid)));
+    expect(await ids()).toEqual(new Set(events.map((e) => String(e.item.eventId))));
+    await compactClosedDays(lake, NOW);
+    expect([...lake.objects.keys()]).toHaveLength(1);
+    expect(await ids()).toEqual(new Set(events.map((e) => String(e.item.eventId))));
   });
 });
