@@ -57,6 +57,9 @@ export const LakeEventColumns: readonly LakeColumn[] = [
 /**
  * Columns of a rejected row, kept whole (the API's audit store keeps 2 KB for 30 days): partitioned
  * by project and receive day, replayable through `/v1/import` by `tidemark rejections replay`.
+ * `sentat` (the batch's `sentAt`) came later, so it is last and nullable: Athena reads Parquet
+ * columns by name and takes a column added at the end of a table, NULL in older files (Athena docs,
+ * "Handle schema updates"); DuckDB's view unions files by name (cli/lake/duckdb-engine.ts).
  */
 export const LakeRejectionColumns: readonly LakeColumn[] = [
   column('receivedat', 'timestamp', true),
@@ -66,6 +69,7 @@ export const LakeRejectionColumns: readonly LakeColumn[] = [
   column('error', 'string', true),
   column('retryable', 'boolean', true),
   column('row', 'string', true),
+  column('sentat', 'timestamp'),
 ];
 
 /** Hive partition keys, in path order: `events/project=P/dt=YYYY-MM-DD/…`. */

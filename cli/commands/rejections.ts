@@ -1,12 +1,16 @@
 /**
  * `tidemark rejections replay --project P --key SECRET --reason too_old [--from ISO] [--to ISO]`:
  * rejected rows kept whole in the lake, sent back through `/v1/import` (no age floor) in request
- * order. Idempotent: each row goes as it was sent, so its event id (sent, or derived from its
- * content and original timestamp) is the same on every replay, and a replay stores nothing twice.
+ * order, each request's rows with its `sentAt` and receive time, so their time is corrected for
+ * clock skew as on first receipt. Idempotent: each row goes as it was sent, so its event id (sent,
+ * or derived from its content and original timestamp) is the same on every replay, and a replay
+ * stores nothing twice.
  */
 import { ImportRequests, Limits, type Rejection } from '../../resources/index.js';
 import { isValidProjectId } from '../../lambdas/core/item-keys.js';
 import { RejectionReason } from '../../lambdas/core/types.js';
+import { parseTimestamp } from '../../lambdas/core/timestamps.js';
+import type { SqlResult } from '../lake/sql-engine.js';
 import type { Target } from '../target.js';
 import { openSqlEngine } from './sql.js';
 
@@ -26,34 +30,68 @@ const reasons = new Set<string>(Object.values(RejectionReason));
 export async function replayRejections(target: Target, options: ReplayOptions): Promise<ReplayReport> {
   if (!isValidProjectId(options.projectId)) throw new Error(`'${options.projectId}' is not a project id`);
   if (!reasons.has(options.reason)) throw new Error(`--reason must be one of ${[...reasons].join(', ')}`);
-  const rows = await rejectedRows(target, options);
+  const requests = await rejectedRequests(target, options);
+  const total = requests.reduce((sum, request) => sum + request.rows.length, 0);
   let accepted = 0;
   const rejected: Record<string, number> = {};
   let sent = 0;
-  for (const batch of batches(rows)) {
-    const reply = await sendImport(target.apiUrl, options.secretKey, batch);
-    accepted += reply.accepted;
-    for (const r of reply.rejected) rejected[r.reason] = (rejected[r.reason] ?? 0) + 1;
-    sent += batch.length;
-    options.onProgress?.(sent, rows.length);
+  for (const request of requests) {
+    for (const batch of batches(request.rows)) {
+      const reply = await sendImport(target.apiUrl, options.secretKey, { ...request, rows: batch });
+      accepted += reply.accepted;
+      for (const r of reply.rejected) rejected[r.reason] = (rejected[r.reason] ?? 0) + 1;
+      sent += batch.length;
+      options.onProgress?.(sent, total);
+    }
   }
-  return { found: rows.length, accepted, rejected };
+  return { found: total, accepted, rejected };
 }
 
-/** The rows as sent, oldest request first; a row rejected in several requests (a resend) goes once. */
-async function rejectedRows(target: Target, options: ReplayOptions): Promise<string[]> {
+/**
+ * The rows of one original request, as sent, with that request's `sentAt` and receive time: sent
+ * back together, ingest corrects their time for clock skew exactly as it did on first receipt.
+ */
+type RejectedRequest = { readonly rows: string[]; readonly sentAt?: number; readonly receivedAt?: number };
+
+/**
+ * The rows as sent, by original request, oldest first; a row rejected in several requests (a
+ * resend) goes once, with the first. Files written before `sentat` was kept read it as NULL: their
+ * rows go without a `sentAt`, as on first receipt when the client sent none.
+ */
+async function rejectedRequests(target: Target, options: ReplayOptions): Promise<RejectedRequest[]> {
   const conditions = [`project = '${options.projectId}'`, `reason = '${options.reason}'`];
   if (options.fromMs !== undefined) conditions.push(`receivedat >= ${timestampLiteral(options.fromMs)}`);
   if (options.toMs !== undefined) conditions.push(`receivedat < ${timestampLiteral(options.toMs)}`);
   const engine = await openSqlEngine(target);
+  let result: SqlResult;
   try {
-    const result = await engine.query(
-      `SELECT "row" FROM rejections WHERE ${conditions.join(' AND ')} ORDER BY receivedat, requestid, rowindex`,
+    // Timestamps as text, which DuckDB and Athena both write `YYYY-MM-DD HH:MM:SS[.fff]` (UTC).
+    result = await engine.query(
+      `SELECT "row", requestid, CAST(receivedat AS VARCHAR), CAST(sentat AS VARCHAR) FROM rejections WHERE ${conditions.join(' AND ')} ORDER BY receivedat, requestid, rowindex`,
     );
-    return [...new Set(result.rows.map((row) => String(row[0])))];
   } finally {
     await engine.close();
   }
+  const requests: (RejectedRequest & { readonly id: string })[] = [];
+  const seen = new Set<string>();
+  for (const [row, requestId, receivedAt, sentAt] of result.rows) {
+    const text = String(row);
+    if (seen.has(text)) continue;
+    seen.add(text);
+    const id = `${receivedAt}\n${requestId}`;
+    if (requests.at(-1)?.id !== id) {
+      const sentAtMs = parseTimestamp(sentAt);
+      const receivedAtMs = parseTimestamp(receivedAt);
+      requests.push({
+        id,
+        rows: [],
+        ...(sentAtMs === undefined ? {} : { sentAt: sentAtMs }),
+        ...(receivedAtMs === undefined ? {} : { receivedAt: receivedAtMs }),
+      });
+    }
+    requests.at(-1)!.rows.push(text);
+  }
+  return requests;
 }
 
 /** `TIMESTAMP 'YYYY-MM-DD HH:MM:SS.mmm'`: the literal DuckDB and Athena both read. */
@@ -79,11 +117,17 @@ function* batches(rows: readonly string[]): Generator<string[]> {
   if (batch.length > 0) yield batch;
 }
 
+/** The `/v1/import` body of a request's rows: its `sentAt` and receive time beside them (docs/sessions.md, "Time"). */
+function importBody({ rows, sentAt, receivedAt }: RejectedRequest): string {
+  const time = (name: string, ms: number | undefined) => (ms === undefined ? '' : `"${name}":"${new Date(ms).toISOString()}",`);
+  return `{${time('sentAt', sentAt)}${time('receivedAt', receivedAt)}"events":[${rows.join(',')}]}`;
+}
+
 type ImportReply = { accepted: number; rejected: Rejection[] };
 
 /** One request until it is answered; only the retryable rows are sent again. */
-async function sendImport(apiUrl: string, secretKey: string, rows: string[]): Promise<ImportReply> {
-  let pending = rows;
+async function sendImport(apiUrl: string, secretKey: string, request: RejectedRequest): Promise<ImportReply> {
+  let pending = request.rows;
   const reply: ImportReply = { accepted: 0, rejected: [] };
   for (let attempt = 0; pending.length > 0; attempt++) {
     if (attempt >= ImportRequests.maxAttempts)
@@ -93,7 +137,7 @@ async function sendImport(apiUrl: string, secretKey: string, rows: string[]): Pr
     const response = await fetch(`${apiUrl}/v1/import`, {
       method: 'POST',
       headers: { authorization: `Bearer ${secretKey}`, 'content-type': 'application/json' },
-      body: `{"events":[${pending.join(',')}]}`,
+      body: importBody({ ...request, rows: pending }),
     }).catch(() => undefined);
     if (!response || response.status >= 500 || response.status === 429) {
       const retryAfter = Number(response?.headers.get('retry-after') ?? 0);

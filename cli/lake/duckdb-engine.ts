@@ -44,16 +44,20 @@ export class DuckDbEngine implements SqlEngine {
   }
 }
 
-/** The files under a lake prefix with their partitions as columns; no files is an empty, typed relation. */
+/**
+ * The files under a lake prefix with their partitions as columns, every column of the schema
+ * present: unioned by name with the schema's empty, typed relation, so a column newer than every
+ * file there (`sentat` of rejections) reads as NULL instead of failing the query.
+ */
 async function lakeSource(lakeDir: string, prefix: string, schema: readonly LakeColumn[]): Promise<string> {
+  const columns = schema.map((c) => `NULL::${c.duckdb} AS "${c.name}"`);
+  const typed = `SELECT ${columns.join(', ')}, NULL::VARCHAR AS "${LakePartitions.project}", NULL::VARCHAR AS "${LakePartitions.day}", NULL::VARCHAR AS lake_file WHERE false`;
   const files = await new FileLakeObjects(lakeDir).list(`${prefix}/`);
-  if (files.length === 0) {
-    const columns = schema.map((c) => `NULL::${c.duckdb} AS "${c.name}"`);
-    return `SELECT ${columns.join(', ')}, NULL::VARCHAR AS "${LakePartitions.project}", NULL::VARCHAR AS "${LakePartitions.day}", NULL::VARCHAR AS lake_file WHERE false`;
-  }
+  if (files.length === 0) return typed;
   const glob = `${lakeDir}/${prefix}/*/*/*.parquet`;
   return (
     `SELECT * FROM read_parquet(${sqlString(glob)}, hive_partitioning = true, ` +
-    `hive_types = {'${LakePartitions.project}': VARCHAR, '${LakePartitions.day}': VARCHAR}, union_by_name = true, filename = 'lake_file')`
+    `hive_types = {'${LakePartitions.project}': VARCHAR, '${LakePartitions.day}': VARCHAR}, union_by_name = true, filename = 'lake_file') ` +
+    `UNION ALL BY NAME ${typed}`
   );
 }

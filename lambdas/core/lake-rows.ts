@@ -124,7 +124,10 @@ export type RejectedRowRecord = {
   readonly reason: string;
   readonly error: string;
   readonly retryable: boolean;
+  /** When the row was received (for an import that said so, first received), ISO. */
   readonly receivedAt: string;
+  /** The `sentAt` of the row's batch, ISO, when it had one: with `receivedAt`, what a replay corrects time by. */
+  readonly sentAt?: string;
   readonly requestId: string;
   readonly row: unknown;
 };
@@ -139,6 +142,7 @@ export function rejectionRowOf(rejection: RejectedRowRecord): LakeRow {
     error: rejection.error,
     retryable: rejection.retryable,
     row: wholeJson(rejection.row),
+    sentat: time(rejection.sentAt),
   };
 }
 

@@ -11,7 +11,7 @@ import { gunzipSync, inflateSync } from 'node:zlib';
 import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from './errors.js';
 import { isObject } from './json-object.js';
 import { parseTimestamp } from './timestamps.js';
-import type { IngestMode } from './types.js';
+import type { IngestMode, JsonObject } from './types.js';
 
 export type RawBody = {
   readonly body: string | null;
@@ -21,7 +21,12 @@ export type RawBody = {
 
 export type BodyLimits = { readonly maxRequestBytes: number; readonly maxEventsPerRequest: number };
 
-export type IngestBody = { readonly rows: unknown[]; readonly sentAt?: number };
+export type IngestBody = {
+  readonly rows: unknown[];
+  readonly sentAt?: number;
+  /** `/v1/import` only: when the rows were first received (a replay of kept rejections), epoch ms. */
+  readonly receivedAt?: number;
+};
 
 const JSON_TYPES = /^(application\/(json|[\w.+-]+\+json|x-ndjson-batch)|text\/plain)$/;
 
@@ -63,7 +68,7 @@ export function parseIngestBody(bytes: Buffer, mode: IngestMode, limits: BodyLim
     if (error instanceof RangeError) throw new BadRequestError('Body nests JSON too deeply to read.', 'invalid_json');
     throw new BadRequestError('Body is not valid JSON.', 'invalid_json');
   }
-  const { rows, sentAt } = rowsOf(parsed, mode);
+  const { rows, sentAt, receivedAt } = rowsOf(parsed, mode);
   if (rows.length === 0) throw new BadRequestError('Body holds no events.', 'no_events');
   if (rows.length > limits.maxEventsPerRequest) {
     throw new BadRequestError(
@@ -71,16 +76,54 @@ export function parseIngestBody(bytes: Buffer, mode: IngestMode, limits: BodyLim
       'too_many_events',
     );
   }
-  return sentAt === undefined ? { rows } : { rows, sentAt };
+  return {
+    rows,
+    ...(sentAt === undefined ? {} : { sentAt }),
+    ...(receivedAt === undefined ? {} : { receivedAt }),
+  };
 }
 
-function rowsOf(parsed: unknown, mode: IngestMode): { rows: unknown[]; sentAt?: number } {
+function rowsOf(parsed: unknown, mode: IngestMode): { rows: unknown[]; sentAt?: number; receivedAt?: number } {
   if (Array.isArray(parsed)) return { rows: parsed };
   if (!isObject(parsed)) throw new BadRequestError('Body must be a JSON object or array.', 'no_events');
   const sentAt = parseTimestamp(parsed.sentAt ?? parsed.sent_at);
   const envelope = Array.isArray(parsed.events) ? parsed.events : Array.isArray(parsed.batch) ? parsed.batch : undefined;
-  if (envelope) return { rows: envelope, sentAt };
+  // Only the secret-key import may say when its rows were received. Elsewhere the field is ignored,
+  // as every other unknown envelope field and a message's own `receivedAt` are (row-fields.ts): a
+  // 400 would cost a device its whole batch, and an ignored field cannot set the server's receipt time.
+  if (envelope) return { rows: envelope, sentAt, ...(mode === 'import' ? { receivedAt: declaredReceipt(parsed) } : {}) };
   // `/v1/track` takes one event as the whole body, as Segment's does.
   if (mode === 'track') return { rows: [parsed], sentAt };
   throw new BadRequestError('Body must hold an `events` or `batch` array, or be an array.', 'no_events');
+}
+
+/** An import's `receivedAt` (or `received_at`): absent, or a time `parseTimestamp` reads; anything else is a 400. */
+function declaredReceipt(envelope: JsonObject): number | undefined {
+  const declared = envelope.receivedAt ?? envelope.received_at;
+  if (declared === undefined || declared === null) return undefined;
+  const receivedAt = parseTimestamp(declared);
+  if (receivedAt === undefined) {
+    throw new BadRequestError(
+      `\`receivedAt\` must be an ISO 8601 time (when the rows were first received); got ${JSON.stringify(declared).slice(0, 64)}.`,
+      'invalid_received_at',
+    );
+  }
+  return receivedAt;
+}
+
+/**
+ * The receive time an import's rows are read against: the one it declared, else the server's. A
+ * declared time may lead the server's clock by at most the skew threshold (clocks of two servers
+ * drift that little); later than that, it is no record of a past receipt, and it would let a
+ * caller push every row's skew correction into the future.
+ */
+export function rowsReceivedAt(body: IngestBody, serverReceivedAt: number, skewThresholdMs: number): number {
+  if (body.receivedAt === undefined) return serverReceivedAt;
+  if (body.receivedAt > serverReceivedAt + skewThresholdMs) {
+    throw new BadRequestError(
+      `\`receivedAt\` ${new Date(body.receivedAt).toISOString()} is later than the server's clock (${new Date(serverReceivedAt).toISOString()}) by more than ${skewThresholdMs} ms (skewThresholdMs); send when the rows were first received.`,
+      'invalid_received_at',
+    );
+  }
+  return body.receivedAt;
 }

@@ -15,7 +15,7 @@ import { DynamoRejectionBudget } from '../adapters/rejection-budget.js';
 import { DynamoRejectionStore } from '../adapters/rejection-store.js';
 import { BadRequestError, NotFoundError } from '../core/errors.js';
 import { IDEMPOTENCY_KEY_PATTERN } from '../core/event-id.js';
-import { decodeBody, parseIngestBody } from '../core/request-body.js';
+import { decodeBody, parseIngestBody, rowsReceivedAt } from '../core/request-body.js';
 import { anonymousDeviceId, newSalt, saltDay } from '../core/anonymous-device.js';
 import { openPanelTranslator } from '../core/openpanel.js';
 import type { ProjectLimits, ProjectQuota } from '../core/quota.js';
@@ -82,6 +82,7 @@ async function ingest(event: APIGatewayProxyEvent, deps: IngestHandlerDependenci
     limits,
   );
   const body = parseIngestBody(bytes, mode, limits, headers['content-type']);
+  const rowsReceived = rowsReceivedAt(body, receivedAt, Limits.skewThresholdMs);
   const projectLimits = await deps.limitsOf(project.projectId);
   await deps.admit(project.projectId, projectLimits, body.rows.length, bytes.length);
   const idempotencyKey = headers['idempotency-key'];
@@ -96,6 +97,7 @@ async function ingest(event: APIGatewayProxyEvent, deps: IngestHandlerDependenci
       mode,
       rows: body.rows,
       receivedAt,
+      ...(rowsReceived === receivedAt ? {} : { rowsReceivedAt: rowsReceived }),
       validateOnly: event.queryStringParameters?.validate === 'true',
       ...(body.sentAt === undefined ? {} : { sentAt: body.sentAt }),
       ...(headers['user-agent'] ? { userAgent: headers['user-agent'] } : {}),

@@ -21,7 +21,14 @@ export type IngestRequest = {
   readonly mode: IngestMode;
   readonly rows: readonly unknown[];
   readonly sentAt?: number;
+  /** When the server received this request, epoch ms: the day of its audit rows and their budget. */
   readonly receivedAt: number;
+  /**
+   * When the rows were first received, when an import says so (a replay of kept rejections): skew is
+   * measured against it and it is stored as the events' `receivedAt`, so a replayed row gets the
+   * correction its first receipt would have made. Otherwise `receivedAt`.
+   */
+  readonly rowsReceivedAt?: number;
   readonly userAgent?: string;
   /** The `Idempotency-Key` header, already checked with `IDEMPOTENCY_KEY_PATTERN`. */
   readonly idempotencyKey?: string;
@@ -39,7 +46,7 @@ export async function ingestRows(request: IngestRequest, deps: IngestDependencie
   let clamped = 0;
   const context = {
     mode: request.mode,
-    receivedAt: request.receivedAt,
+    receivedAt: request.rowsReceivedAt ?? request.receivedAt,
     maxEventAgeDays: deps.maxEventAgeDays,
     futureToleranceMs: Limits.futureToleranceMs,
     skewThresholdMs: Limits.skewThresholdMs,
@@ -101,9 +108,14 @@ export async function ingestRows(request: IngestRequest, deps: IngestDependencie
  * Keeps rejected rows as sent, less what may never be stored (a raw IP: `context.ip`, OpenPanel's
  * `__ip`): every one whole in the lake (one object per request), and in the audit store of
  * `/v1/rejections` (a write per row) up to the project's daily cap, past which they are counted.
+ * The lake keeps what replaying them needs to correct their time as on first receipt: the batch's
+ * `sentAt` and the rows' receive time (an import's declared one, so a row refused again on replay
+ * keeps its first receipt). The audit store dates rows by this request, which its expiry counts from.
  */
 async function keepForAudit(request: IngestRequest, rejected: readonly Rejection[], deps: IngestDependencies): Promise<void> {
   const receivedAt = new Date(request.receivedAt).toISOString();
+  const rowsReceivedAt = new Date(request.rowsReceivedAt ?? request.receivedAt).toISOString();
+  const sentAt = request.sentAt === undefined ? {} : { sentAt: new Date(request.sentAt).toISOString() };
   const keptRow = (index: number) =>
     request.translator ? request.translator.forAudit(request.rows[index]) : rowForAudit(request.rows[index]);
   const keep = await deps.rejectionsToKeep(request.projectId, request.receivedAt, rejected.length, request.caps.rejectionsKeptPerDay);
@@ -116,7 +128,13 @@ async function keepForAudit(request: IngestRequest, rejected: readonly Rejection
   }
   await deps.keepRejectedRows?.(
     request.projectId,
-    rejected.map((rejection) => ({ ...rejection, receivedAt, requestId: request.requestId, row: keptRow(rejection.index) })),
+    rejected.map((rejection) => ({
+      ...rejection,
+      receivedAt: rowsReceivedAt,
+      ...sentAt,
+      requestId: request.requestId,
+      row: keptRow(rejection.index),
+    })),
   );
 }
 

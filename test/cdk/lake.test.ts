@@ -3,7 +3,15 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TidemarkStack } from '../../lib/tidemark-stack.js';
-import { LakeBucket, LakeCatalog, LakeCompaction, LakeEventColumns, LakeStreamMapping, LakeWorkgroup } from '../../resources/index.js';
+import {
+  LakeBucket,
+  LakeCatalog,
+  LakeCompaction,
+  LakeEventColumns,
+  LakeRejectionColumns,
+  LakeStreamMapping,
+  LakeWorkgroup,
+} from '../../resources/index.js';
 
 let template: Template;
 
@@ -110,7 +118,7 @@ describe('rejected rows', () => {
 });
 
 describe('catalog and Athena', () => {
-  it('declares the Parquet events table with typed columns and partition projection on project and day', () => {
+  it('declares the Parquet events and rejections tables with typed columns, and partition projection on project and day', () => {
     template.hasResourceProperties('AWS::Glue::Database', { DatabaseInput: { Name: LakeCatalog.databaseName } });
     const tables = Object.values(template.findResources('AWS::Glue::Table')).map((t) => t.Properties.TableInput);
     expect(tables.map((t) => t.Name).sort()).toEqual([LakeCatalog.eventsTableName, LakeCatalog.rejectionsTableName].sort());
@@ -119,6 +127,12 @@ describe('catalog and Athena', () => {
       LakeEventColumns.map((c) => [c.name, c.glue]),
     );
     expect(input.StorageDescriptor.SerdeInfo.SerializationLibrary).toContain('ParquetHiveSerDe');
+    // The rejections table: the batch's sentAt last, where Athena takes a column older files lack.
+    const rejections = tables.find((t) => t.Name === LakeCatalog.rejectionsTableName)!;
+    expect(rejections.StorageDescriptor.Columns.map((c: { Name: string; Type: string }) => [c.Name, c.Type])).toEqual(
+      LakeRejectionColumns.map((c) => [c.name, c.glue]),
+    );
+    expect(rejections.StorageDescriptor.Columns.at(-1)).toEqual({ Name: 'sentat', Type: 'timestamp' });
     expect(input.PartitionKeys).toEqual([
       { Name: 'project', Type: 'string' },
       { Name: 'dt', Type: 'string' },

@@ -157,6 +157,26 @@ describe('POST /v1/import', () => {
     expect(counted.body.series[0]).toMatchObject({ count: 1, sum: 1200 });
     expect((await batch([row])).body.rejected[0].reason).toBe('too_old');
   });
+
+  it("answers 400 invalid_received_at for a receivedAt ahead of the server's clock or not a time; /v1/batch ignores the field", async () => {
+    const events = [{ event: 'receipt_check', deviceId: 'receipt-device', timestamp: new Date().toISOString() }];
+    for (const receivedAt of [new Date(Date.now() + 10 * 60_000).toISOString(), 'yesterday']) {
+      const refused = await batch({ events, receivedAt }, { path: '/v1/import', key: DemoProject.secretKey });
+      expect(refused.status).toBe(400);
+      expect(refused.body).toMatchObject({ error: 'invalid_received_at' });
+    }
+
+    const claimed = '2020-01-01T00:00:00.000Z';
+    const before = Date.now();
+    expect((await batch({ events, receivedAt: claimed })).body).toEqual({ accepted: 1, rejected: [] });
+    const { from, to } = dayRange(new Date(events[0]!.timestamp));
+    const stored = await eventually(
+      () => request(`${local.url}/v1/events?deviceId=receipt-device&from=${from}&to=${to}`, { key: DemoProject.secretKey }),
+      (r) => r.body.events?.some((e: { event: string }) => e.event === 'receipt_check'),
+    );
+    const receipt = stored.body.events.find((e: { event: string }) => e.event === 'receipt_check');
+    expect(Date.parse(receipt.receivedAt)).toBeGreaterThanOrEqual(before);
+  });
 });
 
 describe('hostile bodies over HTTP', () => {

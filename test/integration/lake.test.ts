@@ -14,12 +14,13 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../cli/main.js';
 import { createLakeHandler } from '../../lambdas/lake/handler.js';
-import { parseObjectKey } from '../../lambdas/core/lake-rows.js';
+import { encodeParquet } from '../../lambdas/core/lake-parquet.js';
+import { parseObjectKey, rejectionObjectKey, rejectionRowOf } from '../../lambdas/core/lake-rows.js';
 import { FileLakeObjects } from '../../local/file-lake-objects.js';
 import { invoke } from '../../local/invoke.js';
 import { toDynamoDbRecord } from '../../local/stream-poller.js';
-import { LakeLayout } from '../../resources/index.js';
-import { DemoProject, eventually, request, startLocal, type LocalHarness } from '../helpers/local.js';
+import { LakeLayout, LakeRejectionColumns } from '../../resources/index.js';
+import { DemoProject, eventually, request, startLocal, tidemarkCli, type LocalHarness } from '../helpers/local.js';
 
 const DAY_MS = 86_400_000;
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -260,6 +261,90 @@ describe('the event lake', () => {
     expect(Number(stored[0]!.n)).toBe(rows.length);
     expect(Number(stored[0]!.ids)).toBe(rows.length);
     expect(Number(stored[0]!.longest)).toBeGreaterThan(3000);
+  });
+
+  it('replays a row with the clock-skew correction its first receipt would have made, and a row of a file without sentat', async () => {
+    // Prepare: a device whose clock ran 3 hours behind sends, 10 days late, a row from 10 minutes into
+    // a 30-minute session bucket (by the server's clock), so first receipt's correction of 3 hours
+    // and the seconds this test takes cannot carry it across an hour or a bucket whenever it runs.
+    const HOUR_MS = 3_600_000;
+    const BUCKET_MS = 30 * 60_000;
+    const happenedServerTime = Math.floor((Date.now() - 10 * DAY_MS) / BUCKET_MS) * BUCKET_MS + 10 * 60_000;
+    const deviceTimestamp = happenedServerTime - 3 * HOUR_MS;
+    const sentAt = Date.now() - 3 * HOUR_MS;
+    const skewed = {
+      type: 'track',
+      event: 'skewed level up',
+      anonymousId: 'skewed-device',
+      timestamp: new Date(deviceTimestamp).toISOString(),
+    };
+    const reply = await request(`${local.url}/v1/batch`, {
+      key: DemoProject.writeKey,
+      body: { batch: [skewed], sentAt: new Date(sentAt).toISOString() },
+    });
+    expect(reply.body.rejected).toEqual([expect.objectContaining({ index: 0, reason: 'too_old' })]);
+    const [kept] = await sql(
+      `SELECT epoch_ms(receivedat) AS received, epoch_ms(sentat) AS sent FROM rejections WHERE "row" LIKE '%skewed-device%'`,
+    );
+    expect(Number(kept!.sent)).toBe(sentAt);
+    const firstReceivedAt = Number(kept!.received);
+
+    // An object written before rejections kept `sentat`: the old columns only.
+    const oldReceivedAt = happenedServerTime - 2 * DAY_MS;
+    const oldRow = {
+      event: 'old format level up',
+      deviceId: 'old-format-device',
+      timestamp: new Date(happenedServerTime - 3 * DAY_MS).toISOString(),
+    };
+    const oldColumns = LakeRejectionColumns.filter((column) => column.name !== 'sentat');
+    const oldRecord = {
+      index: 0,
+      reason: 'too_old',
+      error: 'older than 5 days',
+      retryable: false,
+      receivedAt: new Date(oldReceivedAt).toISOString(),
+      requestId: 'request-before-sentat',
+      row: oldRow,
+    };
+    await new FileLakeObjects(local.lakeDir).put(
+      rejectionObjectKey('demo', oldRecord.receivedAt, oldRecord.requestId),
+      encodeParquet(oldColumns, [rejectionRowOf(oldRecord)]),
+    );
+
+    // Act: replayed twice.
+    const storedRows = () =>
+      sql(
+        `SELECT deviceid, epoch_ms("timestamp") AS ts, epoch_ms(receivedat) AS received FROM events WHERE event IN ('skewed level up', 'old format level up') ORDER BY deviceid`,
+      );
+    await tidemarkCli(local, 'rejections', 'replay', '--project', 'demo', '--key', DemoProject.secretKey, '--reason', 'too_old');
+    await eventually(storedRows, (rows) => rows.length === 2);
+    const replayed = await tidemarkCli(
+      local,
+      'rejections',
+      'replay',
+      '--project',
+      'demo',
+      '--key',
+      DemoProject.secretKey,
+      '--reason',
+      'too_old',
+    );
+    expect(replayed.code).toBe(0);
+    await eventually(
+      async () => local.lakeIdle() && local.streamIdle(),
+      (idle) => idle,
+    );
+
+    // Assess: stored once each; the skewed row moved by first receipt's correction and dated by it,
+    // the old-format row at its own time (it had no sentAt), received when it was first received.
+    const stored = await sql(
+      `SELECT deviceid, count(*) AS n, min(epoch_ms("timestamp")) AS ts, min(epoch_ms(receivedat)) AS received FROM events WHERE event IN ('skewed level up', 'old format level up') GROUP BY deviceid ORDER BY deviceid`,
+    );
+    expect(stored.map((row) => [row.deviceid, Number(row.n), Number(row.ts), Number(row.received)])).toEqual([
+      ['old-format-device', 1, Date.parse(oldRow.timestamp), oldReceivedAt],
+      ['skewed-device', 1, deviceTimestamp + (firstReceivedAt - sentAt), firstReceivedAt],
+    ]);
+    expect(Math.floor((deviceTimestamp + firstReceivedAt - sentAt) / BUCKET_MS) * BUCKET_MS).toBe(happenedServerTime - 10 * 60_000);
   });
 });
 

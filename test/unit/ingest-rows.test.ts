@@ -1,5 +1,7 @@
 /** The ingest use case with an in-memory queue: what a client is told about every row, and what is kept. */
 import { describe, expect, it } from 'vitest';
+import type { RejectedRowRecord } from '../../lambdas/core/lake-rows.js';
+import { parseMessageBody } from '../../lambdas/core/packing.js';
 import { ingestRows, type IngestRequest } from '../../lambdas/ingest/ingest.js';
 import { ProjectCapDefaults } from '../../resources/index.js';
 import { RECEIVED_AT } from '../helpers/factories.js';
@@ -48,5 +50,46 @@ describe('ingestRows', () => {
     expect(result).toMatchObject({ accepted: 1, rejected: [{ index: 1, reason: 'validation' }] });
     expect(queue.sent).toEqual([]);
     expect(rejections).toEqual([]);
+  });
+
+  describe('an import that says when its rows were first received', () => {
+    const HOUR_MS = 3_600_000;
+    // First received two days before this request; the device's clock ran 3 hours behind.
+    const firstReceivedAt = RECEIVED_AT - 48 * HOUR_MS;
+    const sentAt = firstReceivedAt - 3 * HOUR_MS;
+    const happened = sentAt - 10 * 60_000;
+    const replay = (rows: readonly unknown[]) =>
+      request(rows, { mode: 'import', sentAt, rowsReceivedAt: firstReceivedAt, requestId: 'replay' });
+
+    it("corrects skew against that time, not its own, and stores it as the events' receivedAt", async () => {
+      const { ports, queue } = memoryIngestPorts();
+      const result = await ingestRows(
+        replay([{ eventId: 'skewed', event: 'e', deviceId: 'd', timestamp: new Date(happened).toISOString() }]),
+        ports,
+      );
+      expect(result.accepted).toBe(1);
+      const [event] = queue.sent.flatMap((message) => parseMessageBody(message.body).events);
+      expect(event).toMatchObject({
+        timestamp: new Date(happened + 3 * HOUR_MS).toISOString(),
+        originalTimestamp: new Date(happened).toISOString(),
+        receivedAt: new Date(firstReceivedAt).toISOString(),
+      });
+    });
+
+    it('keeps a row refused again with its batch sentAt and first receipt in the lake, and dates the audit row by this request', async () => {
+      const { ports, rejections } = memoryIngestPorts();
+      const kept: RejectedRowRecord[] = [];
+      await ingestRows(replay([{ event: 'e' }]), { ...ports, keepRejectedRows: async (_projectId, rows) => void kept.push(...rows) });
+      expect(kept).toEqual([
+        expect.objectContaining({
+          index: 0,
+          reason: 'validation',
+          requestId: 'replay',
+          receivedAt: new Date(firstReceivedAt).toISOString(),
+          sentAt: new Date(sentAt).toISOString(),
+        }),
+      ]);
+      expect(rejections).toEqual([expect.objectContaining({ receivedAt: new Date(RECEIVED_AT).toISOString() })]);
+    });
   });
 });

@@ -1,6 +1,14 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DuckDbEngine } from '../../cli/lake/duckdb-engine.js';
 import { withEventsView } from '../../cli/lake/views.js';
 import { formatResult } from '../../cli/lake/format.js';
+import { encodeParquet } from '../../lambdas/core/lake-parquet.js';
+import { rejectionObjectKey, rejectionRowOf } from '../../lambdas/core/lake-rows.js';
+import { FileLakeObjects } from '../../local/file-lake-objects.js';
+import { LakeRejectionColumns } from '../../resources/index.js';
 
 describe('the Athena events view', () => {
   it('puts the dedup view in front of a statement', () => {
@@ -43,5 +51,36 @@ describe('result formats', () => {
     const lines = formatResult(result, 'table');
     expect(lines[0]).toBe('event             | n');
     expect(lines.at(-1)).toBe('(2 rows)');
+  });
+});
+
+describe('the DuckDB rejections view', () => {
+  it('reads sentat as NULL when every file predates the column', async () => {
+    const lakeDir = mkdtempSync(join(tmpdir(), 'tidemark-lake-'));
+    try {
+      const record = {
+        index: 0,
+        reason: 'too_old',
+        error: 'old',
+        retryable: false,
+        receivedAt: '2026-01-01T10:00:00.000Z',
+        requestId: 'r',
+        row: { event: 'e' },
+      };
+      const oldColumns = LakeRejectionColumns.filter((column) => column.name !== 'sentat');
+      await new FileLakeObjects(lakeDir).put(
+        rejectionObjectKey('demo', record.receivedAt, 'r'),
+        encodeParquet(oldColumns, [rejectionRowOf(record)]),
+      );
+      const engine = await DuckDbEngine.open(lakeDir);
+      try {
+        const result = await engine.query(`SELECT "row", sentat, typeof(sentat) AS t, dt FROM rejections`);
+        expect(result.rows).toEqual([['{"event":"e"}', null, 'TIMESTAMP', '2026-01-01']]);
+      } finally {
+        await engine.close();
+      }
+    } finally {
+      rmSync(lakeDir, { recursive: true, force: true });
+    }
   });
 });

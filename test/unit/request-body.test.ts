@@ -2,7 +2,7 @@ import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../../lambdas/core/errors.js';
-import { decodeBody, parseIngestBody } from '../../lambdas/core/request-body.js';
+import { decodeBody, parseIngestBody, rowsReceivedAt } from '../../lambdas/core/request-body.js';
 
 const limits = { maxRequestBytes: 10 * 1024 * 1024, maxEventsPerRequest: 2000 };
 const raw = (body: Buffer | string, extra: { contentEncoding?: string } = {}) => ({
@@ -122,5 +122,39 @@ describe('parseIngestBody', () => {
       expect.objectContaining({ status: 400, code: 'too_many_events', message: expect.stringContaining('2000') }),
     );
     expect(parse({ events: Array.from({ length: 2000 }, () => ({})) }).rows).toHaveLength(2000);
+  });
+});
+
+describe("an import's receivedAt", () => {
+  const parse = (body: unknown, mode: 'batch' | 'track' | 'import' = 'import') =>
+    parseIngestBody(Buffer.from(JSON.stringify(body)), mode, limits);
+  const firstReceipt = '2024-01-20T12:00:00.000Z';
+  const now = Date.parse('2024-01-22T09:30:00.000Z');
+  const thresholdMs = 60_000;
+
+  it('is read with sentAt from the native and the Segment envelope of /v1/import', () => {
+    const expected = { rows: [{ a: 1 }], sentAt: Date.parse('2024-01-20T09:00:00Z'), receivedAt: Date.parse(firstReceipt) };
+    expect(parse({ events: [{ a: 1 }], sentAt: '2024-01-20T09:00:00Z', receivedAt: firstReceipt })).toEqual(expected);
+    expect(parse({ batch: [{ a: 1 }], sent_at: '2024-01-20T09:00:00Z', received_at: firstReceipt })).toEqual(expected);
+  });
+
+  it('is ignored by /v1/batch and /v1/track, as every other unknown envelope field: a device never sets the receipt time', () => {
+    expect(parse({ events: [{ a: 1 }], receivedAt: firstReceipt }, 'batch')).toEqual({ rows: [{ a: 1 }] });
+    expect(parse({ batch: [{ a: 1 }], receivedAt: 'not a time' }, 'track')).toEqual({ rows: [{ a: 1 }] });
+  });
+
+  it.each([['yesterday'], [''], [true], [{ at: firstReceipt }]])('answers 400 invalid_received_at for %j', (receivedAt) => {
+    expect(() => parse({ events: [{ a: 1 }], receivedAt })).toThrow(
+      expect.objectContaining({ status: 400, code: 'invalid_received_at', message: expect.stringContaining('receivedAt') }),
+    );
+  });
+
+  it("replaces the server's receive time, up to the skew threshold ahead of it, and answers 400 past that", () => {
+    expect(rowsReceivedAt({ rows: [] }, now, thresholdMs)).toBe(now);
+    expect(rowsReceivedAt({ rows: [], receivedAt: Date.parse(firstReceipt) }, now, thresholdMs)).toBe(Date.parse(firstReceipt));
+    expect(rowsReceivedAt({ rows: [], receivedAt: now + thresholdMs }, now, thresholdMs)).toBe(now + thresholdMs);
+    expect(() => rowsReceivedAt({ rows: [], receivedAt: now + thresholdMs + 1 }, now, thresholdMs)).toThrow(
+      expect.objectContaining({ status: 400, code: 'invalid_received_at', message: expect.stringContaining('skewThresholdMs') }),
+    );
   });
 });
