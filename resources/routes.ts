@@ -3,6 +3,8 @@ export type RouteDefinition = {
   readonly method: 'GET' | 'POST';
   readonly path: string;
   readonly function: 'ingest' | 'query';
+  /** The query parameters a read route takes; any other is refused (400 `unknown_parameter`), so a typo never reads as "no filter". */
+  readonly query?: readonly string[];
 };
 
 export const Routes = [
@@ -12,11 +14,11 @@ export const Routes = [
   // OpenPanel's wire protocol, so OpenPanel SDKs work by pointing `apiUrl` at the API.
   { method: 'POST', path: '/track', function: 'ingest' },
   { method: 'POST', path: '/track/batch', function: 'ingest' },
-  { method: 'GET', path: '/v1/aggregates', function: 'query' },
-  { method: 'GET', path: '/v1/events', function: 'query' },
-  { method: 'GET', path: '/v1/rejections', function: 'query' },
-  { method: 'GET', path: '/v1/sessions', function: 'query' },
-  { method: 'GET', path: '/v1/devices/{deviceId}', function: 'query' },
-  { method: 'GET', path: '/v1/devices/{deviceId}/sessions', function: 'query' },
+  { method: 'GET', path: '/v1/aggregates', function: 'query', query: ['from', 'to', 'event', 'granularity', 'groupBy'] },
+  { method: 'GET', path: '/v1/events', function: 'query', query: ['from', 'to', 'limit', 'cursor', 'event', 'deviceId', 'source'] },
+  { method: 'GET', path: '/v1/rejections', function: 'query', query: ['from', 'to', 'limit', 'cursor'] },
+  { method: 'GET', path: '/v1/sessions', function: 'query', query: ['from', 'to', 'granularity', 'groupBy', 'deviceId', 'limit'] },
+  { method: 'GET', path: '/v1/devices/{deviceId}', function: 'query', query: [] },
+  { method: 'GET', path: '/v1/devices/{deviceId}/sessions', function: 'query', query: ['from', 'to', 'cursor'] },
   { method: 'GET', path: '/health', function: 'query' },
 ] as const satisfies readonly RouteDefinition[];

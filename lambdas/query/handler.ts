@@ -13,10 +13,11 @@ import { DynamoDeviceStates } from '../adapters/device-states.js';
 import { DynamoRejectionStore } from '../adapters/rejection-store.js';
 import { DynamoRejectionBudget } from '../adapters/rejection-budget.js';
 import { BadRequestError, NotFoundError } from '../core/errors.js';
+import { assertKnownParameters } from '../core/query-parameters.js';
 import { authenticate, headersOf, json } from '../http/api.js';
 import { httpFunction } from '../http/middleware.js';
 import { logger } from '../observability.js';
-import { Limits } from '../../resources/index.js';
+import { Limits, Routes } from '../../resources/index.js';
 import type { QueryDependencies } from './ports.js';
 import { listDeviceSessions, listEvents, listRejections, readAggregates, readDevice, readSessions, type ReadRequest } from './query.js';
 
@@ -39,6 +40,10 @@ const routes: Record<string, Route> = {
   '/v1/devices/{deviceId}/sessions': (request, event, deps) => listDeviceSessions({ ...request, deviceId: deviceOf(event) }, deps),
 };
 
+const queryParametersOf: Record<string, readonly string[]> = Object.fromEntries(
+  Routes.filter((route) => route.function === 'query').map((route) => [route.path, 'query' in route ? route.query : []]),
+);
+
 /** A path parameter as sent, percent-decoded; a malformed escape is the client's error, not a 500. */
 function decodePathPart(raw: string): string {
   try {
@@ -60,7 +65,9 @@ export function createQueryHandler(dependencies: () => QueryHandlerDependencies)
     if (!route) throw new NotFoundError(`No route ${event.httpMethod} ${event.path}.`);
     const project = await authenticate(headersOf(event), 'read', deps.keys);
     logger.appendKeys({ projectId: project.projectId });
-    const request = { projectId: project.projectId, params: event.queryStringParameters ?? {}, nowMs: Date.now() };
+    const params = event.queryStringParameters ?? {};
+    assertKnownParameters(params, queryParametersOf[resource] ?? []);
+    const request = { projectId: project.projectId, params, nowMs: Date.now() };
     return json(200, await route(request, event, deps));
   });
 }

@@ -102,6 +102,18 @@ describe('counters under a mixed workload with resends', () => {
       const reply = await request(`${local.url}/v1/aggregates?${RANGE}&${bad}`, { key: DemoProject.secretKey });
       expect(reply.status, bad).toBe(400);
     }
+    // A misspelt filter is refused, never read as "no filter" (the total of every event under a 200).
+    for (const [path, typo] of [
+      ['/v1/aggregates', `${RANGE}&events=view`],
+      ['/v1/aggregates', `${RANGE}&groupby=event`],
+      ['/v1/events', 'device=d1'],
+      ['/v1/sessions', 'deviceid=d1'],
+      ['/v1/devices/d1', 'from=2024-03-09T00:00:00Z'],
+    ]) {
+      const reply = await request(`${local.url}${path}?${typo}`, { key: DemoProject.secretKey });
+      expect([reply.status, reply.body.error], typo).toEqual([400, 'unknown_parameter']);
+      expect(reply.body.message).toContain(`\`${typo.split('&').at(-1)!.split('=')[0]}\``);
+    }
     const wide = await request(`${local.url}/v1/aggregates?from=2024-01-01T00:00:00Z&to=2024-03-01T00:00:00Z&granularity=hour`, {
       key: DemoProject.secretKey,
     });

@@ -14,6 +14,15 @@ describe('docs/openapi.json', () => {
     expect(documented.sort()).toEqual(Routes.map((r) => `${r.method} ${r.path}`).sort());
   });
 
+  it('documents exactly the query parameters each read route takes (any other is refused)', () => {
+    for (const route of Routes.filter((r) => r.method === 'GET' && 'query' in r)) {
+      const documented = (spec.paths[route.path].get.parameters as { name: string; in: string }[])
+        .filter((p) => p.in === 'query')
+        .map((p) => p.name);
+      expect([route.path, ...documented.sort()]).toEqual([route.path, ...[...(route as { query: string[] }).query].sort()]);
+    }
+  });
+
   it('lists the rejection reasons the code emits', () => {
     expect(spec.components.schemas.Rejection.properties.reason.enum.sort()).toEqual(Object.values(RejectionReason).sort());
   });
