@@ -76,7 +76,12 @@ export function buildCli(io: Output, outcome: Outcome): Command {
     .option('--project <id>', 'only look for the prefix in this project')
     .action((prefix: string, options: { project?: string }, command: Command) =>
       onTarget(command, async (target) => {
-        io.out(`revoked ${await revokeKey(target, prefix, options.project)}…`);
+        const revoked = await revokeKey(target, prefix, options.project);
+        io.out(
+          revoked.already
+            ? `${revoked.keyPrefix}… was already revoked at ${revoked.revokedAt}`
+            : `revoked ${revoked.keyPrefix}… at ${revoked.revokedAt}`,
+        );
       }),
     );
 

@@ -15,16 +15,21 @@ export async function listKeys(target: Target, projectId: string) {
 
 /**
  * Revokes a key named by the prefix `keys list` shows (its trailing `…` may be kept), or by the
- * whole key. Returns the prefix of the revoked key.
+ * whole key. Returns the prefix of the revoked key and when it was revoked (the first revocation stands).
  */
-export async function revokeKey(target: Target, keyOrPrefix: string, projectId?: string): Promise<string> {
+export async function revokeKey(
+  target: Target,
+  keyOrPrefix: string,
+  projectId?: string,
+  now = new Date(),
+): Promise<{ keyPrefix: string; revokedAt: string; already: boolean }> {
   const store = new DynamoKeyStore(target.documents, target.keysTableName, 0);
   const given = keyOrPrefix.replace(/…$/, '');
-  if (given.length > KEY_PREFIX_LENGTH) {
-    await store.revoke(given);
-    return given.slice(0, KEY_PREFIX_LENGTH);
-  }
-  return (await store.revokeByPrefix(given, projectId)).keyPrefix;
+  const revoked =
+    given.length > KEY_PREFIX_LENGTH
+      ? { keyPrefix: given.slice(0, KEY_PREFIX_LENGTH), revokedAt: await store.revoke(given, now) }
+      : await store.revokeByPrefix(given, projectId, now);
+  return { keyPrefix: revoked.keyPrefix, revokedAt: revoked.revokedAt!, already: revoked.revokedAt !== now.toISOString() };
 }
 
 export const isKeyKind = (value: string): value is KeyKind => value === KeyKind.write || value === KeyKind.secret;

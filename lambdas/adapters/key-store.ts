@@ -105,8 +105,9 @@ export class DynamoKeyStore implements KeyStore {
     );
   }
 
-  async revoke(key: string, now = new Date()): Promise<void> {
-    await this.#revokeHash(hashKey(key), now);
+  /** Revokes the key; returns when it was revoked (earlier than `now` when it already was: the first revocation stands). */
+  async revoke(key: string, now = new Date()): Promise<string> {
+    return this.#revokeHash(hashKey(key), now);
   }
 
   /**
@@ -121,25 +122,29 @@ export class DynamoKeyStore implements KeyStore {
     if (matches.length > 1) throw new AmbiguousKeyPrefixError(prefix, matches.length);
     const [item] = matches;
     // Items from the project index carry the table key (pk) but not keyHash.
-    await this.#revokeItem({ pk: String(item!.pk) }, now);
-    return { ...recordOf(item!), revokedAt: now.toISOString() };
+    const revokedAt = await this.#revokeItem({ pk: String(item!.pk) }, now);
+    return { ...recordOf(item!), revokedAt };
   }
 
-  async #revokeHash(hash: string, now: Date): Promise<void> {
-    await this.#revokeItem(apiKeyItemKey(hash), now);
+  async #revokeHash(hash: string, now: Date): Promise<string> {
+    const revokedAt = await this.#revokeItem(apiKeyItemKey(hash), now);
     this.#cache.delete(hash);
+    return revokedAt;
   }
 
-  async #revokeItem(key: { pk: string }, now: Date): Promise<void> {
-    await this.client.send(
+  /** Revoking again keeps the first date: when a key stopped working is what an audit asks. */
+  async #revokeItem(key: { pk: string }, now: Date): Promise<string> {
+    const { Attributes } = await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: key,
-        UpdateExpression: 'SET revokedAt = :now',
+        UpdateExpression: 'SET revokedAt = if_not_exists(revokedAt, :now)',
         ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeValues: { ':now': now.toISOString() },
+        ReturnValues: 'UPDATED_NEW',
       }),
     );
+    return String(Attributes?.revokedAt ?? now.toISOString());
   }
 
   async #itemsWithPrefix(prefix: string): Promise<Record<string, unknown>[]> {

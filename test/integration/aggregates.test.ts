@@ -109,7 +109,7 @@ describe('counters under a mixed workload with resends', () => {
       ['/v1/events', 'device=d1'],
       ['/v1/sessions', 'deviceid=d1'],
       ['/v1/devices/d1', 'from=2024-03-09T00:00:00Z'],
-    ]) {
+    ] as const) {
       const reply = await request(`${local.url}${path}?${typo}`, { key: DemoProject.secretKey });
       expect([reply.status, reply.body.error], typo).toEqual([400, 'unknown_parameter']);
       expect(reply.body.message).toContain(`\`${typo.split('&').at(-1)!.split('=')[0]}\``);

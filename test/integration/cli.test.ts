@@ -48,9 +48,14 @@ describe('keys', () => {
 
     const revoked = await cli('keys', 'revoke', listedPrefix);
     expect(revoked.code).toBe(0);
-    expect(revoked.out[0]).toBe(`revoked ${listedPrefix}`);
+    const revokedAt = /^revoked (\S+) at (\S+)$/.exec(revoked.out[0]!);
+    expect(revokedAt?.[1]).toBe(listedPrefix);
     expect((await request(`${local.url}/v1/track`, { key, body: { event: 'cli', deviceId: 'd' } })).status).toBe(401);
-    expect((await cli('keys', 'list', '--project', 'cli-project')).out[0]).toContain('revoked');
+    expect((await cli('keys', 'list', '--project', 'cli-project')).out[0]).toContain(`revoked ${revokedAt?.[2]}`);
+    // Revoking again says so and keeps the first date.
+    const again = await cli('keys', 'revoke', listedPrefix);
+    expect(again.out[0]).toBe(`${listedPrefix} was already revoked at ${revokedAt?.[2]}`);
+    expect((await cli('keys', 'list', '--project', 'cli-project')).out[0]).toContain(`revoked ${revokedAt?.[2]}`);
   });
 
   it('refuses a prefix that names no key, and accepts the whole key too', async () => {

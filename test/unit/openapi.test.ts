@@ -19,7 +19,7 @@ describe('docs/openapi.json', () => {
       const documented = (spec.paths[route.path].get.parameters as { name: string; in: string }[])
         .filter((p) => p.in === 'query')
         .map((p) => p.name);
-      expect([route.path, ...documented.sort()]).toEqual([route.path, ...[...(route as { query: string[] }).query].sort()]);
+      expect([route.path, ...documented.sort()]).toEqual([route.path, ...[...(route as { query: readonly string[] }).query].sort()]);
     }
   });
 
