@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeParquet } from '../../lambdas/core/lake-parquet.js';
 import { lakeRowOf, parseObjectKey } from '../../lambdas/core/lake-rows.js';
 import { eventItemContent } from '../../lambdas/core/stored-event-item.js';
-import { compactClosedDays, isCompactedFile } from '../../lambdas/lake/compact.js';
+import { compactClosedDays, isCompactedFile, LakeCompactionError } from '../../lambdas/lake/compact.js';
 import { writeBatchToLake, type StreamedEvent } from '../../lambdas/lake/lake.js';
 import { MemoryLake } from '../helpers/memory-lake.js';
 
@@ -227,5 +227,35 @@ describe('compaction', () => {
     await compactClosedDays(lake, NOW);
     expect([...lake.objects.keys()]).toHaveLength(1);
     expect(await ids()).toEqual(new Set(events.map((e) => String(e.item.eventId))));
+  });
+
+  it('compacts every other project-day when one holds a file that is not Parquet, and leaves that day as it was', async () => {
+    // Prepare: project `a` (listed first) has an empty file and a batch on a closed day; `b` has two batches.
+    const lake = new MemoryLake();
+    const closed = fc.sample(storedItem, { numRuns: 8, seed: 11 }).map((e) => ({ ...e, timeMs: NOW - 2 * DAY_MS }));
+    const events = streamed(closed.map((e, i) => ({ ...e, projectId: i < 4 ? 'a' : 'b' })));
+    for (const batch of cut(events, [2, 4, 6])) await write(lake, batch);
+    const day = new Date(NOW - 2 * DAY_MS).toISOString().slice(0, 10);
+    const broken = `events/project=a/dt=${day}/batch-0-0.parquet`;
+    await lake.put(broken, new Uint8Array(0));
+    const filesOfA = [...lake.objects.keys()].filter((key) => key.includes('project=a/'));
+    // Act
+    const error = await compactClosedDays(lake, NOW).catch((e: unknown) => e);
+    // Assess: `b` is one file with its four events; `a` is untouched, and the error names the file.
+    expect(error).toBeInstanceOf(LakeCompactionError);
+    const { compacted, failed, message } = error as LakeCompactionError;
+    expect(compacted.map((o) => o.partition)).toEqual([{ projectId: 'b', day }]);
+    expect(failed.map((f) => f.partition)).toEqual([{ projectId: 'a', day }]);
+    expect(message).toContain(broken);
+    expect([...lake.objects.keys()].filter((key) => key.includes('project=a/'))).toEqual(filesOfA);
+    const filesOfB = [...lake.objects.keys()].filter((key) => key.includes('project=b/'));
+    expect(filesOfB.map(isCompactedFile)).toEqual([true]);
+    const rowsOfB = await decodeParquet(lake.objects.get(filesOfB[0]!)!);
+    expect(rowsOfB.map((row) => row.eventid).sort()).toEqual(
+      events
+        .slice(4)
+        .map((e) => String(e.item.eventId))
+        .sort(),
+    );
   });
 });
