@@ -230,28 +230,28 @@ describe('compaction', () => {
   });
 
   it('compacts every other project-day when one holds a file that is not Parquet, and leaves that day as it was', async () => {
-    // Prepare: project `a` (listed first) has an empty file and a batch on a closed day; `b` has two batches.
+    // Prepare: project `demo` (listed first) has an empty file and a batch on a closed day; `p_2` has two.
     const lake = new MemoryLake();
     const closed = fc.sample(storedItem, { numRuns: 8, seed: 11 }).map((e) => ({ ...e, timeMs: NOW - 2 * DAY_MS }));
-    const events = streamed(closed.map((e, i) => ({ ...e, projectId: i < 4 ? 'a' : 'b' })));
+    const events = streamed(closed.map((e, i) => ({ ...e, projectId: i < 4 ? 'demo' : 'p_2' })));
     for (const batch of cut(events, [2, 4, 6])) await write(lake, batch);
     const day = new Date(NOW - 2 * DAY_MS).toISOString().slice(0, 10);
-    const broken = `events/project=a/dt=${day}/batch-0-0.parquet`;
+    const broken = `events/project=demo/dt=${day}/batch-0-0.parquet`;
     await lake.put(broken, new Uint8Array(0));
-    const filesOfA = [...lake.objects.keys()].filter((key) => key.includes('project=a/'));
+    const filesOfDemo = [...lake.objects.keys()].filter((key) => key.includes('project=demo/'));
     // Act
     const error = await compactClosedDays(lake, NOW).catch((e: unknown) => e);
-    // Assess: `b` is one file with its four events; `a` is untouched, and the error names the file.
+    // Assess: `p_2` is one file with its four events; `demo` is untouched, and the error names the file.
     expect(error).toBeInstanceOf(LakeCompactionError);
     const { compacted, failed, message } = error as LakeCompactionError;
-    expect(compacted.map((o) => o.partition)).toEqual([{ projectId: 'b', day }]);
-    expect(failed.map((f) => f.partition)).toEqual([{ projectId: 'a', day }]);
+    expect(compacted.map((o) => o.partition)).toEqual([{ projectId: 'p_2', day }]);
+    expect(failed.map((f) => f.partition)).toEqual([{ projectId: 'demo', day }]);
     expect(message).toContain(broken);
-    expect([...lake.objects.keys()].filter((key) => key.includes('project=a/'))).toEqual(filesOfA);
-    const filesOfB = [...lake.objects.keys()].filter((key) => key.includes('project=b/'));
-    expect(filesOfB.map(isCompactedFile)).toEqual([true]);
-    const rowsOfB = await decodeParquet(lake.objects.get(filesOfB[0]!)!);
-    expect(rowsOfB.map((row) => row.eventid).sort()).toEqual(
+    expect([...lake.objects.keys()].filter((key) => key.includes('project=demo/'))).toEqual(filesOfDemo);
+    const filesOfP2 = [...lake.objects.keys()].filter((key) => key.includes('project=p_2/'));
+    expect(filesOfP2.map(isCompactedFile)).toEqual([true]);
+    const rowsOfP2 = await decodeParquet(lake.objects.get(filesOfP2[0]!)!);
+    expect(rowsOfP2.map((row) => row.eventid).sort()).toEqual(
       events
         .slice(4)
         .map((e) => String(e.item.eventId))
