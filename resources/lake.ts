@@ -141,6 +141,13 @@ export const LakeCatalog = {
   rejectionsTableName: 'rejections',
   /** Partition projection covers days from here on; later days need no catalog update. */
   projectionStartDay: '2020-01-01',
+  /**
+   * The last projected day, relative to the query's time (Athena's `NOW` syntax, as in `NOW-3YEARS`:
+   * CDK docs, DatePartitionProjectionConfigurationProps). A day ahead of `NOW`, not `NOW`: ingest keeps
+   * event times up to `Limits.futureToleranceMs` ahead of receipt, so in the minutes before midnight UTC
+   * an event lands in tomorrow's partition, which a range ending at `NOW` hides from every query until then.
+   */
+  projectionEndDay: 'NOW+1DAYS',
 } as const;
 
 export const LakeWorkgroup = {

@@ -206,7 +206,7 @@ export class EventLake extends Construct {
   /**
    * A Parquet table under `prefix/project=P/dt=D/`, with partition projection (Athena docs, "Use
    * partition projection with Amazon Athena"): an injected project (queries name it: WHERE
-   * project = 'demo') and days from the start date to NOW, so a new project or day needs no
+   * project = 'demo') and days from the start date to a day past NOW, so a new project or day needs no
    * catalog update and no crawler.
    */
   #partitionedTable(
@@ -230,7 +230,7 @@ export class EventLake extends Construct {
         [LakePartitions.project]: glue.PartitionProjectionConfiguration.injected(),
         [LakePartitions.day]: glue.PartitionProjectionConfiguration.date({
           min: LakeCatalog.projectionStartDay,
-          max: 'NOW',
+          max: LakeCatalog.projectionEndDay,
           format: 'yyyy-MM-dd',
           step: { interval: 1, intervalUnit: glue.DateIntervalUnit.DAYS },
         }),

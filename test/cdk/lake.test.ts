@@ -142,7 +142,7 @@ describe('catalog and Athena', () => {
       'projection.project.type': 'injected',
       'projection.dt.type': 'date',
       'projection.dt.format': 'yyyy-MM-dd',
-      'projection.dt.range': `${LakeCatalog.projectionStartDay},NOW`,
+      'projection.dt.range': `${LakeCatalog.projectionStartDay},NOW+1DAYS`,
     });
     // biome-ignore lint/suspicious/noTemplateCurlyInString: Athena's partition projection template really contains `${project}`
     expect(JSON.stringify(input.Parameters['storage.location.template'])).toContain('/events/project=${project}/dt=${dt}/');
