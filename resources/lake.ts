@@ -108,7 +108,13 @@ export const LakeCompaction = {
   timeoutSeconds: 900,
   memoryMb: 3008,
   stopReserveSeconds: 120,
-  /** EventBridge retries a failed asynchronous invocation this many times (then the function's errors alarm has fired). */
+  /**
+   * Lambda runs a failed invocation again this many times (the asynchronous invocation's
+   * MaximumRetryAttempts, 0 to 2; Lambda docs, "How Lambda handles errors and retries with
+   * asynchronous invocation"), and the function's errors alarm has fired. The retry policy of the
+   * rule's target is not this: it covers only EventBridge handing the event to Lambda (EventBridge
+   * docs, "How EventBridge retries delivering events"), and stays at its default.
+   */
   retryAttempts: 2,
 } as const;
 

@@ -129,8 +129,9 @@ export class EventLake extends Construct {
     this.compactionSchedule = new events.Rule(this, 'CompactionSchedule', {
       description: 'Daily: fold each closed project-day of the event lake into one Parquet file.',
       schedule: events.Schedule.cron({ hour: String(LakeCompaction.hourUtc), minute: String(LakeCompaction.minuteUtc) }),
-      targets: [new targets.LambdaFunction(compaction, { retryAttempts: LakeCompaction.retryAttempts })],
+      targets: [new targets.LambdaFunction(compaction)],
     });
+    compaction.configureAsyncInvoke({ retryAttempts: LakeCompaction.retryAttempts });
 
     this.database = new glue.Database(this, 'Database', { databaseName: LakeCatalog.databaseName });
     this.eventsTable = this.#partitionedTable('EventsTable', {
