@@ -12,10 +12,18 @@ export const REJECTIONS_VIEW = LakeCatalog.rejectionsTableName;
 const quoted = (name: string) => `"${name}"`;
 const selectedColumns = [...LakeEventColumns.map((c) => c.name), LakePartitions.project, LakePartitions.day].map(quoted).join(', ');
 
-/** The dedup query over `source`, which must carry the partition columns and a file-name column. */
+/**
+ * The dedup query over `source`, which must carry the partition columns and a file-name column.
+ * Copies of an event share its day (the partition is the stored time's day, and every copy is of
+ * one stored item), so dedup is per project-day: the window is partitioned by both partition
+ * columns, and a query's filter on `dt` is then applied below it, to the files read. Trino and
+ * DuckDB push a filter through a window only when it names the window's partition columns alone
+ * (Trino's PredicatePushDown, DuckDB's FilterPushdown::PushdownWindow); partitioned by project and
+ * event id alone, `WHERE dt = …` read (and Athena billed) every day of the project.
+ */
 export function distinctEventsQuery(source: string, fileColumn: string): string {
   return (
-    `SELECT ${selectedColumns} FROM (SELECT *, row_number() OVER (PARTITION BY ${quoted(LakePartitions.project)}, "eventid" ORDER BY ${fileColumn}) AS copy_rank FROM ${source}) ` +
+    `SELECT ${selectedColumns} FROM (SELECT *, row_number() OVER (PARTITION BY ${quoted(LakePartitions.project)}, ${quoted(LakePartitions.day)}, "eventid" ORDER BY ${fileColumn}) AS copy_rank FROM ${source}) ` +
     `WHERE copy_rank = 1`
   );
 }
