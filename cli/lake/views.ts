@@ -28,13 +28,22 @@ export function distinctEventsQuery(source: string, fileColumn: string): string 
   );
 }
 
+/** Whitespace and comments before a statement's first keyword. */
+const LEADING_TRIVIA = String.raw`(?:\s|--[^\n]*(?:\n|$)|/\*[\s\S]*?\*/)*`;
+const LEADING_WITH = new RegExp(String.raw`^${LEADING_TRIVIA}WITH\s+(?:RECURSIVE\s+)?`, 'i');
+/** `events` as a name (`events_raw` is another). */
+const NAMES_EVENTS = new RegExp(String.raw`(?<![\w"])${EVENTS_VIEW}(?![\w"])|"${EVENTS_VIEW}"`, 'i');
+
 /**
  * Athena: the view as a leading `WITH` (a Glue view would need Presto's encoded view format), put
- * in front of the operator's statement, or joined to its own `WITH` list.
+ * in front of the operator's statement, or joined to its own `WITH` list (after any leading
+ * comments). A statement that never names `events` goes as it is: only a query may follow a `WITH`,
+ * so `SHOW TABLES` or `SHOW PARTITIONS events_raw` behind one would be a syntax error.
  */
 export function withEventsView(statement: string): string {
+  if (!NAMES_EVENTS.test(statement)) return statement;
   const view = `${EVENTS_VIEW} AS (${distinctEventsQuery(`"${LakeCatalog.databaseName}"."${LakeCatalog.eventsTableName}"`, '"$path"')})`;
-  const leadingWith = /^\s*WITH\s+(RECURSIVE\s+)?/i.exec(statement);
+  const leadingWith = LEADING_WITH.exec(statement);
   if (!leadingWith) return `WITH ${view}\n${statement}`;
   return `${leadingWith[0]}${view},\n${statement.slice(leadingWith[0].length)}`;
 }

@@ -27,6 +27,22 @@ describe('the Athena events view', () => {
   });
 });
 
+describe('the Athena events view, around what else an operator sends', () => {
+  it('joins a WITH list behind leading comments, and sends a statement that never names events as it is', () => {
+    const commented = withEventsView("-- last week\n/* by day */ WITH recent AS (SELECT * FROM events WHERE dt > '2026-01-01') SELECT 1");
+    expect(commented.match(/\bWITH\b/gi)).toHaveLength(1);
+    expect(commented).toMatch(/^-- last week\n\/\* by day \*\/ WITH events AS \(/);
+    for (const statement of ['SHOW TABLES', 'SHOW PARTITIONS events_raw', 'SELECT count(*) FROM rejections'])
+      expect(withEventsView(statement)).toBe(statement);
+    for (const statement of [
+      'SELECT * FROM Events',
+      'SELECT * FROM "events"',
+      'SELECT * FROM tidemark_lake.events_raw JOIN events USING (eventid)',
+    ])
+      expect(withEventsView(statement)).toMatch(/^WITH events AS \(/);
+  });
+});
+
 describe('result formats', () => {
   const result = {
     columns: ['event', 'n'],
