@@ -16,7 +16,6 @@ import { FileLakeObjects } from '../../local/file-lake-objects.js';
 import { Limits } from '../../resources/index.js';
 
 const NOW = Date.parse('2026-12-06T12:00:00.000Z');
-const DAY_MS = 86_400_000;
 
 const hostileText = fc
   .array(fc.constantFrom('\u0000', "'", '"', '\\', '\n', '\r\n', '😀', '𝄞', 'ü', '%', '/', '=', '..', ' ', 'a', '\u2028', '\t'), {
