@@ -229,6 +229,23 @@ describe('compaction', () => {
     expect(await ids()).toEqual(new Set(events.map((e) => String(e.item.eventId))));
   });
 
+  it('folds a day holding only the legacy compacted.parquet and new batches into one new compacted file', async () => {
+    const lake = new MemoryLake();
+    const events = streamed(
+      fc.sample(storedItem, { numRuns: 10, seed: 5 }).map((e) => ({ ...e, timeMs: NOW - 4 * DAY_MS, projectId: 'demo' })),
+    );
+    const [written] = (await write(lake, events.slice(0, 6))).objects;
+    const legacy = written!.replace(/[^/]+$/, 'compacted.parquet');
+    lake.objects.set(legacy, lake.objects.get(written!)!);
+    lake.objects.delete(written!);
+    await write(lake, events.slice(4));
+    expect(await compactClosedDays(lake, NOW)).toEqual([expect.objectContaining({ filesRead: 2, rowsRead: 12, rowsWritten: 10 })]);
+    const keys = [...lake.objects.keys()];
+    expect(keys).toHaveLength(1);
+    expect(keys[0]).toMatch(/\/compacted-[0-9a-f]{16}\.parquet$/);
+    expect((await allRows(lake)).map((r) => r.row.eventid).sort()).toEqual(events.map((e) => String(e.item.eventId)).sort());
+  });
+
   it('loses nothing and ends with one file per day when a run crashes between its put and its delete', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(storedItem, { minLength: 1, maxLength: 20 }), fc.array(fc.nat(), { maxLength: 5 }), async (items, cuts) => {
