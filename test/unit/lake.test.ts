@@ -229,6 +229,25 @@ describe('compaction', () => {
     expect(await ids()).toEqual(new Set(events.map((e) => String(e.item.eventId))));
   });
 
+  it('keeps a batch that lands between its list and its delete, for the next run to fold in', async () => {
+    const lake = new MemoryLake();
+    const events = streamed(
+      fc.sample(storedItem, { numRuns: 9, seed: 13 }).map((e) => ({ ...e, timeMs: NOW - 2 * DAY_MS, projectId: 'demo' })),
+    );
+    await write(lake, events.slice(0, 5));
+    const landing = Object.assign(Object.create(lake) as MemoryLake, {
+      put: async (key: string, body: Uint8Array) => {
+        await lake.put(key, body);
+        await write(lake, events.slice(5));
+      },
+    });
+    await compactClosedDays(landing, NOW);
+    expect((await allRows(lake)).map((r) => r.row.eventid).sort()).toEqual(events.map((e) => String(e.item.eventId)).sort());
+    await compactClosedDays(lake, NOW);
+    expect([...lake.objects.keys()].map(isCompactedFile)).toEqual([true]);
+    expect((await allRows(lake)).map((r) => r.row.eventid).sort()).toEqual(events.map((e) => String(e.item.eventId)).sort());
+  });
+
   it('folds a day holding only the legacy compacted.parquet and new batches into one new compacted file', async () => {
     const lake = new MemoryLake();
     const events = streamed(
