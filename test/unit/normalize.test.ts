@@ -261,6 +261,12 @@ describe('time', () => {
     expect(ok(old, normalizeContext({ maxEventAgeDays: 30 })).timestamp).toBe('2024-01-10T00:00:00.000Z');
   });
 
+  it("reads a leap second as the next day's first instant, in the stored original time as well", () => {
+    const event = ok({ ...base, timestamp: '2016-12-31T23:59:60.000Z' }, normalizeContext({ mode: 'import' }));
+    expect(event.timestamp).toBe('2017-01-01T00:00:00.000Z');
+    expect(event.originalTimestamp).toBe('2017-01-01T00:00:00.000Z');
+  });
+
   it('refuses an import row that its skew correction would move before 1970, and keeps the too_old reason elsewhere', () => {
     const farAheadSentAt = Date.parse('9999-01-01T00:00:00Z');
     const row = { ...base, timestamp: '1971-01-01T00:00:00Z' };
