@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -134,6 +134,42 @@ describe('the DuckDB events view', () => {
         // Assess: three events; the five rows of the day's two files read, not the forty-five of all days.
         expect(counted.rows).toEqual([['3', '3']]);
         expect(rowsScanned(JSON.parse(String(plan.rows[0]![1])) as PlanNode)).toBe(5);
+      } finally {
+        await engine.close();
+      }
+    } finally {
+      rmSync(lakeDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a file DuckDB cannot read in the local lake', () => {
+  it('fails only the statements that read its prefix, naming the file, and rejections stay readable', async () => {
+    const lakeDir = mkdtempSync(join(tmpdir(), 'tidemark-lake-'));
+    try {
+      // Prepare: one kept rejection, and an empty file among the events (a copy cut short).
+      const record = {
+        index: 0,
+        reason: 'too_old',
+        error: 'old',
+        retryable: false,
+        receivedAt: '2026-01-01T10:00:00.000Z',
+        requestId: 'r',
+        row: { event: 'e' },
+      };
+      await new FileLakeObjects(lakeDir).put(
+        rejectionObjectKey('demo', record.receivedAt, 'r'),
+        encodeParquet(LakeRejectionColumns, [rejectionRowOf(record)]),
+      );
+      const broken = join(lakeDir, 'events/project=demo/dt=2026-01-01/batch-1-2.parquet');
+      mkdirSync(join(broken, '..'), { recursive: true });
+      writeFileSync(broken, '');
+      // Act
+      const engine = await DuckDbEngine.open(lakeDir);
+      try {
+        // Assess
+        expect((await engine.query('SELECT count(*) FROM rejections')).rows).toEqual([['1']]);
+        await expect(engine.query('SELECT count(*) FROM events')).rejects.toThrow(/view events is missing: .*batch-1-2\.parquet/);
       } finally {
         await engine.close();
       }
