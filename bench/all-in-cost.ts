@@ -6,7 +6,7 @@
  * each function's call counts times stated AWS latencies (`stated-latencies.ts`), never from
  * DynamoDB Local's speed.
  */
-import { AggregateFunction, ApiFunctions, LakeBucket, LakeFunction, Limits, ProcessFunction } from '../resources/index.js';
+import { AggregateFunction, ApiFunctions, LakeBucket, LakeCompaction, LakeFunction, Limits, ProcessFunction } from '../resources/index.js';
 import type { CallCounts } from '../local/aws-calls.js';
 import type { EndToEndResult } from './end-to-end.js';
 import { PriceTable } from './prices.js';
@@ -48,6 +48,7 @@ const memoryGb: Record<string, number> = {
   process: ProcessFunction.memoryMb / 1024,
   aggregate: AggregateFunction.memoryMb / 1024,
   lake: LakeFunction.memoryMb / 1024,
+  compaction: LakeCompaction.memoryMb / 1024,
 };
 
 export function allInCost(run: EndToEndResult, ingestCpuMsPerEvent: number, hotWindowDays: number = Limits.eventRetentionDays): AllInCost {
@@ -60,6 +61,11 @@ export function allInCost(run: EndToEndResult, ingestCpuMsPerEvent: number, hotW
     process: callMs(callsByFunction.process, 'process') + run.storedEvents * StatedCpuMsPerRecord.process!,
     aggregate: callMs(callsByFunction.aggregate, 'aggregate') + run.storedEvents * StatedCpuMsPerRecord.aggregate!,
     lake: (run.lake.rawFiles * StatedLatencyMs['s3.PutObject']!) / CallOverlap.lake! + run.lake.rows * run.lake.encodeMsPerRow,
+    // The daily compaction reads each raw file once, writes one file per project-day, one call at a time.
+    compaction:
+      run.lake.rawFiles * StatedLatencyMs['s3.GetObject']! +
+      run.lake.compactedFiles * StatedLatencyMs['s3.PutObject']! +
+      run.lake.rows * StatedCpuMsPerRecord.compaction!,
   };
   const workload = ['ingest', 'process', 'aggregate'];
   const lambdaRequests = workload.reduce((sum, name) => sum + (invocations[name]?.invocations ?? 0), 0);
@@ -101,7 +107,7 @@ export function allInCost(run: EndToEndResult, ingestCpuMsPerEvent: number, hotW
       1000;
   const lakeLambda =
     (perMillion(lakeInvocations) * PriceTable.lambdaPerMillionRequests) / 1_000_000 +
-    gbSeconds(['lake']) * PriceTable.lambdaArmPerGbSecond * million;
+    gbSeconds(['lake', 'compaction']) * PriceTable.lambdaArmPerGbSecond * million;
   const athena =
     ((AthenaQueryMix.scansPerEvent * AthenaQueryMix.columnShareRead * parquetBytesPerEvent * 1_000_000) / 1024 ** 4) *
     PriceTable.athenaPerTbScanned;

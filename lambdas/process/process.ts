@@ -81,12 +81,19 @@ export async function processMessage(
   const latest = live.reduce<StoredEvent | undefined>((a, b) => (!a || b.timestamp > a.timestamp ? b : a), undefined);
   // Same id, other content: never stored over the first copy, never silently dropped either.
   const conflicted = events.filter((_, i) => outcomes[i] === 'conflict');
+  // Every write passes `beforeWrite` (a redelivery finishes what a refused one left: see `contributing`).
+  const gated = async <T>(write: () => Promise<T>): Promise<T> => {
+    beforeWrite();
+    return write();
+  };
   const [startOutcomes] = await Promise.all([
     startSessions(firstEventPerSession(contributing), message.projectId, syncedAt, deps, beforeWrite),
     latest
-      ? deps.advanceDevice(message.projectId, { deviceId: latest.deviceId, lastSeen: latest.timestamp, sessionId: latest.sessionId })
+      ? gated(() =>
+          deps.advanceDevice(message.projectId, { deviceId: latest.deviceId, lastSeen: latest.timestamp, sessionId: latest.sessionId }),
+        )
       : undefined,
-    conflicted.length > 0 ? deps.recordConflicts(message.projectId, conflicted) : undefined,
+    conflicted.length > 0 ? gated(() => deps.recordConflicts(message.projectId, conflicted)) : undefined,
   ]);
   const stored = outcomes.filter((outcome) => outcome === 'stored').length;
   const sessionsStarted = startOutcomes.filter((outcome) => outcome === 'stored').length;

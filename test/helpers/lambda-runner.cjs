@@ -5,14 +5,16 @@
  * Lambda Node.js runtime provides, and NodejsFunction leaves out of bundles); any other module is
  * refused, as the runtime would fail to find it. Writes `{ ok, result | error, importMs }` to fd 3.
  *
- *   node lambda-runner.cjs <bundleDir> <module.export> <sdkRoot> [--import-only]
+ *   node lambda-runner.cjs <bundleDir> <module.export> <sdkRoot> <timeoutSeconds> [--import-only]
+ *
+ * The context's remaining time counts down from the function's timeout, as Lambda's does.
  */
 const fs = require('node:fs');
 const Module = require('node:module');
 const path = require('node:path');
 const { performance } = require('node:perf_hooks');
 
-const [bundleDir, handlerName, sdkRoot, mode] = process.argv.slice(2);
+const [bundleDir, handlerName, sdkRoot, timeoutSeconds, mode] = process.argv.slice(2);
 const [file, exportName] = handlerName.split('.');
 const report = (outcome) => fs.writeSync(3, JSON.stringify(outcome));
 
@@ -43,7 +45,7 @@ if (mode === '--import-only') {
   let input = '';
   process.stdin.on('data', (chunk) => (input += chunk));
   process.stdin.on('end', () => {
-    const deadline = Date.now() + 30_000;
+    const deadline = Date.now() + Number(timeoutSeconds) * 1000;
     const context = {
       awsRequestId: `local-${Date.now()}`,
       functionName: process.env.AWS_LAMBDA_FUNCTION_NAME,

@@ -1,7 +1,7 @@
 /**
  * What ships is what is tested: the stack is synthesized once (offline), and the esbuild bundles
- * in its cloud assembly carry events ingest → queue → process → stream → aggregate → query
- * against DynamoDB Local and fauxqs. Each invocation is a fresh Node process holding exactly the
+ * in its cloud assembly carry events ingest → queue → process → stream → aggregate → query, and
+ * stream → lake writer → the scheduled compaction, against DynamoDB Local and fauxqs (SQS and S3). Each invocation is a fresh Node process holding exactly the
  * environment the template gives that function, with only resource names, the region and
  * credentials (what Lambda provides) and the local endpoints substituted. A bundle that needs a
  * module the Lambda runtime lacks, or a variable the template does not set, fails here.
@@ -16,10 +16,12 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-dynamodb-streams';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyEvent, SQSEvent } from 'aws-lambda';
 import { App } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoKeyStore } from '../../lambdas/adapters/key-store.js';
+import { decodeParquet } from '../../lambdas/core/lake-parquet.js';
 import { KeyKind } from '../../lambdas/core/keys.js';
 import { TidemarkStack } from '../../lib/tidemark-stack.js';
 import { startDynamoDbLocal, startSqs, type Engine } from '../../local/engines.js';
@@ -41,8 +43,15 @@ import { dayRange } from '../helpers/local.js';
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
 const runner = fileURLToPath(new URL('../helpers/lambda-runner.cjs', import.meta.url));
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+const LAKE_BUCKET = 'shipped-lake';
 
-type ShippedFunction = { logicalId: string; bundleDir: string; handler: string; environment: Record<string, unknown> };
+type ShippedFunction = {
+  logicalId: string;
+  bundleDir: string;
+  handler: string;
+  timeoutSeconds: number;
+  environment: Record<string, unknown>;
+};
 type Invocation = { ok: boolean; result?: any; error?: string; importMs: number };
 
 let outdir: string;
@@ -68,6 +77,7 @@ beforeAll(async () => {
       logicalId,
       bundleDir: join(outdir, resource.Metadata['aws:asset:path']),
       handler: resource.Properties.Handler,
+      timeoutSeconds: resource.Properties.Timeout ?? 3,
       environment: resource.Properties.Environment?.Variables ?? {},
     }));
 
@@ -84,6 +94,9 @@ beforeAll(async () => {
   const sqsClient = new SQSClient({ endpoint: sqsEndpoint, region: 'us-east-1', credentials });
   queues = await createQueues(sqsClient);
   sqsClient.destroy();
+  const s3 = new S3Client({ endpoint: sqsEndpoint, region: 'us-east-1', credentials, forcePathStyle: true });
+  await s3.send(new CreateBucketCommand({ Bucket: LAKE_BUCKET }));
+  s3.destroy();
   const documents = DynamoDBDocumentClient.from(dynamoClient);
   await new DynamoKeyStore(documents, tableNames[KeysTable.id]!, 0).create('shipped-write-key', 'shipped', KeyKind.write);
   await new DynamoKeyStore(documents, tableNames[KeysTable.id]!, 0).create('shipped-secret-key', 'shipped', KeyKind.secret);
@@ -106,8 +119,8 @@ function localValue(name: string, value: unknown): string {
     if (table) return tableNames[table.id]!;
     if (ref.includes(EventsQueue.id)) return queues.queueUrl;
     if (ref.includes(DeadLetterQueue.id)) return queues.dlqUrl;
-    // The lake bucket: a name only; S3 calls go to a loopback port (AWS_ENDPOINT_URL_S3 below), never off the machine.
-    if (ref.includes('Lake')) return 'shipped-lake';
+    // The lake bucket: fauxqs's S3 (the SQS engine serves both), on loopback (AWS_ENDPOINT_URL_S3 below).
+    if (ref.includes('Lake')) return LAKE_BUCKET;
   }
   throw new Error(`${name}: no local stand-in for ${JSON.stringify(value)}`);
 }
@@ -119,7 +132,7 @@ function environmentOf(fn: ShippedFunction): Record<string, string> {
     ...environment,
     [EnvNames.dynamodbEndpoint]: dynamoEndpoint,
     [EnvNames.sqsEndpoint]: sqsEndpoint,
-    AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9',
+    AWS_ENDPOINT_URL_S3: sqsEndpoint,
     AWS_REGION: 'us-east-1',
     AWS_DEFAULT_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: credentials.accessKeyId,
@@ -135,7 +148,14 @@ function environmentOf(fn: ShippedFunction): Record<string, string> {
 
 function run(fn: ShippedFunction, event?: unknown): Promise<Invocation> {
   return new Promise((resolve, reject) => {
-    const args = [runner, fn.bundleDir, fn.handler, projectRoot, ...(event === undefined ? ['--import-only'] : [])];
+    const args = [
+      runner,
+      fn.bundleDir,
+      fn.handler,
+      projectRoot,
+      String(fn.timeoutSeconds),
+      ...(event === undefined ? ['--import-only'] : []),
+    ];
     const child = spawn(process.execPath, args, { env: environmentOf(fn), stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
     let report = '';
     let output = '';
@@ -197,7 +217,7 @@ describe('the bundles in the cloud assembly', () => {
     const bundleDir = mkdtempSync(join(tmpdir(), 'tidemark-bad-bundle-'));
     try {
       writeFileSync(join(bundleDir, 'index.js'), "exports.handler = async () => require('zod');");
-      const needsModule = { logicalId: 'NeedsModule', bundleDir, handler: 'index.handler', environment: {} };
+      const needsModule = { logicalId: 'NeedsModule', bundleDir, handler: 'index.handler', timeoutSeconds: 3, environment: {} };
       await expect(run(needsModule, {})).rejects.toThrow(/requires 'zod', which the Lambda Node.js runtime does not provide/);
       writeFileSync(
         join(bundleDir, 'index.js'),
@@ -266,10 +286,40 @@ describe('the bundles in the cloud assembly', () => {
         isWindowTerminatedEarly: false,
       };
       await run(shipped('AggregatesAggregate'), streamEvent);
+      // The lake writer's own mapping delivers the same inserts, without the tumbling window.
+      await run(shipped('LakeWriter'), { Records: records });
       counted += records.length;
     }
     streams.destroy();
     expect(counted).toBeGreaterThanOrEqual(2);
+
+    // The lake: one object per batch and project-day; tomorrow's scheduled compaction folds the day into one file.
+    const s3 = new S3Client({ endpoint: sqsEndpoint, region: 'us-east-1', credentials, forcePathStyle: true });
+    const lakeKeys = async () =>
+      ((await s3.send(new ListObjectsV2Command({ Bucket: LAKE_BUCKET, Prefix: 'events/' }))).Contents ?? []).map((o) => o.Key!);
+    const written = await lakeKeys();
+    expect(written.length).toBeGreaterThan(0);
+    expect(written.every((key) => key.startsWith(`events/project=shipped/dt=${now.toISOString().slice(0, 10)}/batch-`))).toBe(true);
+    const tomorrow = new Date(now.getTime() + 86_400_000);
+    tomorrow.setUTCHours(1, 30, 0, 0);
+    const compaction = await run(shipped('LakeCompaction'), {
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      time: tomorrow.toISOString(),
+    });
+    expect(compaction.result).toMatchObject({ days: 1, filesRead: written.length });
+    const [compacted, ...others] = await lakeKeys();
+    expect(others).toEqual([]);
+    expect(compacted).toMatch(/\/compacted-[0-9a-f]{16}\.parquet$/);
+    const body = await (await s3.send(new GetObjectCommand({ Bucket: LAKE_BUCKET, Key: compacted }))).Body!.transformToByteArray();
+    const rows = await decodeParquet(body);
+    expect(rows.map((row) => [row.event, row.value]).sort((a, b) => String(a).localeCompare(String(b)))).toEqual([
+      ['$session_start', null],
+      ['$session_start', null],
+      ['shipped', 2],
+      ['shipped', 3],
+    ]);
+    s3.destroy();
 
     const { from, to } = dayRange(now);
     const query = await run(

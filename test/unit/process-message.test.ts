@@ -49,6 +49,17 @@ describe('processMessage', () => {
     expect(ports.storedNamed(SYNTHETIC_SESSION_START)).toHaveLength(1);
   });
 
+  it('moves no device once beforeWrite refuses after the events are stored, and a retry moves it', async () => {
+    const ports = new MemoryProcessPorts();
+    const refuseOnceStored = () => {
+      if (ports.storedNamed(later.event).length > 0) throw new Error('out of time');
+    };
+    await expect(processMessage(messageBody([later]), ports, { nowMs: NOW, beforeWrite: refuseOnceStored })).rejects.toThrow('out of time');
+    expect(ports.devices.size).toBe(0);
+    await processMessage(messageBody([later]), ports, { nowMs: NOW, redelivered: true });
+    expect(ports.devices.get('p|d1')?.lastSeen).toBe(later.timestamp);
+  });
+
   it('reads first when a message is delivered again: what an earlier attempt stored costs no put, a changed copy is still a conflict', async () => {
     const ports = new MemoryProcessPorts();
     await processMessage(messageBody([later, earlier]), ports, { nowMs: NOW });
