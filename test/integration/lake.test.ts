@@ -3,7 +3,7 @@
  * redelivered with other batch boundaries appear once in `tidemark sql`, typed and in the right
  * partitions; `tidemark lake compact` leaves one file per closed project-day with the same rows.
  */
-import { DescribeTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, DescribeTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import {
   DescribeStreamCommand,
   DynamoDBStreamsClient,
@@ -386,19 +386,26 @@ describe('a replay of rows first received longer ago than the hot window', () =>
     expect(replay.code).toBe(0);
     const dynamo = new DynamoDBClient({ endpoint: local.dynamodbEndpoint, region: 'us-east-1', credentials });
     try {
-      const items = await eventually(
-        async () =>
-          (
-            await dynamo.send(
-              new ScanCommand({
-                TableName: local.config.eventsTable,
-                FilterExpression: 'deviceId = :device',
-                ExpressionAttributeValues: { ':device': { S: row.deviceId } },
-              }),
-            )
-          ).Items ?? [],
-        (found) => found.length === 1,
-      );
+      // Every page of the table: a Scan's filter applies after each page's 1 MB read.
+      const itemsOfRow = async () => {
+        const found: Record<string, AttributeValue>[] = [];
+        let start: Record<string, AttributeValue> | undefined;
+        do {
+          const page = await dynamo.send(
+            new ScanCommand({
+              TableName: local.config.eventsTable,
+              FilterExpression: 'deviceId = :device AND #event = :event',
+              ExpressionAttributeNames: { '#event': 'event' },
+              ExpressionAttributeValues: { ':device': { S: row.deviceId }, ':event': { S: row.event } },
+              ExclusiveStartKey: start,
+            }),
+          );
+          found.push(...(page.Items ?? []));
+          start = page.LastEvaluatedKey;
+        } while (start);
+        return found;
+      };
+      const items = await eventually(itemsOfRow, (found) => found.length === 1);
       // Assess: dated by its first receipt, yet kept (TTL) a full hot window from when it was stored:
       // an item that arrives already expired is deleted by TTL, and the next replay stores (and counts) it again.
       const [item] = items;
