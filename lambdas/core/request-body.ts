@@ -10,7 +10,7 @@
 import { gunzipSync, inflateSync } from 'node:zlib';
 import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from './errors.js';
 import { isObject } from './json-object.js';
-import { parseTimestamp } from './timestamps.js';
+import { parseDateTimeText, parseTimestamp } from './timestamps.js';
 import type { IngestMode, JsonObject } from './types.js';
 
 export type RawBody = {
@@ -28,7 +28,6 @@ export type IngestBody = {
   readonly receivedAt?: number;
 };
 
-const EPOCH_TEXT = /^\s*-?\d+(\.\d+)?\s*$/;
 const JSON_TYPES = /^(application\/(json|[\w.+-]+\+json|x-ndjson-batch)|text\/plain)$/;
 
 export function decodeBody(raw: RawBody, limits: BodyLimits): Buffer {
@@ -107,7 +106,7 @@ function rowsOf(parsed: unknown, mode: IngestMode): { rows: unknown[]; sentAt?: 
 function declaredReceipt(envelope: JsonObject): number | undefined {
   const declared = envelope.receivedAt ?? envelope.received_at;
   if (declared === undefined || declared === null) return undefined;
-  const receivedAt = typeof declared === 'string' && !EPOCH_TEXT.test(declared) ? parseTimestamp(declared) : undefined;
+  const receivedAt = parseDateTimeText(declared);
   if (receivedAt === undefined) {
     throw new BadRequestError(
       `\`receivedAt\` must be an ISO 8601 time (when the rows were first received); got ${JSON.stringify(declared).slice(0, 64)}.`,

@@ -46,6 +46,15 @@ export function parseTimestamp(value: unknown): number | undefined {
   return validEpoch(epoch);
 }
 
+/**
+ * A date-time written as text (ISO 8601, or another calendar form `parseTimestamp` reads, without
+ * a zone read as UTC), never an epoch number: for a field or flag documented as ISO 8601, where `5`
+ * read as five seconds after 1970 would be a silent mistake.
+ */
+export function parseDateTimeText(value: unknown): number | undefined {
+  return typeof value === 'string' && !NUMERIC.test(value.trim()) ? parseTimestamp(value) : undefined;
+}
+
 function fromEpoch(value: number): number | undefined {
   if (!Number.isFinite(value)) return undefined;
   return validEpoch(Math.round(Math.abs(value) < SECONDS_CEILING ? value * 1000 : value));
