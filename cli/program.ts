@@ -145,7 +145,7 @@ export function buildCli(io: Output, outcome: Outcome): Command {
       onTarget(command, async (target) => {
         const report = await importFile({
           apiUrl: target.apiUrl,
-          secretKey: await secretKey(options.key, io),
+          secretKey: await secretKey(options.key, io, 'import'),
           file,
           ...(options.format ? { format: options.format } : {}),
           ...(options.batchSize ? { batchSize: options.batchSize } : {}),
@@ -245,17 +245,17 @@ export function buildCli(io: Output, outcome: Outcome): Command {
     .command('rejections')
     .description('rejected rows kept in the lake')
     .command('replay')
-    .description('send rejected rows back through /v1/import')
+    .description('send rejected rows back through /v1/import; the secret key comes from TIDEMARK_KEY or a prompt')
     .requiredOption('--project <id>', 'the project')
-    .requiredOption('--key <secret>', "the project's secret key")
-    .requiredOption('--reason <reason>', 'replay only rows rejected for this reason')
+    .option('--key <secret>', "the project's secret key (discouraged: it lands in shell history; set TIDEMARK_KEY or answer the prompt)")
+    .requiredOption('--reason <reason>', 'the reason the rows were rejected for, such as too_old')
     .option('--from <iso>', 'rejected at or after this time', isoTime)
     .option('--to <iso>', 'rejected before this time', isoTime)
-    .action((options: { project: string; key: string; reason: string; from?: number; to?: number }, command: Command) =>
+    .action((options: { project: string; key?: string; reason: string; from?: number; to?: number }, command: Command) =>
       onTarget(command, async (target) => {
         const report = await replayRejections(target, {
           projectId: options.project,
-          secretKey: options.key,
+          secretKey: await secretKey(options.key, io, 'rejections replay'),
           reason: options.reason,
           ...(options.from === undefined ? {} : { fromMs: options.from }),
           ...(options.to === undefined ? {} : { toMs: options.to }),
@@ -276,7 +276,7 @@ export function buildCli(io: Output, outcome: Outcome): Command {
  * Secrets never need the command line (where npm echoes them and shells keep them): the key comes
  * from TIDEMARK_KEY, else from a prompt without echo; `--key` is still read, for scripts written before.
  */
-async function secretKey(fromFlag: string | undefined, io: Output): Promise<string> {
+async function secretKey(fromFlag: string | undefined, io: Output, command: string): Promise<string> {
   const fromEnv = (io.env ?? process.env).TIDEMARK_KEY;
   if (fromFlag) {
     io.err(
@@ -285,9 +285,10 @@ async function secretKey(fromFlag: string | undefined, io: Output): Promise<stri
     return fromFlag;
   }
   if (fromEnv) return fromEnv;
-  if (!io.promptSecret) throw new UsageError("import needs the project's secret key: set TIDEMARK_KEY (there is no terminal to ask on)");
+  if (!io.promptSecret)
+    throw new UsageError(`${command} needs the project's secret key: set TIDEMARK_KEY (there is no terminal to ask on)`);
   const answer = (await io.promptSecret('secret key: ')).trim();
-  if (!answer) throw new UsageError("import needs the project's secret key");
+  if (!answer) throw new UsageError(`${command} needs the project's secret key`);
   return answer;
 }
 

@@ -34,7 +34,10 @@ export async function resolveTarget(options: { stack?: string; dataDir?: string 
 function localOutputs(dataDir = process.env.TIDEMARK_DATA_DIR ?? '.tidemark'): RuntimeOutputs {
   const file = join(resolve(dataDir), RUNTIME_FILE);
   if (!existsSync(file))
-    throw new Error(`No local runtime found (${file} is missing): start one with \`npm start\`, or name a deployed stack with --stack.`);
+    throw new Error(
+      `No local runtime found (${file} is missing): start one with \`npm start\`, or name a deployed stack with --stack. ` +
+        'A runtime started with TIDEMARK_DATA_DIR=<dir> is found with the same variable or --data-dir <dir>.',
+    );
   return JSON.parse(readFileSync(file, 'utf8')) as RuntimeOutputs;
 }
 

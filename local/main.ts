@@ -1,5 +1,10 @@
 /**
  * `npm start`: the whole Tidemark pipeline on this machine. Prints one line with the URL when ready.
+ *
+ * Started as `node --import tsx local/main.ts`, not through the `tsx` command: that command waits
+ * 30 ms for its child to acknowledge a signal, then sends it again, and 30 ms later SIGKILLs it
+ * (tsx 4.23 `relaySignals`, dist/cli.mjs). A runtime busy for longer than that (draining a backlog)
+ * took one Ctrl-C as two, or was killed before it could stop its engines.
  */
 // Metrics go to CloudWatch as EMF on AWS; on a laptop they would only flood the terminal.
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
@@ -12,9 +17,13 @@ await import('./invocation-context.js');
 const { startRuntime, DemoProject } = await import('./runtime.js');
 const { LocalRuntime } = await import('../resources/index.js');
 
-const runtime = await startRuntime({
-  port: Number(process.env.PORT ?? LocalRuntime.defaultPort),
-  log: (line) => console.error(line),
+const port = Number(process.env.PORT ?? LocalRuntime.defaultPort);
+const runtime = await startRuntime({ port, log: (line) => console.error(line) }).catch((error: NodeJS.ErrnoException) => {
+  // One line that says what to do, not a stack trace.
+  const reason =
+    error.code === 'EADDRINUSE' ? `port ${port} is in use; start on another one, e.g. PORT=${port + 1} npm start` : error.message;
+  console.error(`error: ${reason}`);
+  process.exit(1);
 });
 console.log(
   `Tidemark is ready at ${runtime.url} (project '${DemoProject.projectId}', write key '${DemoProject.writeKey}', secret key '${DemoProject.secretKey}'); console at ${runtime.url}/console/`,
@@ -23,9 +32,12 @@ console.log(
 // Ctrl-C drains: no new requests, and what was accepted is processed before the engines stop. A
 // second Ctrl-C stops at once; what is still queued is journaled and processed after the next start.
 let signals = 0;
+let exitCode: number | undefined;
 const stop = async (code: number) => {
+  // The first outcome decides the exit code: a drain cut short by a second Ctrl-C is not a failure.
+  exitCode ??= code;
   await runtime.stop();
-  process.exit(code);
+  process.exit(exitCode);
 };
 const onSignal = (signal: NodeJS.Signals) => {
   signals++;
@@ -43,6 +55,8 @@ const onSignal = (signal: NodeJS.Signals) => {
       return stop(0);
     })
     .catch((error: unknown) => {
+      // After a second Ctrl-C the drain fails because the runtime is stopping: that is the stop asked for, not an error.
+      if (signals > 1) return;
       console.error(`drain failed (${(error as Error).message}); stopping, the queue is kept for the next start`);
       return stop(1);
     });

@@ -16,6 +16,7 @@ import type { HotKeyMeter } from './hot-key-meter.js';
 import { consoleRoutes } from './console-routes.js';
 import type { Engine } from './engines.js';
 import { startDailySchedule } from './daily-schedule.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { createEventSources } from './event-sources.js';
 import { FaultInjector, type FaultPlan } from './faults.js';
 import { wireFunctions } from './function-wiring.js';
@@ -76,9 +77,13 @@ export type Runtime = {
 export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
   const dataDir = resolve(options.dataDir ?? process.env.TIDEMARK_DATA_DIR ?? '.tidemark');
   mkdirSync(dataDir, { recursive: true });
+  const unlock = lockDataDir(dataDir);
   const log = options.log ?? (() => undefined);
   const engines: Engine[] = [];
   const stoppers: (() => Promise<void>)[] = [];
+  // Once, however often it is asked (a second Ctrl-C while draining): the engines stop, then the directory is given back.
+  let stopping: Promise<void> | undefined;
+  const stop = () => (stopping ??= stopAll(stoppers, engines).finally(unlock));
   try {
     const { dynamo, sqs, sqsClient, streamsClient, eventsStreamArn, queues, journal, config } = await provision(
       dataDir,
@@ -181,10 +186,10 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
           quietPasses = sources.aggregateStream.idle ? quietPasses + 1 : 0;
         }
       },
-      stop: () => stopAll(stoppers, engines),
+      stop,
     };
   } catch (error) {
-    await stopAll(stoppers, engines);
+    await stop();
     throw error;
   }
 }

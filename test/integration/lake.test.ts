@@ -226,19 +226,10 @@ describe('the event lake', () => {
     // Act: replayed twice.
     const replay = async () => {
       const out: string[] = [];
-      const args = [
-        'rejections',
-        'replay',
-        '--project',
-        'demo',
-        '--key',
-        DemoProject.secretKey,
-        '--reason',
-        'too_old',
-        '--data-dir',
-        local.dataDir,
-      ];
-      expect(await runCli(args, { out: (l) => out.push(l), err: () => undefined, isTTY: false })).toBe(0);
+      // The secret key from TIDEMARK_KEY, as README says: never on the command line.
+      const args = ['rejections', 'replay', '--project', 'demo', '--reason', 'too_old', '--data-dir', local.dataDir];
+      const env = { ...process.env, TIDEMARK_KEY: DemoProject.secretKey };
+      expect(await runCli(args, { out: (l) => out.push(l), err: () => undefined, isTTY: false, env })).toBe(0);
       return out.join('\n');
     };
     expect(await replay()).toContain(`${rows.length} rows found, ${rows.length} accepted`);

@@ -40,7 +40,7 @@ export function Explore({ api, params }: { api: TidemarkApi; params: URLSearchPa
             name="event"
             key={event}
             defaultValue={event}
-            placeholder="purchase, session_start"
+            placeholder="purchase, $session_start"
             onBlur={(e) => set({ event: e.currentTarget.value.trim() })}
             onKeyDown={(e) => e.key === 'Enter' && set({ event: e.currentTarget.value.trim() })}
           />
