@@ -108,7 +108,13 @@ export const LakeCompaction = {
   timeoutSeconds: 900,
   memoryMb: 3008,
   stopReserveSeconds: 120,
-  /** EventBridge retries a failed asynchronous invocation this many times (then the function's errors alarm has fired). */
+  /**
+   * Lambda runs a failed invocation again this many times (the asynchronous invocation's
+   * MaximumRetryAttempts, 0 to 2; Lambda docs, "How Lambda handles errors and retries with
+   * asynchronous invocation"), and the function's errors alarm has fired. The retry policy of the
+   * rule's target is not this: it covers only EventBridge handing the event to Lambda (EventBridge
+   * docs, "How EventBridge retries delivering events"), and stays at its default.
+   */
   retryAttempts: 2,
 } as const;
 
@@ -141,6 +147,13 @@ export const LakeCatalog = {
   rejectionsTableName: 'rejections',
   /** Partition projection covers days from here on; later days need no catalog update. */
   projectionStartDay: '2020-01-01',
+  /**
+   * The last projected day, relative to the query's time (Athena's `NOW` syntax, as in `NOW-3YEARS`:
+   * CDK docs, DatePartitionProjectionConfigurationProps). A day ahead of `NOW`, not `NOW`: ingest keeps
+   * event times up to `Limits.futureToleranceMs` ahead of receipt, so in the minutes before midnight UTC
+   * an event lands in tomorrow's partition, which a range ending at `NOW` hides from every query until then.
+   */
+  projectionEndDay: 'NOW+1DAYS',
 } as const;
 
 export const LakeWorkgroup = {

@@ -15,22 +15,48 @@ export class DuckDbEngine implements SqlEngine {
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
+    /** Views that could not be created, and why. */
+    private readonly missingViews: ReadonlyMap<string, string>,
   ) {}
 
+  /**
+   * The events views and the rejections view are created apart: DuckDB reads every file's footer
+   * when it creates a view, so one file it cannot read (empty, cut short, not Parquet) fails that
+   * view alone, and `rejections replay` still works beside a broken events file (and the other way
+   * round). A statement that fails while a view is missing says why it is.
+   */
   static async open(lakeDir: string): Promise<DuckDbEngine> {
     const instance = await DuckDBInstance.create(':memory:');
     const connection = await instance.connect();
-    const engine = new DuckDbEngine(instance, connection);
-    await connection.run(`CREATE VIEW events_raw AS ${await lakeSource(lakeDir, LakeLayout.eventsPrefix, LakeEventColumns)}`);
-    await connection.run(`CREATE VIEW ${EVENTS_VIEW} AS ${distinctEventsQuery('events_raw', 'lake_file')}`);
-    await connection.run(
-      `CREATE VIEW ${REJECTIONS_VIEW} AS ${await lakeSource(lakeDir, LakeLayout.rejectionsPrefix, LakeRejectionColumns)}`,
-    );
-    return engine;
+    const missingViews = new Map<string, string>();
+    const createViews = async (names: readonly string[], create: () => Promise<void>) => {
+      try {
+        await create();
+      } catch (error) {
+        for (const name of names) missingViews.set(name, (error as Error).message.split('\n')[0]!);
+      }
+    };
+    await createViews(['events_raw', EVENTS_VIEW], async () => {
+      await connection.run(`CREATE VIEW events_raw AS ${await lakeSource(lakeDir, LakeLayout.eventsPrefix, LakeEventColumns)}`);
+      await connection.run(`CREATE VIEW ${EVENTS_VIEW} AS ${distinctEventsQuery('events_raw', 'lake_file')}`);
+    });
+    await createViews([REJECTIONS_VIEW], async () => {
+      await connection.run(
+        `CREATE VIEW ${REJECTIONS_VIEW} AS ${await lakeSource(lakeDir, LakeLayout.rejectionsPrefix, LakeRejectionColumns)}`,
+      );
+    });
+    return new DuckDbEngine(instance, connection, missingViews);
   }
 
   async query(statement: string): Promise<SqlResult> {
-    const reader = await this.connection.runAndReadAll(statement);
+    let reader: Awaited<ReturnType<DuckDBConnection['runAndReadAll']>>;
+    try {
+      reader = await this.connection.runAndReadAll(statement);
+    } catch (error) {
+      if (this.missingViews.size === 0) throw error;
+      const why = [...this.missingViews].map(([name, reason]) => `view ${name} is missing: ${reason}`).join('; ');
+      throw new Error(`${(error as Error).message}\n(${why}; move the file out of the lake)`, { cause: error });
+    }
     return {
       columns: reader.columnNames(),
       types: reader.columnTypes().map(String),

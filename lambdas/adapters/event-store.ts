@@ -51,8 +51,9 @@ export class DynamoEventStore implements EventStore, EventListing {
           ts: timeMs,
           // Retention runs from when the event was received, not when it happened: a backfill of
           // events older than the retention must not arrive already expired, or TTL would delete
-          // it and a resend would store (and count) it again.
-          expiresAt: Math.floor(Date.parse(event.receivedAt) / 1000) + this.retentionDays * 86_400,
+          // it and a resend would store (and count) it again. Nor from an import's declared first
+          // receipt (a replay of rows rejected months ago), for the same reason: from now at the least.
+          expiresAt: Math.floor(Math.max(Date.parse(event.receivedAt), Date.now()) / 1000) + this.retentionDays * 86_400,
         },
         ConditionExpression: 'attribute_not_exists(pk)',
         // The stored item comes back with the failure, at no extra read: one request tells a

@@ -45,6 +45,16 @@ export function eventTime(sent: Json | undefined, row: JsonObject, ctx: Normaliz
       error: `event time ${toIso(correctedMs)} is older than ${ctx.maxEventAgeDays} days (maxEventAgeDays); use /v1/import for backfills`,
     };
   }
+  // Only `/v1/import` (no age floor) gets here with such a time: a `sentAt` far ahead of the receive
+  // time (declared or actual) moves the row before 1970, which `parseTimestamp` refuses as a time
+  // anywhere else; far enough back, its day bucket and lake partition get a negative year.
+  if (correctedMs < 0) {
+    return {
+      ok: false,
+      reason: RejectionReason.validation,
+      error: `timestamp: ${toIso(originalMs)} corrected for clock skew (sentAt ${toIso(sentAt!)}, received ${toIso(ctx.receivedAt)}) falls before 1970; send the sentAt and receivedAt of the original request`,
+    };
+  }
   // Most SDKs already send the canonical form; reuse it rather than format it again.
   const originalTimestamp = typeof sent === 'string' && isCanonicalIso(sent) ? sent : toIso(originalMs);
   const timestamp = correctedMs === originalMs ? originalTimestamp : toIso(correctedMs);

@@ -10,7 +10,7 @@
 import { gunzipSync, inflateSync } from 'node:zlib';
 import { BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError } from './errors.js';
 import { isObject } from './json-object.js';
-import { parseTimestamp } from './timestamps.js';
+import { parseDateTimeText, parseTimestamp } from './timestamps.js';
 import type { IngestMode, JsonObject } from './types.js';
 
 export type RawBody = {
@@ -97,11 +97,16 @@ function rowsOf(parsed: unknown, mode: IngestMode): { rows: unknown[]; sentAt?: 
   throw new BadRequestError('Body must hold an `events` or `batch` array, or be an array.', 'no_events');
 }
 
-/** An import's `receivedAt` (or `received_at`): absent, or a time `parseTimestamp` reads; anything else is a 400. */
+/**
+ * An import's `receivedAt` (or `received_at`): absent, or a date-time string `parseTimestamp` reads;
+ * anything else is a 400. Epoch numbers (and numeric text) are refused although `sentAt` takes them:
+ * `5` would be read as five seconds after 1970, a receipt no request ever had, and every row's skew
+ * correction would be measured against it.
+ */
 function declaredReceipt(envelope: JsonObject): number | undefined {
   const declared = envelope.receivedAt ?? envelope.received_at;
   if (declared === undefined || declared === null) return undefined;
-  const receivedAt = parseTimestamp(declared);
+  const receivedAt = parseDateTimeText(declared);
   if (receivedAt === undefined) {
     throw new BadRequestError(
       `\`receivedAt\` must be an ISO 8601 time (when the rows were first received); got ${JSON.stringify(declared).slice(0, 64)}.`,

@@ -7,7 +7,9 @@
 const SECONDS_CEILING = 1e11;
 
 const NUMERIC = /^-?\d+(\.\d+)?$/;
-const CANONICAL_ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+// Seconds 00-59, as `toISOString` writes them: a leap second (`23:59:60.000Z`), which `Date.parse`
+// refuses, takes the calendar path and is read as the next second there, as `23:59:60Z` always was.
+const CANONICAL_ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:[0-5]\d\.\d{3}Z$/;
 // 2024-01-15, 2024/01/15, optionally followed by a time with `T` or a space, optionally a zone.
 const CALENDAR = /^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i;
 
@@ -42,6 +44,15 @@ export function parseTimestamp(value: unknown): number | undefined {
     epoch -= sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000;
   }
   return validEpoch(epoch);
+}
+
+/**
+ * A date-time written as text (ISO 8601, or another calendar form `parseTimestamp` reads, without
+ * a zone read as UTC), never an epoch number: for a field or flag documented as ISO 8601, where `5`
+ * read as five seconds after 1970 would be a silent mistake.
+ */
+export function parseDateTimeText(value: unknown): number | undefined {
+  return typeof value === 'string' && !NUMERIC.test(value.trim()) ? parseTimestamp(value) : undefined;
 }
 
 function fromEpoch(value: number): number | undefined {

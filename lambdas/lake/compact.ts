@@ -19,6 +19,24 @@ import type { LakeObjects } from './ports.js';
 export type CompactionOutcome = { partition: LakePartition; filesRead: number; rowsRead: number; rowsWritten: number; bytes: number };
 
 /**
+ * Some project-days could not be compacted (a file that is not Parquet, a read that failed); every
+ * other day was, and the failed days' files are left as they were. Thrown after the whole run, so
+ * one bad file cannot hold back every project-day listed after it.
+ */
+export class LakeCompactionError extends Error {
+  constructor(
+    readonly compacted: readonly CompactionOutcome[],
+    readonly failed: readonly { readonly partition: LakePartition; readonly reason: string }[],
+  ) {
+    super(
+      `${failed.length} project-days not compacted (${compacted.length} were): ` +
+        failed.map(({ partition, reason }) => `${partition.projectId} ${partition.day}: ${reason}`).join('; '),
+    );
+    this.name = 'LakeCompactionError';
+  }
+}
+
+/**
  * Compacts every project-day before today (UTC) that holds anything but its one compacted file;
  * `mayStartAnother` lets a caller with a deadline stop between days.
  */
@@ -38,12 +56,18 @@ export async function compactClosedDays(
     byPartition.set(prefix, entry);
   }
   const outcomes: CompactionOutcome[] = [];
+  const failed: { partition: LakePartition; reason: string }[] = [];
   for (const { partition, files } of byPartition.values()) {
     const alreadyCompact = files.length === 1 && isCompactedFile(files[0]!);
     if (alreadyCompact) continue;
     if (!mayStartAnother()) break;
-    outcomes.push(await compactPartition(lake, partition, files));
+    try {
+      outcomes.push(await compactPartition(lake, partition, files));
+    } catch (error) {
+      failed.push({ partition, reason: (error as Error).message });
+    }
   }
+  if (failed.length > 0) throw new LakeCompactionError(outcomes, failed);
   return outcomes;
 }
 
@@ -52,12 +76,25 @@ export async function compactPartition(lake: LakeObjects, partition: LakePartiti
   const ordered = [...files].sort((a, b) => Number(isCompactedFile(b)) - Number(isCompactedFile(a)) || a.localeCompare(b));
   const target = `${partitionPrefix(partition)}${compactedFileName(ordered)}`;
   const rows: LakeRow[] = [];
-  for (const key of ordered) rows.push(...(await decodeParquet(await lake.get(key))));
+  for (const key of ordered) rows.push(...(await readLakeFile(lake, key)));
   const distinct = distinctEvents(rows).sort(byTimestampThenId);
   const body = encodeParquet(LakeEventColumns, distinct);
   await lake.put(target, body);
   await lake.delete(ordered.filter((key) => key !== target));
   return { partition, filesRead: files.length, rowsRead: rows.length, rowsWritten: distinct.length, bytes: body.byteLength };
+}
+
+/** A file's rows, or an error naming the file: Athena and DuckDB fail every query over a partition holding it too. */
+async function readLakeFile(lake: LakeObjects, key: string): Promise<LakeRow[]> {
+  const body = await lake.get(key);
+  try {
+    return await decodeParquet(body);
+  } catch (error) {
+    throw new Error(
+      `${key} (${body.byteLength} bytes) is not a readable Parquet file (${(error as Error).message}); move it out of the lake's events/ prefix`,
+      { cause: error },
+    );
+  }
 }
 
 /** A compacted file's name: the prefix and a digest of the names of the files it replaces. */

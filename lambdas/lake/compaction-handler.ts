@@ -10,7 +10,7 @@ import { LakeCompaction } from '../../resources/index.js';
 import { configFromEnv } from '../config.js';
 import { lambdaFunction } from '../middleware.js';
 import { logger, metrics } from '../observability.js';
-import { compactClosedDays } from './compact.js';
+import { compactClosedDays, LakeCompactionError, type CompactionOutcome } from './compact.js';
 import { lakeDependencies } from './handler.js';
 import type { LakeObjects } from './ports.js';
 
@@ -20,22 +20,36 @@ export function createCompactionHandler(dependencies: () => LakeObjects) {
   return lambdaFunction(async (event: Pick<ScheduledEvent, 'time'>, context): Promise<CompactionSummary> => {
     const scheduledMs = Date.parse(event.time);
     const nowMs = Number.isNaN(scheduledMs) ? Date.now() : scheduledMs;
-    const outcomes = await compactClosedDays(
-      dependencies(),
-      nowMs,
-      () => context.getRemainingTimeInMillis() > LakeCompaction.stopReserveSeconds * 1000,
-    );
-    for (const { partition, ...counts } of outcomes) logger.info('compacted a closed project-day', { ...partition, ...counts });
-    const summary = {
-      days: outcomes.length,
-      filesRead: outcomes.reduce((sum, o) => sum + o.filesRead, 0),
-      rowsWritten: outcomes.reduce((sum, o) => sum + o.rowsWritten, 0),
-    };
-    logger.info('lake compaction done', summary);
-    metrics.addMetric('LakeDaysCompacted', MetricUnit.Count, summary.days);
-    metrics.addMetric('LakeFilesCompacted', MetricUnit.Count, summary.filesRead);
-    return summary;
+    let outcomes: readonly CompactionOutcome[];
+    try {
+      outcomes = await compactClosedDays(
+        dependencies(),
+        nowMs,
+        () => context.getRemainingTimeInMillis() > LakeCompaction.stopReserveSeconds * 1000,
+      );
+    } catch (error) {
+      if (!(error instanceof LakeCompactionError)) throw error;
+      // The days that were compacted are reported as on success; the invocation still fails, so the errors alarm fires.
+      report(error.compacted);
+      for (const { partition, reason } of error.failed) logger.error('could not compact a closed project-day', { ...partition, reason });
+      metrics.addMetric('LakeDaysNotCompacted', MetricUnit.Count, error.failed.length);
+      throw error;
+    }
+    return report(outcomes);
   });
+}
+
+function report(outcomes: readonly CompactionOutcome[]): CompactionSummary {
+  for (const { partition, ...counts } of outcomes) logger.info('compacted a closed project-day', { ...partition, ...counts });
+  const summary = {
+    days: outcomes.length,
+    filesRead: outcomes.reduce((sum, o) => sum + o.filesRead, 0),
+    rowsWritten: outcomes.reduce((sum, o) => sum + o.rowsWritten, 0),
+  };
+  logger.info('lake compaction done', summary);
+  metrics.addMetric('LakeDaysCompacted', MetricUnit.Count, summary.days);
+  metrics.addMetric('LakeFilesCompacted', MetricUnit.Count, summary.filesRead);
+  return summary;
 }
 
 let cached: LakeObjects | undefined;

@@ -129,8 +129,9 @@ export class EventLake extends Construct {
     this.compactionSchedule = new events.Rule(this, 'CompactionSchedule', {
       description: 'Daily: fold each closed project-day of the event lake into one Parquet file.',
       schedule: events.Schedule.cron({ hour: String(LakeCompaction.hourUtc), minute: String(LakeCompaction.minuteUtc) }),
-      targets: [new targets.LambdaFunction(compaction, { retryAttempts: LakeCompaction.retryAttempts })],
+      targets: [new targets.LambdaFunction(compaction)],
     });
+    compaction.configureAsyncInvoke({ retryAttempts: LakeCompaction.retryAttempts });
 
     this.database = new glue.Database(this, 'Database', { databaseName: LakeCatalog.databaseName });
     this.eventsTable = this.#partitionedTable('EventsTable', {
@@ -206,7 +207,7 @@ export class EventLake extends Construct {
   /**
    * A Parquet table under `prefix/project=P/dt=D/`, with partition projection (Athena docs, "Use
    * partition projection with Amazon Athena"): an injected project (queries name it: WHERE
-   * project = 'demo') and days from the start date to NOW, so a new project or day needs no
+   * project = 'demo') and days from the start date to a day past NOW, so a new project or day needs no
    * catalog update and no crawler.
    */
   #partitionedTable(
@@ -230,7 +231,7 @@ export class EventLake extends Construct {
         [LakePartitions.project]: glue.PartitionProjectionConfiguration.injected(),
         [LakePartitions.day]: glue.PartitionProjectionConfiguration.date({
           min: LakeCatalog.projectionStartDay,
-          max: 'NOW',
+          max: LakeCatalog.projectionEndDay,
           format: 'yyyy-MM-dd',
           step: { interval: 1, intervalUnit: glue.DateIntervalUnit.DAYS },
         }),

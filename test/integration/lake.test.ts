@@ -3,7 +3,7 @@
  * redelivered with other batch boundaries appear once in `tidemark sql`, typed and in the right
  * partitions; `tidemark lake compact` leaves one file per closed project-day with the same rows.
  */
-import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, DescribeTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import {
   DescribeStreamCommand,
   DynamoDBStreamsClient,
@@ -336,6 +336,75 @@ describe('the event lake', () => {
       ['skewed-device', 1, deviceTimestamp + (firstReceivedAt - sentAt), firstReceivedAt],
     ]);
     expect(Math.floor((deviceTimestamp + firstReceivedAt - sentAt) / BUCKET_MS) * BUCKET_MS).toBe(happenedServerTime - 10 * 60_000);
+  });
+});
+
+describe('a replay of rows first received longer ago than the hot window', () => {
+  it('stores them for the whole hot window from now, so a later replay still finds them and stores nothing twice', async () => {
+    // Prepare: a row rejected 100 days ago (kept in the lake), past the 35-day hot window.
+    const firstReceivedAt = Date.now() - 100 * DAY_MS;
+    const row = {
+      event: 'long offline level up',
+      deviceId: 'long-offline-device',
+      timestamp: new Date(firstReceivedAt - DAY_MS).toISOString(),
+    };
+    const record = {
+      index: 0,
+      reason: 'too_old',
+      error: 'older than 5 days',
+      retryable: false,
+      receivedAt: new Date(firstReceivedAt).toISOString(),
+      requestId: 'request-long-ago',
+      row,
+    };
+    await new FileLakeObjects(local.lakeDir).put(
+      rejectionObjectKey('demo', record.receivedAt, record.requestId),
+      encodeParquet(LakeRejectionColumns, [rejectionRowOf(record)]),
+    );
+    // Act
+    const replayedAt = Date.now();
+    const replay = await tidemarkCli(
+      local,
+      'rejections',
+      'replay',
+      '--project',
+      'demo',
+      '--key',
+      DemoProject.secretKey,
+      '--reason',
+      'too_old',
+    );
+    expect(replay.code).toBe(0);
+    const dynamo = new DynamoDBClient({ endpoint: local.dynamodbEndpoint, region: 'us-east-1', credentials });
+    try {
+      // Every page of the table: a Scan's filter applies after each page's 1 MB read.
+      const itemsOfRow = async () => {
+        const found: Record<string, AttributeValue>[] = [];
+        let start: Record<string, AttributeValue> | undefined;
+        do {
+          const page = await dynamo.send(
+            new ScanCommand({
+              TableName: local.config.eventsTable,
+              FilterExpression: 'deviceId = :device AND #event = :event',
+              ExpressionAttributeNames: { '#event': 'event' },
+              ExpressionAttributeValues: { ':device': { S: row.deviceId }, ':event': { S: row.event } },
+              ExclusiveStartKey: start,
+            }),
+          );
+          found.push(...(page.Items ?? []));
+          start = page.LastEvaluatedKey;
+        } while (start);
+        return found;
+      };
+      const items = await eventually(itemsOfRow, (found) => found.length === 1);
+      // Assess: dated by its first receipt, yet kept (TTL) a full hot window from when it was stored:
+      // an item that arrives already expired is deleted by TTL, and the next replay stores (and counts) it again.
+      const [item] = items;
+      expect(item!.receivedAt!.S).toBe(record.receivedAt);
+      expect(Number(item!.expiresAt!.N)).toBeGreaterThanOrEqual(Math.floor(replayedAt / 1000) + local.config.eventRetentionDays * 86_400);
+    } finally {
+      dynamo.destroy();
+    }
   });
 });
 

@@ -84,6 +84,19 @@ describe('the compaction handler', () => {
     expect(next.days).toBe(2);
     for (const day of ['2026-12-01', '2026-12-02', '2026-12-03']) expect(filesOf(lake, day).map(isCompactedFile)).toEqual([true]);
   });
+  it('fails the invocation (so its errors alarm fires) only after compacting every day it could', async () => {
+    const lake = new MemoryLake();
+    await batch(lake, 'demo', '2026-12-03', 1, 2);
+    await lake.put('events/project=demo/dt=2026-12-03/batch-9-9.parquet', new TextEncoder().encode('not parquet'));
+    await batch(lake, 'demo', '2026-12-04', 3, 2);
+    await batch(lake, 'demo', '2026-12-04', 5, 2);
+    const handler = createCompactionHandler(() => lake);
+    await expect(invoke('compaction', handler, { time: '2026-12-05T01:30:00Z' }, LakeCompaction.timeoutSeconds)).rejects.toThrow(
+      /1 project-days not compacted \(1 were\): demo 2026-12-03: .*batch-9-9\.parquet/,
+    );
+    expect(filesOf(lake, '2026-12-03')).toHaveLength(2);
+    expect(filesOf(lake, '2026-12-04').map(isCompactedFile)).toEqual([true]);
+  });
 });
 
 describe('the local daily schedule', () => {

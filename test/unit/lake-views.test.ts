@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { withEventsView } from '../../cli/lake/views.js';
 import { formatResult } from '../../cli/lake/format.js';
 import { encodeParquet } from '../../lambdas/core/lake-parquet.js';
 import { rejectionObjectKey, rejectionRowOf } from '../../lambdas/core/lake-rows.js';
+import { writeItemsToLake } from '../../lambdas/lake/lake.js';
 import { FileLakeObjects } from '../../local/file-lake-objects.js';
 import { LakeRejectionColumns } from '../../resources/index.js';
 
@@ -14,7 +15,7 @@ describe('the Athena events view', () => {
   it('puts the dedup view in front of a statement', () => {
     const sql = withEventsView("SELECT count(*) FROM events WHERE project = 'demo'");
     expect(sql).toMatch(
-      /^WITH events AS \(SELECT .* FROM \(SELECT \*, row_number\(\) OVER \(PARTITION BY "project", "eventid" ORDER BY "\$path"\) AS copy_rank FROM "tidemark_lake"\."events_raw"\) WHERE copy_rank = 1\)\nSELECT count\(\*\) FROM events/s,
+      /^WITH events AS \(SELECT .* FROM \(SELECT \*, row_number\(\) OVER \(PARTITION BY "project", "dt", "eventid" ORDER BY "\$path"\) AS copy_rank FROM "tidemark_lake"\."events_raw"\) WHERE copy_rank = 1\)\nSELECT count\(\*\) FROM events/s,
     );
   });
 
@@ -23,6 +24,22 @@ describe('the Athena events view', () => {
     expect(sql.match(/\bWITH\b/gi)).toHaveLength(1);
     expect(sql).toContain('events AS (');
     expect(sql).toContain(",\nrecent AS (SELECT * FROM events WHERE dt > '2026-01-01') SELECT count(*) FROM recent");
+  });
+});
+
+describe('the Athena events view, around what else an operator sends', () => {
+  it('joins a WITH list behind leading comments, and sends a statement that never names events as it is', () => {
+    const commented = withEventsView("-- last week\n/* by day */ WITH recent AS (SELECT * FROM events WHERE dt > '2026-01-01') SELECT 1");
+    expect(commented.match(/\bWITH\b/gi)).toHaveLength(1);
+    expect(commented).toMatch(/^-- last week\n\/\* by day \*\/ WITH events AS \(/);
+    for (const statement of ['SHOW TABLES', 'SHOW PARTITIONS events_raw', 'SELECT count(*) FROM rejections'])
+      expect(withEventsView(statement)).toBe(statement);
+    for (const statement of [
+      'SELECT * FROM Events',
+      'SELECT * FROM "events"',
+      'SELECT * FROM tidemark_lake.events_raw JOIN events USING (eventid)',
+    ])
+      expect(withEventsView(statement)).toMatch(/^WITH events AS \(/);
   });
 });
 
@@ -76,6 +93,83 @@ describe('the DuckDB rejections view', () => {
       try {
         const result = await engine.query(`SELECT "row", sentat, typeof(sentat) AS t, dt FROM rejections`);
         expect(result.rows).toEqual([['{"event":"e"}', null, 'TIMESTAMP', '2026-01-01']]);
+      } finally {
+        await engine.close();
+      }
+    } finally {
+      rmSync(lakeDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the DuckDB events view', () => {
+  type PlanNode = { operator_type?: string; operator_cardinality?: number; children?: PlanNode[] };
+  const rowsScanned = (node: PlanNode): number =>
+    (node.operator_type === 'TABLE_SCAN' ? (node.operator_cardinality ?? 0) : 0) +
+    (node.children ?? []).reduce((sum, child) => sum + rowsScanned(child), 0);
+
+  it("reads only the filtered day's files, each event once, so a day's query on Athena scans (and bills) that day alone", async () => {
+    // Prepare: ten days of three events each, every event written twice (a redelivery with other boundaries).
+    const lakeDir = mkdtempSync(join(tmpdir(), 'tidemark-lake-'));
+    try {
+      const lake = new FileLakeObjects(lakeDir);
+      const items = Array.from({ length: 30 }, (_, i) => ({
+        projectId: 'demo',
+        eventId: `e${i}`,
+        event: 'screen',
+        deviceId: 'd1',
+        sessionId: 's1',
+        timestamp: new Date(Date.parse('2024-03-01T12:00:00.000Z') + (i % 10) * 86_400_000).toISOString(),
+        receivedAt: '2024-03-11T00:00:00.000Z',
+        properties: '{}',
+      }));
+      await writeItemsToLake('batch-1-30.parquet', items, lake);
+      await writeItemsToLake('batch-1-15.parquet', items.slice(0, 15), lake);
+      const engine = await DuckDbEngine.open(lakeDir);
+      try {
+        // Act
+        const day = `FROM events WHERE project = 'demo' AND dt = '2024-03-02'`;
+        const counted = await engine.query(`SELECT count(*) AS n, count(DISTINCT eventid) AS ids ${day}`);
+        const plan = await engine.query(`EXPLAIN (ANALYZE, FORMAT json) SELECT count(*) ${day}`);
+        // Assess: three events; the five rows of the day's two files read, not the forty-five of all days.
+        expect(counted.rows).toEqual([['3', '3']]);
+        expect(rowsScanned(JSON.parse(String(plan.rows[0]![1])) as PlanNode)).toBe(5);
+      } finally {
+        await engine.close();
+      }
+    } finally {
+      rmSync(lakeDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a file DuckDB cannot read in the local lake', () => {
+  it('fails only the statements that read its prefix, naming the file, and rejections stay readable', async () => {
+    const lakeDir = mkdtempSync(join(tmpdir(), 'tidemark-lake-'));
+    try {
+      // Prepare: one kept rejection, and an empty file among the events (a copy cut short).
+      const record = {
+        index: 0,
+        reason: 'too_old',
+        error: 'old',
+        retryable: false,
+        receivedAt: '2026-01-01T10:00:00.000Z',
+        requestId: 'r',
+        row: { event: 'e' },
+      };
+      await new FileLakeObjects(lakeDir).put(
+        rejectionObjectKey('demo', record.receivedAt, 'r'),
+        encodeParquet(LakeRejectionColumns, [rejectionRowOf(record)]),
+      );
+      const broken = join(lakeDir, 'events/project=demo/dt=2026-01-01/batch-1-2.parquet');
+      mkdirSync(join(broken, '..'), { recursive: true });
+      writeFileSync(broken, '');
+      // Act
+      const engine = await DuckDbEngine.open(lakeDir);
+      try {
+        // Assess
+        expect((await engine.query('SELECT count(*) FROM rejections')).rows).toEqual([['1']]);
+        await expect(engine.query('SELECT count(*) FROM events')).rejects.toThrow(/view events is missing: .*batch-1-2\.parquet/);
       } finally {
         await engine.close();
       }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeParquet } from '../../lambdas/core/lake-parquet.js';
 import { lakeRowOf, parseObjectKey } from '../../lambdas/core/lake-rows.js';
 import { eventItemContent } from '../../lambdas/core/stored-event-item.js';
-import { compactClosedDays, isCompactedFile } from '../../lambdas/lake/compact.js';
+import { compactClosedDays, isCompactedFile, LakeCompactionError } from '../../lambdas/lake/compact.js';
 import { writeBatchToLake, type StreamedEvent } from '../../lambdas/lake/lake.js';
 import { MemoryLake } from '../helpers/memory-lake.js';
 
@@ -227,5 +227,98 @@ describe('compaction', () => {
     await compactClosedDays(lake, NOW);
     expect([...lake.objects.keys()]).toHaveLength(1);
     expect(await ids()).toEqual(new Set(events.map((e) => String(e.item.eventId))));
+  });
+
+  it('keeps a batch that lands between its list and its delete, for the next run to fold in', async () => {
+    const lake = new MemoryLake();
+    const events = streamed(
+      fc.sample(storedItem, { numRuns: 9, seed: 13 }).map((e) => ({ ...e, timeMs: NOW - 2 * DAY_MS, projectId: 'demo' })),
+    );
+    await write(lake, events.slice(0, 5));
+    const landing = Object.assign(Object.create(lake) as MemoryLake, {
+      put: async (key: string, body: Uint8Array) => {
+        await lake.put(key, body);
+        await write(lake, events.slice(5));
+      },
+    });
+    await compactClosedDays(landing, NOW);
+    expect((await allRows(lake)).map((r) => r.row.eventid).sort()).toEqual(events.map((e) => String(e.item.eventId)).sort());
+    await compactClosedDays(lake, NOW);
+    expect([...lake.objects.keys()].map(isCompactedFile)).toEqual([true]);
+    expect((await allRows(lake)).map((r) => r.row.eventid).sort()).toEqual(events.map((e) => String(e.item.eventId)).sort());
+  });
+
+  it('folds a day holding only the legacy compacted.parquet and new batches into one new compacted file', async () => {
+    const lake = new MemoryLake();
+    const events = streamed(
+      fc.sample(storedItem, { numRuns: 10, seed: 5 }).map((e) => ({ ...e, timeMs: NOW - 4 * DAY_MS, projectId: 'demo' })),
+    );
+    const [written] = (await write(lake, events.slice(0, 6))).objects;
+    const legacy = written!.replace(/[^/]+$/, 'compacted.parquet');
+    lake.objects.set(legacy, lake.objects.get(written!)!);
+    lake.objects.delete(written!);
+    await write(lake, events.slice(4));
+    expect(await compactClosedDays(lake, NOW)).toEqual([expect.objectContaining({ filesRead: 2, rowsRead: 12, rowsWritten: 10 })]);
+    const keys = [...lake.objects.keys()];
+    expect(keys).toHaveLength(1);
+    expect(keys[0]).toMatch(/\/compacted-[0-9a-f]{16}\.parquet$/);
+    expect((await allRows(lake)).map((r) => r.row.eventid).sort()).toEqual(events.map((e) => String(e.item.eventId)).sort());
+  });
+
+  it('loses nothing and ends with one file per day when a run crashes between its put and its delete', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(storedItem, { minLength: 1, maxLength: 20 }), fc.array(fc.nat(), { maxLength: 5 }), async (items, cuts) => {
+        // Prepare: batches, and a first run whose first delete throws after its put (a timeout, a crash).
+        const lake = new MemoryLake();
+        const events = streamed(items);
+        for (const batch of cut(events, cuts)) await write(lake, batch);
+        const closed = events.filter((e) => String(e.item.timestamp).slice(0, 10) < new Date(NOW).toISOString().slice(0, 10));
+        const crashing = Object.assign(Object.create(lake) as MemoryLake, {
+          delete: async () => {
+            throw new Error('crashed');
+          },
+        });
+        // Act
+        const crashed = await compactClosedDays(crashing, NOW).catch((error: unknown) => error);
+        await compactClosedDays(lake, NOW);
+        // Assess: the crashed run failed; the next left each closed day one file, holding each of its events once.
+        expect(closed.length === 0 || crashed instanceof LakeCompactionError).toBe(true);
+        const rows = (await allRows(lake)).filter((r) => closed.some((e) => e.item.eventId === r.row.eventid));
+        expect(rows.map((r) => r.row.eventid).sort()).toEqual(closed.map((e) => String(e.item.eventId)).sort());
+        const closedFiles = [...lake.objects.keys()].filter((key) => rows.some((r) => key.includes(`/dt=${r.day}/`)));
+        expect(closedFiles.every(isCompactedFile)).toBe(true);
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it('compacts every other project-day when one holds a file that is not Parquet, and leaves that day as it was', async () => {
+    // Prepare: project `demo` (listed first) has an empty file and a batch on a closed day; `p_2` has two.
+    const lake = new MemoryLake();
+    const closed = fc.sample(storedItem, { numRuns: 8, seed: 11 }).map((e) => ({ ...e, timeMs: NOW - 2 * DAY_MS }));
+    const events = streamed(closed.map((e, i) => ({ ...e, projectId: i < 4 ? 'demo' : 'p_2' })));
+    for (const batch of cut(events, [2, 4, 6])) await write(lake, batch);
+    const day = new Date(NOW - 2 * DAY_MS).toISOString().slice(0, 10);
+    const broken = `events/project=demo/dt=${day}/batch-0-0.parquet`;
+    await lake.put(broken, new Uint8Array(0));
+    const filesOfDemo = [...lake.objects.keys()].filter((key) => key.includes('project=demo/'));
+    // Act
+    const error = await compactClosedDays(lake, NOW).catch((e: unknown) => e);
+    // Assess: `p_2` is one file with its four events; `demo` is untouched, and the error names the file.
+    expect(error).toBeInstanceOf(LakeCompactionError);
+    const { compacted, failed, message } = error as LakeCompactionError;
+    expect(compacted.map((o) => o.partition)).toEqual([{ projectId: 'p_2', day }]);
+    expect(failed.map((f) => f.partition)).toEqual([{ projectId: 'demo', day }]);
+    expect(message).toContain(broken);
+    expect([...lake.objects.keys()].filter((key) => key.includes('project=demo/'))).toEqual(filesOfDemo);
+    const filesOfP2 = [...lake.objects.keys()].filter((key) => key.includes('project=p_2/'));
+    expect(filesOfP2.map(isCompactedFile)).toEqual([true]);
+    const rowsOfP2 = await decodeParquet(lake.objects.get(filesOfP2[0]!)!);
+    expect(rowsOfP2.map((row) => row.eventid).sort()).toEqual(
+      events
+        .slice(4)
+        .map((e) => String(e.item.eventId))
+        .sort(),
+    );
   });
 });

@@ -260,6 +260,27 @@ describe('time', () => {
     expect(ok(old, normalizeContext({ mode: 'import' })).timestamp).toBe('2024-01-10T00:00:00.000Z');
     expect(ok(old, normalizeContext({ maxEventAgeDays: 30 })).timestamp).toBe('2024-01-10T00:00:00.000Z');
   });
+
+  it("reads a leap second as the next day's first instant, in the stored original time as well", () => {
+    const event = ok({ ...base, timestamp: '2016-12-31T23:59:60.000Z' }, normalizeContext({ mode: 'import' }));
+    expect(event.timestamp).toBe('2017-01-01T00:00:00.000Z');
+    expect(event.originalTimestamp).toBe('2017-01-01T00:00:00.000Z');
+  });
+
+  it('refuses an import row that its skew correction would move before 1970, and keeps the too_old reason elsewhere', () => {
+    const farAheadSentAt = Date.parse('9999-01-01T00:00:00Z');
+    const row = { ...base, timestamp: '1971-01-01T00:00:00Z' };
+    const rejection = rejected(row, normalizeContext({ mode: 'import', sentAt: farAheadSentAt }));
+    expect(rejection).toMatchObject({ reason: 'validation', retryable: false });
+    expect(rejection.error).toContain('before 1970');
+    // A declared receive time of 1970 with today's sentAt: the same, through `receivedAt`.
+    expect(rejected(base, normalizeContext({ mode: 'import', receivedAt: 0, sentAt: RECEIVED_AT })).reason).toBe('validation');
+    expect(rejected(row, normalizeContext({ sentAt: farAheadSentAt })).reason).toBe('too_old');
+    // The earliest time that stays: exactly the epoch.
+    expect(ok({ ...base, timestamp: '1970-01-01T00:00:00.000Z' }, normalizeContext({ mode: 'import' })).timestamp).toBe(
+      '1970-01-01T00:00:00.000Z',
+    );
+  });
 });
 
 describe('event identity', () => {

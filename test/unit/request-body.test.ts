@@ -143,11 +143,14 @@ describe("an import's receivedAt", () => {
     expect(parse({ batch: [{ a: 1 }], receivedAt: 'not a time' }, 'track')).toEqual({ rows: [{ a: 1 }] });
   });
 
-  it.each([['yesterday'], [''], [true], [{ at: firstReceipt }]])('answers 400 invalid_received_at for %j', (receivedAt) => {
-    expect(() => parse({ events: [{ a: 1 }], receivedAt })).toThrow(
-      expect.objectContaining({ status: 400, code: 'invalid_received_at', message: expect.stringContaining('receivedAt') }),
-    );
-  });
+  it.each([['yesterday'], [''], [true], [{ at: firstReceipt }], [1705752000], [5], ['1705752000'], [' 0 ']])(
+    'answers 400 invalid_received_at for %j',
+    (receivedAt) => {
+      expect(() => parse({ events: [{ a: 1 }], receivedAt })).toThrow(
+        expect.objectContaining({ status: 400, code: 'invalid_received_at', message: expect.stringContaining('receivedAt') }),
+      );
+    },
+  );
 
   it("replaces the server's receive time, up to the skew threshold ahead of it, and answers 400 past that", () => {
     expect(rowsReceivedAt({ rows: [] }, now, thresholdMs)).toBe(now);
