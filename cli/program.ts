@@ -240,8 +240,10 @@ export function buildCli(io: Output, outcome: Outcome): Command {
       }
       return onTarget(command, async (target) => {
         const report = await backfillLake(target, { ...range, ...(options.project ? { projectId: options.project } : {}) });
+        for (const { key, reason } of report.unplaceable) io.err(`left out: ${key}: ${reason}\n`);
         io.out(
-          `${report.events} events written to ${report.objects} lake objects (${report.bytes} bytes); the events view shows each once`,
+          `${report.events} events written to ${report.objects} lake objects (${report.bytes} bytes); the events view shows each once` +
+            (report.unplaceable.length > 0 ? `; ${report.unplaceable.length} stored events could not be lake rows (listed above)` : ''),
         );
       });
     });

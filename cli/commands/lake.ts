@@ -23,21 +23,30 @@ export async function compactLake(target: Target, nowMs = Date.now()): Promise<C
   return withLake(target, (lake) => compactClosedDays(lake, nowMs));
 }
 
-export type BackfillReport = { readonly events: number; readonly objects: number; readonly bytes: number };
+/** `unplaceable`: stored items that cannot be lake rows, with their key and why. */
+export type BackfillReport = {
+  readonly events: number;
+  readonly objects: number;
+  readonly bytes: number;
+  readonly unplaceable: { key: string; reason: string }[];
+};
 
 export async function backfillLake(target: Target, range: StoredEventRange): Promise<BackfillReport> {
   const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
   const name = (chunk: number) => `backfill-${day(range.fromMs)}-${day(range.toMs)}-${chunk}.parquet`;
   return withLake(target, async (lake) => {
-    const report = { events: 0, objects: 0, bytes: 0 };
+    const report: BackfillReport = { events: 0, objects: 0, bytes: 0, unplaceable: [] };
     let pending: Record<string, unknown>[] = [];
     let chunk = 0;
     const flush = async () => {
       if (pending.length === 0) return;
       const outcome = await writeItemsToLake(name(chunk++), pending, lake);
-      report.events += outcome.rows;
-      report.objects += outcome.objects.length;
-      report.bytes += outcome.bytes;
+      Object.assign(report, {
+        events: report.events + outcome.rows,
+        objects: report.objects + outcome.objects.length,
+        bytes: report.bytes + outcome.bytes,
+      });
+      report.unplaceable.push(...outcome.unplaceable);
       pending = [];
     };
     // Numbers as the stream's image carries them to the writer (unmarshalled the same way).

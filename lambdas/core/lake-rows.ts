@@ -3,7 +3,7 @@
  * event lands in, and the deterministic object names that make a redelivered stream batch
  * overwrite its own objects instead of adding copies.
  */
-import { LakeLayout, LakePartitions } from '../../resources/index.js';
+import { LakeEventColumns, LakeLayout, LakePartitions } from '../../resources/index.js';
 import { dayBucket } from './timestamps.js';
 import { decodeStoredJson, isStoredJson } from './stored-json.js';
 
@@ -40,6 +40,16 @@ const member = (object: unknown, name: string): unknown =>
  * a lake row. The partition day is the corrected event time's UTC day, the same day
  * `/v1/events` and the counters put it in.
  */
+/** A stored item that lacks what every lake row holds: it stays in DynamoDB, and its batch still lands. */
+export class UnplaceableEventError extends Error {
+  constructor(readonly missing: readonly string[]) {
+    super(`a stored event without ${missing.join(', ')} cannot be placed in the lake`);
+    this.name = 'UnplaceableEventError';
+  }
+}
+
+const REQUIRED_COLUMNS = LakeEventColumns.filter((column) => column.required).map((column) => column.name);
+
 export function lakeRowOf(item: Readonly<Record<string, unknown>>): PartitionedRow {
   const propertiesText = jsonText(item.properties);
   const contextText = jsonText(item.context);
@@ -47,7 +57,7 @@ export function lakeRowOf(item: Readonly<Record<string, unknown>>): PartitionedR
   const context = parseJson(contextText);
   const timestamp = time(item.timestamp);
   if (typeof item.projectId !== 'string' || typeof item.eventId !== 'string' || timestamp === null) {
-    throw new Error('a stored event without projectId, eventId or timestamp cannot be placed in the lake');
+    throw new UnplaceableEventError(['projectId', 'eventId', 'timestamp'].filter((name) => !item[name]));
   }
   const os = member(context.os, 'name') ?? member(context.userAgentInfo, 'os');
   const row: LakeRow = {
@@ -68,6 +78,9 @@ export function lakeRowOf(item: Readonly<Record<string, unknown>>): PartitionedR
     properties: propertiesText ?? '{}',
     context: contextText,
   };
+  // A required column left empty would make the whole Parquet file fail to encode.
+  const missing = REQUIRED_COLUMNS.filter((name) => row[name] === null || row[name] === undefined);
+  if (missing.length > 0) throw new UnplaceableEventError(missing);
   return { projectId: item.projectId, day: dayBucket(timestamp.getTime()), row };
 }
 

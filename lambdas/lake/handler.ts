@@ -33,6 +33,9 @@ export function createLakeHandler(dependencies: () => LakeObjects) {
       objects: outcome.objects.length,
       bytes: outcome.bytes,
     });
+    // Kept in DynamoDB, out of the lake until fixed: `tidemark lake backfill` their days once they are.
+    for (const { key, reason } of outcome.unplaceable) logger.error('stored event left out of the lake', { key, reason });
+    metrics.addMetric('LakeEventsUnplaceable', MetricUnit.Count, outcome.unplaceable.length);
     metrics.addMetric('LakeRowsWritten', MetricUnit.Count, outcome.rows);
     metrics.addMetric('LakeBytesWritten', MetricUnit.Bytes, outcome.bytes);
   });

@@ -5,14 +5,22 @@
  */
 import { LakeEventColumns } from '../../resources/index.js';
 import { encodeParquet } from '../core/lake-parquet.js';
-import { batchObjectName, groupByPartition, lakeRowOf, partitionPrefix } from '../core/lake-rows.js';
+import {
+  batchObjectName,
+  groupByPartition,
+  lakeRowOf,
+  partitionPrefix,
+  UnplaceableEventError,
+  type PartitionedRow,
+} from '../core/lake-rows.js';
 import type { LakeObjects } from './ports.js';
 
 export type StreamedEvent = { readonly sequenceNumber: string; readonly item: Readonly<Record<string, unknown>> };
 
 export type BatchBounds = { readonly firstSequenceNumber: string; readonly lastSequenceNumber: string };
 
-export type LakeWriteOutcome = { rows: number; objects: string[]; bytes: number };
+/** `unplaceable`: stored items that cannot be lake rows (their key and why); they stay in DynamoDB and are logged, never a reason to fail the batch. */
+export type LakeWriteOutcome = { rows: number; objects: string[]; bytes: number; unplaceable: { key: string; reason: string }[] };
 
 export async function writeBatchToLake(
   bounds: BatchBounds,
@@ -35,7 +43,17 @@ export async function writeItemsToLake(
   items: readonly Readonly<Record<string, unknown>>[],
   lake: LakeObjects,
 ): Promise<LakeWriteOutcome> {
-  const groups = groupByPartition(items.map(lakeRowOf));
+  const rows: PartitionedRow[] = [];
+  const unplaceable: LakeWriteOutcome['unplaceable'] = [];
+  for (const item of items) {
+    try {
+      rows.push(lakeRowOf(item));
+    } catch (error) {
+      if (!(error instanceof UnplaceableEventError)) throw error;
+      unplaceable.push({ key: String(item.pk ?? item.eventId ?? '?'), reason: error.message });
+    }
+  }
+  const groups = groupByPartition(rows);
   const written = await Promise.all(
     groups.map(async ({ partition, rows }) => {
       const key = `${partitionPrefix(partition)}${objectName}`;
@@ -45,8 +63,9 @@ export async function writeItemsToLake(
     }),
   );
   return {
-    rows: items.length,
+    rows: rows.length,
     objects: written.map((w) => w.key),
     bytes: written.reduce((sum, w) => sum + w.bytes, 0),
+    unplaceable,
   };
 }

@@ -171,6 +171,12 @@ export class Operations extends Construct {
       0,
       'A stream record could not be counted and was quarantined; fix the cause, then `tidemark reconcile --fix` its days.',
     );
+    this.#alarm(
+      'LakeEventsUnplaceable',
+      tidemarkMetric('LakeEventsUnplaceable'),
+      0,
+      'A stored event could not be written to the lake (its log line "stored event left out of the lake" names it and why); it is still in DynamoDB: fix it, then `tidemark lake backfill` its day.',
+    );
     for (const [name, fn] of Object.entries(props.functions)) {
       this.#alarm(`${name}Errors`, fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }), 0, `The ${name} function is failing.`);
     }

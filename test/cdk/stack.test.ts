@@ -200,7 +200,7 @@ describe('operations', () => {
   it('sends every alarm to the topic that has the e-mail subscription', () => {
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
     const topic = Object.keys(template.findResources('AWS::SNS::Topic'))[0]!;
-    expect(alarms().length).toBe(9 + 6);
+    expect(alarms().length).toBe(10 + 6);
     for (const alarm of alarms()) expect(alarm.AlarmActions).toEqual([{ Ref: topic }]);
   });
 
@@ -211,6 +211,7 @@ describe('operations', () => {
     ['wait too long in the queue', 'ApproximateAgeOfOldestMessage', 300],
     ['Counting lags', 'IteratorAge', 60_000],
     ['could not be counted and was quarantined', 'RecordsQuarantined', 0],
+    ['could not be written to the lake', 'LakeEventsUnplaceable', 0],
   ])('alarms when %s: %s above %d', (description, metricName, threshold) => {
     expect(alarmFor(description)).toMatchObject({
       MetricName: metricName,

@@ -115,6 +115,26 @@ describe('the lake writer', () => {
     expect([...lake.objects.keys()]).toEqual([...before.keys()]);
     for (const [key, body] of lake.objects) expect(Buffer.from(body).equals(Buffer.from(before.get(key)!))).toBe(true);
   });
+
+  it('writes the rest of a batch when a stored item cannot be a lake row, and names that item', async () => {
+    const lake = new MemoryLake();
+    const events = streamed(fc.sample(storedItem, { numRuns: 10, seed: 11 }));
+    const { deviceId: _, ...withoutDevice } = events[4]!.item;
+    const { timestamp: __, ...withoutTime } = events[7]!.item;
+    const broken = events.map((e, i) => (i === 4 ? { ...e, item: withoutDevice } : i === 7 ? { ...e, item: withoutTime } : e));
+    const outcome = await write(lake, broken);
+    expect(outcome.unplaceable).toEqual([
+      { key: events[4]!.item.pk, reason: 'a stored event without deviceid cannot be placed in the lake' },
+      { key: events[7]!.item.pk, reason: 'a stored event without timestamp cannot be placed in the lake' },
+    ]);
+    const written = (await allRows(lake)).map((r) => r.row.eventid).sort();
+    expect(written).toEqual(
+      events
+        .filter((_, i) => i !== 4 && i !== 7)
+        .map((e) => e.item.eventId)
+        .sort(),
+    );
+  });
 });
 
 describe('lake rows of stored items', () => {
