@@ -21,8 +21,25 @@ const time = (value: unknown): Date | null => {
   return Number.isFinite(ms) ? new Date(ms) : null;
 };
 /** A stored JSON attribute (stored-json.ts: plain or compressed) as its text; objects of older test images as JSON. */
-const jsonText = (value: unknown): string | null =>
-  isStoredJson(value) ? decodeStoredJson(value) : value === undefined || value === null ? null : JSON.stringify(value);
+const jsonText = (value: unknown): string | null => {
+  const text = isStoredJson(value) ? decodeStoredJson(value) : value === undefined || value === null ? null : JSON.stringify(value);
+  return text === null ? null : wellFormedJson(text);
+};
+
+/**
+ * In JSON text, an escaped backslash, an escaped surrogate pair, or an escaped surrogate: matched
+ * left to right, so a `\ud800` right after an escaped backslash is text, not an escape.
+ */
+const SURROGATE_ESCAPES = /\\\\|\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}|\\u[dD][89a-fA-F][0-9a-fA-F]{2}/g;
+
+/**
+ * Lone surrogates, which properties may carry as `\uD800` escapes (DynamoDB keeps them as sent),
+ * become `\ufffd` in the lake's JSON text: DuckDB refuses such an escape and fails the whole query
+ * that touches the row ("no low surrogate"). Rewritten in the text, never parsed and written
+ * again, so nothing else changes (numbers past 2^53 keep every digit).
+ */
+const wellFormedJson = (text: string): string =>
+  text.includes('\\u') ? text.replace(SURROGATE_ESCAPES, (match) => (match.length === 6 ? '\\ufffd' : match)) : text;
 const parseJson = (text: string | null): Record<string, unknown> => {
   if (text === null) return {};
   try {

@@ -143,6 +143,39 @@ describe('the DuckDB events view', () => {
   });
 });
 
+describe('properties with a lone surrogate', () => {
+  it('are queried as JSON like any other row: the surrogate is U+FFFD in the lake, pairs and digits past 2^53 unchanged', async () => {
+    // A lone surrogate reaches DynamoDB as an escape in the stored JSON text; DuckDB refused it and failed the whole query.
+    const lakeDir = mkdtempSync(join(tmpdir(), 'tidemark-lake-'));
+    try {
+      const properties = '{"lone":"a\\ud800b","pair":"\\ud83d\\ude00","text":"\\\\ud800","big":12345678901234567890123}';
+      const item = {
+        projectId: 'demo',
+        eventId: 'e1',
+        event: 'screen',
+        deviceId: 'd1',
+        sessionId: 's1',
+        timestamp: '2024-03-01T12:00:00.000Z',
+        receivedAt: '2024-03-01T12:00:01.000Z',
+        properties,
+      };
+      await writeItemsToLake('batch-1-1.parquet', [item], new FileLakeObjects(lakeDir));
+      const engine = await DuckDbEngine.open(lakeDir);
+      try {
+        const result = await engine.query(
+          `SELECT properties->>'$.lone' AS lone, properties->>'$.pair' AS pair, properties->>'$.text' AS text, properties FROM events`,
+        );
+        expect(result.rows[0]!.slice(0, 3)).toEqual(['a\ufffdb', '\u{1F600}', '\\ud800']);
+        expect(String(result.rows[0]![3])).toBe(properties.replace('a\\ud800b', 'a\\ufffdb'));
+      } finally {
+        await engine.close();
+      }
+    } finally {
+      rmSync(lakeDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('a file DuckDB cannot read in the local lake', () => {
   it('fails only the statements that read its prefix, naming the file, and rejections stay readable', async () => {
     const lakeDir = mkdtempSync(join(tmpdir(), 'tidemark-lake-'));
