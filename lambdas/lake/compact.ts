@@ -57,9 +57,11 @@ export async function compactClosedDays(
   }
   const outcomes: CompactionOutcome[] = [];
   const failed: { partition: LakePartition; reason: string }[] = [];
-  for (const { partition, files } of byPartition.values()) {
-    const alreadyCompact = files.length === 1 && isCompactedFile(files[0]!);
-    if (alreadyCompact) continue;
+  const pending = [...byPartition.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, entry]) => entry)
+    .filter(({ files }) => !(files.length === 1 && isCompactedFile(files[0]!)));
+  for (const { partition, files } of inTurn(pending, nowMs)) {
     if (!mayStartAnother()) break;
     try {
       outcomes.push(await compactPartition(lake, partition, files));
@@ -69,6 +71,18 @@ export async function compactClosedDays(
   }
   if (failed.length > 0) throw new LakeCompactionError(outcomes, failed);
   return outcomes;
+}
+
+/**
+ * The days to compact, in name order rotated by the day of the run: a project-day that ends a run
+ * without a catchable error (one too large for the function's memory, or past its timeout) holds
+ * back the days after it only that day, and every other day comes first within as many runs as
+ * there are days waiting.
+ */
+export function inTurn<T>(pending: readonly T[], nowMs: number): T[] {
+  if (pending.length === 0) return [];
+  const shift = Math.floor(nowMs / 86_400_000) % pending.length;
+  return [...pending.slice(shift), ...pending.slice(0, shift)];
 }
 
 export async function compactPartition(lake: LakeObjects, partition: LakePartition, files: readonly string[]): Promise<CompactionOutcome> {

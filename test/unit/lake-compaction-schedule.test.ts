@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { writeBatchToLake } from '../../lambdas/lake/lake.js';
-import { isCompactedFile } from '../../lambdas/lake/compact.js';
+import { inTurn, isCompactedFile } from '../../lambdas/lake/compact.js';
 import { createCompactionHandler } from '../../lambdas/lake/compaction-handler.js';
 import { nextDailyRunMs, startDailySchedule } from '../../local/daily-schedule.js';
 import { invoke } from '../../local/invoke.js';
@@ -96,6 +96,19 @@ describe('the compaction handler', () => {
     );
     expect(filesOf(lake, '2026-12-03')).toHaveLength(2);
     expect(filesOf(lake, '2026-12-04').map(isCompactedFile)).toEqual([true]);
+  });
+});
+
+describe('the order of days in a run', () => {
+  it('puts every waiting day first once in as many runs as there are days, so a day that kills a run cannot block the others', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 0, max: 20_000 }), (waiting, firstRunDay) => {
+        const days = Array.from({ length: waiting }, (_, i) => `day-${i}`);
+        const firsts = Array.from({ length: waiting }, (_, run) => inTurn(days, (firstRunDay + run) * DAY_MS)[0]);
+        expect(new Set(firsts).size).toBe(waiting);
+        expect(inTurn(days, firstRunDay * DAY_MS).sort()).toEqual([...days].sort());
+      }),
+    );
   });
 });
 
