@@ -120,14 +120,23 @@ it('stores once and counts exactly every accepted row, or rejects it with a reas
       for (const rejection of reply.body.rejected) expect(REASONS).toContain(rejection.reason);
       expect(reply.body.accepted + reply.body.rejected.length).toBe(rows.length);
 
-      // Settled: the counters equal what is stored and hold still.
+      // Settled: the events queue is empty (everything accepted is processed), and the counters equal what is
+      // stored and hold still. Without the queue, a probe made before the processor ran saw nothing stored and
+      // nothing counted, which agree.
       const settled = async (key: string) =>
         eventually(
           async () => {
+            const { queue } = (await request(`${local.url}/local/stats`, { key })).body as { queue: { visible: number; inFlight: number } };
             const stored = await storedEvents(key, dayMs);
-            return { stored, expected: expectedSeries(stored, dayMs), counted: await countedSeries(key, dayMs), idle: local.streamIdle() };
+            return {
+              queued: queue.visible + queue.inFlight,
+              stored,
+              expected: expectedSeries(stored, dayMs),
+              counted: await countedSeries(key, dayMs),
+              idle: local.streamIdle(),
+            };
           },
-          (s) => s.idle && JSON.stringify(s.expected) === JSON.stringify(s.counted),
+          (s) => s.queued === 0 && s.idle && JSON.stringify(s.expected) === JSON.stringify(s.counted),
           300_000,
         );
       const mine = await settled(DemoProject.secretKey);
