@@ -57,9 +57,11 @@ export const LakeEventColumns: readonly LakeColumn[] = [
 /**
  * Columns of a rejected row, kept whole (the API's audit store keeps 2 KB for 30 days): partitioned
  * by project and receive day, replayable through `/v1/import` by `tidemark rejections replay`.
- * `sentat` (the batch's `sentAt`) came later, so it is last and nullable: Athena reads Parquet
- * columns by name and takes a column added at the end of a table, NULL in older files (Athena docs,
- * "Handle schema updates"); DuckDB's view unions files by name (cli/lake/duckdb-engine.ts).
+ * `sentat` (the batch's `sentAt`) and `replayrow` came later, so they are last and nullable: Athena
+ * reads Parquet columns by name and takes columns added at the end of a table, NULL in older files
+ * (Athena docs, "Handle schema updates"); DuckDB's view unions files by name (cli/lake/duckdb-engine.ts).
+ * `replayrow` is the row in Tidemark's own shape when the route translated it (OpenPanel's
+ * `/track`): what a replay through `/v1/import` sends, while `row` stays as the client sent it.
  */
 export const LakeRejectionColumns: readonly LakeColumn[] = [
   column('receivedat', 'timestamp', true),
@@ -70,6 +72,7 @@ export const LakeRejectionColumns: readonly LakeColumn[] = [
   column('retryable', 'boolean', true),
   column('row', 'string', true),
   column('sentat', 'timestamp'),
+  column('replayrow', 'string'),
 ];
 
 /** Hive partition keys, in path order: `events/project=P/dt=YYYY-MM-DD/…`. */

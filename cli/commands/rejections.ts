@@ -55,8 +55,10 @@ type RejectedRequest = { readonly rows: string[]; readonly sentAt?: number; read
 
 /**
  * The rows as sent, by original request, oldest first; a row rejected in several requests (a
- * resend) goes once, with the first. Files written before `sentat` was kept read it as NULL: their
- * rows go without a `sentAt`, as on first receipt when the client sent none.
+ * resend) goes once, with the first. A row another protocol sent (OpenPanel) goes in Tidemark's
+ * shape (`replayrow`), which `/v1/import` takes. Files written before `sentat` or `replayrow` was
+ * kept read them as NULL: their rows go without a `sentAt`, as on first receipt when the client
+ * sent none, and as sent.
  */
 async function rejectedRequests(target: Target, options: ReplayOptions): Promise<RejectedRequest[]> {
   const conditions = [`project = '${options.projectId}'`, `reason = '${options.reason}'`];
@@ -67,7 +69,7 @@ async function rejectedRequests(target: Target, options: ReplayOptions): Promise
   try {
     // Timestamps as text, which DuckDB and Athena both write `YYYY-MM-DD HH:MM:SS[.fff]` (UTC).
     result = await engine.query(
-      `SELECT "row", requestid, CAST(receivedat AS VARCHAR), CAST(sentat AS VARCHAR) FROM rejections WHERE ${conditions.join(' AND ')} ORDER BY receivedat, requestid, rowindex`,
+      `SELECT coalesce(replayrow, "row"), requestid, CAST(receivedat AS VARCHAR), CAST(sentat AS VARCHAR) FROM rejections WHERE ${conditions.join(' AND ')} ORDER BY receivedat, requestid, rowindex`,
     );
   } finally {
     await engine.close();

@@ -160,6 +160,8 @@ export type RejectedRowRecord = {
   readonly sentAt?: string;
   readonly requestId: string;
   readonly row: unknown;
+  /** The row in Tidemark's own shape, when the route translated it from another protocol (OpenPanel). */
+  readonly replayRow?: unknown;
 };
 
 /** A rejected row, whole, as a lake row; `row` is the JSON the client sent for it. */
@@ -173,6 +175,7 @@ export function rejectionRowOf(rejection: RejectedRowRecord): LakeRow {
     retryable: rejection.retryable,
     row: wholeJson(rejection.row),
     sentat: time(rejection.sentAt),
+    replayrow: rejection.replayRow === undefined ? null : wholeJson(rejection.replayRow),
   };
 }
 

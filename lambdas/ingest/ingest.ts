@@ -55,12 +55,15 @@ export async function ingestRows(request: IngestRequest, deps: IngestDependencie
     ...(request.userAgent === undefined ? {} : { userAgent: request.userAgent }),
     ...(request.idempotencyKey === undefined ? {} : { idempotencyKey: request.idempotencyKey }),
   };
+  // Rows another protocol sent, in Tidemark's shape: a rejected one is kept so, for a replay through /v1/import.
+  const translatedRows: unknown[] = [];
   request.rows.forEach((sent, index) => {
     const translated = request.translator ? request.translator.translate(sent, index) : { ok: true as const, row: sent };
     if (!translated.ok) {
       rejected.push(translated.rejection);
       return;
     }
+    if (request.translator) translatedRows[index] = translated.row;
     const result = normalizeRow(translated.row, index, context);
     if (result.ok) {
       accepted.push({ index, event: result.event, json: result.json, bytes: result.bytes });
@@ -100,7 +103,7 @@ export async function ingestRows(request: IngestRequest, deps: IngestDependencie
   }
 
   rejected.sort((a, b) => a.index - b.index);
-  if (!request.validateOnly && rejected.length > 0) await keepForAudit(request, rejected, deps);
+  if (!request.validateOnly && rejected.length > 0) await keepForAudit(request, rejected, translatedRows, deps);
   return { accepted: accepted.length, rejected, clamped };
 }
 
@@ -112,7 +115,12 @@ export async function ingestRows(request: IngestRequest, deps: IngestDependencie
  * `sentAt` and the rows' receive time (an import's declared one, so a row refused again on replay
  * keeps its first receipt). The audit store dates rows by this request, which its expiry counts from.
  */
-async function keepForAudit(request: IngestRequest, rejected: readonly Rejection[], deps: IngestDependencies): Promise<void> {
+async function keepForAudit(
+  request: IngestRequest,
+  rejected: readonly Rejection[],
+  translatedRows: readonly unknown[],
+  deps: IngestDependencies,
+): Promise<void> {
   const receivedAt = new Date(request.receivedAt).toISOString();
   const rowsReceivedAt = new Date(request.rowsReceivedAt ?? request.receivedAt).toISOString();
   const sentAt = request.sentAt === undefined ? {} : { sentAt: new Date(request.sentAt).toISOString() };
@@ -134,6 +142,7 @@ async function keepForAudit(request: IngestRequest, rejected: readonly Rejection
       ...sentAt,
       requestId: request.requestId,
       row: keptRow(rejection.index),
+      ...(translatedRows[rejection.index] === undefined ? {} : { replayRow: rowForAudit(translatedRows[rejection.index]) }),
     })),
   );
 }

@@ -127,12 +127,15 @@ describe('catalog and Athena', () => {
       LakeEventColumns.map((c) => [c.name, c.glue]),
     );
     expect(input.StorageDescriptor.SerdeInfo.SerializationLibrary).toContain('ParquetHiveSerDe');
-    // The rejections table: the batch's sentAt last, where Athena takes a column older files lack.
+    // The rejections table: the columns added later (the batch's sentAt, the replayable row) last, where Athena takes columns older files lack.
     const rejections = tables.find((t) => t.Name === LakeCatalog.rejectionsTableName)!;
     expect(rejections.StorageDescriptor.Columns.map((c: { Name: string; Type: string }) => [c.Name, c.Type])).toEqual(
       LakeRejectionColumns.map((c) => [c.name, c.glue]),
     );
-    expect(rejections.StorageDescriptor.Columns.at(-1)).toEqual({ Name: 'sentat', Type: 'timestamp' });
+    expect(rejections.StorageDescriptor.Columns.slice(-2)).toEqual([
+      { Name: 'sentat', Type: 'timestamp' },
+      { Name: 'replayrow', Type: 'string' },
+    ]);
     expect(input.PartitionKeys).toEqual([
       { Name: 'project', Type: 'string' },
       { Name: 'dt', Type: 'string' },

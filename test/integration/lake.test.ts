@@ -20,7 +20,7 @@ import { FileLakeObjects } from '../../local/file-lake-objects.js';
 import { invoke } from '../../local/invoke.js';
 import { toDynamoDbRecord } from '../../local/stream-poller.js';
 import { LakeLayout, LakeRejectionColumns } from '../../resources/index.js';
-import { DemoProject, eventually, request, startLocal, tidemarkCli, type LocalHarness } from '../helpers/local.js';
+import { DemoProject, dayRange, eventually, request, startLocal, tidemarkCli, type LocalHarness } from '../helpers/local.js';
 
 const DAY_MS = 86_400_000;
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -280,14 +280,14 @@ describe('the event lake', () => {
     expect(Number(kept!.sent)).toBe(sentAt);
     const firstReceivedAt = Number(kept!.received);
 
-    // An object written before rejections kept `sentat`: the old columns only.
+    // An object written before rejections kept `sentat` and `replayrow`: the old columns only.
     const oldReceivedAt = happenedServerTime - 2 * DAY_MS;
     const oldRow = {
       event: 'old format level up',
       deviceId: 'old-format-device',
       timestamp: new Date(happenedServerTime - 3 * DAY_MS).toISOString(),
     };
-    const oldColumns = LakeRejectionColumns.filter((column) => column.name !== 'sentat');
+    const oldColumns = LakeRejectionColumns.filter((column) => column.name !== 'sentat' && column.name !== 'replayrow');
     const oldRecord = {
       index: 0,
       reason: 'too_old',
@@ -336,6 +336,56 @@ describe('the event lake', () => {
       ['skewed-device', 1, deviceTimestamp + (firstReceivedAt - sentAt), firstReceivedAt],
     ]);
     expect(Math.floor((deviceTimestamp + firstReceivedAt - sentAt) / BUCKET_MS) * BUCKET_MS).toBe(happenedServerTime - 10 * 60_000);
+  });
+});
+
+describe('a rejected OpenPanel row', () => {
+  it("is kept as sent and in Tidemark's shape, and a replay through /v1/import stores it once", async () => {
+    // Prepare: an OpenPanel SDK's event from a device offline for 10 days, refused as too old on /track.
+    const timestamp = new Date(Date.now() - 10 * DAY_MS).toISOString();
+    const body = {
+      type: 'track',
+      payload: { name: 'op offline level up', properties: { __timestamp: timestamp, __deviceId: 'op-offline', level: 7 } },
+    };
+    const headers = {
+      'openpanel-client-id': DemoProject.writeKey,
+      'openpanel-client-secret': 'not-a-tidemark-key',
+      'openpanel-sdk-name': 'node',
+    };
+    const reply = await request(`${local.url}/track`, { body, headers });
+    expect(reply.body.rejected.map((r: { reason: string }) => r.reason)).toEqual(['too_old']);
+    const [kept] = await sql(`SELECT "row", replayrow FROM rejections WHERE "row" LIKE '%op offline level up%'`);
+    expect(JSON.parse(String(kept!.row))).toEqual(body);
+    expect(JSON.parse(String(kept!.replayrow))).toMatchObject({ event: 'op offline level up', timestamp });
+
+    // Act: replayed twice (the secret key from TIDEMARK_KEY).
+    const replay = () =>
+      runCli(['rejections', 'replay', '--project', 'demo', '--reason', 'too_old', '--data-dir', local.dataDir], {
+        out: () => undefined,
+        err: () => undefined,
+        isTTY: false,
+        env: { ...process.env, TIDEMARK_KEY: DemoProject.secretKey },
+      });
+    expect(await replay()).toBe(0);
+    const stored = () =>
+      sql(
+        `SELECT count(*) AS n, min(epoch_ms("timestamp")) AS ts, min(properties->>'$.level') AS level FROM events WHERE deviceid = 'op-offline' AND event = 'op offline level up'`,
+      );
+    await eventually(stored, (rows) => Number(rows[0]!.n) === 1);
+    expect(await replay()).toBe(0);
+
+    // Assess: once, at the time it happened, with its properties.
+    const { from, to } = dayRange(new Date(timestamp));
+    const listed = await eventually(
+      () =>
+        request(`${local.url}/v1/events?deviceId=op-offline&event=op%20offline%20level%20up&from=${from}&to=${to}`, {
+          key: DemoProject.secretKey,
+        }),
+      (r) => r.body.events?.length === 1,
+    );
+    expect(listed.body.events).toHaveLength(1);
+    const [row] = await stored();
+    expect([Number(row!.n), Number(row!.ts), row!.level]).toEqual([1, Date.parse(timestamp), '7']);
   });
 });
 

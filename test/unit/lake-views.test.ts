@@ -72,7 +72,7 @@ describe('result formats', () => {
 });
 
 describe('the DuckDB rejections view', () => {
-  it('reads sentat as NULL when every file predates the column', async () => {
+  it('reads sentat and replayrow as NULL when every file predates the columns', async () => {
     const lakeDir = mkdtempSync(join(tmpdir(), 'tidemark-lake-'));
     try {
       const record = {
@@ -84,15 +84,15 @@ describe('the DuckDB rejections view', () => {
         requestId: 'r',
         row: { event: 'e' },
       };
-      const oldColumns = LakeRejectionColumns.filter((column) => column.name !== 'sentat');
+      const oldColumns = LakeRejectionColumns.filter((column) => column.name !== 'sentat' && column.name !== 'replayrow');
       await new FileLakeObjects(lakeDir).put(
         rejectionObjectKey('demo', record.receivedAt, 'r'),
         encodeParquet(oldColumns, [rejectionRowOf(record)]),
       );
       const engine = await DuckDbEngine.open(lakeDir);
       try {
-        const result = await engine.query(`SELECT "row", sentat, typeof(sentat) AS t, dt FROM rejections`);
-        expect(result.rows).toEqual([['{"event":"e"}', null, 'TIMESTAMP', '2026-01-01']]);
+        const result = await engine.query(`SELECT "row", sentat, typeof(sentat) AS t, replayrow, dt FROM rejections`);
+        expect(result.rows).toEqual([['{"event":"e"}', null, 'TIMESTAMP', null, '2026-01-01']]);
       } finally {
         await engine.close();
       }
