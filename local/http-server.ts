@@ -34,18 +34,23 @@ export function matchRoute(method: string, path: string): Match | undefined {
   return undefined;
 }
 
+/** An object with no prototype: every name in it was put there. */
+const membersOnly = <T>(): Record<string, T> => Object.create(null) as Record<string, T>;
+
 export function toProxyEvent(request: IncomingMessage, body: Buffer, match: Match): APIGatewayProxyEvent {
   const url = new URL(request.url ?? '/', 'http://localhost');
-  const headers: Record<string, string> = {};
-  const multiValueHeaders: Record<string, string[]> = {};
+  // Names are the client's: a plain object would take `__proto__` as its prototype and find
+  // `constructor` already there, and a request naming either failed with a 502 (API Gateway passes them).
+  const headers = membersOnly<string>();
+  const multiValueHeaders = membersOnly<string[]>();
   for (let i = 0; i < request.rawHeaders.length; i += 2) {
     const name = request.rawHeaders[i]!;
     const value = request.rawHeaders[i + 1]!;
     headers[name] = value;
     (multiValueHeaders[name] ??= []).push(value);
   }
-  const query: Record<string, string> = {};
-  const multiQuery: Record<string, string[]> = {};
+  const query = membersOnly<string>();
+  const multiQuery = membersOnly<string[]>();
   for (const [name, value] of url.searchParams) {
     query[name] = value;
     (multiQuery[name] ??= []).push(value);
