@@ -73,7 +73,7 @@ export function buildCli(io: Output, outcome: Outcome): Command {
     .command('revoke')
     .description('revoke a key by the prefix `keys list` shows, or by the whole key')
     .argument('<prefix>', 'the prefix shown by `keys list` (or the whole key)')
-    .option('--project <id>', 'only look for the prefix in this project')
+    .option('--project <id>', 'only revoke a key of this project')
     .action((prefix: string, options: { project?: string }, command: Command) =>
       onTarget(command, async (target) => {
         const revoked = await revokeKey(target, prefix, options.project);

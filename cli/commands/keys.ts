@@ -27,7 +27,7 @@ export async function revokeKey(
   const given = keyOrPrefix.replace(/…$/, '');
   const revoked =
     given.length > KEY_PREFIX_LENGTH
-      ? { keyPrefix: given.slice(0, KEY_PREFIX_LENGTH), revokedAt: await store.revoke(given, now) }
+      ? { keyPrefix: given.slice(0, KEY_PREFIX_LENGTH), revokedAt: await store.revoke(given, projectId, now) }
       : await store.revokeByPrefix(given, projectId, now);
   return { keyPrefix: revoked.keyPrefix, revokedAt: revoked.revokedAt!, already: revoked.revokedAt !== now.toISOString() };
 }

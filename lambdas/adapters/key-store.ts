@@ -8,6 +8,7 @@
  * random keys costs bounded memory.
  */
 import { timingSafeEqual } from 'node:crypto';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Caches, KeysTable } from '../../resources/index.js';
 import { ExpiringLru } from '../core/expiring-lru.js';
@@ -105,9 +106,17 @@ export class DynamoKeyStore implements KeyStore {
     );
   }
 
-  /** Revokes the key; returns when it was revoked (earlier than `now` when it already was: the first revocation stands). */
-  async revoke(key: string, now = new Date()): Promise<string> {
-    return this.#revokeHash(hashKey(key), now);
+  /**
+   * Revokes the key (of `projectId` only, when given); returns when it was revoked (earlier than
+   * `now` when it already was: the first revocation stands).
+   */
+  async revoke(key: string, projectId?: string, now = new Date()): Promise<string> {
+    try {
+      return await this.#revokeHash(hashKey(key), now, projectId);
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      throw new NotFoundError(`No such key${projectId ? ` in project ${projectId}` : ''}: check it against \`keys list\`.`);
+    }
   }
 
   /**
@@ -126,21 +135,22 @@ export class DynamoKeyStore implements KeyStore {
     return { ...recordOf(item!), revokedAt };
   }
 
-  async #revokeHash(hash: string, now: Date): Promise<string> {
-    const revokedAt = await this.#revokeItem(apiKeyItemKey(hash), now);
+  async #revokeHash(hash: string, now: Date, projectId?: string): Promise<string> {
+    const revokedAt = await this.#revokeItem(apiKeyItemKey(hash), now, projectId);
     this.#cache.delete(hash);
     return revokedAt;
   }
 
   /** Revoking again keeps the first date: when a key stopped working is what an audit asks. */
-  async #revokeItem(key: { pk: string }, now: Date): Promise<string> {
+  async #revokeItem(key: { pk: string }, now: Date, projectId?: string): Promise<string> {
     const { Attributes } = await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: key,
         UpdateExpression: 'SET revokedAt = if_not_exists(revokedAt, :now)',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':now': now.toISOString() },
+        // An update of a missing item would create one: a "revoked" key that never existed.
+        ConditionExpression: projectId === undefined ? 'attribute_exists(pk)' : 'attribute_exists(pk) AND projectId = :projectId',
+        ExpressionAttributeValues: { ':now': now.toISOString(), ...(projectId === undefined ? {} : { ':projectId': projectId }) },
         ReturnValues: 'UPDATED_NEW',
       }),
     );

@@ -7,6 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AmbiguousKeyPrefixError, DynamoKeyStore, KEY_PREFIX_LENGTH } from '../../lambdas/adapters/key-store.js';
+import { NotFoundError } from '../../lambdas/core/errors.js';
 import { generateKey, KeyKind } from '../../lambdas/core/keys.js';
 import { startDynamoDbLocal, type Engine } from '../../local/engines.js';
 import { createTable } from '../../local/provision.js';
@@ -79,5 +80,33 @@ describe('key cache', () => {
     await admin.create('tmw_sharedprefix-one', 'shared', KeyKind.write);
     await admin.create('tmw_sharedprefix-two', 'shared', KeyKind.write);
     await expect(admin.revokeByPrefix('tmw_sharedpr')).rejects.toBeInstanceOf(AmbiguousKeyPrefixError);
+  });
+
+  it('refuses to revoke a whole key that was never created', async () => {
+    const admin = new DynamoKeyStore(documents, tableName, 0);
+    const key = generateKey(KeyKind.write);
+    await expect(admin.revoke(key)).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it("revokes a whole key with --project only when it is that project's", async () => {
+    const admin = new DynamoKeyStore(documents, tableName, 0);
+    const key = generateKey(KeyKind.write);
+    await admin.create(key, 'owner-project', KeyKind.write);
+    await expect(admin.revoke(key, 'other-project')).rejects.toBeInstanceOf(NotFoundError);
+    expect(await admin.find(key)).toEqual({ projectId: 'owner-project', kind: KeyKind.write });
+    await admin.revoke(key, 'owner-project');
+    expect(await admin.find(key)).toBeUndefined();
+  });
+
+  it('keeps the first date when two revocations of a key race', async () => {
+    const admin = new DynamoKeyStore(documents, tableName, 0);
+    const key = generateKey(KeyKind.secret);
+    await admin.create(key, 'race-project', KeyKind.secret);
+    const dates = await Promise.all([
+      admin.revoke(key, undefined, new Date('2026-01-01T00:00:00Z')),
+      admin.revoke(key, undefined, new Date('2026-02-01T00:00:00Z')),
+    ]);
+    expect(dates[0]).toBe(dates[1]);
+    expect(['2026-01-01T00:00:00.000Z', '2026-02-01T00:00:00.000Z']).toContain(dates[0]);
   });
 });
