@@ -74,7 +74,13 @@ export function lakeRowOf(item: Readonly<Record<string, unknown>>): PartitionedR
   const context = parseJson(contextText);
   const timestamp = time(item.timestamp);
   if (typeof item.projectId !== 'string' || typeof item.eventId !== 'string' || timestamp === null) {
-    throw new UnplaceableEventError(['projectId', 'eventId', 'timestamp'].filter((name) => !item[name]));
+    // Named by what is unusable, not only absent: a timestamp that is not a time named nothing.
+    const usable = {
+      projectId: typeof item.projectId === 'string',
+      eventId: typeof item.eventId === 'string',
+      timestamp: timestamp !== null,
+    };
+    throw new UnplaceableEventError(Object.entries(usable).flatMap(([name, ok]) => (ok ? [] : [name])));
   }
   const os = member(context.os, 'name') ?? member(context.userAgentInfo, 'os');
   const row: LakeRow = {

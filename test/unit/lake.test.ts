@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeParquet } from '../../lambdas/core/lake-parquet.js';
-import { lakeRowOf, parseObjectKey } from '../../lambdas/core/lake-rows.js';
+import { lakeRowOf, parseObjectKey, UnplaceableEventError } from '../../lambdas/core/lake-rows.js';
 import { eventItemContent } from '../../lambdas/core/stored-event-item.js';
 import { compactClosedDays, isCompactedFile, LakeCompactionError } from '../../lambdas/lake/compact.js';
 import { writeBatchToLake, type StreamedEvent } from '../../lambdas/lake/lake.js';
@@ -167,6 +167,16 @@ describe('lake rows of stored items', () => {
     expect(row.os).toBe('iOS');
     expect((row.originaltimestamp as Date).toISOString()).toBe(timestamp);
     expect((row.syncedat as Date).toISOString()).toBe('2024-03-09T08:00:05.000Z');
+  });
+
+  it.each([
+    [{ timestamp: 'not a time' }, ['timestamp']],
+    [{ eventId: 42 }, ['eventId']],
+    [{ projectId: null, timestamp: '' }, ['projectId', 'timestamp']],
+  ])('names what an unplaceable item lacks (%o)', (change, missing) => {
+    const item = { projectId: 'demo', eventId: 'e1', timestamp: '2024-03-09T08:00:00.000Z', ...change };
+    expect(() => lakeRowOf(item)).toThrow(new UnplaceableEventError(missing));
+    expect(() => lakeRowOf(item)).toThrow(`without ${missing.join(', ')} cannot`);
   });
 });
 
