@@ -139,6 +139,18 @@ export function rowForAudit(row: unknown): unknown {
   return { ...row, context };
 }
 
+/**
+ * A row translated from another protocol as kept for a replay through `/v1/import`: with the
+ * context its event would have been stored with (the sender's user agent, no IP), since the
+ * replaying request's own user agent (the CLI's) is not the sender's.
+ */
+export function rowForReplay(row: unknown, userAgent: string | undefined): unknown {
+  if (!isObject(row) || (row.context !== undefined && !isObject(row.context))) return rowForAudit(row);
+  const { context: _sent, ...rest } = row;
+  const context = contextOf(row, userAgent);
+  return context === undefined ? rest : { ...rest, context };
+}
+
 function contextOf(row: JsonObject, userAgent: string | undefined): JsonObject | undefined {
   const sent = isObject(row.context) ? row.context : undefined;
   const addAgent = userAgent !== undefined && userAgent !== '' && typeof sent?.userAgent !== 'string';

@@ -4,7 +4,7 @@
  * the project's daily cap. A 202 means every row counted in `accepted` is durably in SQS.
  */
 import { Limits } from '../../resources/index.js';
-import { normalizeRow, rowForAudit } from '../core/normalize.js';
+import { normalizeRow, rowForAudit, rowForReplay } from '../core/normalize.js';
 import type { RowTranslator } from '../core/openpanel.js';
 import { packMessages, type AcceptedRow } from '../core/packing.js';
 import { applyCardinality, namesInUse, type ProjectCaps } from '../core/project-caps.js';
@@ -142,7 +142,9 @@ async function keepForAudit(
       ...sentAt,
       requestId: request.requestId,
       row: keptRow(rejection.index),
-      ...(translatedRows[rejection.index] === undefined ? {} : { replayRow: rowForAudit(translatedRows[rejection.index]) }),
+      ...(translatedRows[rejection.index] === undefined
+        ? {}
+        : { replayRow: rowForReplay(translatedRows[rejection.index], request.userAgent) }),
     })),
   );
 }

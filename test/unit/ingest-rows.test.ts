@@ -1,6 +1,7 @@
 /** The ingest use case with an in-memory queue: what a client is told about every row, and what is kept. */
 import { describe, expect, it } from 'vitest';
 import type { RejectedRowRecord } from '../../lambdas/core/lake-rows.js';
+import { openPanelTranslator } from '../../lambdas/core/openpanel.js';
 import { parseMessageBody } from '../../lambdas/core/packing.js';
 import { ingestRows, type IngestRequest } from '../../lambdas/ingest/ingest.js';
 import { ProjectCapDefaults } from '../../resources/index.js';
@@ -91,5 +92,28 @@ describe('ingestRows', () => {
       ]);
       expect(rejections).toEqual([expect.objectContaining({ receivedAt: new Date(RECEIVED_AT).toISOString() })]);
     });
+  });
+
+  it('keeps an OpenPanel row refused as too old in Tidemark shape, with the user agent its event would have had and no IP', async () => {
+    const { ports, queue } = memoryIngestPorts();
+    const kept: RejectedRowRecord[] = [];
+    const openPanelRow = (at: number) => ({
+      type: 'track',
+      payload: { name: 'opened', properties: { __deviceId: 'd', __timestamp: new Date(at).toISOString(), __ip: '203.0.113.9' } },
+    });
+    const browser = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X)';
+    await ingestRows(
+      request([openPanelRow(RECEIVED_AT), openPanelRow(RECEIVED_AT - 30 * 86_400_000)], {
+        userAgent: browser,
+        translator: openPanelTranslator(),
+      }),
+      { ...ports, keepRejectedRows: async (_projectId, rows) => void kept.push(...rows) },
+    );
+    const [stored] = queue.sent.flatMap((message) => parseMessageBody(message.body).events);
+    expect(stored?.context).toEqual({ userAgent: browser });
+    expect(kept).toEqual([expect.objectContaining({ index: 1, reason: 'too_old' })]);
+    // Replayed through /v1/import by the CLI, whose own user agent must not become the event's.
+    expect(kept[0]?.replayRow).toMatchObject({ type: 'track', event: 'opened', anonymousId: 'd', context: { userAgent: browser } });
+    expect(JSON.stringify(kept)).not.toContain('203.0.113.9');
   });
 });
