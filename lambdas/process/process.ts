@@ -62,11 +62,15 @@ export async function processMessage(
         events.map((event) => event.eventId),
       )
     : new Map<string, StoredCopy>();
+  // Every write passes `beforeWrite` (a redelivery finishes what a refused one left: see `contributing`).
+  const gated: Gate = async (write) => {
+    beforeWrite();
+    return write();
+  };
   const outcomes = await mapWithConcurrency(events, InFlight.writesPerMessage, async (event): Promise<PutOutcome> => {
     const copy = known.get(event.eventId);
     if (copy) return fingerprintsAgree(copy, event.fingerprint) ? 'duplicate' : 'conflict';
-    beforeWrite();
-    return deps.events.putIfAbsent(event);
+    return gated(() => deps.events.putIfAbsent(event));
   });
   const duplicates = events.filter((_, i) => outcomes[i] === 'duplicate');
   const unread = duplicates.filter((event) => !known.has(event.eventId)).map((event) => event.eventId);
@@ -81,13 +85,8 @@ export async function processMessage(
   const latest = live.reduce<StoredEvent | undefined>((a, b) => (!a || b.timestamp > a.timestamp ? b : a), undefined);
   // Same id, other content: never stored over the first copy, never silently dropped either.
   const conflicted = events.filter((_, i) => outcomes[i] === 'conflict');
-  // Every write passes `beforeWrite` (a redelivery finishes what a refused one left: see `contributing`).
-  const gated = async <T>(write: () => Promise<T>): Promise<T> => {
-    beforeWrite();
-    return write();
-  };
   const [startOutcomes] = await Promise.all([
-    startSessions(firstEventPerSession(contributing), message.projectId, syncedAt, deps, beforeWrite),
+    startSessions(firstEventPerSession(contributing), message.projectId, syncedAt, deps, gated),
     latest
       ? gated(() =>
           deps.advanceDevice(message.projectId, { deviceId: latest.deviceId, lastSeen: latest.timestamp, sessionId: latest.sessionId }),
@@ -108,28 +107,21 @@ export async function processMessage(
 }
 
 /** Takes each session's lock and stores the start of the sessions whose lock this message holds. */
-async function startSessions(
-  firsts: readonly StoredEvent[],
-  projectId: string,
-  syncedAt: string,
-  deps: ProcessDependencies,
-  beforeWrite: () => void,
-) {
-  const held = await mapWithConcurrency(firsts, InFlight.writesPerMessage, async (first) => {
-    beforeWrite();
-    return deps.acquireSessionLock(projectId, first.deviceId, first.sessionId, first.eventId);
-  });
+async function startSessions(firsts: readonly StoredEvent[], projectId: string, syncedAt: string, deps: ProcessDependencies, gated: Gate) {
+  const held = await mapWithConcurrency(firsts, InFlight.writesPerMessage, (first) =>
+    gated(() => deps.acquireSessionLock(projectId, first.deviceId, first.sessionId, first.eventId)),
+  );
   const starts = firsts
     .filter((_, i) => held[i])
     .map((first) => {
       const start = sessionStartFor(first, Limits.sessionLengthMs);
       return { ...start, properties: { ...start.properties, __syncedAt: syncedAt } };
     });
-  return mapWithConcurrency(starts, InFlight.writesPerMessage, async (start) => {
-    beforeWrite();
-    return deps.events.putIfAbsent(start);
-  });
+  return mapWithConcurrency(starts, InFlight.writesPerMessage, (start) => gated(() => deps.events.putIfAbsent(start)));
 }
+
+/** Starts a write only if `beforeWrite` lets it (it throws once the invocation is nearly out of time). */
+type Gate = <T>(write: () => Promise<T>) => Promise<T>;
 
 const isSameEvent = (copy: StoredCopy | undefined, event: StoredEvent): boolean =>
   copy !== undefined && copy.sessionId === event.sessionId && copy.timestamp === event.timestamp;
