@@ -173,12 +173,7 @@ export function buildCli(io: Output, outcome: Outcome): Command {
     .option('--project <id>', 'only this project')
     .option('--fix', 'set each differing counter to the recount', false)
     .action((options: { from: string; to: string; project?: string; fix: boolean }, command: Command) => {
-      let range: { fromMs: number; toMs: number };
-      try {
-        range = parseDayRange(options.from, options.to);
-      } catch (error) {
-        command.error(`error: ${(error as Error).message}`);
-      }
+      const range = dayRangeOption(options, command);
       return onTarget(command, async (target) => {
         const report = await reconcile(target, { ...range, ...(options.project ? { projectId: options.project } : {}), fix: options.fix });
         for (const d of report.differences) {
@@ -232,12 +227,7 @@ export function buildCli(io: Output, outcome: Outcome): Command {
     .requiredOption('--to <day>', 'the UTC day after the last one (exclusive), YYYY-MM-DD')
     .option('--project <id>', 'only this project')
     .action((options: { from: string; to: string; project?: string }, command: Command) => {
-      let range: { fromMs: number; toMs: number };
-      try {
-        range = parseDayRange(options.from, options.to);
-      } catch (error) {
-        command.error(`error: ${(error as Error).message}`);
-      }
+      const range = dayRangeOption(options, command);
       return onTarget(command, async (target) => {
         const report = await backfillLake(target, { ...range, ...(options.project ? { projectId: options.project } : {}) });
         for (const { key, reason } of report.unplaceable) io.err(`left out: ${key}: ${reason}\n`);
@@ -277,6 +267,15 @@ export function buildCli(io: Output, outcome: Outcome): Command {
     );
 
   return program;
+}
+
+/** `--from`/`--to` as whole UTC days (`--to` exclusive), or the command's one-line usage error. */
+function dayRangeOption(options: { from: string; to: string }, command: Command): { fromMs: number; toMs: number } {
+  try {
+    return parseDayRange(options.from, options.to);
+  } catch (error) {
+    return command.error(`error: ${(error as Error).message}`);
+  }
 }
 
 /**
