@@ -20,7 +20,7 @@ import { FileLakeObjects } from '../../local/file-lake-objects.js';
 import { invoke } from '../../local/invoke.js';
 import { toDynamoDbRecord } from '../../local/stream-poller.js';
 import { LakeLayout, LakeRejectionColumns } from '../../resources/index.js';
-import { DemoProject, dayRange, eventually, request, startLocal, tidemarkCli, type LocalHarness } from '../helpers/local.js';
+import { DemoProject, dayRange, eventually, request, startLocal, type LocalHarness } from '../helpers/local.js';
 
 const DAY_MS = 86_400_000;
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -43,6 +43,18 @@ async function sql(statement: string): Promise<Record<string, unknown>[]> {
   });
   if (code !== 0) throw new Error(`tidemark sql failed (${code}): ${err}`);
   return out.map((line) => JSON.parse(line));
+}
+
+/** `tidemark rejections replay --reason too_old` for the demo project, the secret key from TIDEMARK_KEY (never the command line). */
+async function replayTooOld(): Promise<{ code: number; out: string }> {
+  const out: string[] = [];
+  const code = await runCli(['rejections', 'replay', '--project', 'demo', '--reason', 'too_old', '--data-dir', local.dataDir], {
+    out: (line) => out.push(line),
+    err: () => undefined,
+    isTTY: false,
+    env: { ...process.env, TIDEMARK_KEY: DemoProject.secretKey },
+  });
+  return { code, out: out.join('\n') };
 }
 
 /** Every record of the events table's stream, read from the start, as Lambda would receive them. */
@@ -225,12 +237,9 @@ describe('the event lake', () => {
 
     // Act: replayed twice.
     const replay = async () => {
-      const out: string[] = [];
-      // The secret key from TIDEMARK_KEY, as README says: never on the command line.
-      const args = ['rejections', 'replay', '--project', 'demo', '--reason', 'too_old', '--data-dir', local.dataDir];
-      const env = { ...process.env, TIDEMARK_KEY: DemoProject.secretKey };
-      expect(await runCli(args, { out: (l) => out.push(l), err: () => undefined, isTTY: false, env })).toBe(0);
-      return out.join('\n');
+      const { code, out } = await replayTooOld();
+      expect(code).toBe(0);
+      return out;
     };
     expect(await replay()).toContain(`${rows.length} rows found, ${rows.length} accepted`);
     await eventually(
@@ -307,19 +316,9 @@ describe('the event lake', () => {
       sql(
         `SELECT deviceid, epoch_ms("timestamp") AS ts, epoch_ms(receivedat) AS received FROM events WHERE event IN ('skewed level up', 'old format level up') ORDER BY deviceid`,
       );
-    await tidemarkCli(local, 'rejections', 'replay', '--project', 'demo', '--key', DemoProject.secretKey, '--reason', 'too_old');
+    await replayTooOld();
     await eventually(storedRows, (rows) => rows.length === 2);
-    const replayed = await tidemarkCli(
-      local,
-      'rejections',
-      'replay',
-      '--project',
-      'demo',
-      '--key',
-      DemoProject.secretKey,
-      '--reason',
-      'too_old',
-    );
+    const replayed = await replayTooOld();
     expect(replayed.code).toBe(0);
     await eventually(
       async () => local.lakeIdle() && local.streamIdle(),
@@ -358,14 +357,8 @@ describe('a rejected OpenPanel row', () => {
     expect(JSON.parse(String(kept!.row))).toEqual(body);
     expect(JSON.parse(String(kept!.replayrow))).toMatchObject({ event: 'op offline level up', timestamp });
 
-    // Act: replayed twice (the secret key from TIDEMARK_KEY).
-    const replay = () =>
-      runCli(['rejections', 'replay', '--project', 'demo', '--reason', 'too_old', '--data-dir', local.dataDir], {
-        out: () => undefined,
-        err: () => undefined,
-        isTTY: false,
-        env: { ...process.env, TIDEMARK_KEY: DemoProject.secretKey },
-      });
+    // Act: replayed twice.
+    const replay = async () => (await replayTooOld()).code;
     expect(await replay()).toBe(0);
     const stored = () =>
       sql(
@@ -413,17 +406,7 @@ describe('a replay of rows first received longer ago than the hot window', () =>
     );
     // Act
     const replayedAt = Date.now();
-    const replay = await tidemarkCli(
-      local,
-      'rejections',
-      'replay',
-      '--project',
-      'demo',
-      '--key',
-      DemoProject.secretKey,
-      '--reason',
-      'too_old',
-    );
+    const replay = await replayTooOld();
     expect(replay.code).toBe(0);
     const dynamo = new DynamoDBClient({ endpoint: local.dynamodbEndpoint, region: 'us-east-1', credentials });
     try {
