@@ -11,6 +11,26 @@ import { writeItemsToLake } from '../../lambdas/lake/lake.js';
 import { FileLakeObjects } from '../../local/file-lake-objects.js';
 import { LakeRejectionColumns } from '../../resources/index.js';
 
+/** A lake folder of its own for one test, removed afterwards. */
+async function withLakeDir(use: (lakeDir: string) => Promise<void>): Promise<void> {
+  const lakeDir = mkdtempSync(join(tmpdir(), 'tidemark-lake-'));
+  try {
+    await use(lakeDir);
+  } finally {
+    rmSync(lakeDir, { recursive: true, force: true });
+  }
+}
+
+/** DuckDB over that folder, as `tidemark sql` opens it, closed afterwards. */
+async function withEngine(lakeDir: string, use: (engine: DuckDbEngine) => Promise<void>): Promise<void> {
+  const engine = await DuckDbEngine.open(lakeDir);
+  try {
+    await use(engine);
+  } finally {
+    await engine.close();
+  }
+}
+
 describe('the Athena events view', () => {
   it('puts the dedup view in front of a statement', () => {
     const sql = withEventsView("SELECT count(*) FROM events WHERE project = 'demo'");
@@ -73,8 +93,7 @@ describe('result formats', () => {
 
 describe('the DuckDB rejections view', () => {
   it('reads sentat and replayrow as NULL when every file predates the columns', async () => {
-    const lakeDir = mkdtempSync(join(tmpdir(), 'tidemark-lake-'));
-    try {
+    await withLakeDir(async (lakeDir) => {
       const record = {
         index: 0,
         reason: 'too_old',
@@ -89,16 +108,11 @@ describe('the DuckDB rejections view', () => {
         rejectionObjectKey('demo', record.receivedAt, 'r'),
         encodeParquet(oldColumns, [rejectionRowOf(record)]),
       );
-      const engine = await DuckDbEngine.open(lakeDir);
-      try {
+      await withEngine(lakeDir, async (engine) => {
         const result = await engine.query(`SELECT "row", sentat, typeof(sentat) AS t, replayrow, dt FROM rejections`);
         expect(result.rows).toEqual([['{"event":"e"}', null, 'TIMESTAMP', null, '2026-01-01']]);
-      } finally {
-        await engine.close();
-      }
-    } finally {
-      rmSync(lakeDir, { recursive: true, force: true });
-    }
+      });
+    });
   });
 });
 
@@ -110,8 +124,7 @@ describe('the DuckDB events view', () => {
 
   it("reads only the filtered day's files, each event once, so a day's query on Athena scans (and bills) that day alone", async () => {
     // Prepare: ten days of three events each, every event written twice (a redelivery with other boundaries).
-    const lakeDir = mkdtempSync(join(tmpdir(), 'tidemark-lake-'));
-    try {
+    await withLakeDir(async (lakeDir) => {
       const lake = new FileLakeObjects(lakeDir);
       const items = Array.from({ length: 30 }, (_, i) => ({
         projectId: 'demo',
@@ -125,8 +138,7 @@ describe('the DuckDB events view', () => {
       }));
       await writeItemsToLake('batch-1-30.parquet', items, lake);
       await writeItemsToLake('batch-1-15.parquet', items.slice(0, 15), lake);
-      const engine = await DuckDbEngine.open(lakeDir);
-      try {
+      await withEngine(lakeDir, async (engine) => {
         // Act
         const day = `FROM events WHERE project = 'demo' AND dt = '2024-03-02'`;
         const counted = await engine.query(`SELECT count(*) AS n, count(DISTINCT eventid) AS ids ${day}`);
@@ -134,20 +146,15 @@ describe('the DuckDB events view', () => {
         // Assess: three events; the five rows of the day's two files read, not the forty-five of all days.
         expect(counted.rows).toEqual([['3', '3']]);
         expect(rowsScanned(JSON.parse(String(plan.rows[0]![1])) as PlanNode)).toBe(5);
-      } finally {
-        await engine.close();
-      }
-    } finally {
-      rmSync(lakeDir, { recursive: true, force: true });
-    }
+      });
+    });
   });
 });
 
 describe('properties with a lone surrogate', () => {
   it('are queried as JSON like any other row: the surrogate is U+FFFD in the lake, pairs and digits past 2^53 unchanged', async () => {
     // A lone surrogate reaches DynamoDB as an escape in the stored JSON text; DuckDB refused it and failed the whole query.
-    const lakeDir = mkdtempSync(join(tmpdir(), 'tidemark-lake-'));
-    try {
+    await withLakeDir(async (lakeDir) => {
       const properties = '{"lone":"a\\ud800b","pair":"\\ud83d\\ude00","text":"\\\\ud800","big":12345678901234567890123}';
       const item = {
         projectId: 'demo',
@@ -160,26 +167,20 @@ describe('properties with a lone surrogate', () => {
         properties,
       };
       await writeItemsToLake('batch-1-1.parquet', [item], new FileLakeObjects(lakeDir));
-      const engine = await DuckDbEngine.open(lakeDir);
-      try {
+      await withEngine(lakeDir, async (engine) => {
         const result = await engine.query(
           `SELECT properties->>'$.lone' AS lone, properties->>'$.pair' AS pair, properties->>'$.text' AS text, properties FROM events`,
         );
         expect(result.rows[0]!.slice(0, 3)).toEqual(['a\ufffdb', '\u{1F600}', '\\ud800']);
         expect(String(result.rows[0]![3])).toBe(properties.replace('a\\ud800b', 'a\\ufffdb'));
-      } finally {
-        await engine.close();
-      }
-    } finally {
-      rmSync(lakeDir, { recursive: true, force: true });
-    }
+      });
+    });
   });
 });
 
 describe('a file DuckDB cannot read in the local lake', () => {
   it('fails only the statements that read its prefix, naming the file, and rejections stay readable', async () => {
-    const lakeDir = mkdtempSync(join(tmpdir(), 'tidemark-lake-'));
-    try {
+    await withLakeDir(async (lakeDir) => {
       // Prepare: one kept rejection, and an empty file among the events (a copy cut short).
       const record = {
         index: 0,
@@ -198,16 +199,11 @@ describe('a file DuckDB cannot read in the local lake', () => {
       mkdirSync(join(broken, '..'), { recursive: true });
       writeFileSync(broken, '');
       // Act
-      const engine = await DuckDbEngine.open(lakeDir);
-      try {
+      await withEngine(lakeDir, async (engine) => {
         // Assess
         expect((await engine.query('SELECT count(*) FROM rejections')).rows).toEqual([['1']]);
         await expect(engine.query('SELECT count(*) FROM events')).rejects.toThrow(/view events is missing: .*batch-1-2\.parquet/);
-      } finally {
-        await engine.close();
-      }
-    } finally {
-      rmSync(lakeDir, { recursive: true, force: true });
-    }
+      });
+    });
   });
 });
