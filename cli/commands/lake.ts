@@ -10,6 +10,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { S3LakeObjects } from '../../lambdas/adapters/s3-lake-objects.js';
 import { compactClosedDays, type CompactionOutcome } from '../../lambdas/lake/compact.js';
+import { dayBucket } from '../../lambdas/core/timestamps.js';
 import { writeItemsToLake } from '../../lambdas/lake/lake.js';
 import type { LakeObjects } from '../../lambdas/lake/ports.js';
 import { FileLakeObjects } from '../../local/file-lake-objects.js';
@@ -32,21 +33,19 @@ export type BackfillReport = {
 };
 
 export async function backfillLake(target: Target, range: StoredEventRange): Promise<BackfillReport> {
-  const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-  const name = (chunk: number) => `backfill-${day(range.fromMs)}-${day(range.toMs)}-${chunk}.parquet`;
+  const name = (chunk: number) => `backfill-${dayBucket(range.fromMs)}-${dayBucket(range.toMs)}-${chunk}.parquet`;
   return withLake(target, async (lake) => {
-    const report: BackfillReport = { events: 0, objects: 0, bytes: 0, unplaceable: [] };
+    const written = { events: 0, objects: 0, bytes: 0 };
+    const unplaceable: BackfillReport['unplaceable'] = [];
     let pending: Record<string, unknown>[] = [];
     let chunk = 0;
     const flush = async () => {
       if (pending.length === 0) return;
       const outcome = await writeItemsToLake(name(chunk++), pending, lake);
-      Object.assign(report, {
-        events: report.events + outcome.rows,
-        objects: report.objects + outcome.objects.length,
-        bytes: report.bytes + outcome.bytes,
-      });
-      report.unplaceable.push(...outcome.unplaceable);
+      written.events += outcome.rows;
+      written.objects += outcome.objects.length;
+      written.bytes += outcome.bytes;
+      unplaceable.push(...outcome.unplaceable);
       pending = [];
     };
     // Numbers as the stream's image carries them to the writer (unmarshalled the same way).
@@ -55,7 +54,7 @@ export async function backfillLake(target: Target, range: StoredEventRange): Pro
       if (pending.length >= BACKFILL_CHUNK_EVENTS) await flush();
     }
     await flush();
-    return report;
+    return { ...written, unplaceable };
   });
 }
 
