@@ -52,11 +52,6 @@ const parseJson = (text: string | null): Record<string, unknown> => {
 const member = (object: unknown, name: string): unknown =>
   typeof object === 'object' && object !== null ? (object as Record<string, unknown>)[name] : undefined;
 
-/**
- * A stored event (the events table item, as the stream's new image carries it, unmarshalled) as
- * a lake row. The partition day is the corrected event time's UTC day, the same day
- * `/v1/events` and the counters put it in.
- */
 /** A stored item that lacks what every lake row holds: it stays in DynamoDB, and its batch still lands. */
 export class UnplaceableEventError extends Error {
   constructor(readonly missing: readonly string[]) {
@@ -67,6 +62,11 @@ export class UnplaceableEventError extends Error {
 
 const REQUIRED_COLUMNS = LakeEventColumns.filter((column) => column.required).map((column) => column.name);
 
+/**
+ * A stored event (the events table item, as the stream's new image carries it, unmarshalled) as
+ * a lake row. The partition day is the corrected event time's UTC day, the same day
+ * `/v1/events` and the counters put it in.
+ */
 export function lakeRowOf(item: Readonly<Record<string, unknown>>): PartitionedRow {
   const propertiesText = jsonText(item.properties);
   const contextText = jsonText(item.context);
