@@ -31,6 +31,17 @@ async function withEngine(lakeDir: string, use: (engine: DuckDbEngine) => Promis
   }
 }
 
+/** One row rejected as too old, as ingest keeps it. */
+const keptRejection = {
+  index: 0,
+  reason: 'too_old',
+  error: 'old',
+  retryable: false,
+  receivedAt: '2026-01-01T10:00:00.000Z',
+  requestId: 'r',
+  row: { event: 'e' },
+};
+
 describe('the Athena events view', () => {
   it('puts the dedup view in front of a statement', () => {
     const sql = withEventsView("SELECT count(*) FROM events WHERE project = 'demo'");
@@ -94,19 +105,10 @@ describe('result formats', () => {
 describe('the DuckDB rejections view', () => {
   it('reads sentat and replayrow as NULL when every file predates the columns', async () => {
     await withLakeDir(async (lakeDir) => {
-      const record = {
-        index: 0,
-        reason: 'too_old',
-        error: 'old',
-        retryable: false,
-        receivedAt: '2026-01-01T10:00:00.000Z',
-        requestId: 'r',
-        row: { event: 'e' },
-      };
       const oldColumns = LakeRejectionColumns.filter((column) => column.name !== 'sentat' && column.name !== 'replayrow');
       await new FileLakeObjects(lakeDir).put(
-        rejectionObjectKey('demo', record.receivedAt, 'r'),
-        encodeParquet(oldColumns, [rejectionRowOf(record)]),
+        rejectionObjectKey('demo', keptRejection.receivedAt, 'r'),
+        encodeParquet(oldColumns, [rejectionRowOf(keptRejection)]),
       );
       await withEngine(lakeDir, async (engine) => {
         const result = await engine.query(`SELECT "row", sentat, typeof(sentat) AS t, replayrow, dt FROM rejections`);
@@ -182,18 +184,9 @@ describe('a file DuckDB cannot read in the local lake', () => {
   it('fails only the statements that read its prefix, naming the file, and rejections stay readable', async () => {
     await withLakeDir(async (lakeDir) => {
       // Prepare: one kept rejection, and an empty file among the events (a copy cut short).
-      const record = {
-        index: 0,
-        reason: 'too_old',
-        error: 'old',
-        retryable: false,
-        receivedAt: '2026-01-01T10:00:00.000Z',
-        requestId: 'r',
-        row: { event: 'e' },
-      };
       await new FileLakeObjects(lakeDir).put(
-        rejectionObjectKey('demo', record.receivedAt, 'r'),
-        encodeParquet(LakeRejectionColumns, [rejectionRowOf(record)]),
+        rejectionObjectKey('demo', keptRejection.receivedAt, 'r'),
+        encodeParquet(LakeRejectionColumns, [rejectionRowOf(keptRejection)]),
       );
       const broken = join(lakeDir, 'events/project=demo/dt=2026-01-01/batch-1-2.parquet');
       mkdirSync(join(broken, '..'), { recursive: true });
