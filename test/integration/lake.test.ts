@@ -338,6 +338,44 @@ describe('the event lake', () => {
   });
 });
 
+describe('a rejected row resent with another sentAt', () => {
+  it("is replayed once, with the first request's clock-skew correction", async () => {
+    // Prepare: a device 10 days offline sends a row (its clock 3 h behind), gets too_old, and resends the same
+    // row an hour later by its clock with another sentAt; both requests are refused and kept.
+    const HOUR_MS = 3_600_000;
+    const row = { event: 'resent level up', deviceId: 'resent-device', timestamp: new Date(Date.now() - 10 * DAY_MS).toISOString() };
+    for (const sentAt of [Date.now() - 3 * HOUR_MS, Date.now() - 2 * HOUR_MS]) {
+      const reply = await request(`${local.url}/v1/batch`, {
+        key: DemoProject.writeKey,
+        body: { events: [row], sentAt: new Date(sentAt).toISOString() },
+      });
+      expect(reply.body.rejected).toEqual([expect.objectContaining({ index: 0, reason: 'too_old' })]);
+    }
+    const kept = await sql(
+      `SELECT epoch_ms(receivedat) AS received, epoch_ms(sentat) AS sent FROM rejections WHERE "row" LIKE '%resent-device%' ORDER BY receivedat`,
+    );
+    expect(kept).toHaveLength(2);
+    const firstCorrection = Number(kept[0]!.received) - Number(kept[0]!.sent);
+
+    // Act: replayed twice.
+    const stored = () =>
+      sql(
+        `SELECT count(*) AS n, min(epoch_ms("timestamp")) AS ts FROM events WHERE deviceid = 'resent-device' AND event = 'resent level up'`,
+      );
+    expect((await replayTooOld()).code).toBe(0);
+    await eventually(stored, (rows) => Number(rows[0]!.n) === 1);
+    expect((await replayTooOld()).code).toBe(0);
+    await eventually(
+      async () => local.lakeIdle() && local.streamIdle(),
+      (idle) => idle,
+    );
+
+    // Assess: one event, moved by the first request's correction (about 3 h), not the resend's (about 2 h).
+    const [once] = await stored();
+    expect([Number(once!.n), Number(once!.ts)]).toEqual([1, Date.parse(row.timestamp) + firstCorrection]);
+  });
+});
+
 describe('a rejected OpenPanel row', () => {
   it("is kept as sent and in Tidemark's shape, and a replay through /v1/import stores it once", async () => {
     // Prepare: an OpenPanel SDK's event from a device offline for 10 days, refused as too old on /track.

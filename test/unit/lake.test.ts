@@ -138,6 +138,43 @@ describe('the lake writer', () => {
 });
 
 describe('lake rows of stored items', () => {
+  it('carry any JSON text of properties as the same value, lone surrogates (in keys too) as U+FFFD and nothing else changed', () => {
+    // Any UTF-16 code unit, lone surrogates included, and the characters JSON escapes.
+    const anyText = fc.string({
+      unit: fc.oneof(
+        fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)),
+        fc.constantFrom('\\', '"', 'u', 'd', '8'),
+      ),
+    });
+    const wellFormed = (value: unknown): unknown => {
+      if (typeof value === 'string') return value.replace(/\p{Cs}/gu, '\ufffd');
+      if (Array.isArray(value)) return value.map(wellFormed);
+      if (typeof value === 'object' && value !== null)
+        return Object.fromEntries(Object.entries(value).map(([key, member]) => [wellFormed(key), wellFormed(member)]));
+      return value;
+    };
+    fc.assert(
+      fc.property(
+        fc.dictionary(anyText, fc.oneof(anyText, fc.array(anyText, { maxLength: 3 }), fc.double({ noNaN: true, noDefaultInfinity: true }))),
+        (properties) => {
+          const item = {
+            projectId: 'demo',
+            eventId: 'e1',
+            event: 'screen',
+            deviceId: 'd1',
+            sessionId: 's1',
+            timestamp: '2024-03-09T08:00:00.000Z',
+            receivedAt: '2024-03-09T08:00:01.000Z',
+            properties: JSON.stringify(properties),
+          };
+          const { row } = lakeRowOf(item);
+          expect(JSON.parse(String(row.properties))).toEqual(wellFormed(properties));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('reads compressed properties and context and an original time left out, as the events table stores them now', () => {
     const timestamp = '2024-03-09T08:00:00.000Z';
     const properties = { screen: 'checkout', query: 'blue running shoes 42 — naïve 🎉', __syncedAt: '2024-03-09T08:00:05.000Z' };
